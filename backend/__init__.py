@@ -1,0 +1,1 @@
+"""The product's logic: importable without Reflex or Celery."""

@@ -1,0 +1,139 @@
+"""Every setting the product reads, in one place.
+
+Values come from the environment and from an optional `.env` file in the working directory.
+A vendor setting that is missing turns that feature off (see `Settings.features`); it never
+stops the app from starting.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Typed settings; field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    # Storage
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="Folder for the SQLite database, the embedded broker and object files.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the database; empty means a SQLite file under DATA_DIR.",
+    )
+    redis_url: str = Field(
+        default="",
+        description="Redis URL for Celery; empty means an embedded broker on a SQLite file.",
+    )
+
+    # Web
+    public_base_url: str = Field(
+        default="http://localhost:3000",
+        description="Base URL the outside world (Twilio callbacks, links in messages) uses.",
+    )
+
+    # LLM
+    openai_api_key: str = Field(default="", description="API key for the LLM server.")
+    openai_base_url: str = Field(
+        default="",
+        description="Base URL of any OpenAI-compatible server; empty means OpenAI itself.",
+    )
+    llm_planner_model: str = Field(default="gpt-4o", description="Model that plans changes.")
+    llm_coder_model: str = Field(default="gpt-4o", description="Model that writes code.")
+    llm_judge_model: str = Field(default="gpt-4o-mini", description="Model that judges code.")
+    llm_parser_model: str = Field(
+        default="gpt-4o-mini", description="Model that parses spoken and texted commands."
+    )
+    llm_timeout_seconds: float = Field(default=60.0, description="Timeout of one LLM request.")
+
+    # Evaluator
+    threshold_preference: float = Field(default=0.6, description="Minimum preference score.")
+    threshold_constraints: float = Field(default=0.7, description="Minimum constraints score.")
+    threshold_factuality: float = Field(default=0.8, description="Minimum factuality score.")
+    max_attempts: int = Field(
+        default=3, description="Generation attempts per modification before it fails."
+    )
+
+    # Twilio (voice and SMS)
+    twilio_account_sid: str = Field(default="", description="Twilio account SID (AC...).")
+    twilio_auth_token: str = Field(default="", description="Twilio auth token.")
+    twilio_phone_number: str = Field(default="", description="Twilio number, E.164.")
+
+    # Slack, GitHub
+    slack_bot_token: str = Field(default="", description="Slack bot token (xoxb-...).")
+    github_token: str = Field(default="", description="GitHub token for issues.")
+    github_repo: str = Field(default="", description="GitHub repository, owner/name.")
+
+    # Email
+    smtp_host: str = Field(default="", description="SMTP server host.")
+    smtp_port: int = Field(default=587, description="SMTP server port.")
+    smtp_username: str = Field(default="", description="SMTP login; empty means no login.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    from_email: str = Field(default="", description="Sender address of emails.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """DATABASE_URL, or a SQLite file under DATA_DIR when it is empty."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'app.db'}"
+
+    @property
+    def objects_dir(self) -> Path:
+        """Where each object version's files are mirrored."""
+        return self.data_dir / "objects"
+
+    @property
+    def broker_url(self) -> str:
+        """Celery broker: Redis when configured, else kombu's SQLAlchemy transport."""
+        if self.redis_url:
+            return self.redis_url
+        return f"sqla+sqlite:///{self.data_dir / 'broker.sqlite'}"
+
+    @property
+    def features(self) -> dict[str, dict[str, object]]:
+        """Which optional features are configured, and what is missing where one is not."""
+        wanted = {
+            "llm": {"openai_api_key": self.openai_api_key or self.openai_base_url},
+            "twilio": {
+                "twilio_account_sid": self.twilio_account_sid,
+                "twilio_auth_token": self.twilio_auth_token,
+                "twilio_phone_number": self.twilio_phone_number,
+            },
+            "smtp": {"smtp_host": self.smtp_host, "from_email": self.from_email},
+            "slack": {"slack_bot_token": self.slack_bot_token},
+            "github": {"github_token": self.github_token, "github_repo": self.github_repo},
+        }
+        report: dict[str, dict[str, object]] = {}
+        for feature, fields in wanted.items():
+            missing = [name.upper() for name, value in fields.items() if not value]
+            if feature == "llm" and missing:
+                missing = ["OPENAI_API_KEY or OPENAI_BASE_URL"]
+            report[feature] = {
+                "configured": not missing,
+                "message": "configured"
+                if not missing
+                else f"disabled: set {', '.join(missing)} to enable",
+            }
+        return report
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    """Read the environment again (tests change it between cases)."""
+    get_settings.cache_clear()
+    return get_settings()

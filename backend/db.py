@@ -1,0 +1,99 @@
+"""Database engine, sessions and the migrations entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+from backend.config import PROJECT_ROOT, get_settings
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine() -> Engine:
+    """The engine for the configured DATABASE_URL (one per URL, per process)."""
+    return _engine_for(get_settings().resolved_database_url)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _alembic_config(url: str) -> Config:
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    # ConfigParser treats % as interpolation; URLs may hold percent-escapes.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str | None:
+    """The newest migration the code ships."""
+    script = ScriptDirectory.from_config(_alembic_config(get_settings().resolved_database_url))
+    return script.get_current_head()
+
+
+def current_revision() -> str | None:
+    """The migration the database is at (None for an empty database)."""
+    with get_engine().connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_database() -> bool:
+    """Bring the schema to the newest migration. Returns True if anything was applied."""
+    if current_revision() == head_revision():
+        return False
+    command.upgrade(_alembic_config(get_settings().resolved_database_url), "head")
+    return True
+
+
+def database_status() -> dict[str, object]:
+    """Whether the database answers and whether its schema is current (for /api/health)."""
+    url = make_url(get_settings().resolved_database_url)
+    status: dict[str, object] = {"backend": url.get_backend_name()}
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        current, head = current_revision(), head_revision()
+        status.update(ok=True, revision=current, up_to_date=current == head)
+    except Exception as exc:  # noqa: BLE001 - health reports any failure as data
+        status.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+    return status

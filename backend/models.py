@@ -1,0 +1,237 @@
+"""SQLModel tables for the whole domain (see DESIGN.md, "The domain").
+
+Statuses and kinds are stored as strings from `backend.enums`; timestamps are timezone-aware
+UTC on every database (SQLite included, via `UTCDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.enums import (
+    Channel,
+    DeploymentStatus,
+    ModificationStatus,
+    NotificationStatus,
+    ObjectKind,
+    ObjectStatus,
+    TaskStatus,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+def _updated() -> Any:
+    return Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        nullable=False,
+        sa_column_kwargs={"onupdate": utcnow},
+    )
+
+
+def _when() -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+def _json(default: Any = dict) -> Any:
+    return Field(default_factory=default, sa_type=sa.JSON, nullable=False)
+
+
+def _text() -> Any:
+    return Field(default="", sa_type=sa.Text, nullable=False)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=320, unique=True, index=True)
+    phone: str | None = Field(default=None, max_length=16, unique=True, index=True)
+    is_admin: bool = Field(default=False)
+    preferred_channel: str = Field(default=Channel.EMAIL, max_length=16)
+    slack_id: str | None = Field(default=None, max_length=64)
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class DurableObject(SQLModel, table=True):
+    __tablename__ = "durable_object"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    description: str = _text()
+    kind: str = Field(default=ObjectKind.ENDPOINT, max_length=16)
+    status: str = Field(default=ObjectStatus.DRAFT, max_length=16, index=True)
+    current_version: int | None = Field(default=None)
+    deployed_version: int | None = Field(default=None)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class ObjectVersion(SQLModel, table=True):
+    """An immutable snapshot of an object's files; never updated after insert."""
+
+    __tablename__ = "object_version"
+    __table_args__ = (sa.UniqueConstraint("object_id", "number", name="uq_object_version_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    object_id: int = Field(foreign_key="durable_object.id", index=True)
+    number: int
+    files: dict[str, str] = _json()
+    api_schema: dict[str, Any] = _json()
+    syntax_error: str | None = Field(default=None, sa_type=sa.Text)
+    parent_id: int | None = Field(default=None, foreign_key="object_version.id")
+    author: str = Field(max_length=200)
+    message: str = _text()
+    created_at: datetime = _created()
+
+
+class Modification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    object_id: int | None = Field(default=None, foreign_key="durable_object.id", index=True)
+    base_version_id: int | None = Field(default=None, foreign_key="object_version.id")
+    result_version_id: int | None = Field(default=None, foreign_key="object_version.id")
+    prompt: str = Field(sa_type=sa.Text)
+    plan: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    proposed_files: dict[str, str] | None = Field(default=None, sa_type=sa.JSON)
+    attempts: int = Field(default=0)
+    status: str = Field(default=ModificationStatus.PLANNING, max_length=32, index=True)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    requested_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    channel: str = Field(default=Channel.WEB, max_length=16)
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class Evaluation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    modification_id: int | None = Field(default=None, foreign_key="modification.id", index=True)
+    version_id: int | None = Field(default=None, foreign_key="object_version.id")
+    attempt: int = Field(default=1)
+    preference: dict[str, Any] = _json()
+    constraints: dict[str, Any] = _json()
+    factuality: dict[str, Any] = _json()
+    preference_score: float = Field(default=0.0)
+    constraints_score: float = Field(default=0.0)
+    factuality_score: float = Field(default=0.0)
+    overall_score: float = Field(default=0.0)
+    thresholds: dict[str, float] = _json()
+    verdict: str = Field(max_length=16)
+    feedback: str = _text()
+    timings: dict[str, float] = _json()
+    created_at: datetime = _created()
+
+
+class Deployment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    object_id: int = Field(foreign_key="durable_object.id", index=True)
+    version_id: int = Field(foreign_key="object_version.id")
+    status: str = Field(default=DeploymentStatus.TESTING, max_length=16, index=True)
+    logs: str = _text()
+    deployed_by: str = Field(default="", max_length=200)
+    created_at: datetime = _created()
+    finished_at: datetime | None = _when()
+
+
+class Monitor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    event_name: str = Field(max_length=64, index=True)
+    condition: dict[str, Any] = _json()
+    channel: str = Field(max_length=16)
+    target: str = Field(default="", max_length=320)
+    description: str = _text()
+    active: bool = Field(default=True, index=True)
+    created_at: datetime = _created()
+    updated_at: datetime = _updated()
+
+
+class Event(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, index=True)
+    payload: dict[str, Any] = _json()
+    source: str = Field(default=Channel.SYSTEM, max_length=32)
+    created_at: datetime = _created()
+
+
+class Notification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    monitor_id: int | None = Field(default=None, foreign_key="monitor.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    channel: str = Field(max_length=16)
+    target: str = Field(default="", max_length=320)
+    subject: str = Field(default="", max_length=300)
+    body: str = _text()
+    status: str = Field(default=NotificationStatus.PENDING, max_length=16, index=True)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    attempts: int = Field(default=0)
+    created_at: datetime = _created()
+    sent_at: datetime | None = _when()
+
+
+class Task(SQLModel, table=True):
+    """One background job as a person sees it: what, how far, how it ended."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64, index=True)
+    status: str = Field(default=TaskStatus.PENDING, max_length=16, index=True)
+    progress: int = Field(default=0, ge=0, le=100)
+    message: str = _text()
+    params: dict[str, Any] = _json()
+    result: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    celery_id: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime = _created()
+    started_at: datetime | None = _when()
+    finished_at: datetime | None = _when()
+    updated_at: datetime = _updated()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: who did what, through which channel, when."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=200)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    channel: str = Field(max_length=16)
+    action: str = Field(max_length=64, index=True)
+    object_id: int | None = Field(default=None, foreign_key="durable_object.id", index=True)
+    detail: dict[str, Any] = _json()
+    created_at: datetime = _created()

@@ -1,0 +1,112 @@
+"""Shared fixtures: a fresh database per test on SQLite and, where asked, on PostgreSQL.
+
+PostgreSQL tests create a throwaway database on TEST_POSTGRES_URL's server (by default the
+one this machine runs on 127.0.0.1:5432) and drop it afterwards. Where no server answers,
+they are skipped with the reason, except under CI, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from backend import config, db
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_reachable() -> str | None:
+    """None if the PostgreSQL server answers, else why not."""
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        return f"PostgreSQL at {POSTGRES_ADMIN_URL} unreachable: {exc.__class__.__name__}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of a PostgreSQL server that answers."""
+    reason = _postgres_reachable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    name = f"dobj_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        db._engine_for.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _use_settings(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str) -> None:
+    monkeypatch.setenv("DATA_DIR", str(data_dir))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    config.reload_settings()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, data_dir: Path) -> str:
+    """An empty database URL, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{data_dir / 'app.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def empty_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str) -> str:
+    """Settings pointed at an empty database (no schema yet) and a fresh data folder."""
+    _use_settings(monkeypatch, data_dir, database_url)
+    yield database_url
+    db._engine_for.cache_clear()
+    config.reload_settings()
+
+
+@pytest.fixture
+def migrated_db(empty_db: str) -> str:
+    """Settings pointed at a database brought to the newest migration."""
+    db.upgrade_database()
+    return empty_db
+
+
+@pytest.fixture
+def sqlite_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> str:
+    """A migrated SQLite database only, for tests where the backend doesn't matter."""
+    url = f"sqlite:///{data_dir / 'app.db'}"
+    _use_settings(monkeypatch, data_dir, url)
+    db.upgrade_database()
+    yield url
+    db._engine_for.cache_clear()
+    config.reload_settings()
