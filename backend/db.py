@@ -59,7 +59,9 @@ def session_scope() -> Iterator[Session]:
 
 def _alembic_config(url: str) -> Config:
     config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    # Leave the host's logging alone (the app, a worker or the CLI may be calling).
+    config.attributes["skip_logging"] = True
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     # ConfigParser treats % as interpolation; URLs may hold percent-escapes.
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
@@ -94,6 +96,6 @@ def database_status() -> dict[str, object]:
             connection.execute(text("SELECT 1"))
         current, head = current_revision(), head_revision()
         status.update(ok=True, revision=current, up_to_date=current == head)
-    except Exception as exc:  # noqa: BLE001 - health reports any failure as data
+    except Exception as exc:  # health reports any failure as data
         status.update(ok=False, error=f"{type(exc).__name__}: {exc}")
     return status

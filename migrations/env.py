@@ -5,7 +5,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlmodel import SQLModel
 
-import backend.models  # noqa: F401 - registers the tables on SQLModel.metadata
+import backend.models  # registers the tables on SQLModel.metadata
 from backend.config import get_settings
 from backend.db import get_engine
 

@@ -1,0 +1,276 @@
+"""Command line: `python -m backend ...`, a thin door onto the backend services.
+
+Every command brings the database schema up to date first, runs in one transaction, and on
+bad input exits with status 2 and one line on stderr, having written nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlmodel import Session
+
+from backend import db, users
+from backend.audit import Actor
+from backend.enums import Channel, ObjectKind
+from backend.errors import InvalidInput, ProductError
+from backend.objects import store
+from backend.objects.diff import render
+from backend.objects.views import object_view, version_view
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def read_file_args(specs: Sequence[str]) -> dict[str, str]:
+    """`--file main.py` stores ./main.py as main.py; `--file lib/x.py=src/x.py` names it."""
+    files: dict[str, str] = {}
+    for spec in specs:
+        target, _, source = spec.rpartition("=") if "=" in spec else (None, "", spec)
+        path = Path(source)
+        if not path.is_file():
+            raise InvalidInput(f"file {source!r} not found")
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"file {source!r} is not UTF-8 text") from None
+        files[target or path.name] = text
+    return files
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def cmd_users_add(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    user = users.add_user(
+        session,
+        name=args.name,
+        email=args.email,
+        phone=args.phone,
+        is_admin=args.admin,
+        preferred_channel=Channel(args.channel),
+        actor=actor,
+    )
+    view = _user_view(user)
+    return view, f"added user {user.email} (id {user.id})"
+
+
+def cmd_users_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    rows = [_user_view(u) for u in users.list_users(session)]
+    return rows, _table(rows, ["id", "name", "email", "phone", "is_admin", "preferred_channel"])
+
+
+def _user_view(user) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "phone": user.phone,
+        "is_admin": user.is_admin,
+        "preferred_channel": user.preferred_channel,
+    }
+
+
+# --- objects -------------------------------------------------------------------------------
+
+
+def cmd_objects_create(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    files = read_file_args(args.file)
+    owner_id = users.get_user_by_email(session, args.owner).id if args.owner else actor.user_id
+    version = store.create_object(
+        session,
+        slug=args.slug,
+        name=args.name,
+        description=args.description,
+        kind=args.kind,
+        files=files,
+        owner_id=owner_id,
+        message=args.message or "Initial version",
+        actor=actor,
+    )
+    obj = store.get_object(session, args.slug)
+    view = {**object_view(obj), "version": version_view(version)}
+    return view, f"created {obj.slug} v{version.number} ({len(version.files)} files)" + _warn(
+        version
+    )
+
+
+def cmd_objects_edit(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    current = store.get_version(session, args.slug)
+    files = {**current.files, **read_file_args(args.file)}
+    for path in args.remove:
+        if path not in files:
+            raise InvalidInput(f"{args.slug} v{current.number} has no file {path!r} to remove")
+        del files[path]
+    version = store.edit_object(
+        session, args.slug, files=files, message=args.message or "", actor=actor
+    )
+    return version_view(version), f"saved {args.slug} v{version.number}" + _warn(version)
+
+
+def cmd_objects_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    rows = [object_view(o) for o in store.list_objects(session)]
+    columns = ["slug", "name", "kind", "status", "current_version", "deployed_version"]
+    return rows, _table(rows, columns)
+
+
+def cmd_objects_show(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    obj = store.get_object(session, args.slug)
+    version = store.get_version(session, args.slug, args.version)
+    view = {**object_view(obj), "version": version_view(version, with_files=True)}
+    lines = [
+        f"{obj.slug}: {obj.name} ({obj.kind}, {obj.status})",
+        *([obj.description] if obj.description else []),
+        f"version {version.number} of {obj.current_version}, by {version.author}: "
+        f"{version.message}",
+        "files: " + ", ".join(f"{p} ({len(t.encode())} bytes)" for p, t in version.files.items()),
+        "api:",
+        *(f"  {signature}" for signature in version_view(version)["api"] or ["(no functions)"]),
+    ]
+    if version.syntax_error:
+        lines.append(f"syntax error: {version.syntax_error}")
+    return view, "\n".join(lines)
+
+
+def cmd_objects_versions(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    rows = [version_view(v) for v in store.list_versions(session, args.slug)]
+    return rows, _table(rows, ["number", "author", "created_at", "message"])
+
+
+def cmd_objects_diff(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    diffs = store.diff_versions(session, args.slug, args.a, args.b)
+    text = render(diffs) or f"v{args.a} and v{args.b} have the same files"
+    return [d.to_dict() for d in diffs], text.rstrip("\n")
+
+
+def cmd_objects_rollback(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    version = store.rollback(session, args.slug, args.number, actor=actor)
+    return version_view(version), f"rolled {args.slug} back to v{args.number} as v{version.number}"
+
+
+def _warn(version) -> str:
+    return f"\nwarning: {version.syntax_error} (this version can't be deployed)" * bool(
+        version.syntax_error
+    )
+
+
+# --- parser --------------------------------------------------------------------------------
+
+Handler = Callable[[Session, argparse.Namespace, Actor], tuple[Any, str]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    common.add_argument("--as", dest="as_user", metavar="EMAIL", help="act as this user")
+
+    parser = _Parser(prog="python -m backend", parents=[common], description=__doc__)
+    groups = parser.add_subparsers(dest="group", required=True, parser_class=_Parser)
+
+    def command(group, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, parents=[common], help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    user_group = groups.add_parser("users", help="people who use the product")
+    user_cmds = user_group.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    add = command(user_cmds, "add", cmd_users_add, "add a user")
+    add.add_argument("--name", required=True)
+    add.add_argument("--email", required=True)
+    add.add_argument("--phone", help="E.164, like +15551234567")
+    add.add_argument("--admin", action="store_true")
+    add.add_argument(
+        "--channel",
+        default=Channel.EMAIL.value,
+        choices=[c.value for c in (Channel.EMAIL, Channel.SMS, Channel.VOICE, Channel.SLACK)],
+        help="preferred notification channel",
+    )
+    command(user_cmds, "list", cmd_users_list, "list users")
+
+    obj_group = groups.add_parser("objects", help="durable objects and their versions")
+    obj_cmds = obj_group.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    file_help = "a file to store; NAME=PATH stores PATH as NAME (repeatable)"
+    create = command(obj_cmds, "create", cmd_objects_create, "create an object from files")
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument("--kind", default=ObjectKind.ENDPOINT.value)
+    create.add_argument("--file", action="append", required=True, help=file_help)
+    create.add_argument("--owner", metavar="EMAIL")
+    create.add_argument("--message")
+    edit = command(obj_cmds, "edit", cmd_objects_edit, "save a new version")
+    edit.add_argument("slug")
+    edit.add_argument("--file", action="append", default=[], help=file_help)
+    edit.add_argument("--remove", action="append", default=[], metavar="PATH")
+    edit.add_argument("--message")
+    command(obj_cmds, "list", cmd_objects_list, "list objects")
+    show = command(obj_cmds, "show", cmd_objects_show, "show an object and one version")
+    show.add_argument("slug")
+    show.add_argument("--version", type=int)
+    versions = command(obj_cmds, "versions", cmd_objects_versions, "list an object's versions")
+    versions.add_argument("slug")
+    diff = command(obj_cmds, "diff", cmd_objects_diff, "unified diff between two versions")
+    diff.add_argument("slug")
+    diff.add_argument("a", type=int)
+    diff.add_argument("b", type=int)
+    rollback = command(obj_cmds, "rollback", cmd_objects_rollback, "restore an old version")
+    rollback.add_argument("slug")
+    rollback.add_argument("number", type=int)
+
+    db_group = groups.add_parser("db", help="the database schema")
+    db_cmds = db_group.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    command(db_cmds, "upgrade", _cmd_db_upgrade, "apply pending migrations")
+    return parser
+
+
+def _cmd_db_upgrade(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    revision = db.current_revision()
+    return {"revision": revision}, f"database schema is at {revision}"
+
+
+def _actor(session: Session, as_user: str | None) -> Actor:
+    if as_user:
+        user = users.get_user_by_email(session, as_user)
+        return Actor(name=user.email, channel=Channel.CLI, user_id=user.id)
+    return Actor(name=f"cli:{getpass.getuser()}", channel=Channel.CLI)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        db.upgrade_database()
+        with db.session_scope() as session:
+            data, text = args.handler(session, args, _actor(session, args.as_user))
+    except ProductError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps(data, indent=2, default=str) if args.json else text)
+    return 0

@@ -1,0 +1,1 @@
+"""The durable-object store. Entry points live in `backend.objects.store`."""

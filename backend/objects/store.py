@@ -1,0 +1,258 @@
+"""The durable-object store: objects, their immutable versions, diffs and rollback.
+
+Every function takes the caller's session and leaves committing to it, so a page, a task or
+the CLI can make several changes in one transaction. Files are mirrored to disk before the
+commit; if the transaction rolls back, the mirror written in it is removed again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from backend import audit
+from backend.enums import ObjectKind
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.models import DurableObject, ObjectVersion, utcnow
+from backend.objects import files as object_files
+from backend.objects.diff import FileDiff, diff_files
+from backend.objects.schema import analyse_files
+from backend.objects.slugs import validate_slug
+from backend.objects.status import check_transition
+
+_PENDING_MIRRORS = "pending_object_mirrors"
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_mirrors(session: Session) -> None:
+    session.info.pop(_PENDING_MIRRORS, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_uncommitted_mirrors(session: Session) -> None:
+    for slug, number in session.info.pop(_PENDING_MIRRORS, []):
+        object_files.remove_version(slug, number)
+
+
+def _parse_kind(kind: str) -> ObjectKind:
+    try:
+        return ObjectKind(kind)
+    except ValueError:
+        valid = ", ".join(k.value for k in ObjectKind)
+        raise InvalidInput(f"unknown kind {kind!r}; valid: {valid}") from None
+
+
+def list_objects(session: Session) -> list[DurableObject]:
+    """All objects, ordered by slug."""
+    return list(session.exec(select(DurableObject).order_by(DurableObject.slug)))
+
+
+def get_object(session: Session, slug: str, *, for_update: bool = False) -> DurableObject:
+    """The object with this slug; `for_update` locks its row until the transaction ends."""
+    query = select(DurableObject).where(DurableObject.slug == slug)
+    if for_update:
+        query = query.with_for_update()
+    obj = session.exec(query).first()
+    if obj is None:
+        raise NotFound(f"no object with slug {slug!r}")
+    return obj
+
+
+def get_version(session: Session, slug: str, number: int | None = None) -> ObjectVersion:
+    """Version `number` of an object, or its current version when number is None."""
+    obj = get_object(session, slug)
+    wanted = obj.current_version if number is None else number
+    version = session.exec(
+        select(ObjectVersion).where(
+            ObjectVersion.object_id == obj.id, ObjectVersion.number == wanted
+        )
+    ).first()
+    if version is None:
+        raise NotFound(
+            f"object {slug!r} has no version {wanted} (it has 1 to {obj.current_version})"
+        )
+    return version
+
+
+def list_versions(session: Session, slug: str) -> list[ObjectVersion]:
+    """An object's versions, oldest first."""
+    obj = get_object(session, slug)
+    return list(
+        session.exec(
+            select(ObjectVersion)
+            .where(ObjectVersion.object_id == obj.id)
+            .order_by(ObjectVersion.number)
+        )
+    )
+
+
+def _add_version(
+    session: Session,
+    obj: DurableObject,
+    files: dict[str, str],
+    *,
+    author: str,
+    message: str,
+    parent: ObjectVersion | None,
+) -> ObjectVersion:
+    """Store a new version after the object's newest one, and mirror it to disk."""
+    clean = object_files.validate_files(files)
+    api_schema, syntax_error = analyse_files(clean)
+    newest = session.exec(
+        select(func.max(ObjectVersion.number)).where(ObjectVersion.object_id == obj.id)
+    ).one()
+    version = ObjectVersion(
+        object_id=obj.id,
+        number=(newest or 0) + 1,
+        files=clean,
+        api_schema=api_schema,
+        syntax_error=syntax_error,
+        parent_id=parent.id if parent else None,
+        author=author,
+        message=message,
+    )
+    session.add(version)
+    obj.current_version = version.number
+    obj.updated_at = utcnow()
+    session.add(obj)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"object {obj.slug!r} was changed at the same time; try again") from None
+    session.info.setdefault(_PENDING_MIRRORS, []).append((obj.slug, version.number))
+    object_files.write_version(obj.slug, version.number, clean)
+    return version
+
+
+def create_object(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    files: dict[str, str],
+    actor: audit.Actor,
+    description: str = "",
+    kind: str = ObjectKind.ENDPOINT,
+    owner_id: int | None = None,
+    message: str = "Initial version",
+    author: str | None = None,
+) -> ObjectVersion:
+    """Create an object with its first version."""
+    validate_slug(slug)
+    if not name.strip():
+        raise InvalidInput("name is empty")
+    object_files.validate_files(files)
+    if session.exec(select(DurableObject.id).where(DurableObject.slug == slug)).first():
+        raise Conflict(f"an object with slug {slug!r} already exists")
+    obj = DurableObject(
+        slug=slug,
+        name=name.strip(),
+        description=description,
+        kind=_parse_kind(kind),
+        owner_id=owner_id,
+    )
+    session.add(obj)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"an object with slug {slug!r} already exists") from None
+    version = _add_version(
+        session, obj, files, author=author or actor.name, message=message, parent=None
+    )
+    audit.record(
+        session,
+        actor,
+        "object.created",
+        object_id=obj.id,
+        detail={"slug": slug, "version": version.number, "files": sorted(version.files)},
+    )
+    return version
+
+
+def edit_object(
+    session: Session,
+    slug: str,
+    *,
+    files: dict[str, str],
+    actor: audit.Actor,
+    message: str = "",
+    author: str | None = None,
+) -> ObjectVersion:
+    """A new version with these files, child of the current one. Unchanged files are refused."""
+    obj = get_object(session, slug, for_update=True)
+    parent = get_version(session, slug)
+    if object_files.validate_files(files) == parent.files:
+        raise InvalidInput(f"the files are the same as {slug} v{parent.number}; nothing to save")
+    version = _add_version(
+        session,
+        obj,
+        files,
+        author=author or actor.name,
+        message=message or f"Edit of v{parent.number}",
+        parent=parent,
+    )
+    changed = [d.path for d in diff_files(parent.files, version.files)]
+    audit.record(
+        session,
+        actor,
+        "object.edited",
+        object_id=obj.id,
+        detail={"slug": slug, "version": version.number, "parent": parent.number, "files": changed},
+    )
+    return version
+
+
+def rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) -> ObjectVersion:
+    """A new version whose files equal version `number`'s; history is never rewritten."""
+    obj = get_object(session, slug, for_update=True)
+    target = get_version(session, slug, number)
+    if number == obj.current_version:
+        raise Conflict(f"v{number} is already the current version of {slug}")
+    parent = get_version(session, slug)
+    version = _add_version(
+        session,
+        obj,
+        target.files,
+        author=actor.name,
+        message=f"Rollback to v{number}",
+        parent=parent,
+    )
+    audit.record(
+        session,
+        actor,
+        "object.rolled_back",
+        object_id=obj.id,
+        detail={"slug": slug, "version": version.number, "restored": number},
+    )
+    return version
+
+
+def diff_versions(session: Session, slug: str, a: int, b: int) -> list[FileDiff]:
+    """File-by-file unified diff from version `a` to version `b`."""
+    old, new = get_version(session, slug, a), get_version(session, slug, b)
+    return diff_files(old.files, new.files, labels=(f"v{a}", f"v{b}"))
+
+
+def set_status(
+    session: Session, slug: str, status: str, *, actor: audit.Actor, reason: str = ""
+) -> DurableObject:
+    """Move an object to another status, if the rules in `status.py` allow it."""
+    obj = get_object(session, slug, for_update=True)
+    previous = obj.status
+    obj.status = check_transition(previous, status)
+    obj.updated_at = utcnow()
+    session.add(obj)
+    audit.record(
+        session,
+        actor,
+        "object.status_changed",
+        object_id=obj.id,
+        detail={"slug": slug, "from": previous, "to": obj.status, "reason": reason},
+    )
+    return obj
+
+
+def files_on_disk(slug: str, number: int) -> dict[str, str]:
+    """The mirrored files of a version, read back from disk."""
+    return object_files.read_version(slug, number)

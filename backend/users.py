@@ -1,0 +1,97 @@
+"""People who use the product: added, listed, found by email or phone."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from backend import audit, events
+from backend.enums import Channel, EventName
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.models import User
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def normalise_phone(phone: str) -> str:
+    """An E.164 number ('+15551234567'); spaces, dots, dashes and brackets are dropped."""
+    compact = re.sub(r"[\s().-]", "", phone or "")
+    if not E164.match(compact):
+        raise InvalidInput(
+            f"phone number {phone!r} is not in E.164 form (a '+', the country code, "
+            "then the number, 7 to 15 digits in all, like +15551234567)"
+        )
+    return compact
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"email {email!r} is not valid: {exc}") from None
+
+
+def add_user(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    phone: str | None = None,
+    is_admin: bool = False,
+    preferred_channel: Channel = Channel.EMAIL,
+    actor: audit.Actor = audit.SYSTEM,
+) -> User:
+    """Add a person; email and phone number must be unused."""
+    if not name.strip():
+        raise InvalidInput("name is empty")
+    user = User(
+        name=name.strip(),
+        email=normalise_email(email),
+        phone=normalise_phone(phone) if phone else None,
+        is_admin=is_admin,
+        preferred_channel=Channel(preferred_channel),
+    )
+    for field, value in (("email", user.email), ("phone", user.phone)):
+        if value and session.exec(select(User).where(getattr(User, field) == value)).first():
+            raise Conflict(f"a user with {field} {value} already exists")
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"a user with email {user.email} or phone {user.phone} exists") from None
+    audit.record(
+        session,
+        actor,
+        "user.added",
+        detail={"user_id": user.id, "email": user.email, "is_admin": is_admin},
+    )
+    events.emit(
+        session,
+        EventName.USER_CREATED,
+        {"user_id": user.id, "name": user.name, "email": user.email, "is_admin": is_admin},
+        source=actor.channel,
+    )
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.id)))
+
+
+def get_user_by_email(session: Session, email: str) -> User:
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        raise NotFound(f"no user with email {email}")
+    return user
+
+
+def find_user_by_phone(session: Session, phone: str) -> User | None:
+    """The user with this number, or None (callers are recognised this way)."""
+    try:
+        number = normalise_phone(phone)
+    except InvalidInput:
+        return None
+    return session.exec(select(User).where(User.phone == number)).first()

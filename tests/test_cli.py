@@ -1,0 +1,191 @@
+"""`python -m backend`: the round trip as a real process, and bad input that writes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from sqlmodel import func, select
+
+from backend import cli, db
+from backend.models import SQLModel
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN_V1 = "def area(width: float, height: float = 1.0) -> float:\n    return width * height\n"
+MAIN_V2 = "def area(width: float, height: float = 2.0) -> float:\n    return width * height\n"
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "backend", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def ok(*args: str, cwd: Path) -> str:
+    result = run_cli(*args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_round_trip_create_edit_diff_rollback_on_a_fresh_database(empty_db, tmp_path, data_dir):
+    """Starts on an empty database: the CLI brings the schema up to date itself."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "main.py").write_text(MAIN_V1)
+    (work / "helpers.py").write_text("UNIT = 'm2'\n")
+
+    ok(
+        "users",
+        "add",
+        "--name",
+        "Ada",
+        "--email",
+        "ada@example.com",
+        "--phone",
+        "+15551234567",
+        "--admin",
+        cwd=work,
+    )
+    users = json.loads(ok("users", "list", "--json", cwd=work))
+    assert [(u["email"], u["phone"], u["is_admin"]) for u in users] == [
+        ("ada@example.com", "+15551234567", True)
+    ]
+
+    created = json.loads(
+        ok(
+            "objects",
+            "create",
+            "--slug",
+            "area",
+            "--name",
+            "Area",
+            "--description",
+            "Sizes",
+            "--kind",
+            "library",
+            "--file",
+            "main.py",
+            "--file",
+            "lib/helpers.py=helpers.py",
+            "--owner",
+            "ada@example.com",
+            "--json",
+            cwd=work,
+        )
+    )
+    assert created["version"]["files"] == ["lib/helpers.py", "main.py"]
+    assert created["version"]["api"] == ["area(width: float, height: float = 1.0) -> float"]
+
+    (work / "main.py").write_text(MAIN_V2)
+    assert "saved area v2" in ok(
+        "objects", "edit", "area", "--file", "main.py", "--message", "taller", cwd=work
+    )
+    versions = json.loads(ok("objects", "versions", "area", "--json", cwd=work))
+    assert [(v["number"], v["message"]) for v in versions] == [
+        (1, "Initial version"),
+        (2, "taller"),
+    ]
+
+    diff = ok("objects", "diff", "area", "1", "2", cwd=work)
+    assert "--- v1/main.py\n+++ v2/main.py" in diff
+    assert "-def area(width: float, height: float = 1.0) -> float:" in diff
+    assert "+def area(width: float, height: float = 2.0) -> float:" in diff
+
+    assert "rolled area back to v1 as v3" in ok("objects", "rollback", "area", "1", cwd=work)
+    shown = json.loads(ok("objects", "show", "area", "--json", cwd=work))
+    assert shown["current_version"] == 3
+    assert shown["version"]["file_contents"]["main.py"] == MAIN_V1
+    old = json.loads(ok("objects", "show", "area", "--version", "2", "--json", cwd=work))
+    assert old["version"]["file_contents"]["main.py"] == MAIN_V2
+    assert ok("objects", "diff", "area", "1", "3", cwd=work).strip() == (
+        "v1 and v3 have the same files"
+    )
+
+    listing = ok("objects", "list", cwd=work)
+    assert "area" in listing and "library" in listing
+    for number, main in [(1, MAIN_V1), (2, MAIN_V2), (3, MAIN_V1)]:
+        folder = data_dir / "objects" / "area" / f"v{number}"
+        assert (folder / "main.py").read_bytes() == main.encode()
+        assert (folder / "lib" / "helpers.py").read_bytes() == b"UNIT = 'm2'\n"
+
+
+def _row_counts() -> dict[str, int]:
+    with db.session_scope() as session:
+        return {
+            table.name: session.exec(select(func.count()).select_from(table)).one()
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["objects", "show", "nope"], "no object with slug 'nope'"),
+        (
+            ["objects", "create", "--slug", "area", "--name", "X", "--file", "main.py"],
+            "already exists",
+        ),
+        (["objects", "create", "--slug", "New_One", "--name", "X", "--file", "main.py"], "slug"),
+        (
+            ["objects", "create", "--slug", "other", "--name", "X", "--file", "missing.py"],
+            "file 'missing.py' not found",
+        ),
+        (["objects", "edit", "area", "--file", "missing.py"], "not found"),
+        (["objects", "edit", "area", "--remove", "main.py"], "at least one file"),
+        (["objects", "diff", "area", "1", "9"], "no version 9"),
+        (["objects", "rollback", "area", "4"], "no version 4"),
+        (["objects", "rollback", "area", "1"], "already the current version"),
+        (
+            ["users", "add", "--name", "Bob", "--email", "bob@example.com", "--phone", "555-1234"],
+            "E.164",
+        ),
+        (["users", "add", "--name", "Bob", "--email", "ada@example.com"], "already exists"),
+        (["objects", "show", "area", "--version", "two"], "invalid int value"),
+        (["objects", "frobnicate"], "invalid choice"),
+        (["objects", "create", "--slug", "x", "--file", "main.py"], "--name"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    migrated_db, tmp_path, monkeypatch, capsys, args, message
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.py").write_text(MAIN_V1)
+    assert cli.main(["users", "add", "--name", "Ada", "--email", "ada@example.com"]) == 0
+    assert (
+        cli.main(["objects", "create", "--slug", "area", "--name", "A", "--file", "main.py"]) == 0
+    )
+    capsys.readouterr()
+    before = _row_counts()
+    on_disk = sorted(p.name for p in (Path(os.environ["DATA_DIR"]) / "objects" / "area").iterdir())
+
+    try:
+        status = cli.main(args)
+    except SystemExit as exit_:  # argparse's usage errors
+        status = exit_.code
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: ") and message in err
+    assert _row_counts() == before
+    assert (
+        sorted(p.name for p in (Path(os.environ["DATA_DIR"]) / "objects" / "area").iterdir())
+        == on_disk
+    )
+
+
+def test_db_upgrade_command_reports_the_revision(empty_db, tmp_path):
+    out = json.loads(ok("db", "upgrade", "--json", cwd=tmp_path))
+    assert out["revision"] == db.head_revision()
+    assert "durable_object" in inspect(db.get_engine()).get_table_names()
