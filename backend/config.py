@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -79,6 +80,58 @@ class Settings(BaseSettings):
     smtp_username: str = Field(default="", description="SMTP login; empty means no login.")
     smtp_password: str = Field(default="", description="SMTP password.")
     from_email: str = Field(default="", description="Sender address of emails.")
+
+    # Background jobs (Celery)
+    celery_queue: str = Field(
+        default="durable_objects",
+        description="Celery queue that enqueue publishes to and the worker consumes; with Redis "
+        "also the prefix of every broker key, so deployments (or test runs) can share a Redis "
+        "database without seeing each other's jobs.",
+    )
+    celery_imports: str = Field(
+        default="",
+        description="Comma-separated extra modules the Celery worker imports to register more "
+        "background jobs (plugins, or test-only jobs in the test suite).",
+    )
+
+    # Sandbox (isolated execution of object code)
+    sandbox_tier: Literal["auto", "bwrap", "no-bwrap"] = Field(
+        default="auto",
+        description="How sandbox workers start: 'bwrap' (under bubblewrap), 'no-bwrap' (rlimits, "
+        "Landlock and seccomp only) or 'auto' (the strongest one this machine supports).",
+    )
+    sandbox_allow_unsafe: bool = Field(
+        default=False,
+        description="Run object code even where no tier isolates the file system or seccomp is "
+        "missing. Only for development on machines without Landlock or bubblewrap.",
+    )
+    sandbox_pool_size: int = Field(
+        default=2, ge=1, le=64, description="Warm sandbox workers (calls that can run at once)."
+    )
+    sandbox_cpu_seconds: float = Field(
+        default=5.0, gt=0, description="Default CPU time of one call (whole seconds, rounded up)."
+    )
+    sandbox_wall_seconds: float = Field(
+        default=10.0, gt=0, description="Default wall-clock time of one call, in seconds."
+    )
+    sandbox_memory_mb: int = Field(
+        default=256, ge=64, description="Default address-space limit of one call, in MiB."
+    )
+    sandbox_output_bytes: int = Field(
+        default=1 << 20, ge=1, description="Largest result (value and storage writes) of a call."
+    )
+    sandbox_input_bytes: int = Field(
+        default=1 << 20, ge=1, description="Largest JSON arguments a call accepts."
+    )
+    sandbox_storage_bytes: int = Field(
+        default=16 << 20, ge=1, description="Largest durable-storage snapshot sent with a call."
+    )
+    sandbox_log_bytes: int = Field(
+        default=64 << 10, ge=0, description="Printed output of a call kept in its result."
+    )
+    sandbox_scratch_mb: int = Field(
+        default=64, ge=1, description="Size of each worker's scratch folder (and of one file)."
+    )
 
     @property
     def resolved_database_url(self) -> str:

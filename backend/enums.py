@@ -43,7 +43,8 @@ class DeploymentStatus(StrEnum):
     TESTING = "testing"
     LIVE = "live"
     FAILED = "failed"
-    ROLLED_BACK = "rolled_back"
+    SUPERSEDED = "superseded"  # a later deploy replaced it
+    ROLLED_BACK = "rolled_back"  # a rollback replaced it
 
 
 class TaskStatus(StrEnum):

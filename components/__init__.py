@@ -1,0 +1,1 @@
+"""Reusable UI pieces, free of business logic; they take Vars and render them."""

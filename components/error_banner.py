@@ -1,0 +1,16 @@
+"""A red callout for a failure the person should know about."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def error_banner(message: rx.Var[str] | str, **props) -> rx.Component:
+    return rx.callout(
+        message,
+        icon="triangle-alert",
+        color_scheme="red",
+        role="alert",
+        width="100%",
+        **props,
+    )

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Create .venv if missing and install the given requirement files into it, once per content.
+#
+#   scripts/install.sh requirements.txt              # what `make run` needs
+#   scripts/install.sh requirements-dev.txt --chromium   # what `make test` needs
+#
+# A stamp file inside .venv holds a hash of the requirement files (and the files they
+# include with -r) plus the Python version; when it matches, nothing is installed, so a
+# second `make run` starts in seconds. Deleting .venv resets everything.
+# --chromium: make sure /usr/bin/chromium exists (Debian's package; Playwright's own
+# browser download is never used), installing it with apt-get when we are root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=.venv
+PYTHON=${PYTHON:-python3}
+want_chromium=0
+files=()
+for arg in "$@"; do
+    case "$arg" in
+        --chromium) want_chromium=1 ;;
+        *) files+=("$arg") ;;
+    esac
+done
+[ ${#files[@]} -gt 0 ] || { echo "usage: $0 REQUIREMENTS_FILE... [--chromium]" >&2; exit 2; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+        echo "error: $PYTHON not found; install Python 3.11 or newer (or set PYTHON=...)" >&2
+        exit 1
+    fi
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "error: Python 3.11 or newer is needed; $PYTHON is $("$PYTHON" -V 2>&1)" >&2
+        exit 1
+    fi
+    echo "Creating $VENV with $("$PYTHON" -V 2>&1)"
+    if ! "$PYTHON" -m venv "$VENV"; then
+        rm -rf "$VENV"
+        echo "error: '$PYTHON -m venv' failed; on Debian/Ubuntu install the python3-venv package" >&2
+        exit 1
+    fi
+fi
+
+# Every file that shapes the install: the ones named, and the ones they pull in with -r.
+all_files=()
+collect() {
+    local file=$1 dir included
+    all_files+=("$file")
+    dir=$(dirname "$file")
+    while read -r included; do
+        collect "$dir/$included"
+    done < <(sed -n 's/^[[:space:]]*-r[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$file")
+}
+for file in "${files[@]}"; do
+    [ -f "$file" ] || { echo "error: $file not found" >&2; exit 1; }
+    collect "$file"
+done
+
+hash=$({ "$VENV/bin/python" -V 2>&1; cat "${all_files[@]}"; } | sha256sum | cut -d' ' -f1)
+stamp="$VENV/.install-stamp-$(basename "${files[0]}" .txt)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
+    echo "Installing ${files[*]} into $VENV (first time, or the requirements changed)"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+        --upgrade pip >/dev/null
+    args=()
+    for file in "${files[@]}"; do args+=(-r "$file"); done
+    "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off "${args[@]}"
+    echo "$hash" > "$stamp"
+fi
+
+if [ "$want_chromium" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's chromium for the browser tests"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "error: browser tests need /usr/bin/chromium: install the Debian package 'chromium' (apt-get install chromium)" >&2
+        exit 1
+    fi
+    [ -x /usr/bin/chromium ] || { echo "error: apt-get did not provide /usr/bin/chromium (package 'chromium')" >&2; exit 1; }
+fi

@@ -1,0 +1,1 @@
+"""Reflex State classes: thin, they call backend services and hold what pages show."""

