@@ -96,9 +96,7 @@ def _user_view(user) -> dict[str, Any]:
 # --- objects -------------------------------------------------------------------------------
 
 
-def cmd_objects_create(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
+def cmd_objects_create(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     files = read_file_args(args.file)
     owner_id = users.get_user_by_email(session, args.owner).id if args.owner else actor.user_id
     version = store.create_object(
