@@ -1,0 +1,52 @@
+"""API tokens: bearer tokens for calling private objects. Only a hash is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlmodel import Session, select
+
+from backend import audit, users
+from backend.models import ApiToken, User, utcnow
+
+TOKEN_PREFIX = "dob_"
+
+
+def _hash(token: str) -> str:
+    # Tokens are 256 random bits, so a plain SHA-256 is enough (no password stretching needed).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session, *, email: str, name: str = "", actor: audit.Actor = audit.SYSTEM
+) -> tuple[str, ApiToken]:
+    """A new token for the user; the plain text is returned once and never stored."""
+    user = users.get_user_by_email(session, email)
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=_hash(plain), prefix=plain[:10])
+    session.add(token)
+    session.flush()
+    audit.record(
+        session, actor, "token.created", detail={"user_id": user.id, "prefix": token.prefix}
+    )
+    return plain, token
+
+
+def authenticate(session: Session, authorization: str | None) -> User | None:
+    """The user behind an `Authorization: Bearer ...` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, plain = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not plain.strip():
+        return None
+    token = session.exec(
+        select(ApiToken).where(
+            ApiToken.token_hash == _hash(plain.strip()), ApiToken.revoked_at.is_(None)
+        )
+    ).first()
+    if token is None:
+        return None
+    token.last_used_at = utcnow()
+    session.add(token)
+    return session.get(User, token.user_id)
