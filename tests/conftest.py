@@ -47,20 +47,54 @@ def postgres_server() -> str:
     return POSTGRES_ADMIN_URL
 
 
-@pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test."""
-    name = f"dobj_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+def _create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    clause = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(admin_url: str, name: str) -> None:
+    db._engine_for.cache_clear()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    """A database migrated once per session; tests that want a migrated one get a copy."""
+    name = f"dobj_template_{uuid.uuid4().hex[:12]}"
+    url = _create_database(postgres_server, name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        config.reload_settings()
+        db.upgrade_database()
+        db.get_engine().dispose()  # a template must have no open connections
+    config.reload_settings()
     try:
-        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+        yield name
     finally:
-        db._engine_for.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_database(postgres_server, name)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, postgres_server: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test: migrated if the test asked for that."""
+    name = f"dobj_test_{uuid.uuid4().hex[:12]}"
+    template = (
+        request.getfixturevalue("postgres_template")
+        if "migrated_db" in request.fixturenames
+        else None
+    )
+    url = _create_database(postgres_server, name, template)
+    try:
+        yield url
+    finally:
+        _drop_database(postgres_server, name)
 
 
 def _use_settings(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str) -> None:
