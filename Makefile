@@ -18,7 +18,7 @@ install:
 	@scripts/install.sh requirements.txt
 
 install-dev: install
-	@scripts/install.sh requirements-dev.txt --chromium
+	@scripts/install.sh requirements-dev.txt --for-tests
 
 run: install
 	@exec $(BIN)/python scripts/run.py

@@ -6,6 +6,7 @@ import reflex as rx
 
 from app import routes
 from app.pages.home import home
+from app.startup import log_sandbox_tier
 from backend.api import create_api
 from state.objects import HomeState
 
@@ -15,3 +16,4 @@ app = rx.App(
     api_transformer=create_api(),
 )
 app.add_page(home, route=routes.HOME, title="Durable objects", on_load=HomeState.load)
+app.register_lifespan_task(log_sandbox_tier)

@@ -16,11 +16,12 @@ from typing import Any, NoReturn
 
 from sqlmodel import Session
 
-from backend import db, users
+from backend import db, tokens, users
 from backend.audit import Actor
 from backend.enums import Channel, ObjectKind
 from backend.errors import InvalidInput, ProductError
-from backend.objects import store
+from backend.objects import deploy as deployments
+from backend.objects import runtime, store
 from backend.objects.diff import render
 from backend.objects.views import object_view, version_view
 
@@ -174,6 +175,86 @@ def cmd_objects_rollback(
     return version_view(version), f"rolled {args.slug} back to v{args.number} as v{version.number}"
 
 
+def cmd_objects_visibility(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    obj = store.set_visibility(session, args.slug, public=args.visibility == "public", actor=actor)
+    return object_view(obj), f"{obj.slug} is now {args.visibility}"
+
+
+def cmd_objects_limits(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    limits: dict[str, float] = {}
+    for item in args.limit:
+        name, _, value = item.partition("=")
+        try:
+            limits[name] = float(value) if "." in value else int(value)
+        except ValueError:
+            raise InvalidInput(f"limit {item!r} is not NAME=NUMBER") from None
+    obj = store.set_limits(session, args.slug, limits, actor=actor)
+    return object_view(obj), f"{obj.slug} limits: {obj.limits}"
+
+
+def _deployment_view(deployment) -> dict[str, Any]:
+    return {
+        "id": deployment.id,
+        "status": deployment.status,
+        "logs": deployment.logs,
+        "deployed_by": deployment.deployed_by,
+        "created_at": deployment.created_at.isoformat(),
+    }
+
+
+def _deployment_outcome(slug: str, deployment) -> tuple[Any, str]:
+    """A failed deployment is reported, not raised: it is a recorded outcome, exit 1."""
+    view = _deployment_view(deployment)
+    headline = f"deployment {deployment.id} of {slug}: {deployment.status}"
+    if deployment.status != "live":
+        raise DeploymentFailed(view, f"{headline}\n{deployment.logs}")
+    return view, f"{headline}\n{deployment.logs}"
+
+
+def cmd_objects_deploy(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    session.commit()  # deploy runs its own transactions
+    deployment = deployments.deploy(args.slug, actor=actor, number=args.version)
+    return _deployment_outcome(args.slug, deployment)
+
+
+def cmd_objects_call(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    try:
+        arguments = json.loads(args.args)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--args is not valid JSON: {exc}") from None
+    try:
+        value = runtime.call_object(args.slug, args.function, arguments, check_access=False)
+    except runtime.ObjectFailed as exc:
+        raise CallFailed(exc.result.to_dict(), f"error: {exc}") from None
+    return {"result": value}, json.dumps(value, indent=2, default=str)
+
+
+def cmd_tokens_create(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    plain, token = tokens.create_token(session, email=args.user, name=args.name, actor=actor)
+    view = {"token": plain, "prefix": token.prefix, "user": args.user, "name": token.name}
+    return view, f"{plain}\n(shown once; send it as 'Authorization: Bearer <token>')"
+
+
+class _Outcome(Exception):
+    """A command that ran but did not succeed: print its result, exit with `status`."""
+
+    status = 1
+
+    def __init__(self, data: Any, text: str) -> None:
+        super().__init__(text)
+        self.data, self.text = data, text
+
+
+class DeploymentFailed(_Outcome):
+    pass
+
+
+class CallFailed(_Outcome):
+    pass
+
+
 def _warn(version) -> str:
     return f"\nwarning: {version.syntax_error} (this version can't be deployed)" * bool(
         version.syntax_error
@@ -243,6 +324,34 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("slug")
     rollback.add_argument("number", type=int)
 
+    deploy = command(obj_cmds, "deploy", cmd_objects_deploy, "test a version and make it live")
+    deploy.add_argument("slug")
+    deploy.add_argument("--version", type=int, help="default: the current version")
+    call = command(obj_cmds, "call", cmd_objects_call, "call a deployed object's function")
+    call.add_argument("slug")
+    call.add_argument("function")
+    call.add_argument("--args", default="{}", help="a JSON object of arguments")
+    visibility = command(
+        obj_cmds, "visibility", cmd_objects_visibility, "public objects need no API token"
+    )
+    visibility.add_argument("slug")
+    visibility.add_argument("visibility", choices=["public", "private"])
+
+    limits = command(obj_cmds, "limits", cmd_objects_limits, "set this object's sandbox limits")
+    limits.add_argument("slug")
+    limits.add_argument(
+        "limit",
+        nargs="+",
+        metavar="NAME=NUMBER",
+        help="cpu_seconds, wall_seconds, memory_mb or output_bytes",
+    )
+
+    token_group = groups.add_parser("tokens", help="API tokens for calling private objects")
+    token_cmds = token_group.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    token = command(token_cmds, "create", cmd_tokens_create, "create a token for a user")
+    token.add_argument("--user", required=True, metavar="EMAIL")
+    token.add_argument("--name", default="", help="what the token is for")
+
     db_group = groups.add_parser("db", help="the database schema")
     db_cmds = db_group.add_subparsers(dest="command", required=True, parser_class=_Parser)
     command(db_cmds, "upgrade", _cmd_db_upgrade, "apply pending migrations")
@@ -267,6 +376,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         db.upgrade_database()
         with db.session_scope() as session:
             data, text = args.handler(session, args, _actor(session, args.as_user))
+    except _Outcome as outcome:
+        if args.json:
+            print(json.dumps(outcome.data, indent=2, default=str))
+        else:
+            print(outcome.text, file=sys.stderr)
+        return outcome.status
     except ProductError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -55,6 +55,42 @@ class Settings(BaseSettings):
         default="gpt-4o-mini", description="Model that parses spoken and texted commands."
     )
     llm_timeout_seconds: float = Field(default=60.0, description="Timeout of one LLM request.")
+    llm_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of one LLM request after a connection error, a timeout, a rate "
+        "limit or a server error (with backoff).",
+    )
+    llm_validation_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Times an answer that doesn't fit the expected structure is sent back to "
+        "the model to fix before the call fails.",
+    )
+    llm_budget_usd: float = Field(
+        default=0.50,
+        ge=0,
+        description="LLM spending allowed per modification (USD), unless the request sets "
+        "its own; when reached, the modification pauses until resumed with a higher budget.",
+    )
+    llm_prompt_price_per_1k: float = Field(
+        default=0.0025,
+        ge=0,
+        description="Estimated USD per 1000 prompt tokens for models not in the price table "
+        "(backend/llm/prices.py) or LLM_PRICES; set 0 for a free local server.",
+    )
+    llm_completion_price_per_1k: float = Field(
+        default=0.01,
+        ge=0,
+        description="Estimated USD per 1000 completion tokens for models not in the price table.",
+    )
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default={},
+        description='Extra or overriding prices, JSON: {"model": [prompt, completion]} in USD '
+        "per 1000 tokens; a name matches that model and its dated variants.",
+    )
 
     # Evaluator
     threshold_preference: float = Field(default=0.6, description="Minimum preference score.")
@@ -62,6 +98,22 @@ class Settings(BaseSettings):
     threshold_factuality: float = Field(default=0.8, description="Minimum factuality score.")
     max_attempts: int = Field(
         default=3, description="Generation attempts per modification before it fails."
+    )
+    weight_preference: float = Field(
+        default=0.2, ge=0, description="Weight of the preference score in the overall score."
+    )
+    weight_constraints: float = Field(
+        default=0.35, ge=0, description="Weight of the constraints score in the overall score."
+    )
+    weight_factuality: float = Field(
+        default=0.45, ge=0, description="Weight of the factuality score in the overall score."
+    )
+    preference_llm_weight: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="Share of the LLM judge in each preference sub-score when an LLM is "
+        "configured; the rest comes from measured signals (lint, complexity, docstrings).",
     )
 
     # Twilio (voice and SMS)

@@ -2,27 +2,27 @@
 # Create .venv if missing and install the given requirement files into it, once per content.
 #
 #   scripts/install.sh requirements.txt              # what `make run` needs
-#   scripts/install.sh requirements-dev.txt --chromium   # what `make test` needs
+#   scripts/install.sh requirements-dev.txt --for-tests   # what `make test` needs
 #
 # A stamp file inside .venv holds a hash of the requirement files (and the files they
 # include with -r) plus the Python version; when it matches, nothing is installed, so a
 # second `make run` starts in seconds. Deleting .venv resets everything.
-# --chromium: make sure /usr/bin/chromium exists (Debian's package; Playwright's own
-# browser download is never used), installing it with apt-get when we are root.
+# --for-tests: also make sure /usr/bin/chromium and /usr/bin/bwrap exist (Debian packages,
+# installed with apt-get when we are root; Playwright's own browser download is never used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV=.venv
 PYTHON=${PYTHON:-python3}
-want_chromium=0
+for_tests=0
 files=()
 for arg in "$@"; do
     case "$arg" in
-        --chromium) want_chromium=1 ;;
+        --for-tests) for_tests=1 ;;
         *) files+=("$arg") ;;
     esac
 done
-[ ${#files[@]} -gt 0 ] || { echo "usage: $0 REQUIREMENTS_FILE... [--chromium]" >&2; exit 2; }
+[ ${#files[@]} -gt 0 ] || { echo "usage: $0 REQUIREMENTS_FILE... [--for-tests]" >&2; exit 2; }
 
 if [ ! -x "$VENV/bin/python" ]; then
     if ! command -v "$PYTHON" >/dev/null 2>&1; then
@@ -68,14 +68,28 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
     echo "$hash" > "$stamp"
 fi
 
-if [ "$want_chromium" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+# ensure_package BINARY PACKAGE WHY REQUIRED: install Debian's PACKAGE when BINARY is missing
+# and we are root with apt-get; otherwise stop (REQUIRED=1) or warn, in one line.
+apt_updated=0
+ensure_package() {
+    local binary=$1 package=$2 why=$3 required=$4
+    [ -x "$binary" ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "Installing Debian's chromium for the browser tests"
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    else
-        echo "error: browser tests need /usr/bin/chromium: install the Debian package 'chromium' (apt-get install chromium)" >&2
+        echo "Installing Debian's $package ($why)"
+        if [ "$apt_updated" = 0 ]; then apt-get update -qq && apt_updated=1; fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
+    fi
+    [ -x "$binary" ] && return 0
+    if [ "$required" = 1 ]; then
+        echo "error: $why needs $binary: install the Debian package '$package' (apt-get install $package)" >&2
         exit 1
     fi
-    [ -x /usr/bin/chromium ] || { echo "error: apt-get did not provide /usr/bin/chromium (package 'chromium')" >&2; exit 1; }
+    echo "warning: $binary missing ($why); install the Debian package '$package' for it" >&2
+}
+
+# bubblewrap gives the sandbox its strongest tier; without it objects run in the
+# Landlock+seccomp tier, so only the tests (which check every tier) insist on it.
+ensure_package /usr/bin/bwrap bubblewrap "the sandbox's namespace tier" "$for_tests"
+if [ "$for_tests" = 1 ]; then
+    ensure_package /usr/bin/chromium chromium "the browser tests" 1
 fi

@@ -189,3 +189,79 @@ def test_db_upgrade_command_reports_the_revision(empty_db, tmp_path):
     out = json.loads(ok("db", "upgrade", "--json", cwd=tmp_path))
     assert out["revision"] == db.head_revision()
     assert "durable_object" in inspect(db.get_engine()).get_table_names()
+
+
+def test_deploy_call_visibility_and_tokens(sqlite_db, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.py").write_text(
+        "from storage import get, put\n\n"
+        "def bump(by: int = 1) -> int:\n"
+        "    put('n', get('n', 0) + by)\n"
+        "    return get('n')\n\n"
+        "def fail() -> None:\n"
+        "    raise KeyError('missing')\n"
+    )
+    (tmp_path / "test_main.py").write_text(
+        "from main import bump\n\ndef test_bump():\n    assert bump(2) == 2\n"
+    )
+    assert cli.main(["users", "add", "--name", "Ada", "--email", "ada@example.com"]) == 0
+    assert (
+        cli.main(
+            [
+                "objects",
+                "create",
+                "--slug",
+                "bumper",
+                "--name",
+                "B",
+                "--file",
+                "main.py",
+                "--file",
+                "test_main.py",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+
+    assert cli.main(["objects", "deploy", "bumper", "--json"]) == 0
+    deployed = json.loads(capsys.readouterr().out)
+    assert deployed["status"] == "live" and "PASS test_main.py::test_bump" in deployed["logs"]
+
+    assert cli.main(["objects", "call", "bumper", "bump", "--args", '{"by": 5}']) == 0
+    assert capsys.readouterr().out.strip() == "5"
+    assert cli.main(["objects", "call", "bumper", "fail"]) == 1
+    assert "KeyError" in capsys.readouterr().err
+    assert cli.main(["objects", "call", "bumper", "bump", "--args", "{oops"]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+
+    assert cli.main(["objects", "visibility", "bumper", "public", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["is_public"] is True
+    assert cli.main(["tokens", "create", "--user", "ada@example.com", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["token"].startswith("dob_")
+    assert cli.main(["tokens", "create", "--user", "nobody@example.com"]) == 2
+
+    (tmp_path / "test_main.py").write_text("def test_fails():\n    assert False, 'nope'\n")
+    assert cli.main(["objects", "edit", "bumper", "--file", "test_main.py"]) == 0
+    capsys.readouterr()
+    assert cli.main(["objects", "deploy", "bumper"]) == 1
+    err = capsys.readouterr().err
+    assert "failed" in err and "nope" in err
+
+
+def test_per_object_limits_are_checked_and_used(sqlite_db, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.py").write_text(
+        "import time\n\ndef nap(s: float) -> float:\n    time.sleep(s)\n    return s\n"
+    )
+    assert (
+        cli.main(["objects", "create", "--slug", "napper", "--name", "N", "--file", "main.py"]) == 0
+    )
+    assert cli.main(["objects", "deploy", "napper"]) == 0
+    assert cli.main(["objects", "limits", "napper", "wall_seconds=0.5", "--json"]) == 0
+    capsys.readouterr()
+    assert cli.main(["objects", "limits", "napper", "bogus=1"]) == 2
+    assert "unknown sandbox limits" in capsys.readouterr().err
+    assert cli.main(["objects", "call", "napper", "nap", "--args", '{"s": 0.1}']) == 0
+    assert cli.main(["objects", "call", "napper", "nap", "--args", '{"s": 3}']) == 1
+    assert "timeout" in capsys.readouterr().err

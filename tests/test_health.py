@@ -53,6 +53,9 @@ def test_health_ok_on_migrated_sqlite_with_embedded_broker(sqlite_db: str, no_ve
     assert body["broker"]["url_kind"] == "embedded"
     assert body["broker"]["ok"] is True
     assert "error" not in body["broker"]
+    # This machine has Landlock, seccomp and user namespaces: the strongest tier.
+    assert body["sandbox"]["tier"] == "bwrap+landlock+seccomp"
+    assert body["sandbox"]["runs_objects"] is True
 
 
 def test_health_degraded_when_redis_is_dead(

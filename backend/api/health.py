@@ -14,6 +14,7 @@ from starlette.routing import Route
 from backend.broker import broker_status
 from backend.config import get_settings
 from backend.db import database_status
+from backend.sandbox import sandbox_status
 
 
 def health_report() -> dict[str, object]:
@@ -26,6 +27,7 @@ def health_report() -> dict[str, object]:
         "database": database,
         "broker": broker,
         "features": get_settings().features,
+        "sandbox": sandbox_status(),
     }
 
 

@@ -253,6 +253,46 @@ def set_status(
     return obj
 
 
+def set_visibility(
+    session: Session, slug: str, *, public: bool, actor: audit.Actor
+) -> DurableObject:
+    """Public objects can be called without a token; private ones need one."""
+    obj = get_object(session, slug, for_update=True)
+    obj.is_public = public
+    obj.updated_at = utcnow()
+    session.add(obj)
+    audit.record(
+        session,
+        actor,
+        "object.visibility_changed",
+        object_id=obj.id,
+        detail={"slug": slug, "public": public},
+    )
+    return obj
+
+
+def set_limits(
+    session: Session, slug: str, limits: dict[str, float], *, actor: audit.Actor
+) -> DurableObject:
+    """This object's own sandbox limits (field names of `backend.sandbox.Limits`)."""
+    from backend.sandbox import limits_for  # checks names and ranges
+
+    obj = get_object(session, slug, for_update=True)
+    merged = {**obj.limits, **limits}
+    limits_for(merged)
+    obj.limits = merged
+    obj.updated_at = utcnow()
+    session.add(obj)
+    audit.record(
+        session,
+        actor,
+        "object.limits_changed",
+        object_id=obj.id,
+        detail={"slug": slug, "limits": merged},
+    )
+    return obj
+
+
 def files_on_disk(slug: str, number: int) -> dict[str, str]:
     """The mirrored files of a version, read back from disk."""
     return object_files.read_version(slug, number)

@@ -18,6 +18,8 @@ def object_view(obj: DurableObject) -> dict[str, Any]:
         "current_version": obj.current_version,
         "deployed_version": obj.deployed_version,
         "owner_id": obj.owner_id,
+        "is_public": obj.is_public,
+        "limits": dict(obj.limits),
         "created_at": obj.created_at.isoformat(),
         "updated_at": obj.updated_at.isoformat(),
     }

@@ -1,0 +1,91 @@
+"""POST /api/objects/{slug}/{function}: call a deployed object's function with JSON arguments.
+
+200 with {"result": ...}; 400 malformed JSON or arguments that don't fit the API schema;
+401/403 for a private object without a fitting token; 404 unknown or undeployed object or
+function; 413 body too large; 422 the object's code failed (its error type and message,
+never a host stack trace); 503 the sandbox can't run code on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from backend import tokens
+from backend.config import get_settings
+from backend.db import session_scope
+from backend.errors import Conflict, InvalidInput, NotFound, ProductError
+from backend.objects import runtime
+from backend.sandbox import SandboxUnavailable
+
+_STATUS: list[tuple[type[ProductError], int]] = [
+    (NotFound, 404),
+    (InvalidInput, 400),
+    (runtime.Unauthorized, 401),
+    (runtime.Forbidden, 403),
+    (runtime.ObjectFailed, 422),
+    (SandboxUnavailable, 503),
+    (Conflict, 409),
+]
+
+
+def _error(exc: ProductError) -> JSONResponse:
+    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
+    body: dict[str, Any] = {"error": str(exc)}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, runtime.ObjectFailed):
+        result = exc.result
+        # "input": the sandbox found the arguments don't fit after all; the caller's fault.
+        status = 400 if result.error_kind == "input" else 422
+        body = {
+            "error": result.error_kind,
+            "type": result.error_type,
+            "message": result.message,
+        }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _arguments(request: Request) -> Any:
+    limit = get_settings().sandbox_input_bytes
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _TooLarge(f"request body is over {limit} bytes")
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"body is not valid JSON: {exc}") from None
+
+
+class _TooLarge(ProductError):
+    pass
+
+
+def _authenticate(authorization: str | None):
+    with session_scope() as session:
+        return tokens.authenticate(session, authorization)
+
+
+async def call_function(request: Request) -> JSONResponse:
+    slug, function = request.path_params["slug"], request.path_params["function"]
+    try:
+        args = await _arguments(request)
+        user = await run_in_threadpool(_authenticate, request.headers.get("authorization"))
+        target = await run_in_threadpool(runtime.resolve_call, slug, function, args, user=user)
+        value = await run_in_threadpool(runtime.execute, target)
+    except _TooLarge as exc:
+        return JSONResponse({"error": str(exc)}, status_code=413)
+    except ProductError as exc:
+        return _error(exc)
+    return JSONResponse({"result": value})
+
+
+routes = [Route("/api/objects/{slug}/{function}", call_function, methods=["POST"])]

@@ -1,0 +1,131 @@
+"""Deploying a version: load it in the sandbox, run its tests, then make it the live one.
+
+A failed deployment is recorded with its log and changes nothing that is live: the object
+keeps serving whatever version was deployed before.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from backend import audit, events
+from backend.db import session_scope
+from backend.enums import DeploymentStatus, EventName, ObjectStatus
+from backend.models import Deployment, ObjectVersion, utcnow
+from backend.objects import files as object_files
+from backend.objects import store
+from backend.objects.status import check_transition
+from backend.sandbox import limits_for, run_tests, smoke_import
+
+
+def _live_deployment(session: Session, object_id: int) -> Deployment | None:
+    return session.exec(
+        select(Deployment).where(
+            Deployment.object_id == object_id, Deployment.status == DeploymentStatus.LIVE
+        )
+    ).first()
+
+
+def ensure_mirrored(slug: str, version: ObjectVersion) -> None:
+    """Rewrite a version's files on disk if the mirror is missing (e.g. a new data folder)."""
+    try:
+        if object_files.read_version(slug, version.number) == version.files:
+            return
+    except FileNotFoundError:
+        pass
+    object_files.write_version(slug, version.number, version.files)
+
+
+def _verify(slug: str, version: ObjectVersion, limits: dict) -> tuple[bool, list[str]]:
+    """Smoke-import and run the version's tests in the sandbox; returns (passed, log lines)."""
+    if version.syntax_error:
+        return False, [f"syntax error: {version.syntax_error}"]
+    ensure_mirrored(slug, version)
+    code_dir = object_files.version_dir(slug, version.number)
+    log: list[str] = []
+    imported = smoke_import(code_dir, limits=limits_for(limits))
+    if not imported.ok:
+        return False, [f"import failed: {imported.describe()}"]
+    log.append(f"import ok: functions {', '.join(imported.value or []) or '(none)'}")
+    report = run_tests(code_dir, limits=limits_for(limits))
+    log.extend(report.lines())
+    return report.passed, log
+
+
+def deploy(
+    slug: str,
+    *,
+    actor: audit.Actor,
+    number: int | None = None,
+    superseded_status: DeploymentStatus = DeploymentStatus.SUPERSEDED,
+) -> Deployment:
+    """Deploy version `number` (default: the current one); returns the Deployment row.
+
+    `superseded_status` is what the previously live deployment becomes on success.
+    """
+    with session_scope() as session:
+        obj = store.get_object(session, slug)
+        version = store.get_version(session, slug, number)
+        check_transition(obj.status, ObjectStatus.DEPLOYED)
+        deployment = Deployment(
+            object_id=obj.id,
+            version_id=version.id,
+            status=DeploymentStatus.TESTING,
+            deployed_by=actor.name,
+        )
+        session.add(deployment)
+        session.flush()
+        deployment_id, object_id, limits = deployment.id, obj.id, dict(obj.limits)
+
+    # The slow part runs outside any transaction, so the "testing" row is visible meanwhile.
+    try:
+        passed, log = _verify(slug, version, limits)
+    except Exception as exc:  # the sandbox itself failed: record it, never lose the request
+        passed, log = False, [f"deployment could not run: {type(exc).__name__}: {exc}"]
+
+    with session_scope() as session:
+        obj = store.get_object(session, slug, for_update=True)
+        deployment = session.get(Deployment, deployment_id)
+        deployment.logs = "\n".join(log)
+        deployment.finished_at = utcnow()
+        detail = {"slug": slug, "version": version.number, "deployment_id": deployment_id}
+        if passed:
+            previous = _live_deployment(session, object_id)
+            if previous is not None:
+                previous.status = superseded_status
+                session.add(previous)
+            deployment.status = DeploymentStatus.LIVE
+            obj.deployed_version = version.number
+            store.set_status(session, slug, ObjectStatus.DEPLOYED, actor=actor)
+            events.emit(session, EventName.OBJECT_DEPLOYED, detail, source=actor.channel)
+            audit.record(session, actor, "object.deployed", object_id=object_id, detail=detail)
+        else:
+            deployment.status = DeploymentStatus.FAILED
+            if obj.deployed_version is None:
+                store.set_status(session, slug, ObjectStatus.FAILED, actor=actor)
+            failure = {**detail, "log": deployment.logs[-2000:]}
+            events.emit(session, EventName.DEPLOYMENT_FAILED, failure, source=actor.channel)
+            audit.record(session, actor, "deployment.failed", object_id=object_id, detail=detail)
+        session.add_all([deployment, obj])
+    return deployment
+
+
+def rollback_and_deploy(slug: str, number: int, *, actor: audit.Actor) -> Deployment:
+    """Restore version `number` as a new version (the store's rule) and deploy that."""
+    with session_scope() as session:
+        restored = store.rollback(session, slug, number, actor=actor)
+    return deploy(
+        slug,
+        actor=actor,
+        number=restored.number,
+        superseded_status=DeploymentStatus.ROLLED_BACK,
+    )
+
+
+def list_deployments(session: Session, slug: str) -> list[Deployment]:
+    obj = store.get_object(session, slug)
+    return list(
+        session.exec(
+            select(Deployment).where(Deployment.object_id == obj.id).order_by(Deployment.id.desc())
+        )
+    )

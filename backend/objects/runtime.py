@@ -1,0 +1,102 @@
+"""Calling a deployed object's function: checks, the sandbox, and its durable storage.
+
+Calls to one object run one at a time (`locks.object_lock`), so the storage snapshot a call
+sees is never half-written; its writes commit together when it returns normally and are
+dropped when it fails. Calls to different objects run in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from backend.db import session_scope
+from backend.errors import NotFound, ProductError
+from backend.models import DurableObject, User
+from backend.objects import state, store
+from backend.objects.arguments import bind_arguments
+from backend.objects.deploy import ensure_mirrored
+from backend.objects.files import version_dir
+from backend.objects.locks import object_lock
+from backend.sandbox import CallResult, get_pool, limits_for
+
+
+class Unauthorized(ProductError):
+    """No valid token was given for a private object."""
+
+
+class Forbidden(ProductError):
+    """The token's user may not call this object."""
+
+
+class ObjectFailed(ProductError):
+    """The object's code raised or broke a sandbox limit; `result` says how."""
+
+    def __init__(self, result: CallResult) -> None:
+        super().__init__(result.describe())
+        self.result = result
+
+
+@dataclass(frozen=True)
+class CallTarget:
+    object_id: int
+    slug: str
+    version: int
+    function: str
+    kwargs: dict[str, Any]
+    limits: dict[str, Any]
+
+
+def _authorize(obj: DurableObject, user: User | None) -> None:
+    if obj.is_public:
+        return
+    if user is None:
+        raise Unauthorized(f"{obj.slug} is private: send 'Authorization: Bearer <token>'")
+    if not (user.is_admin or obj.owner_id in (None, user.id)):
+        raise Forbidden(f"{user.email} may not call {obj.slug}")
+
+
+def resolve_call(
+    slug: str, function: str, args: Any, *, user: User | None, check_access: bool = True
+) -> CallTarget:
+    """Check that the call may run: deployed object, known function, fitting arguments.
+
+    `check_access=False` is for the local operator (the CLI), who holds the database anyway.
+    """
+    with session_scope() as session:
+        obj = store.get_object(session, slug)
+        if obj.deployed_version is None:
+            raise NotFound(f"object {slug!r} is not deployed")
+        version = store.get_version(session, slug, obj.deployed_version)
+        schema = {f["name"]: f for f in version.api_schema.get("functions", [])}
+        if function not in schema:
+            raise NotFound(f"{slug} v{version.number} has no function {function!r}")
+        if check_access:
+            _authorize(obj, user)
+        kwargs = bind_arguments(schema[function], args)
+        ensure_mirrored(slug, version)
+        return CallTarget(obj.id, slug, version.number, function, kwargs, dict(obj.limits))
+
+
+def execute(target: CallTarget) -> Any:
+    """Run a checked call in the sandbox; returns the function's JSON result."""
+    with object_lock(target.object_id), session_scope() as session:
+        snapshot = state.load(session, target.object_id)
+        result = get_pool().call(
+            version_dir(target.slug, target.version),
+            target.function,
+            target.kwargs,
+            limits=limits_for(target.limits),
+            storage=snapshot,
+        )
+        if not result.ok:
+            raise ObjectFailed(result)
+        state.apply_writes(session, target.object_id, result.storage_writes)
+        return result.value
+
+
+def call_object(
+    slug: str, function: str, args: Any, *, user: User | None = None, check_access: bool = True
+) -> Any:
+    """Resolve and execute a call (the CLI's and the tasks' door; HTTP uses both steps)."""
+    return execute(resolve_call(slug, function, args, user=user, check_access=check_access))

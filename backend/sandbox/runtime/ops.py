@@ -1,0 +1,248 @@
+"""What a call's child does once confined: run a function, list functions, collect or run tests.
+
+Each operation returns the child's answer as JSON text with a `status`:
+- "ok": `value` (and `writes`, the storage writes, for calls);
+- "error": the object's code raised; `type`, `message`, `where` (innermost frame in the
+  object's own files) and `forbidden` (an OSError with EPERM, EACCES or EROFS: the sandbox refused);
+- "input": the function doesn't exist or the arguments don't fit its signature;
+- "output": the result is not JSON or is larger than allowed.
+Only the object's frames are ever named; the runtime's own never leave the sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import importlib
+import importlib.util
+import inspect
+import json
+import linecache
+import os
+import sys
+import types
+from typing import Any
+
+import storage as storage_api
+
+ENTRY_MODULE = "main"
+# What the sandbox answers when it refuses: seccomp and capabilities (EPERM), Landlock
+# (EACCES), bubblewrap's read-only mounts (EROFS).
+FORBIDDEN_ERRNOS = (errno.EPERM, errno.EACCES, errno.EROFS)
+MAX_TEXT = 2000
+MAX_TESTS = 500
+
+
+def _text(value: object, limit: int = MAX_TEXT) -> str:
+    try:
+        text = str(value)
+    except BaseException:
+        return "<unprintable>"
+    if not isinstance(text, str):
+        return "<unprintable>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _innermost_object_frame(tb: types.TracebackType | None, code_dir: str) -> tuple[str, int, str]:
+    found = ("", 0, "")
+    prefix = code_dir.rstrip("/") + "/"
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if isinstance(filename, str) and filename.startswith(prefix):
+            found = (filename, tb.tb_lineno, tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return found
+
+
+def describe_exception(exc: BaseException, code_dir: str) -> dict[str, Any]:
+    """Type, message and the object's own innermost frame; never the runtime's frames."""
+    try:
+        filename, line, name = _innermost_object_frame(exc.__traceback__, code_dir)
+    except BaseException:
+        filename, line, name = "", 0, ""
+    where = ""
+    source = ""
+    if filename:
+        where = f"{os.path.relpath(filename, code_dir)}:{line} in {_text(name, 200)}"
+        source = linecache.getline(filename, line).strip()
+    try:
+        forbidden = isinstance(exc, OSError) and exc.errno in FORBIDDEN_ERRNOS
+    except BaseException:
+        forbidden = False
+    message = _text(exc)
+    if isinstance(exc, AssertionError) and not message and source:
+        message = source
+    return {
+        "status": "error",
+        "type": _text(getattr(type(exc), "__name__", "Exception"), 200),
+        "message": message,
+        "where": where,
+        "forbidden": bool(forbidden),
+    }
+
+
+def _error_json(exc: BaseException, code_dir: str) -> str:
+    return json.dumps(describe_exception(exc, code_dir))
+
+
+def _fail(status: str, kind: str, message: str) -> str:
+    return json.dumps({"status": status, "type": kind, "message": message})
+
+
+def exported_functions(module: types.ModuleType) -> dict[str, types.FunctionType]:
+    """Functions the object exports: those in a list `__all__`, else public ones of main."""
+    names = getattr(module, "__all__", None)
+    if not (isinstance(names, list | tuple) and all(isinstance(n, str) for n in names)):
+        names = [n for n in vars(module) if not n.startswith("_")]
+    found = {}
+    for name in names:
+        value = vars(module).get(name)
+        if inspect.isfunction(value) and getattr(value, "__module__", None) == ENTRY_MODULE:
+            found[name] = value
+    return found
+
+
+def _import_main() -> types.ModuleType:
+    return importlib.import_module(ENTRY_MODULE)
+
+
+def op_call(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
+    store = storage_api.Storage(request.get("storage") or {})
+    sys.modules["storage"] = storage_api.make_module(store)
+    name = request["function"]
+    try:
+        module = _import_main()
+        function = exported_functions(module).get(name)
+        if function is None:
+            return _fail("input", "UnknownFunction", f"main.py exports no function {name!r}")
+        try:
+            bound = inspect.signature(function).bind(**request["args"])
+        except TypeError as exc:
+            return _fail("input", "BadArguments", f"arguments don't fit {name}(): {_text(exc)}")
+        value = function(*bound.args, **bound.kwargs)
+        if inspect.isawaitable(value):
+            getattr(value, "close", lambda: None)()
+            return _fail("error", "TypeError", f"{name} is async; only plain functions run here")
+    except BaseException as exc:
+        return _error_json(exc, code_dir)
+    try:
+        value_json = json.dumps(value, allow_nan=False, separators=(",", ":"))
+        writes_json = store.writes_json()
+    except (TypeError, ValueError, RecursionError, OverflowError) as exc:
+        return _fail("output", type(exc).__name__, f"the result is not JSON: {_text(exc)}")
+    if len(value_json) + len(writes_json) > output_cap:
+        size = len(value_json) + len(writes_json)
+        return _fail(
+            "output", "ResultTooLarge", f"the result is {size} bytes; the limit is {output_cap}"
+        )
+    return '{"status":"ok","value":' + value_json + ',"writes":' + writes_json + "}"
+
+
+def op_import(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
+    sys.modules["storage"] = storage_api.make_module(storage_api.Storage({}))
+    try:
+        module = _import_main()
+        functions = {
+            name: list(inspect.signature(function).parameters)
+            for name, function in exported_functions(module).items()
+        }
+    except BaseException as exc:
+        return _error_json(exc, code_dir)
+    return json.dumps({"status": "ok", "value": functions})
+
+
+def _test_files(code_dir: str) -> list[str]:
+    found = []
+    for root, dirs, files in os.walk(code_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
+        for name in sorted(files):
+            if name.startswith("test_") and name.endswith(".py"):
+                found.append(os.path.relpath(os.path.join(root, name), code_dir))
+    return found
+
+
+def _load_file(code_dir: str, relative: str) -> types.ModuleType:
+    name = "test__" + relative[:-3].replace("/", "__")
+    spec = importlib.util.spec_from_file_location(name, os.path.join(code_dir, relative))
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {relative}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _test_functions(module: types.ModuleType) -> list[str]:
+    return [
+        name
+        for name, value in vars(module).items()
+        if name.startswith("test") and inspect.isfunction(value)
+    ]
+
+
+def op_collect(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
+    sys.modules["storage"] = storage_api.make_module(storage_api.Storage({}))
+    tests: list[list[str]] = []
+    errors: list[dict[str, Any]] = []
+    for relative in _test_files(code_dir):
+        try:
+            module = _load_file(code_dir, relative)
+        except BaseException as exc:
+            errors.append({"file": relative, **describe_exception(exc, code_dir)})
+            continue
+        tests.extend([relative, name] for name in _test_functions(module))
+    return json.dumps({"status": "ok", "value": {"tests": tests[:MAX_TESTS], "errors": errors}})
+
+
+def op_test(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
+    sys.modules["storage"] = storage_api.make_module(storage_api.Storage({}))
+    relative, name = request["file"], request["name"]
+    try:
+        function = vars(_load_file(code_dir, relative)).get(name)
+        if not inspect.isfunction(function):
+            return _fail("error", "LookupError", f"{relative} has no test function {name}")
+        required = [
+            p.name
+            for p in inspect.signature(function).parameters.values()
+            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        if required:
+            return _fail(
+                "error", "TypeError", f"fixtures are not supported ({', '.join(required)})"
+            )
+        result = function()
+        if inspect.isawaitable(result):
+            getattr(result, "close", lambda: None)()
+            return _fail("error", "TypeError", "async tests are not supported")
+    except BaseException as exc:
+        return _error_json(exc, code_dir)
+    return json.dumps({"status": "ok", "value": None})
+
+
+def op_compile(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
+    """Byte-compile the object's files into __pycache__ (run once per version, by the worker's
+    request, never with object code loaded). Files that don't compile are left to fail, with
+    a proper message, when they are imported."""
+    import py_compile
+
+    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH  # the folder never changes
+    for root, dirs, files in os.walk(code_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                cache = importlib.util.cache_from_source(path)
+                with contextlib.suppress(
+                    py_compile.PyCompileError, OSError, ValueError, RecursionError
+                ):
+                    py_compile.compile(path, cfile=cache, doraise=True, invalidation_mode=mode)
+    return json.dumps({"status": "ok", "value": None})
+
+
+OPERATIONS = {
+    "compile": op_compile,
+    "call": op_call,
+    "import": op_import,
+    "collect": op_collect,
+    "test": op_test,
+}
