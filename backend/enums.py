@@ -32,6 +32,7 @@ class ModificationStatus(StrEnum):
     REJECTED = "rejected"
     FAILED = "failed"
     APPLIED = "applied"
+    PAUSED_BUDGET = "paused_budget"  # its LLM budget ran out; resumable with a higher budget
 
 
 class Verdict(StrEnum):

@@ -165,8 +165,34 @@ class Modification(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     requested_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     channel: str = Field(default=Channel.WEB, max_length=16)
+    # LLM spending: None means the LLM_BUDGET_USD setting; the sums are kept by backend.llm.
+    budget_usd: float | None = Field(default=None)
+    cost_usd: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    prompt_tokens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    completion_tokens: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
     updated_at: datetime = _updated()
+
+
+class LLMCall(SQLModel, table=True):
+    """One structured LLM request (with its validation retries): tokens, cost, outcome."""
+
+    __tablename__ = "llm_call"
+
+    id: int | None = Field(default=None, primary_key=True)
+    modification_id: int | None = Field(default=None, foreign_key="modification.id", index=True)
+    role: str = Field(max_length=16)
+    model: str = Field(max_length=200)
+    response_model: str = Field(default="", max_length=100)
+    attempts: int = Field(default=0)
+    prompt_tokens: int = Field(default=0)
+    completion_tokens: int = Field(default=0)
+    usage_estimated: bool = Field(default=False)
+    cost_usd: float = Field(default=0.0)
+    duration_ms: int = Field(default=0)
+    ok: bool = Field(default=False)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _created()
 
 
 class Evaluation(SQLModel, table=True):

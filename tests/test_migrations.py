@@ -26,6 +26,7 @@ TABLES = {
     "audit_entry",
     "object_state",
     "api_token",
+    "llm_call",
 }
 
 
