@@ -35,6 +35,18 @@ class ModificationStatus(StrEnum):
     PAUSED_BUDGET = "paused_budget"  # its LLM budget ran out; resumable with a higher budget
 
 
+class ModificationKind(StrEnum):
+    MODIFY = "modify"  # change an existing object
+    CREATE = "create"  # write a new object from requirements
+
+
+class EditIntent(StrEnum):
+    """What a person means by a manual edit; a refactor must keep behaviour."""
+
+    REFACTOR = "refactor"
+    CHANGE = "change"
+
+
 class Verdict(StrEnum):
     ACCEPT = "accept"
     REJECT = "reject"

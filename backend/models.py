@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from backend.enums import (
     Channel,
     DeploymentStatus,
+    ModificationKind,
     ModificationStatus,
     NotificationStatus,
     ObjectKind,
@@ -99,6 +100,8 @@ class DurableObject(SQLModel, table=True):
     deployed_version: int | None = Field(default=None)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     is_public: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The owner's choice: changes the evaluator accepts apply without waiting for a person.
+    auto_apply: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     limits: dict[str, Any] = Field(
         default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
     )
@@ -154,6 +157,18 @@ class ObjectVersion(SQLModel, table=True):
 
 class Modification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(
+        default=ModificationKind.MODIFY,
+        max_length=16,
+        sa_column_kwargs={"server_default": ModificationKind.MODIFY.value},
+    )
+    # The object's slug and name: for a creation, the ones the new object will get.
+    slug: str = Field(
+        default="", max_length=64, index=True, sa_column_kwargs={"server_default": ""}
+    )
+    name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    description: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    rejection_reason: str | None = Field(default=None, sa_type=sa.Text)
     object_id: int | None = Field(default=None, foreign_key="durable_object.id", index=True)
     base_version_id: int | None = Field(default=None, foreign_key="object_version.id")
     result_version_id: int | None = Field(default=None, foreign_key="object_version.id")

@@ -1,0 +1,34 @@
+"""The evaluator (agentic reward modeling): preference, constraints, factuality, the judger.
+
+Each judge returns a `DimensionResult` (score in [0, 1], reasons, problems, details); the
+judger weighs them against the thresholds in settings; `record_evaluation` stores the lot.
+"""
+
+from backend.reward.constraints import (
+    FORBIDDEN_CALLS,
+    FORBIDDEN_MODULES,
+    Check,
+    ConstraintsResult,
+    evaluate_constraints,
+)
+from backend.reward.evaluations import record_evaluation
+from backend.reward.judger import DIMENSIONS, Judgement, judge
+from backend.reward.preference import PreferenceResult, evaluate_preference
+from backend.reward.results import DimensionResult
+from backend.reward.signals import MeasurementError
+
+__all__ = [
+    "DIMENSIONS",
+    "FORBIDDEN_CALLS",
+    "FORBIDDEN_MODULES",
+    "Check",
+    "ConstraintsResult",
+    "DimensionResult",
+    "Judgement",
+    "MeasurementError",
+    "PreferenceResult",
+    "evaluate_constraints",
+    "evaluate_preference",
+    "judge",
+    "record_evaluation",
+]
