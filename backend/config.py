@@ -108,12 +108,44 @@ class Settings(BaseSettings):
     weight_factuality: float = Field(
         default=0.45, ge=0, description="Weight of the factuality score in the overall score."
     )
+    llm_judges: bool = Field(
+        default=True,
+        description="Ask the LLM judges too (preference, plan constraints, correctness review) "
+        "when an LLM is configured; 0 keeps the evaluator to measured signals and the sandbox.",
+    )
     preference_llm_weight: float = Field(
         default=0.4,
         ge=0,
         le=1,
         description="Share of the LLM judge in each preference sub-score when an LLM is "
         "configured; the rest comes from measured signals (lint, complexity, docstrings).",
+    )
+    factuality_llm_weight: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of the LLM's review of algorithms and domain facts in the factuality "
+        "score when an LLM is configured; the rest comes from the tests and the differential "
+        "check, whose failures cap the score whatever the LLM says.",
+    )
+    differential_examples: int = Field(
+        default=40,
+        ge=0,
+        le=1000,
+        description="Inputs per function that a behaviour-keeping change runs on, side by side "
+        "with its parent, in the differential check (0 turns the check off).",
+    )
+    differential_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="Time budget of the differential check of one evaluation, in seconds; "
+        "inputs not started by then are left out, and the reasons say how many.",
+    )
+    differential_call_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="Wall-clock limit of one call in the differential check (never above the "
+        "object's own limit); a timeout on both sides counts as the same outcome.",
     )
 
     # Twilio (voice and SMS)

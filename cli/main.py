@@ -16,14 +16,19 @@ from typing import Any, NoReturn
 
 from sqlmodel import Session
 
-from backend import db, tokens, users
+from backend import db, jobs, tokens, users
 from backend.audit import Actor
-from backend.enums import Channel, ObjectKind
+from backend.enums import Channel, EditIntent, ModificationStatus, ObjectKind
 from backend.errors import InvalidInput, ProductError
 from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
 from backend.objects.views import object_view, version_view
+from backend.pipeline import modifications
+from backend.pipeline.review import evaluate_version
+from tasks import pipeline as pipeline_jobs
+from tasks.base import Job, run_job
+from tasks.dispatch import BrokerUnavailable, enqueue
 
 EXIT_BAD_INPUT = 2
 
@@ -128,7 +133,13 @@ def cmd_objects_edit(session: Session, args: argparse.Namespace, actor: Actor) -
     version = store.edit_object(
         session, args.slug, files=files, message=args.message or "", actor=actor
     )
-    return version_view(version), f"saved {args.slug} v{version.number}" + _warn(version)
+    view, text = version_view(version), f"saved {args.slug} v{version.number}" + _warn(version)
+    if args.evaluate:
+        session.commit()
+        assessment, _ = evaluate_version(args.slug, version.number, intent=EditIntent(args.intent))
+        view["evaluation"] = assessment.to_dict()
+        text += "\n" + _assessment_text(assessment.to_dict())
+    return view, text
 
 
 def cmd_objects_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
@@ -237,6 +248,184 @@ def cmd_tokens_create(session: Session, args: argparse.Namespace, actor: Actor) 
     return view, f"{plain}\n(shown once; send it as 'Authorization: Bearer <token>')"
 
 
+def _assessment_text(report: dict[str, Any]) -> str:
+    lines = [
+        f"verdict: {report['verdict']} (overall {report['overall_score']:.2f})",
+        *(
+            f"  {name}: {dim['score']:.2f} (threshold {report['thresholds'][name]:.2f})"
+            for name, dim in report["dimensions"].items()
+        ),
+    ]
+    for name, dim in report["dimensions"].items():
+        lines += [f"  - {name}: {reason}" for reason in dim["reasons"]]
+    if report["verdict"] != "accept":
+        lines.append(f"feedback: {report['feedback']}")
+    return "\n".join(lines)
+
+
+def cmd_evaluate(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    session.commit()
+    assessment, evaluation = evaluate_version(
+        args.slug, args.version, intent=EditIntent(args.intent)
+    )
+    report = {**assessment.to_dict(), "evaluation_id": evaluation.id}
+    return report, _assessment_text(report)
+
+
+def _modification_view(modification) -> dict[str, Any]:
+    return {
+        "id": modification.id,
+        "kind": modification.kind,
+        "slug": modification.slug,
+        "status": modification.status,
+        "prompt": modification.prompt,
+        "attempts": modification.attempts,
+        "plan": modification.plan,
+        "proposed_files": sorted(modification.proposed_files or {}),
+        "error": modification.error,
+        "rejection_reason": modification.rejection_reason,
+        "cost_usd": round(modification.cost_usd, 6),
+        "budget_usd": modification.budget_usd,
+        "created_at": modification.created_at.isoformat(),
+    }
+
+
+def _start(modification_id: int, wait: bool) -> tuple[Any, str]:
+    """Run the pipeline here (--wait, progress on stderr) or as a background job."""
+    params = {"modification_id": modification_id}
+    if not wait:
+        try:
+            task_id = enqueue(pipeline_jobs.KIND, params)
+        except BrokerUnavailable as exc:
+            modifications.fail(modification_id, f"could not start: {exc}")
+            raise
+        view = {"modification_id": modification_id, "task_id": task_id}
+        return view, (
+            f"modification #{modification_id} started as task #{task_id}; "
+            f"see 'modifications show {modification_id}'"
+        )
+    with db.session_scope() as session:
+        task_id = jobs.create_task(session, pipeline_jobs.KIND, params).id
+
+    def job(job: Job) -> dict[str, Any]:
+        def progress(percent: int, message: str) -> None:
+            job.progress(percent, message)
+            print(f"[{percent:3d}%] {message}", file=sys.stderr, flush=True)
+
+        return pipeline_jobs.run(job, progress)
+
+    try:
+        run_job(task_id, job)
+    except ProductError as exc:
+        with db.session_scope() as session:
+            view = _modification_view(modifications.get_modification(session, modification_id))
+        raise CommandFailed(view, f"modification #{modification_id} failed: {exc}") from None
+    with db.session_scope() as session:
+        modification = modifications.get_modification(session, modification_id)
+        view = _modification_view(modification)
+    text = f"modification #{modification_id}: {modification.status}"
+    if modification.error:
+        text += f" ({modification.error})"
+    return view, text
+
+
+def cmd_objects_modify(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    session.commit()
+    modification = modifications.request_modification(
+        args.slug, args.prompt, actor=actor, budget_usd=args.budget
+    )
+    return _start(modification.id, args.wait)
+
+
+def cmd_objects_create_from_scratch(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modification = modifications.request_creation(
+        slug=args.slug,
+        name=args.name,
+        description=args.description,
+        requirements=args.requirements,
+        actor=actor,
+        budget_usd=args.budget,
+    )
+    return _start(modification.id, args.wait)
+
+
+def cmd_modifications_list(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    rows = [
+        _modification_view(m)
+        for m in modifications.list_modifications(session, status=args.status, slug=args.object)
+    ]
+    return rows, _table(rows, ["id", "kind", "slug", "status", "attempts", "prompt"])
+
+
+def cmd_modifications_show(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    modification = modifications.get_modification(session, args.id)
+    view = _modification_view(modification)
+    view["evaluations"] = [
+        {
+            "attempt": e.attempt,
+            "verdict": e.verdict,
+            "overall_score": e.overall_score,
+            "scores": {
+                "preference": e.preference_score,
+                "constraints": e.constraints_score,
+                "factuality": e.factuality_score,
+            },
+            "feedback": e.feedback,
+        }
+        for e in modifications.evaluations_of(session, args.id)
+    ]
+    lines = [
+        f"#{modification.id} {modification.kind} {modification.slug}: {modification.status}",
+        f"prompt: {modification.prompt}",
+    ]
+    if modification.plan:
+        lines.append(f"plan: {modification.plan.get('summary', '')}")
+    for evaluation in view["evaluations"]:
+        scores = ", ".join(f"{k} {v:.2f}" for k, v in evaluation["scores"].items())
+        lines.append(f"attempt {evaluation['attempt']}: {evaluation['verdict']} ({scores})")
+    if modification.error:
+        lines.append(f"note: {modification.error}")
+    if modification.proposed_files and modification.status == ModificationStatus.AWAITING_APPROVAL:
+        lines.append(render(modifications.proposed_diff(session, modification)).rstrip("\n"))
+    return view, "\n".join(lines)
+
+
+def cmd_modifications_approve(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modification, deployment = modifications.approve(args.id, actor=actor, deploy=args.deploy)
+    view = _modification_view(modification)
+    text = f"modification #{args.id} applied to {modification.slug}"
+    if deployment is not None:
+        view["deployment"] = _deployment_view(deployment)
+        text += f"; deployment {deployment.id}: {deployment.status}"
+    return view, text
+
+
+def cmd_modifications_reject(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modification = modifications.reject(args.id, args.reason, actor=actor)
+    return _modification_view(modification), f"modification #{args.id} rejected"
+
+
+def cmd_modifications_resume(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modifications.resume(args.id, budget_usd=args.budget, actor=actor)
+    return _start(args.id, args.wait)
+
+
 class _Outcome(Exception):
     """A command that ran but did not succeed: print its result, exit with `status`."""
 
@@ -252,6 +441,10 @@ class DeploymentFailed(_Outcome):
 
 
 class CallFailed(_Outcome):
+    pass
+
+
+class CommandFailed(_Outcome):
     pass
 
 
@@ -310,6 +503,15 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("--file", action="append", default=[], help=file_help)
     edit.add_argument("--remove", action="append", default=[], metavar="PATH")
     edit.add_argument("--message")
+    edit.add_argument(
+        "--intent",
+        choices=[i.value for i in EditIntent],
+        default=EditIntent.CHANGE.value,
+        help="refactor: behaviour must stay the same (checked side by side with the parent)",
+    )
+    edit.add_argument(
+        "--no-evaluate", dest="evaluate", action="store_false", help="save without evaluating"
+    )
     command(obj_cmds, "list", cmd_objects_list, "list objects")
     show = command(obj_cmds, "show", cmd_objects_show, "show an object and one version")
     show.add_argument("slug")
@@ -337,6 +539,23 @@ def build_parser() -> argparse.ArgumentParser:
     visibility.add_argument("slug")
     visibility.add_argument("visibility", choices=["public", "private"])
 
+    modify = command(obj_cmds, "modify", cmd_objects_modify, "ask the LLM for a change")
+    modify.add_argument("slug")
+    modify.add_argument("--prompt", required=True, help="what should change")
+    modify.add_argument("--budget", type=float, metavar="USD", help="LLM budget for this change")
+    modify.add_argument("--wait", action="store_true", help="run here and show progress")
+    scratch = command(
+        obj_cmds,
+        "create-from-scratch",
+        cmd_objects_create_from_scratch,
+        "ask the LLM to write a new object",
+    )
+    scratch.add_argument("--slug", required=True)
+    scratch.add_argument("--name", required=True)
+    scratch.add_argument("--description", default="")
+    scratch.add_argument("--requirements", required=True)
+    scratch.add_argument("--budget", type=float, metavar="USD")
+    scratch.add_argument("--wait", action="store_true", help="run here and show progress")
     limits = command(obj_cmds, "limits", cmd_objects_limits, "set this object's sandbox limits")
     limits.add_argument("slug")
     limits.add_argument(
@@ -344,6 +563,34 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="NAME=NUMBER",
         help="cpu_seconds, wall_seconds, memory_mb or output_bytes",
+    )
+
+    mod_group = groups.add_parser("modifications", help="requested changes and their evaluations")
+    mod_cmds = mod_group.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    listing = command(mod_cmds, "list", cmd_modifications_list, "list modifications, newest first")
+    listing.add_argument("--status", choices=[s.value for s in ModificationStatus])
+    listing.add_argument("--object", metavar="SLUG")
+    shown = command(mod_cmds, "show", cmd_modifications_show, "a modification and its attempts")
+    shown.add_argument("id", type=int)
+    approve = command(mod_cmds, "approve", cmd_modifications_approve, "apply an accepted change")
+    approve.add_argument("id", type=int)
+    approve.add_argument("--deploy", action="store_true", help="deploy the new version too")
+    reject = command(mod_cmds, "reject", cmd_modifications_reject, "turn a change down")
+    reject.add_argument("id", type=int)
+    reject.add_argument("--reason", required=True)
+    resume = command(mod_cmds, "resume", cmd_modifications_resume, "continue with a higher budget")
+    resume.add_argument("id", type=int)
+    resume.add_argument("--budget", type=float, required=True, metavar="USD")
+    resume.add_argument("--wait", action="store_true")
+
+    evaluate = command(groups, "evaluate", cmd_evaluate, "score a version against its parent")
+    evaluate.add_argument("slug")
+    evaluate.add_argument("--version", type=int)
+    evaluate.add_argument(
+        "--intent",
+        choices=[i.value for i in EditIntent],
+        default=EditIntent.CHANGE.value,
+        help="refactor: behaviour must stay the same (compared side by side with the parent)",
     )
 
     token_group = groups.add_parser("tokens", help="API tokens for calling private objects")

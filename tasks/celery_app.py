@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 #: Where the worker finds the app; used by `worker_argv`.
 APP_PATH = "tasks.celery_app:celery_app"
 #: Modules that register the product's jobs; the worker and `enqueue` import them.
-TASK_MODULES = ("tasks.system",)
+TASK_MODULES = ("tasks.system", "tasks.pipeline")
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "redis+socket://")
 

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import inspect
 from sqlmodel import func, select
 
-from backend import cli, db
+import cli.main as cli
+from backend import db
 from backend.models import SQLModel
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,6 +12,7 @@ from backend.reward.constraints import (
     evaluate_constraints,
 )
 from backend.reward.evaluations import record_evaluation
+from backend.reward.factuality import FactualityResult, evaluate_factuality
 from backend.reward.judger import DIMENSIONS, Judgement, judge
 from backend.reward.preference import PreferenceResult, evaluate_preference
 from backend.reward.results import DimensionResult
@@ -24,10 +25,12 @@ __all__ = [
     "Check",
     "ConstraintsResult",
     "DimensionResult",
+    "FactualityResult",
     "Judgement",
     "MeasurementError",
     "PreferenceResult",
     "evaluate_constraints",
+    "evaluate_factuality",
     "evaluate_preference",
     "judge",
     "record_evaluation",

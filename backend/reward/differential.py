@@ -1,0 +1,408 @@
+"""Differential testing: the parent and the new version, side by side in the sandbox.
+
+Each input is a call of one exported function; both versions run it with the same (empty)
+durable storage, and their outcomes must match:
+- both returned: equal JSON values (numbers compare by value, so 2 and 2.0 match, with a
+  relative tolerance of 1e-9 for floating-point rounding; True never equals 1) and the same
+  storage writes;
+- both failed: the same kind of failure and, for raised errors and refused arguments, the
+  same exception type (messages may be reworded); two timeouts, or two memory failures, match.
+A failure that may be the machine's rather than the code's (a timeout on one side only, a
+worker that died) is run once more before it counts, and a difference is checked against a
+second run of the parent: a function whose output varies from run to run (the time, random
+numbers) is left out with that reason rather than counted. The parent's outcomes are
+remembered across evaluations (`ParentOutcomes`), so later attempts at the same change
+run only the new version.
+
+Inputs run round-robin across functions, so a time budget cuts every function short alike
+rather than leaving the last ones untested, and a function stops being tried after a few
+differences: one is enough to reject, a few help the next attempt see the pattern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from backend.config import Settings
+from backend.reward.inputs import Plan, plan_inputs
+from backend.reward.literals import key
+from backend.sandbox import CallResult, Limits, SandboxPool
+
+MAX_DIFFERENCES_PER_FUNCTION = 3
+REL_TOLERANCE = 1e-9
+ABS_TOLERANCE = 1e-12
+VALUE_CHARS = 120
+INPUT_CHARS = 200  # each input as stored in an evaluation's details
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input: `function(**args)`."""
+
+    function: str
+    args: dict[str, Any]
+
+
+@dataclass
+class Comparison:
+    function: str
+    args: dict[str, Any]
+    same: bool
+    parent: str  # what the parent did, in words ("returned 2", "raised ValueError: ...")
+    new: str
+    parent_ms: float
+    new_ms: float
+    # The parent itself gave two different outputs for this input (time, randomness):
+    # its function can't be compared, and this is no evidence either way.
+    varies: str = ""
+
+    def describe(self) -> str:
+        """'add(x=3, y=-1): parent returned 2, new version returned 4'."""
+        return (
+            f"{format_call(self.function, self.args)}: parent {self.parent}, new version {self.new}"
+        )
+
+
+@dataclass
+class DifferentialReport:
+    comparisons: list[Comparison] = field(default_factory=list)
+    not_run: int = 0  # inputs left out by the time budget
+    varying: dict[str, str] = field(default_factory=dict)  # function -> what showed it
+    seconds: float = 0.0
+
+    @property
+    def differences(self) -> list[Comparison]:
+        return [c for c in self.comparisons if not c.same]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "compared": len(self.comparisons),
+            "differences": [asdict(c) for c in self.differences],
+            "not_run": self.not_run,
+            "varying": self.varying,
+            "seconds": self.seconds,
+        }
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 3] + "..."
+
+
+def format_call(function: str, args: dict[str, Any]) -> str:
+    """`add(x=3, y=-1)`, each value shortened to a readable length."""
+    return f"{function}({', '.join(f'{name}={_short(value)}' for name, value in args.items())})"
+
+
+def equal_json(a: Any, b: Any) -> bool:
+    """Equality of JSON values as a caller sees them (see the module docstring)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        if isinstance(a, int) and isinstance(b, int):
+            return a == b
+        return math.isclose(a, b, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(equal_json(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equal_json(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _writes(result: CallResult) -> dict[str, Any]:
+    return {w["key"]: [w["op"], w.get("value")] for w in result.storage_writes}
+
+
+def same_outcome(a: CallResult, b: CallResult) -> bool:
+    if a.ok and b.ok:
+        return equal_json(a.value, b.value) and equal_json(_writes(a), _writes(b))
+    if a.ok or b.ok or a.error_kind != b.error_kind:
+        return False
+    return a.error_kind in ("timeout", "memory") or a.error_type == b.error_type
+
+
+def outcome_text(result: CallResult) -> str:
+    """What a version did with an input, in words."""
+    if result.ok:
+        text = f"returned {_short(result.value)}"
+        writes = _writes(result)
+        return text + (f" and stored {_short(writes)}" if writes else "")
+    message = f": {result.message}" if result.message else ""
+    where = f" ({result.where})" if result.where else ""
+    return {
+        "error": f"raised {result.error_type or 'an error'}{message}{where}",
+        "timeout": "timed out",
+        "memory": "ran out of memory",
+        "forbidden": f"was stopped by the sandbox{message}",
+        "input": f"refused the arguments ({result.error_type}{message})",
+        "output": f"gave an unusable result{message}",
+    }.get(result.error_kind or "", f"failed{message}")
+
+
+def _doubtful(result: CallResult) -> bool:
+    """A failure that may be the machine's: worth one more run before it counts."""
+    return result.error_kind == "timeout" or result.error_type == "SandboxError"
+
+
+class ParentOutcomes:
+    """The parent's outcomes, remembered across evaluations: every attempt at a change (and
+    every re-evaluation) compares against the same parent on mostly the same inputs, so its
+    side of the check needn't run again. Keyed by the parent's files, the call limits, the
+    function and the arguments; only clean outcomes (returned, raised, refused) of a modest
+    size are kept, never a timeout or anything else that may be the machine's doing."""
+
+    def __init__(self, size: int = 20_000, value_chars: int = 10_000) -> None:
+        self.size, self.value_chars = size, value_chars
+        self._items: OrderedDict[tuple[str, str, str], CallResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, entry: tuple[str, str, str]) -> CallResult | None:
+        with self._lock:
+            found = self._items.get(entry)
+            if found is not None:
+                self._items.move_to_end(entry)
+            return found
+
+    def put(self, entry: tuple[str, str, str], result: CallResult) -> None:
+        if not (result.ok or result.error_kind in ("error", "input")) or _doubtful(result):
+            return
+        if len(repr(result.value)) + len(repr(result.storage_writes)) > self.value_chars:
+            return
+        with self._lock:
+            self._items[entry] = result
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+parent_outcomes = ParentOutcomes()
+
+
+def files_key(files: Mapping[str, str]) -> str:
+    digest = hashlib.sha256()
+    for path, text in sorted(files.items()):
+        digest.update(f"{len(path)}:{path}{len(text)}:".encode() + text.encode())
+    return digest.hexdigest()
+
+
+class SideBySide:
+    """Runs cases on both versions with one pool and one set of call limits.
+
+    `parent_key` names the parent's files for `parent_outcomes` (None: don't remember)."""
+
+    def __init__(
+        self,
+        pool: SandboxPool,
+        parent_dir: Path,
+        new_dir: Path,
+        limits: Limits,
+        parent_key: str | None = None,
+    ) -> None:
+        self.pool, self.parent_dir, self.new_dir, self.limits = pool, parent_dir, new_dir, limits
+        self.parent_key = f"{parent_key}/{limits}" if parent_key else None
+
+    def _call(self, code_dir: Path, case: Case) -> CallResult:
+        return self.pool.call(code_dir, case.function, case.args, limits=self.limits, storage={})
+
+    def _parent(self, case: Case) -> CallResult:
+        if self.parent_key is None:
+            return self._call(self.parent_dir, case)
+        entry = (self.parent_key, case.function, key(case.args))
+        result = parent_outcomes.get(entry)
+        if result is None:
+            result = self._call(self.parent_dir, case)
+            parent_outcomes.put(entry, result)
+        return result
+
+    def compare(self, case: Case) -> Comparison:
+        parent, new = self._parent(case), self._call(self.new_dir, case)
+        varies = ""
+        if not same_outcome(parent, new):
+            if _doubtful(parent):
+                parent = self._call(self.parent_dir, case)
+            if _doubtful(new):
+                new = self._call(self.new_dir, case)
+        if not same_outcome(parent, new):
+            again = self._call(self.parent_dir, case)
+            if not same_outcome(parent, again) and not _doubtful(again):
+                varies = f"{outcome_text(parent)}, then {outcome_text(again)}"
+        return Comparison(
+            function=case.function,
+            args=case.args,
+            same=same_outcome(parent, new),
+            parent=outcome_text(parent),
+            new=outcome_text(new),
+            parent_ms=parent.duration_ms,
+            new_ms=new.duration_ms,
+            varies=varies,
+        )
+
+    def run(self, cases: dict[str, list[dict[str, Any]]], *, deadline: float) -> DifferentialReport:
+        """Every function's inputs, round-robin, on as many workers as the pool has, until
+        `deadline` (time.monotonic()); inputs not started by then are counted, not run."""
+        started = time.monotonic()
+        order = [
+            Case(name, args)
+            for batch in zip_longest(*([(n, a) for a in args] for n, args in cases.items()))
+            for name, args in filter(None, batch)
+        ]
+        report = DifferentialReport()
+        differing: dict[str, int] = {}
+        lock = threading.Lock()
+
+        def one(case: Case) -> Comparison | None:
+            with lock:
+                if time.monotonic() >= deadline:
+                    report.not_run += 1
+                    return None
+                if differing.get(case.function, 0) >= MAX_DIFFERENCES_PER_FUNCTION:
+                    return None
+            comparison = self.compare(case)
+            with lock:
+                if comparison.varies:
+                    differing[case.function] = MAX_DIFFERENCES_PER_FUNCTION
+                    report.varying.setdefault(
+                        case.function,
+                        f"{format_call(case.function, case.args)}: parent {comparison.varies}",
+                    )
+                elif not comparison.same:
+                    differing[case.function] = differing.get(case.function, 0) + 1
+            return comparison
+
+        with ThreadPoolExecutor(self.pool.size, thread_name_prefix="differential") as executor:
+            compared = [c for c in executor.map(one, order) if c is not None]
+        report.comparisons = [c for c in compared if c.function not in report.varying]
+        report.seconds = round(time.monotonic() - started, 3)
+        return report
+
+
+# One evaluation's check ------------------------------------------------------------------
+
+
+def _call_limits(limits: Limits, settings: Settings) -> Limits:
+    seconds = settings.differential_call_seconds
+    return limits.replace(
+        wall_seconds=min(limits.wall_seconds, seconds),
+        cpu_seconds=min(limits.cpu_seconds, seconds),
+    )
+
+
+@dataclass
+class Differential:
+    """The differential check of one evaluation: why it didn't run, or what it found."""
+
+    skipped: str | None = None
+    plan: Plan | None = None
+    report: DifferentialReport = field(default_factory=DifferentialReport)
+    generate_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[str]:
+        return [comparison.describe() for comparison in self.report.differences]
+
+    @property
+    def agreement(self) -> float | None:
+        """The fraction of inputs with matching outputs, or None when none ran."""
+        compared = len(self.report.comparisons)
+        return 1 - len(self.report.differences) / compared if compared else None
+
+    def reasons(self, budget: float) -> list[str]:
+        if self.skipped or self.plan is None:
+            return [f"differential check {self.skipped}"]
+        report = self.report
+        functions = sorted({c.function for c in report.comparisons})
+        if report.comparisons:
+            text = (
+                f"differential check: {len(report.comparisons)} inputs to {len(functions)} "
+                f"functions ({', '.join(functions)}) run on the parent and the new version"
+            )
+            if report.differences:
+                where = sorted({c.function for c in report.differences})
+                text += f"; {len(report.differences)} gave different outputs ({', '.join(where)})"
+            else:
+                text += "; every output matched"
+            lines = [f"{text} ({self.seconds:.1f} s)"]
+        else:
+            lines = ["differential check: no function could be run on generated inputs"]
+        lines += [
+            f"differential check skipped {name}(): {reason}"
+            for name, reason in self.plan.skipped.items()
+        ]
+        lines += [
+            f"differential check skipped {name}(): its output varies from run to run ({shown})"
+            for name, shown in report.varying.items()
+        ]
+        if report.not_run:
+            lines.append(
+                f"differential check stopped at its time budget ({budget:g} s): "
+                f"{report.not_run} inputs not run"
+            )
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.skipped or self.plan is None:
+            return {"ran": False, "skipped": self.skipped}
+        compared: dict[str, int] = {}
+        differing: dict[str, int] = {}
+        for comparison in self.report.comparisons:
+            name = comparison.function
+            compared[name] = compared.get(name, 0) + 1
+            differing[name] = differing.get(name, 0) + (not comparison.same)
+        functions = {
+            name: {
+                "inputs": [key(args)[:INPUT_CHARS] for args in inputs],
+                "compared": compared.get(name, 0),
+                "differences": differing.get(name, 0),
+            }
+            for name, inputs in self.plan.cases.items()
+        }
+        return {
+            "ran": bool(self.report.comparisons),
+            "skipped": None,
+            "functions": functions,
+            "skipped_functions": self.plan.skipped,
+            **self.report.to_dict(),
+            "generate_seconds": self.generate_seconds,
+            "seconds": self.seconds,
+        }
+
+
+def run_differential(
+    pool: SandboxPool,
+    dirs: tuple[Path, Path],
+    files: Mapping[str, str],
+    parent_files: Mapping[str, str],
+    *,
+    exported: set[str],
+    limits: Limits,
+    settings: Settings,
+) -> Differential:
+    """Plan the inputs and run them side by side, all within the time budget."""
+    started = time.monotonic()
+    deadline = started + settings.differential_seconds
+    plan = plan_inputs(files, parent_files, exported=exported, count=settings.differential_examples)
+    generated = time.monotonic()
+    side_by_side = SideBySide(
+        pool, *dirs, _call_limits(limits, settings), parent_key=files_key(parent_files)
+    )
+    report = side_by_side.run(plan.cases, deadline=deadline)
+    return Differential(
+        plan=plan,
+        report=report,
+        generate_seconds=round(generated - started, 3),
+        seconds=round(time.monotonic() - started, 3),
+    )

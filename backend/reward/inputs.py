@@ -1,0 +1,303 @@
+"""Inputs for differential testing: JSON arguments drawn from a function's type hints.
+
+Annotations in an API schema are source text (the code is parsed, never imported), so
+`hypothesis.strategies.from_type` can't be used; instead the JSON-shaped annotations that
+callers can send (int, float, str, bool, None, list, dict, list[X], dict[str, X], X | Y,
+Optional[X], Union[...], Literal[...], Any; no annotation counts as Any, since a caller may
+send any JSON there) map to strategies here. Anything else (a class, tuple, datetime...) is
+not generatable: a required parameter of that kind skips its function, an optional one is
+left to its default.
+
+Each function's inputs are, in order: the tests' own calls made only of literals, then
+rounds of the literals that concern it (see `literals`), then examples that hypothesis
+draws from the strategies. Hypothesis runs as a library here: a `@given` function is run
+once with generation only, derandomized and without an example database, and records what
+it was given, so the same code always gets the same inputs.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException
+from hypothesis.strategies import SearchStrategy
+
+from backend.objects.arguments import check_value
+from backend.objects.files import ENTRY_FILE
+from backend.objects.schema import derive_api_schema
+from backend.reward.literals import FunctionLiterals, LiteralIndex, unique
+
+INT_BOUND = 10**6  # wide enough for arithmetic bugs, small enough for `range(n)` to finish
+FLOAT_BOUND = 1e9
+MAX_TEXT = 20
+MAX_ITEMS = 5
+_ANY_NAMES = {"Any", "typing.Any", "object"}
+_SCALARS: dict[str, Callable[[], SearchStrategy[Any]]] = {
+    "int": lambda: st.integers(-INT_BOUND, INT_BOUND),
+    "float": lambda: (
+        st.floats(-FLOAT_BOUND, FLOAT_BOUND, allow_nan=False, allow_infinity=False)
+        | st.integers(-1000, 1000)
+    ),
+    "str": lambda: _text(),
+    "bool": st.booleans,
+    "None": st.none,
+}
+_hypothesis_lock = threading.Lock()  # hypothesis keeps some global state; one run at a time
+
+
+class NotGeneratable(ValueError):
+    """An annotation whose values can't be generated as JSON."""
+
+
+def _text(max_size: int = MAX_TEXT) -> SearchStrategy[str]:
+    """Mostly printable ASCII (readable in a report), sometimes any Unicode."""
+    readable = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=max_size)
+    return readable | readable | st.text(max_size=max_size)
+
+
+def json_values() -> SearchStrategy[Any]:
+    """Small JSON values of any shape (for Any, bare list/dict and unannotated parameters)."""
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(-1000, 1000)
+        | st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+        | _text()
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=MAX_ITEMS)
+            | st.dictionaries(_text(8), inner, max_size=MAX_ITEMS)
+        ),
+        max_leaves=8,
+    )
+
+
+def _name(node: ast.expr) -> str:
+    return ast.unparse(node).removeprefix("typing.")
+
+
+def _union(nodes: list[ast.expr]) -> SearchStrategy[Any]:
+    return st.one_of(*(_strategy(node) for node in nodes))
+
+
+def _subscript(node: ast.Subscript) -> SearchStrategy[Any]:
+    outer = _name(node.value)
+    inner = node.slice
+    items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+    if outer == "Optional":
+        return st.none() | _strategy(inner)
+    if outer == "Union":
+        return _union(items)
+    if outer in ("list", "List", "Sequence", "Iterable") and len(items) == 1:
+        return st.lists(_strategy(items[0]), max_size=MAX_ITEMS)
+    if outer in ("dict", "Dict", "Mapping") and len(items) == 2 and _name(items[0]) == "str":
+        return st.dictionaries(_text(8), _strategy(items[1]), max_size=MAX_ITEMS)
+    if outer == "Literal":
+        values = [value for ok, value in map(_literal, items) if ok]
+        if values and len(values) == len(items):
+            return st.sampled_from(values)
+    raise NotGeneratable(ast.unparse(node))
+
+
+def _literal(node: ast.expr) -> tuple[bool, Any]:
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return False, None
+    return isinstance(value, str | int | float | bool | None), value
+
+
+def _strategy(node: ast.expr) -> SearchStrategy[Any]:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return st.none()
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return strategy_for(node.value)  # a forward reference: "list[int]"
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = ast.unparse(node)
+        if name in _ANY_NAMES:
+            return json_values()
+        name = name.removeprefix("typing.")
+        if name in _SCALARS:
+            return _SCALARS[name]()
+        if name in ("list", "List"):
+            return st.lists(json_values(), max_size=MAX_ITEMS)
+        if name in ("dict", "Dict"):
+            return st.dictionaries(_text(8), json_values(), max_size=MAX_ITEMS)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _strategy(node.left) | _strategy(node.right)
+    if isinstance(node, ast.Subscript):
+        return _subscript(node)
+    raise NotGeneratable(ast.unparse(node))
+
+
+def strategy_for(annotation: str | None) -> SearchStrategy[Any]:
+    """The strategy for an annotation's source text; raises NotGeneratable."""
+    if not annotation:
+        return json_values()
+    try:
+        node = ast.parse(annotation, mode="eval").body
+    except SyntaxError as exc:
+        raise NotGeneratable(annotation) from exc
+    return _strategy(node)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter the inputs may set: its strategy, whether it must be given, and the
+    annotation each version declares (an input must fit both)."""
+
+    name: str
+    strategy: SearchStrategy[Any]
+    required: bool
+    annotations: tuple[str | None, ...]
+
+    def fits(self, value: Any) -> bool:
+        return all(check_value(annotation, value) for annotation in self.annotations)
+
+
+def plan_params(parent: dict[str, Any], new: dict[str, Any]) -> tuple[list[Param], str | None]:
+    """The parameters to generate for a function in both versions (schema dicts), or the
+    reason it can't be tested. Inputs follow the parent's annotations, the contract its
+    callers rely on, falling back to the new version's where the parent has none."""
+    shape = [(p["name"], p["kind"]) for p in parent["params"]]
+    if shape != [(p["name"], p["kind"]) for p in new["params"]]:
+        return [], "its parameters differ between the versions"
+    if parent.get("is_async") or new.get("is_async"):
+        return [], "it is async (the sandbox runs plain functions only)"
+    params = []
+    for old, now in zip(parent["params"], new["params"], strict=True):
+        if old["kind"] in ("var_positional", "var_keyword"):
+            continue  # left empty: JSON callers pass keyword arguments only
+        required = old["required"] or now["required"]
+        if required and old["kind"] == "positional_only":
+            return [], f"parameter {old['name']!r} is positional-only (JSON can't pass it)"
+        annotation = old["annotation"] or now["annotation"]
+        try:
+            strategy = strategy_for(annotation)
+        except NotGeneratable:
+            if required:
+                return [], (
+                    f"parameter {old['name']!r} is annotated {annotation}, which can't be "
+                    "generated as JSON"
+                )
+            continue  # optional: always left to its default
+        annotations = (old["annotation"], now["annotation"])
+        params.append(Param(old["name"], strategy, required, annotations))
+    return params, None
+
+
+def draw(strategy: SearchStrategy[Any], count: int) -> list[Any]:
+    """Up to `count` examples of `strategy`, the same ones on every run."""
+    if count <= 0:
+        return []
+    found: list[Any] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def record(value: Any) -> None:
+        found.append(value)
+
+    with _hypothesis_lock, contextlib.suppress(HypothesisException):
+        record()  # it can't fail, but hypothesis may still stop early: keep what it gave
+    return found
+
+
+def _literal_rounds(
+    params: list[Param], candidates: dict[str, list[Any]], bases: list[dict[str, Any]], count: int
+) -> list[dict[str, Any]]:
+    """Inputs built from the literals: round i starts from a drawn example and gives
+    parameter j its (i + j)-th candidate, so each candidate of each parameter appears once
+    before any repeats; optional parameters take a literal on odd rounds only."""
+    longest = max((len(candidates[p.name]) for p in params), default=0)
+    inputs = []
+    for index in range(min(longest, count)):
+        args = dict(bases[index % len(bases)]) if bases else {}
+        for position, param in enumerate(params):
+            values = candidates[param.name]
+            if values and (param.required or index % 2):
+                args[param.name] = values[(index + position) % len(values)]
+        if all(param.name in args for param in params if param.required):
+            inputs.append(args)
+    return inputs
+
+
+def generate_inputs(
+    params: list[Param], literals: FunctionLiterals, count: int
+) -> list[dict[str, Any]]:
+    """Up to `count` distinct argument dicts for one function: the tests' literal calls,
+    then literal rounds (at most half of `count` together), then hypothesis's examples."""
+    if count <= 0:
+        return []
+    by_name = {param.name: param for param in params}
+    required = {param.name for param in params if param.required}
+
+    def fits(args: dict[str, Any]) -> bool:
+        return required <= set(args) and all(
+            name in by_name and by_name[name].fits(value) for name, value in args.items()
+        )
+
+    candidates = {
+        param.name: [value for value in literals.candidates(param.name) if param.fits(value)]
+        for param in params
+    }
+    strategy = st.fixed_dictionaries(
+        {p.name: p.strategy for p in params if p.required},
+        optional={p.name: p.strategy for p in params if not p.required},
+    )
+    drawn = [args for args in draw(strategy, count) if fits(args)]
+    rounds = _literal_rounds(params, candidates, drawn, count)
+    calls = [call for call in literals.calls if fits(call)][: max(count // 4, 1)]
+    first = unique([*calls, *rounds])[: max(count // 2, 1)]
+    # A small domain (a bool) leaves room after the drawn examples: more literal rounds.
+    return unique([*first, *drawn, *rounds])[:count]
+
+
+@dataclass
+class Plan:
+    """What the differential check will run: inputs per function, and the functions it
+    can't test with the reason for each."""
+
+    cases: dict[str, list[dict[str, Any]]]
+    skipped: dict[str, str]
+
+
+def plan_inputs(
+    files: Mapping[str, str],
+    parent_files: Mapping[str, str],
+    *,
+    exported: set[str],
+    count: int,
+) -> Plan:
+    """Inputs for every function of the parent's API that both versions export (`exported`:
+    what both actually export when imported) with the same parameters."""
+    parent_api = {f["name"]: f for f in derive_api_schema(parent_files[ENTRY_FILE])["functions"]}
+    new_api = {f["name"]: f for f in derive_api_schema(files[ENTRY_FILE])["functions"]}
+    index = LiteralIndex(files, parent_files)
+    plan = Plan({}, {})
+    for name, parent in parent_api.items():
+        if name not in new_api or name not in exported:
+            plan.skipped[name] = "it is not exported by both versions"
+            continue
+        params, reason = plan_params(parent, new_api[name])
+        if reason:
+            plan.skipped[name] = reason
+            continue
+        literals = index.for_function(name, [p["name"] for p in parent["params"]])
+        plan.cases[name] = generate_inputs(params, literals, count)
+    return plan

@@ -1,0 +1,1 @@
+"""The command line: a door onto the backend services (`python -m backend ...`)."""
