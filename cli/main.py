@@ -205,6 +205,14 @@ def cmd_objects_limits(session: Session, args: argparse.Namespace, actor: Actor)
     return object_view(obj), f"{obj.slug} limits: {obj.limits}"
 
 
+def cmd_objects_auto_apply(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    obj = store.set_auto_apply(session, args.slug, enabled=args.setting == "on", actor=actor)
+    how = "apply themselves" if obj.auto_apply else "wait for approval"
+    return object_view(obj), f"accepted changes to {obj.slug} now {how}"
+
+
 def _deployment_view(deployment) -> dict[str, Any]:
     return {
         "id": deployment.id,
@@ -556,6 +564,11 @@ def build_parser() -> argparse.ArgumentParser:
     scratch.add_argument("--requirements", required=True)
     scratch.add_argument("--budget", type=float, metavar="USD")
     scratch.add_argument("--wait", action="store_true", help="run here and show progress")
+    auto = command(
+        obj_cmds, "auto-apply", cmd_objects_auto_apply, "let accepted changes apply themselves"
+    )
+    auto.add_argument("slug")
+    auto.add_argument("setting", choices=["on", "off"])
     limits = command(obj_cmds, "limits", cmd_objects_limits, "set this object's sandbox limits")
     limits.add_argument("slug")
     limits.add_argument(

@@ -318,3 +318,16 @@ def test_cli_modify_runs_as_a_background_job_in_a_real_worker(llm, tmp_path, cap
     with db.session_scope() as session:
         modification = modifications.get_modification(session, started["modification_id"])
     assert modification.status == S.AWAITING_APPROVAL
+
+
+def test_auto_apply_makes_the_version_without_waiting(llm, capsys):
+    assert cli.main(["objects", "auto-apply", "calc", "on"]) == 0
+    llm.push_json(PLAN)
+    llm.push_json(GOOD)
+    modification = modifications.run(_request().id)
+    assert modification.status == S.APPLIED, modification.error
+    with db.session_scope() as session:
+        version = store.get_version(session, "calc")
+        names = session.exec(select(Event.name)).all()
+    assert version.number == 2 and version.files["test_main.py"] == GOOD_TESTS
+    assert EventName.MODIFICATION_AWAITING_APPROVAL not in names

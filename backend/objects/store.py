@@ -271,6 +271,24 @@ def set_visibility(
     return obj
 
 
+def set_auto_apply(
+    session: Session, slug: str, *, enabled: bool, actor: audit.Actor
+) -> DurableObject:
+    """The owner's choice: accepted changes apply themselves instead of waiting for a person."""
+    obj = get_object(session, slug, for_update=True)
+    obj.auto_apply = enabled
+    obj.updated_at = utcnow()
+    session.add(obj)
+    audit.record(
+        session,
+        actor,
+        "object.auto_apply_changed",
+        object_id=obj.id,
+        detail={"slug": slug, "auto_apply": enabled},
+    )
+    return obj
+
+
 def set_limits(
     session: Session, slug: str, limits: dict[str, float], *, actor: audit.Actor
 ) -> DurableObject:

@@ -19,6 +19,7 @@ def object_view(obj: DurableObject) -> dict[str, Any]:
         "deployed_version": obj.deployed_version,
         "owner_id": obj.owner_id,
         "is_public": obj.is_public,
+        "auto_apply": obj.auto_apply,
         "limits": dict(obj.limits),
         "created_at": obj.created_at.isoformat(),
         "updated_at": obj.updated_at.isoformat(),
