@@ -20,6 +20,7 @@ from backend.objects.diff import FileDiff, diff_files
 from backend.objects.schema import analyse_files
 from backend.objects.slugs import validate_slug
 from backend.objects.status import check_transition
+from backend.sandbox import limits_for
 
 _PENDING_MIRRORS = "pending_object_mirrors"
 
@@ -234,81 +235,73 @@ def diff_versions(session: Session, slug: str, a: int, b: int) -> list[FileDiff]
     return diff_files(old.files, new.files, labels=(f"v{a}", f"v{b}"))
 
 
+def _update_object(
+    session: Session, slug: str, action: str, *, actor: audit.Actor, detail: dict, **fields
+) -> DurableObject:
+    """Set fields on an object (its row locked) and audit the change as `action`."""
+    obj = get_object(session, slug, for_update=True)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.updated_at = utcnow()
+    session.add(obj)
+    audit.record(session, actor, action, object_id=obj.id, detail={"slug": slug, **detail})
+    return obj
+
+
 def set_status(
     session: Session, slug: str, status: str, *, actor: audit.Actor, reason: str = ""
 ) -> DurableObject:
     """Move an object to another status, if the rules in `status.py` allow it."""
-    obj = get_object(session, slug, for_update=True)
-    previous = obj.status
-    obj.status = check_transition(previous, status)
-    obj.updated_at = utcnow()
-    session.add(obj)
-    audit.record(
-        session,
-        actor,
-        "object.status_changed",
-        object_id=obj.id,
-        detail={"slug": slug, "from": previous, "to": obj.status, "reason": reason},
+    previous = get_object(session, slug).status
+    new = check_transition(previous, status)
+    detail = {"from": previous, "to": new, "reason": reason}
+    return _update_object(
+        session, slug, "object.status_changed", actor=actor, detail=detail, status=new
     )
-    return obj
 
 
 def set_visibility(
     session: Session, slug: str, *, public: bool, actor: audit.Actor
 ) -> DurableObject:
     """Public objects can be called without a token; private ones need one."""
-    obj = get_object(session, slug, for_update=True)
-    obj.is_public = public
-    obj.updated_at = utcnow()
-    session.add(obj)
-    audit.record(
+    return _update_object(
         session,
-        actor,
+        slug,
         "object.visibility_changed",
-        object_id=obj.id,
-        detail={"slug": slug, "public": public},
+        actor=actor,
+        detail={"public": public},
+        is_public=public,
     )
-    return obj
 
 
 def set_auto_apply(
     session: Session, slug: str, *, enabled: bool, actor: audit.Actor
 ) -> DurableObject:
     """The owner's choice: accepted changes apply themselves instead of waiting for a person."""
-    obj = get_object(session, slug, for_update=True)
-    obj.auto_apply = enabled
-    obj.updated_at = utcnow()
-    session.add(obj)
-    audit.record(
+    return _update_object(
         session,
-        actor,
+        slug,
         "object.auto_apply_changed",
-        object_id=obj.id,
-        detail={"slug": slug, "auto_apply": enabled},
+        actor=actor,
+        detail={"auto_apply": enabled},
+        auto_apply=enabled,
     )
-    return obj
 
 
 def set_limits(
     session: Session, slug: str, limits: dict[str, float], *, actor: audit.Actor
 ) -> DurableObject:
     """This object's own sandbox limits (field names of `backend.sandbox.Limits`)."""
-    from backend.sandbox import limits_for  # checks names and ranges
-
-    obj = get_object(session, slug, for_update=True)
-    merged = {**obj.limits, **limits}
-    limits_for(merged)
-    obj.limits = merged
-    obj.updated_at = utcnow()
-    session.add(obj)
-    audit.record(
+    merged = {**get_object(session, slug).limits, **limits}
+    limits_for(merged)  # checks names and ranges
+    return _update_object(
         session,
-        actor,
+        slug,
         "object.limits_changed",
-        object_id=obj.id,
-        detail={"slug": slug, "limits": merged},
+        actor=actor,
+        detail={"limits": merged},
+        limits=merged,
     )
-    return obj
 
 
 def files_on_disk(slug: str, number: int) -> dict[str, str]:

@@ -54,28 +54,17 @@ def request_modification(
             raise Conflict(
                 f"{slug} v{base.number} doesn't parse ({base.syntax_error}); fix it first"
             )
-        modification = Modification(
+        return _add_request(
+            session,
+            actor,
+            budget_usd,
             kind=ModificationKind.MODIFY,
             object_id=obj.id,
             base_version_id=base.id,
             slug=slug,
             name=obj.name,
             prompt=prompt.strip(),
-            status=S.PLANNING,
-            requested_by_id=actor.user_id,
-            channel=actor.channel,
-            budget_usd=budget_usd,
         )
-        session.add(modification)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "modification.requested",
-            object_id=obj.id,
-            detail={"modification_id": modification.id, "prompt": modification.prompt},
-        )
-        return modification
 
 
 def request_creation(
@@ -95,26 +84,45 @@ def request_creation(
     llm.client.require_llm("writing new objects")
     with session_scope() as session:
         _check_slug_free(session, slug)
-        modification = Modification(
+        return _add_request(
+            session,
+            actor,
+            budget_usd,
             kind=ModificationKind.CREATE,
             slug=slug,
             name=name.strip(),
             description=description.strip(),
             prompt=requirements.strip(),
-            status=S.PLANNING,
-            requested_by_id=actor.user_id,
-            channel=actor.channel,
-            budget_usd=budget_usd,
         )
-        session.add(modification)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "creation.requested",
-            detail={"modification_id": modification.id, "slug": slug},
-        )
-        return modification
+
+
+def _add_request(
+    session: Session, actor: audit.Actor, budget_usd: float | None, **fields: Any
+) -> Modification:
+    """Store a new request, waiting to be planned, and audit who asked for it."""
+    modification = Modification(
+        **fields,
+        status=S.PLANNING,
+        requested_by_id=actor.user_id,
+        channel=actor.channel,
+        budget_usd=budget_usd,
+    )
+    session.add(modification)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "creation.requested"
+        if modification.kind == ModificationKind.CREATE
+        else "modification.requested",
+        object_id=modification.object_id,
+        detail={
+            "modification_id": modification.id,
+            "slug": modification.slug,
+            "prompt": modification.prompt,
+        },
+    )
+    return modification
 
 
 def _check_budget(budget_usd: float | None) -> None:
