@@ -2,4 +2,18 @@
 
 from __future__ import annotations
 
-HOME = "/"
+LOGIN = "/login"
+SIGNUP = "/signup"
+DASHBOARD = "/"
+HOME = DASHBOARD  # the old name of the start page
+OBJECTS = "/objects"
+OBJECT = "/objects/[slug]"
+TASKS = "/tasks"
+EVENTS = "/events"
+AUDIT = "/audit"
+SETTINGS = "/settings"
+
+
+def object_url(slug: str) -> str:
+    """The page of the object with this slug."""
+    return f"{OBJECTS}/{slug}"

@@ -42,6 +42,15 @@ class Settings(BaseSettings):
         description="Base URL the outside world (Twilio callbacks, links in messages) uses.",
     )
 
+    secret_key: str = Field(
+        default="",
+        description="Secret that signs web session tokens; empty means one generated once and "
+        "kept in DATA_DIR/secret_key (set it when several machines serve the app).",
+    )
+    session_hours: float = Field(
+        default=24 * 14, gt=0, description="How long a web sign-in lasts, in hours."
+    )
+
     # LLM
     openai_api_key: str = Field(default="", description="API key for the LLM server.")
     openai_base_url: str = Field(

@@ -14,6 +14,8 @@ from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import User
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: Channels a person can choose to be reached through.
+PREFERRED_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.VOICE, Channel.SLACK)
 
 
 def normalise_phone(phone: str) -> str:
@@ -95,3 +97,56 @@ def find_user_by_phone(session: Session, phone: str) -> User | None:
     except InvalidInput:
         return None
     return session.exec(select(User).where(User.phone == number)).first()
+
+
+def update_profile(
+    session: Session,
+    user_id: int,
+    *,
+    name: str,
+    phone: str | None,
+    preferred_channel: str,
+    actor: audit.Actor | None = None,
+) -> User:
+    """Change what a person may change about themselves: name, phone, preferred channel.
+
+    An empty phone removes the number; a number another person has is refused.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    if not (name or "").strip():
+        raise InvalidInput("name is empty")
+    try:
+        channel = Channel(preferred_channel)
+    except ValueError:
+        raise InvalidInput(f"unknown channel {preferred_channel!r}") from None
+    if channel not in PREFERRED_CHANNELS:
+        names = ", ".join(PREFERRED_CHANNELS)
+        raise InvalidInput(f"preferred channel must be one of {names}, not {channel}")
+    number = normalise_phone(phone) if (phone or "").strip() else None
+    if number and number != user.phone:
+        other = session.exec(select(User).where(User.phone == number)).first()
+        if other is not None and other.id != user.id:
+            raise Conflict(f"a user with phone {number} already exists")
+    changes = {
+        field: value
+        for field, value in (
+            ("name", name.strip()),
+            ("phone", number),
+            ("preferred_channel", str(channel)),
+        )
+        if getattr(user, field) != value
+    }
+    for field, value in changes.items():
+        setattr(user, field, value)
+    session.add(user)
+    session.flush()
+    if changes:
+        audit.record(
+            session,
+            actor or audit.Actor(name=user.email, channel=Channel.WEB, user_id=user.id),
+            "user.profile_updated",
+            detail={"user_id": user.id, "changed": sorted(changes)},
+        )
+    return user

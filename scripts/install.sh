@@ -68,6 +68,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
     echo "$hash" > "$stamp"
 fi
 
+# The code editor's files, served from the app's own assets (no CDN); fetched once.
+scripts/fetch_monaco.sh
+
 # ensure_package BINARY PACKAGE WHY REQUIRED: install Debian's PACKAGE when BINARY is missing
 # and we are root with apt-get; otherwise stop (REQUIRED=1) or warn, in one line.
 apt_updated=0

@@ -1,14 +1,10 @@
-"""State of the home page: the list of durable objects."""
+"""Rows of the objects table, and how a database failure is described to a person."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from datetime import UTC
-
-import reflex as rx
-from sqlalchemy.exc import SQLAlchemyError
 
 from backend.db import session_scope
 from backend.models import DurableObject
@@ -52,31 +48,3 @@ def read_object_rows() -> list[ObjectRow]:
     """Every object, ordered by slug, as display rows (blocking: run it in a thread)."""
     with session_scope() as session:
         return [ObjectRow.from_model(obj) for obj in list_objects(session)]
-
-
-class HomeState(rx.State):
-    """The objects table and whether it could be read."""
-
-    objects: list[ObjectRow] = []
-    loaded: bool = False
-    error: str = ""
-
-    @rx.var
-    def has_objects(self) -> bool:
-        return len(self.objects) > 0
-
-    @rx.event
-    async def load(self) -> None:
-        """Read the objects; on a database failure keep the page up and say what failed."""
-        try:
-            # The engine call blocks (an unreachable PostgreSQL waits for its connect
-            # timeout); a thread keeps the event loop serving other tabs meanwhile.
-            rows = await asyncio.to_thread(read_object_rows)
-        except (SQLAlchemyError, OSError) as exc:
-            logger.warning("objects could not be read: %s", exc)
-            self.objects = []
-            self.error = f"The database is unreachable ({describe_error(exc)})."
-        else:
-            self.objects = rows
-            self.error = ""
-        self.loaded = True

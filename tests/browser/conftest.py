@@ -131,3 +131,58 @@ def home(harness, page: Page) -> Page:
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.console_errors = errors  # type: ignore[attr-defined]
     return page
+
+
+# --- signed-in pages ------------------------------------------------------------------------
+
+SCREENSHOTS = PROJECT_ROOT / "test-results" / "screenshots"
+ADMIN = {"name": "Ada Admin", "email": "ada@example.com", "password": "correct horse 1"}
+MEMBER = {"name": "Bob Member", "email": "bob@example.com", "password": "battery staple 2"}
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot under test-results/screenshots/ (ignored by git)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def make_user(person: dict[str, str]) -> int:
+    """Sign `person` up through the backend (the first one becomes admin); their id."""
+    from backend import auth
+
+    with db.session_scope() as session:
+        return auth.sign_up(
+            session, name=person["name"], email=person["email"], password=person["password"]
+        ).id
+
+
+def sign_in(page: Page, harness, user_id: int, path: str = "/") -> Page:
+    """Give the browser a session cookie for `user_id`, open `path` and wait for the page."""
+    from backend import auth
+    from backend.models import User
+    from state.auth import SESSION_COOKIE
+
+    with db.session_scope() as session:
+        token = auth.issue_session_token(session.get(User, user_id))
+    url = harness.frontend_url.rstrip("/")
+    page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": url}])
+    page.goto(url + path)
+    expect(page.locator("#nav-user-name").first).not_to_be_empty()
+    return page
+
+
+@pytest.fixture
+def admin_page(harness, app_db: Path, home: Page) -> Page:
+    """A Page signed in as the admin ADMIN (the first user), on the dashboard."""
+    home.user = {**ADMIN, "id": make_user(ADMIN)}  # type: ignore[attr-defined]
+    return sign_in(home, harness, home.user["id"])  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def member_page(harness, app_db: Path, home: Page) -> Page:
+    """A Page signed in as MEMBER, a non-admin (ADMIN exists too, as the first user)."""
+    make_user(ADMIN)
+    home.user = {**MEMBER, "id": make_user(MEMBER)}  # type: ignore[attr-defined]
+    return sign_in(home, harness, home.user["id"])  # type: ignore[attr-defined]

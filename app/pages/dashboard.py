@@ -1,0 +1,123 @@
+"""Dashboard: counts, open tasks with live progress, recent events."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app import routes
+from components.empty_state import empty_state
+from components.error_banner import error_banner
+from components.layout import page
+from components.stat_card import stat_card
+from components.tables import events_table, task_progress, task_status_badge
+from state.auth import AuthState
+from state.dashboard import DashboardState
+
+
+def _loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), padding="2em", width="100%")
+
+
+def _counts() -> rx.Component:
+    c = DashboardState.counts
+    return rx.flex(
+        stat_card("Objects", c["objects"], icon="boxes", id="count-objects"),
+        stat_card("Deployed", c["objects_deployed"], icon="rocket", id="count-deployed"),
+        stat_card("Drafts", c["objects_draft"], icon="file-pen", id="count-draft"),
+        stat_card("Failed", c["objects_failed"], icon="circle-x", id="count-failed"),
+        stat_card(
+            "Awaiting approval", c["awaiting_approval"], icon="hourglass", id="count-awaiting"
+        ),
+        stat_card("Tasks running", c["tasks_running"], icon="loader", id="count-running"),
+        wrap="wrap",
+        gap="3",
+        width="100%",
+        id="dashboard-counts",
+    )
+
+
+def _task_card(task: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.code(task.kind),
+                task_status_badge(task.status),
+                rx.spacer(),
+                rx.text("#", task.id.to_string(), size="1", color_scheme="gray"),
+                width="100%",
+                align="center",
+            ),
+            task_progress(task),
+            rx.text(task.message, size="2", color_scheme="gray"),
+            spacing="2",
+            width="100%",
+        ),
+        id="running-task-" + task.id.to_string(),
+        class_name="running-task",
+        width="100%",
+    )
+
+
+def _tasks() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Running tasks", size="4"),
+        rx.cond(
+            DashboardState.tasks.length() > 0,
+            rx.vstack(rx.foreach(DashboardState.tasks, _task_card), width="100%", spacing="2"),
+            empty_state(
+                "Nothing running",
+                "Background work (evaluations, deployments, creations) shows its progress here.",
+                icon="circle-check",
+                id="tasks-empty",
+            ),
+        ),
+        width="100%",
+        id="dashboard-tasks",
+    )
+
+
+def _events() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Recent events", size="4"),
+            rx.spacer(),
+            rx.link("All events", href=routes.EVENTS, size="2"),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            DashboardState.events.length() > 0,
+            events_table(DashboardState.events, id="events-table"),
+            empty_state(
+                "No events yet",
+                "Sign-ups, deployments and failures are recorded here as they happen.",
+                icon="radio",
+                id="events-empty",
+            ),
+        ),
+        width="100%",
+        id="dashboard-events",
+    )
+
+
+def dashboard() -> rx.Component:
+    return page(
+        "Dashboard",
+        rx.cond(DashboardState.live_error != "", error_banner(DashboardState.live_error)),
+        rx.cond(
+            DashboardState.loaded,
+            rx.vstack(_counts(), _tasks(), _events(), spacing="6", width="100%"),
+            _loading(),
+        ),
+        actions=[rx.link(rx.button(rx.icon("boxes", size=16), "Objects"), href=routes.OBJECTS)],
+        subtitle="What the system is doing now.",
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(
+        dashboard,
+        route=routes.DASHBOARD,
+        title="Dashboard",
+        on_load=[AuthState.require_login, DashboardState.start_live],
+    )

@@ -1,0 +1,604 @@
+"""The object page: code editor, versions and diffs, modification box, deploys, console."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app import routes
+from components.diff_view import diff_view
+from components.editor import code_editor
+from components.error_banner import error_banner
+from components.layout import page
+from components.score_chart import score_chart
+from components.status_badge import status_badge
+from state.auth import AuthState
+from state.object_console import ObjectConsoleState
+from state.object_modify import ObjectModifyState
+from state.object_page import ObjectPageState
+
+P = ObjectPageState
+C = ObjectConsoleState
+M = ObjectModifyState
+
+
+def _error(message: rx.Var[str], id: str) -> rx.Component:
+    return rx.cond(message != "", error_banner(message, id=id))
+
+
+def _section(title: str, *children: rx.Component, **props) -> rx.Component:
+    return rx.vstack(rx.heading(title, size="4"), *children, width="100%", spacing="3", **props)
+
+
+def _evaluation(view: rx.Var, **props) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Verdict", weight="medium", size="2"),
+            status_badge(view.verdict),
+            rx.text("overall ", view.overall, size="2", color_scheme="gray"),
+            align="center",
+            spacing="2",
+        ),
+        score_chart(view.bars, view.reasons),
+        width="100%",
+        spacing="2",
+        **props,
+    )
+
+
+# --- code ------------------------------------------------------------------------------
+
+
+def _file_tabs() -> rx.Component:
+    return rx.hstack(
+        rx.foreach(
+            P.file_names,
+            lambda path: rx.button(
+                path,
+                size="1",
+                variant=rx.cond(P.active_file == path, "solid", "soft"),
+                on_click=P.select_file(path),
+                class_name="file-tab",
+            ),
+        ),
+        spacing="1",
+        wrap="wrap",
+        id="file-tabs",
+    )
+
+
+def _code_tab() -> rx.Component:
+    return rx.vstack(
+        _file_tabs(),
+        code_editor(
+            P.active_text,
+            path=P.editor_path,
+            on_change=P.set_code,
+            save_target="save-version",
+            id="code-editor",
+        ),
+        rx.flex(
+            rx.input(
+                placeholder="What changed (message)",
+                value=P.save_message,
+                on_change=P.set_save_message,
+                flex="1",
+                min_width="14em",
+                id="save-message",
+            ),
+            rx.select(
+                ["change", "refactor"],
+                value=P.save_intent,
+                on_change=P.set_save_intent,
+                id="save-intent",
+            ),
+            rx.button(
+                rx.icon("save"),
+                "Save as new version",
+                on_click=P.save,
+                loading=P.saving,
+                disabled=P.saving | ~P.dirty,
+                id="save-version",
+                title="Ctrl/Cmd+S",
+            ),
+            gap="2",
+            wrap="wrap",
+            width="100%",
+            align="center",
+        ),
+        rx.text("Ctrl/Cmd+S saves. Saving runs the evaluation.", size="1", color_scheme="gray"),
+        _error(P.save_error, "save-error"),
+        rx.cond(
+            P.evaluating,
+            rx.hstack(
+                rx.spinner(),
+                rx.text("Evaluating v", P.evaluated_version.to_string(), "..."),
+                id="evaluation-running",
+            ),
+            rx.cond(
+                P.evaluation.verdict != "",
+                rx.card(
+                    rx.heading("Evaluation of v", P.evaluated_version.to_string(), size="3"),
+                    _evaluation(P.evaluation),
+                    width="100%",
+                    id="save-evaluation",
+                ),
+            ),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# --- versions ----------------------------------------------------------------------------
+
+
+def _version_row(v: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell("v", v.number.to_string()),
+        rx.table.cell(v.message),
+        rx.table.cell(v.author),
+        rx.table.cell(v.created, white_space="nowrap"),
+        rx.table.cell(rx.code(v.api), max_width="20em"),
+        rx.table.cell(
+            rx.cond(
+                v.number == P.current_version,
+                rx.badge("current", variant="soft"),
+                rx.button(
+                    "Restore",
+                    size="1",
+                    variant="soft",
+                    on_click=P.ask_restore(v.number),
+                    class_name="restore-button",
+                ),
+            )
+        ),
+        id="version-row-" + v.number.to_string(),
+        class_name="version-row",
+    )
+
+
+def _restore_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Restore v", P.restore_target.to_string(), "?"),
+            rx.alert_dialog.description(
+                "Its files become a new version after v",
+                P.current_version.to_string(),
+                "; history is kept. Deploy afterwards to make it live.",
+            ),
+            _error(P.restore_error, "restore-error"),
+            rx.hstack(
+                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=P.cancel_restore),
+                rx.button(
+                    "Restore",
+                    color_scheme="amber",
+                    on_click=P.restore,
+                    loading=P.restoring,
+                    disabled=P.restoring,
+                    id="restore-confirm",
+                ),
+                justify="end",
+                spacing="2",
+                margin_top="1em",
+            ),
+        ),
+        open=P.restore_target > 0,
+    )
+
+
+def _versions_tab() -> rx.Component:
+    return rx.vstack(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(t)
+                        for t in ("Version", "Message", "Author", "Created", "API", "")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(P.versions, _version_row)),
+            variant="surface",
+            width="100%",
+            id="versions-table",
+        ),
+        _restore_dialog(),
+        _section(
+            "Diff",
+            rx.cond(
+                P.has_versions_to_diff,
+                rx.vstack(
+                    rx.hstack(
+                        rx.text("From v", size="2"),
+                        rx.select(
+                            P.version_numbers,
+                            value=P.diff_from,
+                            on_change=P.set_diff_from,
+                            id="diff-from",
+                        ),
+                        rx.text("to v", size="2"),
+                        rx.select(
+                            P.version_numbers,
+                            value=P.diff_to,
+                            on_change=P.set_diff_to,
+                            id="diff-to",
+                        ),
+                        align="center",
+                        spacing="2",
+                    ),
+                    _error(P.diff_error, "diff-error"),
+                    diff_view(
+                        P.diff_files, P.side_by_side, P.toggle_side_by_side, id="version-diff"
+                    ),
+                    width="100%",
+                ),
+                rx.text(
+                    "Only one version so far: save a change to compare versions.",
+                    color_scheme="gray",
+                    size="2",
+                    id="diff-single-version",
+                ),
+            ),
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
+# --- modification box ----------------------------------------------------------------------
+
+
+def _attempt(view: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.text("Attempt ", view.attempt.to_string(), weight="bold", size="2"),
+        _evaluation(view),
+        rx.cond(
+            view.feedback != "",
+            rx.text("Feedback: ", view.feedback, size="2", color_scheme="gray"),
+        ),
+        width="100%",
+        class_name="modification-attempt",
+    )
+
+
+def _decision() -> rx.Component:
+    return rx.cond(
+        M.awaiting,
+        rx.vstack(
+            rx.heading("Proposed change", size="3"),
+            diff_view(M.proposed, P.side_by_side, P.toggle_side_by_side, id="proposed-diff"),
+            rx.flex(
+                rx.button(
+                    "Approve",
+                    color_scheme="green",
+                    on_click=M.approve,
+                    disabled=M.deciding | ~AuthState.is_admin,
+                    title=rx.cond(AuthState.is_admin, "", "Only an admin can approve"),
+                    id="approve-button",
+                ),
+                rx.input(
+                    placeholder="Why reject it? (required)",
+                    value=M.reject_reason,
+                    on_change=M.set_reject_reason,
+                    flex="1",
+                    min_width="14em",
+                    id="reject-reason",
+                ),
+                rx.button(
+                    "Reject",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=M.reject,
+                    disabled=M.deciding | (M.reject_reason.strip() == ""),
+                    id="reject-button",
+                ),
+                gap="2",
+                wrap="wrap",
+                width="100%",
+            ),
+            _error(M.decide_error, "decide-error"),
+            width="100%",
+            spacing="3",
+        ),
+    )
+
+
+def _modify_tab() -> rx.Component:
+    mod = M.modification
+    return rx.vstack(
+        rx.text_area(
+            placeholder="Describe the change, e.g. 'greet in French as well'",
+            value=M.prompt,
+            on_change=M.set_prompt,
+            rows="3",
+            width="100%",
+            id="modify-prompt",
+        ),
+        rx.button(
+            rx.icon("sparkles"),
+            "Request change",
+            on_click=M.request,
+            loading=M.starting,
+            disabled=M.starting | M.running | (M.prompt.strip() == ""),
+            id="modify-submit",
+        ),
+        _error(M.start_error, "modify-error"),
+        _error(M.live_error, "modify-live-error"),
+        rx.cond(
+            mod.id > 0,
+            rx.vstack(
+                rx.hstack(
+                    rx.text("Modification ", mod.id.to_string(), weight="bold"),
+                    status_badge(mod.status, id="modification-status"),
+                    rx.cond(M.running, rx.spinner(size="1")),
+                    rx.text("attempts: ", mod.attempts.to_string(), size="2", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text(mod.prompt, size="2", font_style="italic"),
+                rx.cond(
+                    mod.plan_summary != "",
+                    rx.vstack(
+                        rx.text("Plan: ", mod.plan_summary, size="2"),
+                        rx.el.ol(
+                            rx.foreach(mod.plan_steps, lambda s: rx.el.li(rx.text(s, size="2"))),
+                            padding_left="1.2em",
+                            margin="0",
+                        ),
+                        spacing="1",
+                        id="modification-plan",
+                    ),
+                ),
+                rx.cond(mod.error != "", error_banner(mod.error, id="modification-failed")),
+                rx.cond(
+                    mod.rejection_reason != "",
+                    rx.text("Rejected: ", mod.rejection_reason, size="2", color_scheme="red"),
+                ),
+                rx.foreach(M.attempts, _attempt),
+                _decision(),
+                width="100%",
+                spacing="3",
+                id="modification",
+            ),
+            rx.text(
+                "No change requested yet: describe one above; a model plans and writes it, "
+                "the evaluator scores it, and it waits here for approval.",
+                size="2",
+                color_scheme="gray",
+                id="modification-empty",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# --- deploy ------------------------------------------------------------------------------
+
+
+def _deploy_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("rocket"),
+                "Deploy",
+                loading=P.deploying,
+                disabled=P.deploying | (P.error != ""),
+                id="deploy-button",
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Deploy v", P.current_version.to_string(), "?"),
+            rx.alert_dialog.description(
+                "Its tests run in the sandbox first; if they pass it becomes the live version."
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Deploy", on_click=P.deploy, id="deploy-confirm")),
+                justify="end",
+                spacing="2",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def _deployment_row(d: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("v", d.version.to_string(), weight="bold"),
+            status_badge(d.status),
+            rx.text(d.deployed_by, " · ", d.created, size="2", color_scheme="gray"),
+            align="center",
+            spacing="2",
+        ),
+        rx.el.details(
+            rx.el.summary("Log"),
+            rx.code_block(d.logs, language="log", wrap_long_lines=True),
+        ),
+        width="100%",
+        spacing="1",
+        class_name="deployment-row",
+    )
+
+
+def _deploy_tab() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Sandbox tier:", size="2"),
+            rx.badge(
+                rx.cond(P.sandbox_tier != "", P.sandbox_tier, "checking..."),
+                color_scheme=rx.cond(P.sandbox_safe, "green", "red"),
+                id="sandbox-tier",
+            ),
+            rx.text(P.sandbox_message, size="2", color_scheme="gray"),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.hstack(
+            rx.text("Live version: ", size="2"),
+            rx.cond(
+                P.deployed_version > 0,
+                rx.badge("v", P.deployed_version.to_string(), color_scheme="green"),
+                rx.text("none (not deployed)", size="2", color_scheme="gray"),
+            ),
+            id="live-version",
+        ),
+        _error(P.deploy_error, "deploy-error"),
+        rx.cond(
+            P.deployments.length() > 0,
+            rx.vstack(rx.foreach(P.deployments, _deployment_row), width="100%", id="deployments"),
+            rx.text(
+                "No deployments yet: Deploy runs the tests and makes this version live.",
+                size="2",
+                color_scheme="gray",
+                id="deployments-empty",
+            ),
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+# --- console and storage -------------------------------------------------------------------
+
+
+def _console_tab() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            C.functions.length() > 0,
+            rx.vstack(
+                rx.hstack(
+                    rx.select(
+                        C.function_names, value=C.function, on_change=C.pick, id="console-function"
+                    ),
+                    rx.code(C.signature),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                rx.text_area(
+                    value=C.arguments,
+                    on_change=C.set_arguments,
+                    rows="5",
+                    font_family="monospace",
+                    width="100%",
+                    id="console-arguments",
+                ),
+                rx.button(
+                    rx.icon("play"),
+                    "Call",
+                    on_click=C.call,
+                    loading=C.calling,
+                    disabled=C.calling,
+                    id="console-call",
+                ),
+                _error(C.call_error, "console-error"),
+                rx.cond(
+                    C.result != "",
+                    rx.vstack(
+                        rx.text("Result", weight="medium", size="2"),
+                        rx.code_block(C.result, language="json", id="console-result"),
+                        width="100%",
+                        spacing="1",
+                    ),
+                ),
+                rx.cond(
+                    C.took != "",
+                    rx.text("Took ", C.took, size="1", color_scheme="gray", id="console-took"),
+                ),
+                width="100%",
+                spacing="2",
+            ),
+            rx.text(
+                "Deploy the object to call its functions here.",
+                size="2",
+                color_scheme="gray",
+                id="console-empty",
+            ),
+        ),
+        _section(
+            "Durable storage (read-only)",
+            rx.text(C.storage_keys.to_string(), " keys", size="2", color_scheme="gray"),
+            rx.code_block(C.storage, language="json", id="object-storage"),
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
+def _tabs() -> rx.Component:
+    tabs = [
+        ("code", "Code", _code_tab),
+        ("versions", "Versions", _versions_tab),
+        ("modify", "Modify", _modify_tab),
+        ("deploy", "Deployments", _deploy_tab),
+        ("console", "Console", _console_tab),
+    ]
+    return rx.tabs.root(
+        rx.tabs.list(
+            *[rx.tabs.trigger(label, value=key, id=f"tab-{key}") for key, label, _ in tabs],
+        ),
+        *[
+            rx.tabs.content(body(), value=key, padding_top="1em", id=f"panel-{key}")
+            for key, _, body in tabs
+        ],
+        default_value="code",
+        width="100%",
+    )
+
+
+def _body() -> rx.Component:
+    return rx.cond(
+        P.error != "",
+        rx.vstack(
+            error_banner(P.error, id="object-error"),
+            rx.link("Back to the objects", href=routes.OBJECTS),
+            width="100%",
+        ),
+        rx.cond(
+            P.loaded,
+            rx.vstack(
+                rx.hstack(
+                    rx.code(P.object_slug, id="object-slug"),
+                    status_badge(P.status, id="object-status"),
+                    rx.badge(P.kind, variant="outline"),
+                    rx.text(
+                        "current v", P.current_version.to_string(), size="2", id="object-version"
+                    ),
+                    rx.text(P.description, size="2", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                _tabs(),
+                width="100%",
+                spacing="3",
+                id="object-page",
+            ),
+            rx.center(rx.spinner(size="3"), padding="3em", width="100%", id="object-loading"),
+        ),
+    )
+
+
+def object_page() -> rx.Component:
+    return page(
+        P.name,  # type: ignore[arg-type]  # a Var: the heading shows the object's name
+        _body(),
+        actions=[_deploy_button()],
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(
+        object_page,
+        route=routes.OBJECT,
+        title="Object · Durable objects",
+        on_load=[
+            AuthState.require_login,
+            ObjectPageState.load,
+            ObjectConsoleState.load,
+            ObjectModifyState.load,
+        ],
+    )

@@ -1,0 +1,261 @@
+"""Objects: the searchable list, "New object" and "Create from scratch" dialogs."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app import routes
+from components.empty_state import empty_state
+from components.error_banner import error_banner
+from components.layout import page
+from components.status_badge import status_badge
+from state.auth import AuthState
+from state.object_list import KINDS, ObjectListState
+
+S = ObjectListState
+MAIN_PY_PLACEHOLDER = (
+    'def hello(name: str) -> str:\n    """Greet someone."""\n    return f"hello {name}"\n'
+)
+
+
+def _field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(
+            rx.link(rx.code(row.slug), href=routes.OBJECTS + "/" + row.slug),
+            class_name="object-slug",
+        ),
+        rx.table.cell(row.name, class_name="object-name"),
+        rx.table.cell(row.kind),
+        rx.table.cell(status_badge(row.status)),
+        rx.table.cell(row.version),
+        rx.table.cell(row.updated, white_space="nowrap"),
+        id="object-row-" + row.slug,
+        class_name="object-row",
+    )
+
+
+def _table() -> rx.Component:
+    return rx.cond(
+        S.filtered.length() > 0,
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(title)
+                        for title in ("Slug", "Name", "Kind", "Status", "Version", "Last change")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(S.filtered, _row)),
+            variant="surface",
+            width="100%",
+            id="objects-list",
+        ),
+        rx.text("No object matches ", rx.code(S.search), ".", id="objects-no-match"),
+    )
+
+
+def _list() -> rx.Component:
+    return rx.cond(
+        S.error != "",
+        error_banner(S.error, id="objects-error"),
+        rx.cond(
+            S.loaded,
+            rx.cond(
+                S.has_objects,
+                _table(),
+                empty_state(
+                    "No durable objects yet",
+                    "Use \u201cNew object\u201d to paste code, or \u201cCreate from scratch\u201d "
+                    "to describe what it should do.",
+                    id="objects-empty",
+                ),
+            ),
+            rx.center(rx.spinner(size="3"), padding="3em", width="100%", id="objects-loading"),
+        ),
+    )
+
+
+def _new_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("plus"), "New object", id="new-object-button")),
+        rx.dialog.content(
+            rx.dialog.title("New object"),
+            rx.dialog.description("Type or paste its main.py; the first version is a draft."),
+            rx.form(
+                rx.vstack(
+                    _field(
+                        "Slug",
+                        rx.input(
+                            name="slug", placeholder="weather-report", id="new-slug", required=True
+                        ),
+                    ),
+                    _field(
+                        "Name",
+                        rx.input(
+                            name="name", placeholder="Weather report", id="new-name", required=True
+                        ),
+                    ),
+                    _field("Description", rx.input(name="description", id="new-description")),
+                    _field(
+                        "Kind",
+                        rx.select(KINDS, name="kind", default_value=KINDS[0], id="new-kind"),
+                    ),
+                    _field(
+                        "main.py",
+                        rx.text_area(
+                            name="main_py",
+                            placeholder=MAIN_PY_PLACEHOLDER,
+                            rows="10",
+                            font_family="monospace",
+                            id="new-main",
+                            required=True,
+                        ),
+                    ),
+                    rx.cond(S.new_error != "", error_banner(S.new_error, id="new-error")),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button(
+                            "Create",
+                            type="submit",
+                            loading=S.new_busy,
+                            disabled=S.new_busy,
+                            id="new-submit",
+                        ),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=S.create,
+                reset_on_submit=False,
+            ),
+            max_width="40em",
+        ),
+        open=S.new_open,
+        on_open_change=S.set_new_open,
+    )
+
+
+def _scratch_progress() -> rx.Component:
+    return rx.cond(
+        S.scratch_task_id > 0,
+        rx.vstack(
+            rx.hstack(
+                rx.text("Task ", S.scratch_task_id.to_string(), size="2"),
+                status_badge(S.scratch_task_status),
+                rx.text("modification", size="2", color_scheme="gray"),
+                status_badge(S.scratch_status),
+                spacing="2",
+                align="center",
+            ),
+            rx.progress(value=S.scratch_progress, max=100, width="100%", id="scratch-progress"),
+            rx.text(S.scratch_message, size="2", color_scheme="gray", id="scratch-message"),
+            rx.cond(
+                S.scratch_status == "applied",
+                rx.link(
+                    "Created: open ",
+                    S.scratch_slug,
+                    href=routes.OBJECTS + "/" + S.scratch_slug,
+                    id="scratch-created",
+                ),
+            ),
+            rx.cond(
+                S.scratch_status == "awaiting_approval",
+                rx.text(
+                    "The new object is written and waits for approval.",
+                    size="2",
+                    color_scheme="green",
+                ),
+            ),
+            width="100%",
+            spacing="2",
+            id="scratch-status",
+        ),
+    )
+
+
+def _scratch_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                rx.icon("sparkles"), "Create from scratch", variant="soft", id="scratch-button"
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Create from scratch"),
+            rx.dialog.description(
+                "Describe what the object should do; a model writes it and the evaluator checks it."
+            ),
+            rx.form(
+                rx.vstack(
+                    _field("Slug", rx.input(name="slug", id="scratch-slug", required=True)),
+                    _field("Name", rx.input(name="name", id="scratch-name", required=True)),
+                    _field("Description", rx.input(name="description", id="scratch-description")),
+                    _field(
+                        "Requirements",
+                        rx.text_area(
+                            name="requirements", rows="6", id="scratch-requirements", required=True
+                        ),
+                    ),
+                    rx.cond(
+                        S.scratch_error != "", error_banner(S.scratch_error, id="scratch-error")
+                    ),
+                    _scratch_progress(),
+                    rx.hstack(
+                        rx.dialog.close(
+                            rx.button("Close", variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button(
+                            "Start",
+                            type="submit",
+                            loading=S.scratch_busy | S.scratch_running,
+                            disabled=S.scratch_busy | S.scratch_running,
+                            id="scratch-submit",
+                        ),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=S.create_from_scratch,
+                reset_on_submit=False,
+            ),
+            max_width="40em",
+        ),
+        open=S.scratch_open,
+        on_open_change=S.set_scratch_open,
+    )
+
+
+def objects_page() -> rx.Component:
+    return page(
+        "Objects",
+        rx.input(
+            rx.input.slot(rx.icon("search")),
+            placeholder="Search by slug or name",
+            value=S.search,
+            on_change=S.set_search,
+            width="100%",
+            max_width="28em",
+            id="objects-search",
+        ),
+        _list(),
+        actions=[_new_dialog(), _scratch_dialog()],
+        subtitle="Small pieces of server code, versioned, changed by describing what you want.",
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(
+        objects_page,
+        route=routes.OBJECTS,
+        title="Objects · Durable objects",
+        on_load=[AuthState.require_login, ObjectListState.load],
+    )

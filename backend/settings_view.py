@@ -1,0 +1,54 @@
+"""What the settings page shows: features, limits in force, the sandbox tier (no secrets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.config import get_settings
+from backend.sandbox import sandbox_status
+
+FEATURE_LABELS = {
+    "llm": "LLM (plans, code, judges)",
+    "twilio": "Twilio (voice and SMS)",
+    "smtp": "Email (SMTP)",
+    "slack": "Slack",
+    "github": "GitHub issues",
+}
+
+
+def settings_overview() -> dict[str, Any]:
+    """Features configured or not (and what each needs), evaluator thresholds, attempt
+    limits, LLM budget, and the sandbox tier. Values only; never a key or a password."""
+    settings = get_settings()
+    features = [
+        {
+            "key": key,
+            "label": FEATURE_LABELS.get(key, key),
+            "configured": bool(report["configured"]),
+            "message": str(report["message"]),
+        }
+        for key, report in settings.features.items()
+    ]
+    limits = [
+        ("Preference threshold", f"{settings.threshold_preference:.2f}"),
+        ("Constraints threshold", f"{settings.threshold_constraints:.2f}"),
+        ("Factuality threshold", f"{settings.threshold_factuality:.2f}"),
+        ("Generation attempts per modification", str(settings.max_attempts)),
+        ("LLM budget per modification", f"${settings.llm_budget_usd:.2f}"),
+        ("LLM judges", "on" if settings.llm_judges else "off"),
+        (
+            "Sandbox CPU / wall time per call",
+            f"{settings.sandbox_cpu_seconds:g} s / {settings.sandbox_wall_seconds:g} s",
+        ),
+        ("Sandbox memory per call", f"{settings.sandbox_memory_mb} MiB"),
+    ]
+    sandbox = sandbox_status()
+    return {
+        "features": features,
+        "limits": [{"label": label, "value": value} for label, value in limits],
+        "sandbox": {
+            "tier": str(sandbox["tier"]),
+            "safe": bool(sandbox["safe"]),
+            "message": str(sandbox["message"]),
+        },
+    }

@@ -1,0 +1,166 @@
+"""Monaco code editor and diff editor, loaded from the app's own assets (no CDN).
+
+reflex-monaco's components load Monaco from cdn.jsdelivr.net by default, so an offline
+machine shows "Loading..." forever. These subclasses point @monaco-editor/react's loader at
+`/monaco/vs` (copied into assets/ by scripts/fetch_monaco.sh) and add what the package
+lacks: an `options` prop, and Ctrl/Cmd+S bound to a button on the page.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.utils.imports import ImportVar
+from reflex_monaco.monaco import DiffMonacoEditor, MonacoEditor
+
+MONACO_LIBRARY = "@monaco-editor/react@4.7.0"
+MONACO_BASE = "/monaco/vs"
+
+#: Module-level JS: runs once when the page's bundle loads, before any editor mounts.
+_LOADER_CONFIG = f'loader.config({{ paths: {{ vs: "{MONACO_BASE}" }} }});'
+
+#: An onMount callback that binds Ctrl/Cmd+S to clicking the element whose id the editor's
+#: `data-save-target` names; a click keeps every check (disabled buttons) in one place.
+_SAVE_SHORTCUT = """
+function monacoBindSave(editor, monaco) {
+  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => {
+    const host = editor.getContainerDomNode().closest("[data-save-target]");
+    const target = host && document.getElementById(host.dataset.saveTarget);
+    if (target && !target.disabled) target.click();
+  });
+}
+"""
+
+
+#: Monaco cancels its pending work when an editor is disposed (a tab switch, leaving the
+#: page) with an error named "Canceled"; it is expected (microsoft/monaco-editor#2382), so it
+#: is dropped before Reflex reports it as a frontend exception. Reflex reports through
+#: `window.onerror` / `window.onunhandledrejection`, and also calls `window.onerror`
+#: directly, so the filter wraps whatever handler is assigned to those two properties
+#: (keeping the browser's own setter, so real events still reach the wrapped handler).
+_IGNORE_CANCELED = """
+if (typeof window !== "undefined" && !window.__monacoCanceledFilter) {
+  window.__monacoCanceledFilter = true;
+  const isCanceled = (e) => !!e && e.name === "Canceled" && e.message === "Canceled";
+  for (const name of ["onerror", "onunhandledrejection"]) {
+    const native =
+      Object.getOwnPropertyDescriptor(window, name) ||
+      Object.getOwnPropertyDescriptor(Object.getPrototypeOf(window), name) ||
+      Object.getOwnPropertyDescriptor(Window.prototype, name);
+    if (!native || !native.set) continue;
+    Object.defineProperty(window, name, {
+      configurable: true,
+      enumerable: true,
+      get() { return native.get.call(window); },
+      set(handler) {
+        const wrapped = typeof handler !== "function" ? handler : function (...args) {
+          const error = name === "onerror" ? args[4] : args[0] && args[0].reason;
+          if (isCanceled(error)) {
+            if (name === "onunhandledrejection" && args[0].preventDefault) args[0].preventDefault();
+            return true;
+          }
+          return handler.apply(this, args);
+        };
+        native.set.call(window, wrapped);
+      },
+    });
+    // Reflex may have set its handler already (this code loads with the page): wrap it too.
+    window[name] = native.get.call(window);
+  }
+}
+"""
+
+
+class _LocalMonaco:
+    """Mixin: import `loader` and configure it to use the app's own Monaco files."""
+
+    def add_imports(self) -> dict:
+        return {MONACO_LIBRARY: [ImportVar(tag="loader")]}
+
+    def add_custom_code(self) -> list[str]:
+        return [_LOADER_CONFIG, _SAVE_SHORTCUT, _IGNORE_CANCELED]
+
+
+class LocalMonacoEditor(_LocalMonaco, MonacoEditor):
+    """The code editor, with Monaco's `options` (e.g. readOnly, minimap)."""
+
+    options: rx.Var[dict]
+
+    # The model's name: each path keeps its own text, undo stack and cursor.
+    path: rx.Var[str]
+
+
+class LocalMonacoDiffEditor(_LocalMonaco, DiffMonacoEditor):
+    """The diff editor; `options.renderSideBySide` switches between split and inline."""
+
+    options: rx.Var[dict]
+
+
+def code_editor(
+    value: rx.Var[str] | str,
+    *,
+    path: rx.Var[str] | str,
+    on_change: rx.EventHandler | None = None,
+    save_target: str = "",
+    read_only: bool | rx.Var[bool] = False,
+    height: str = "420px",
+    **props,
+) -> rx.Component:
+    """A Python editor for one file; `path` names its model, so each file keeps its edits.
+
+    `value` is the initial text of a model (Monaco owns the text while the person types;
+    `on_change` receives it). With `save_target`, Ctrl/Cmd+S clicks the element with that id.
+    """
+    editor = LocalMonacoEditor.create(
+        default_value=value,
+        default_language="python",
+        path=path,
+        height=height,
+        width="100%",
+        options={"readOnly": read_only, "minimap": {"enabled": False}, "fontSize": 13},
+        custom_attrs={"onMount": rx.Var("monacoBindSave")},
+        **({"on_change": on_change} if on_change is not None else {}),
+    )
+    return rx.box(
+        editor,
+        width="100%",
+        border=f"1px solid {rx.color('gray', 6)}",
+        border_radius="var(--radius-2)",
+        overflow="hidden",
+        custom_attrs={"data-save-target": save_target} if save_target else {},
+        **props,
+    )
+
+
+def diff_editor(
+    original: rx.Var[str] | str,
+    modified: rx.Var[str] | str,
+    *,
+    side_by_side: rx.Var[bool] | bool = True,
+    height: str = "360px",
+    **props,
+) -> rx.Component:
+    """A read-only diff of two texts, side by side or inline."""
+    return rx.box(
+        LocalMonacoDiffEditor.create(
+            original=original,
+            modified=modified,
+            language="python",
+            # @monaco-editor/react 4.7 disposes the models before the widget on unmount, which
+            # Monaco 0.55 reports as an error; the widget disposes them itself when kept.
+            keep_current_original_model=True,
+            keep_current_modified_model=True,
+            height=height,
+            width="100%",
+            options={
+                "readOnly": True,
+                "renderSideBySide": side_by_side,
+                "useInlineViewWhenSpaceIsLimited": False,
+                "minimap": {"enabled": False},
+            },
+        ),
+        width="100%",
+        border=f"1px solid {rx.color('gray', 6)}",
+        border_radius="var(--radius-2)",
+        overflow="hidden",
+        **props,
+    )

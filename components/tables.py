@@ -1,0 +1,91 @@
+"""Tables of tasks, events and audit entries (rows from state/rows.py), and task progress."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+TASK_COLORS = {"pending": "gray", "running": "blue", "succeeded": "green", "failed": "red"}
+
+
+def task_status_badge(status: rx.Var[str]) -> rx.Component:
+    return rx.badge(
+        status,
+        color_scheme=rx.match(status, *TASK_COLORS.items(), "gray"),
+        variant="soft",
+        class_name="task-status",
+    )
+
+
+def _table(headers: list[str], rows: rx.Var[list], row, **props) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(rx.foreach(rows, row)),
+            variant="surface",
+            width="100%",
+            size="1",
+        ),
+        overflow_x="auto",
+        width="100%",
+        **props,
+    )
+
+
+def task_progress(task: rx.Var) -> rx.Component:
+    """A task's progress bar with its percentage (value in `data-progress` for tests)."""
+    return rx.hstack(
+        rx.progress(value=task.progress, max=100, width="100%", min_width="6em"),
+        rx.text(task.progress.to_string() + "%", size="1", min_width="3em"),
+        align="center",
+        width="100%",
+        class_name="task-progress",
+        data_progress=task.progress,
+    )
+
+
+def _task_row(task: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(task.id),
+        rx.table.cell(rx.code(task.kind)),
+        rx.table.cell(task_status_badge(task.status)),
+        rx.table.cell(task_progress(task), min_width="10em"),
+        rx.table.cell(task.message),
+        rx.table.cell(task.created, white_space="nowrap"),
+        rx.table.cell(task.finished, white_space="nowrap"),
+        id="task-" + task.id.to_string(),
+        class_name="task-row",
+    )
+
+
+def tasks_table(rows: rx.Var[list], **props) -> rx.Component:
+    headers = ["#", "Kind", "Status", "Progress", "Message", "Created", "Finished"]
+    return _table(headers, rows, _task_row, **props)
+
+
+def _event_row(event: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(event.created, white_space="nowrap"),
+        rx.table.cell(rx.code(event.name), class_name="event-name"),
+        rx.table.cell(event.source),
+        rx.table.cell(rx.text(event.payload, size="1", font_family="monospace")),
+        class_name="event-row",
+    )
+
+
+def events_table(rows: rx.Var[list], **props) -> rx.Component:
+    return _table(["When", "Event", "Source", "Payload"], rows, _event_row, **props)
+
+
+def _audit_row(entry: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(entry.created, white_space="nowrap"),
+        rx.table.cell(entry.actor),
+        rx.table.cell(entry.channel),
+        rx.table.cell(rx.code(entry.action), class_name="audit-action"),
+        rx.table.cell(rx.text(entry.detail, size="1", font_family="monospace")),
+        class_name="audit-row",
+    )
+
+
+def audit_table(rows: rx.Var[list], **props) -> rx.Component:
+    return _table(["When", "Who", "Channel", "Action", "Detail"], rows, _audit_row, **props)

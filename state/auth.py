@@ -1,0 +1,181 @@
+"""Who is signed in to this tab: sign up, log in, log out, and the login guard.
+
+The browser keeps a signed session token (backend.auth) in a cookie, so a reload or a new tab
+stays signed in; every page's first on_load (`require_login`) turns the cookie back into the
+user's id, name and admin flag. Other states check rights with
+`auth = await self.get_state(AuthState)` then `auth.is_admin` / `auth.user_id`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import routes
+from backend import auth
+from backend.db import session_scope
+from backend.errors import ProductError
+from backend.models import User
+from state.objects import describe_error
+
+SESSION_COOKIE = "do_session"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """What a tab needs to know about its user (plain values, no ORM object)."""
+
+    id: int
+    name: str
+    email: str
+    is_admin: bool
+
+    @classmethod
+    def from_model(cls, user: User) -> SignedInUser:
+        return cls(id=user.id or 0, name=user.name, email=user.email, is_admin=user.is_admin)
+
+
+def _user_for_token(token: str) -> SignedInUser | None:
+    with session_scope() as session:
+        user = auth.user_from_token(session, token)
+        return SignedInUser.from_model(user) if user else None
+
+
+def _sign_up(name: str, email: str, password: str, phone: str) -> tuple[SignedInUser, str]:
+    with session_scope() as session:
+        user = auth.sign_up(session, name=name, email=email, password=password, phone=phone)
+        return SignedInUser.from_model(user), auth.issue_session_token(user)
+
+
+def _log_in(email: str, password: str) -> tuple[SignedInUser, str]:
+    with session_scope() as session:
+        user = auth.authenticate(session, email, password)
+        return SignedInUser.from_model(user), auth.issue_session_token(user)
+
+
+def _sentence(message: str) -> str:
+    """'wrong email or password' -> 'Wrong email or password.'"""
+    message = message.strip()
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+class AuthState(rx.State):
+    """The signed-in user of this tab (user_id 0 means nobody)."""
+
+    user_id: int = 0
+    user_name: str = ""
+    user_email: str = ""
+    is_admin: bool = False
+    auth_error: str = ""
+    auth_busy: bool = False
+    session_token: str = rx.Cookie("", name=SESSION_COOKIE, path="/", same_site="lax")
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return self.user_id > 0
+
+    @rx.var
+    def role(self) -> str:
+        return "admin" if self.is_admin else "member"
+
+    def _set_user(self, user: SignedInUser | None) -> None:
+        self.user_id = user.id if user else 0
+        self.user_name = user.name if user else ""
+        self.user_email = user.email if user else ""
+        self.is_admin = user.is_admin if user else False
+
+    async def current_user(self) -> SignedInUser | None:
+        """Re-read the user from the cookie (a deleted user or an expired token signs out)."""
+        if not self.session_token:
+            self._set_user(None)
+            return None
+        try:
+            user = await asyncio.to_thread(_user_for_token, self.session_token)
+        except (SQLAlchemyError, OSError) as exc:
+            # Treated as signed out for now (the cookie is kept): the login page says why.
+            logger.warning("the signed-in user could not be read: %s", exc)
+            self.auth_error = f"The database is unreachable ({describe_error(exc)})."
+            user = None
+        self._set_user(user)
+        return user
+
+    def check_admin(self) -> str:
+        """An empty string when this tab's user may deploy, approve and roll back; else why not.
+
+        Other states: `reason = (await self.get_state(AuthState)).check_admin()`.
+        """
+        if not self.signed_in:
+            return "Log in first."
+        if not self.is_admin:
+            return "Only an admin can do this."
+        return ""
+
+    @rx.event
+    async def require_login(self):
+        """First on_load of every page but login and sign up: send strangers to /login."""
+        if await self.current_user() is None:
+            return rx.redirect(routes.LOGIN)
+        return None
+
+    @rx.event
+    async def require_admin(self):
+        """on_load for admin-only pages: strangers to /login, members to the dashboard."""
+        if await self.current_user() is None:
+            return rx.redirect(routes.LOGIN)
+        if not self.is_admin:
+            return [rx.toast.error("Only an admin can open that page."), rx.redirect("/")]
+        return None
+
+    @rx.event
+    async def redirect_if_signed_in(self):
+        """on_load of login and sign up: someone already signed in goes to the dashboard."""
+        self.auth_error = ""
+        self.auth_busy = False
+        if await self.current_user() is not None:
+            return rx.redirect(routes.DASHBOARD)
+        return None
+
+    @rx.event
+    async def sign_up(self, form: dict):
+        """Sign-up form submit: name, email, password, phone (optional)."""
+        self.auth_error = ""
+        try:
+            user, token = await asyncio.to_thread(
+                _sign_up,
+                str(form.get("name", "")),
+                str(form.get("email", "")),
+                str(form.get("password", "")),
+                str(form.get("phone", "")),
+            )
+        except ProductError as exc:
+            self.auth_error = _sentence(str(exc))
+            return None
+        self._set_user(user)
+        self.session_token = token
+        return [rx.toast.success(f"Welcome, {user.name}."), rx.redirect(routes.DASHBOARD)]
+
+    @rx.event
+    async def log_in(self, form: dict):
+        """Login form submit: email, password."""
+        self.auth_error = ""
+        try:
+            user, token = await asyncio.to_thread(
+                _log_in, str(form.get("email", "")), str(form.get("password", ""))
+            )
+        except ProductError as exc:
+            self.auth_error = _sentence(str(exc))
+            return None
+        self._set_user(user)
+        self.session_token = token
+        return rx.redirect(routes.DASHBOARD)
+
+    @rx.event
+    def log_out(self):
+        self._set_user(None)
+        self.session_token = ""
+        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect(routes.LOGIN)]

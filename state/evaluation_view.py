@@ -1,0 +1,78 @@
+"""An Evaluation row as the pages show it: bars per dimension with thresholds, and reasons."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from backend.models import Evaluation
+
+DIMENSIONS = ("preference", "constraints", "factuality")
+
+
+@dataclasses.dataclass
+class ScoreBar:
+    """One bar: a dimension (or a preference sub-score) with its score and threshold in [0, 1].
+
+    `threshold` < 0 means none applies (sub-scores have no threshold of their own).
+    """
+
+    label: str
+    score: float
+    threshold: float = -1.0
+    passed: bool = True
+    indent: bool = False
+
+
+@dataclasses.dataclass
+class EvaluationView:
+    """One scored attempt (or a manual edit's evaluation), ready for the browser."""
+
+    attempt: int = 0
+    verdict: str = ""
+    overall: str = ""
+    bars: list[ScoreBar] = dataclasses.field(default_factory=list)
+    reasons: list[str] = dataclasses.field(default_factory=list)
+    feedback: str = ""
+
+
+def _bars(evaluation: Evaluation) -> list[ScoreBar]:
+    bars: list[ScoreBar] = []
+    for name in DIMENSIONS:
+        column: dict[str, Any] = getattr(evaluation, name) or {}
+        score = float(getattr(evaluation, f"{name}_score") or 0.0)
+        threshold = float(column.get("threshold", (evaluation.thresholds or {}).get(name, -1.0)))
+        if column.get("evaluated") is False:
+            bars.append(ScoreBar(label=f"{name} (not run)", score=0.0, threshold=threshold))
+            continue
+        bars.append(
+            ScoreBar(
+                label=name,
+                score=round(score, 3),
+                threshold=threshold,
+                passed=threshold < 0 or score >= threshold,
+            )
+        )
+        subs = (column.get("details") or {}).get("sub_scores") or {}
+        for sub, value in subs.items():
+            bars.append(ScoreBar(label=sub, score=round(float(value), 3), indent=True))
+    return bars
+
+
+def _reasons(evaluation: Evaluation) -> list[str]:
+    reasons: list[str] = []
+    for name in DIMENSIONS:
+        column: dict[str, Any] = getattr(evaluation, name) or {}
+        reasons.extend(f"{name}: {reason}" for reason in column.get("reasons") or [])
+    return reasons
+
+
+def evaluation_view(evaluation: Evaluation) -> EvaluationView:
+    return EvaluationView(
+        attempt=evaluation.attempt,
+        verdict=str(evaluation.verdict),
+        overall=f"{evaluation.overall_score:.2f}",
+        bars=_bars(evaluation),
+        reasons=_reasons(evaluation),
+        feedback=evaluation.feedback or "",
+    )

@@ -1,0 +1,96 @@
+"""States of the tasks, events and audit-log pages: a filter, newest rows first, live."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import reflex as rx
+
+from backend import dashboard
+from backend.db import session_scope
+from backend.enums import EventName, TaskStatus
+from backend.models import AuditEntry
+from state.live import LiveMixin
+from state.rows import AuditRow, EventRow, TaskRow
+
+ALL = "all"
+ROW_LIMIT = 200
+
+
+def read_tasks(status: str) -> list[TaskRow]:
+    with session_scope() as session:
+        rows = dashboard.latest_tasks(
+            session, status=None if status == ALL else status, limit=ROW_LIMIT
+        )
+        return [TaskRow.from_model(task) for task in rows]
+
+
+def read_events(name: str) -> list[EventRow]:
+    with session_scope() as session:
+        rows = dashboard.latest_events(session, None if name == ALL else name, ROW_LIMIT)
+        return [EventRow.from_model(event) for event in rows]
+
+
+def read_audit(action: str) -> tuple[list[AuditRow], list[str]]:
+    with session_scope() as session:
+        rows = dashboard.latest_audit(session, None if action == ALL else action, ROW_LIMIT)
+        actions = dashboard.distinct_values(session, AuditEntry.action)
+        return [AuditRow.from_model(entry) for entry in rows], actions
+
+
+class _FilteredLive(LiveMixin, mixin=True):
+    """A live table with one filter value (ALL = no filter)."""
+
+    selected: str = ALL
+    loaded: bool = False
+
+    @rx.event
+    def set_filter(self, value: str) -> None:
+        self.selected = value
+        self.loaded = False
+
+
+class TasksState(_FilteredLive, rx.State):
+    rows: list[TaskRow] = []
+    choices: list[str] = [ALL, *[status.value for status in TaskStatus]]
+
+    def _live_query(self) -> Callable[[], list[TaskRow]]:
+        return partial(read_tasks, self.selected)
+
+    def _live_apply(self, data: list[TaskRow]) -> None:
+        if data != self.rows:
+            self.rows = data
+        self.loaded = True
+
+
+class EventsState(_FilteredLive, rx.State):
+    rows: list[EventRow] = []
+    choices: list[str] = [ALL, *[name.value for name in EventName]]
+
+    def _live_query(self) -> Callable[[], list[EventRow]]:
+        return partial(read_events, self.selected)
+
+    def _live_apply(self, data: list[EventRow]) -> None:
+        if data != self.rows:
+            self.rows = data
+        self.loaded = True
+
+
+class AuditState(_FilteredLive, rx.State):
+    rows: list[AuditRow] = []
+    choices: list[str] = [ALL]
+
+    def _live_query(self) -> Callable[[], tuple[list[AuditRow], list[str]]]:
+        return partial(read_audit, self.selected)
+
+    def _live_apply(self, data: tuple[list[AuditRow], list[str]]) -> None:
+        rows, actions = data
+        if rows != self.rows:
+            self.rows = rows
+        choices = [ALL, *actions]
+        if self.selected not in choices:
+            choices.append(self.selected)
+        if choices != self.choices:
+            self.choices = choices
+        self.loaded = True

@@ -1,0 +1,208 @@
+"""State of the objects page: the searchable list, "New object" and "Create from scratch"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import routes
+from backend.db import session_scope
+from backend.enums import ObjectKind
+from backend.errors import ProductError
+from backend.models import Modification, Task
+from backend.objects import store
+from backend.pipeline import modifications
+from state.objects import ObjectRow, describe_error, read_object_rows
+from state.web_actor import sentence, web_actor
+from tasks.dispatch import enqueue
+
+logger = logging.getLogger(__name__)
+
+KINDS = [kind.value for kind in ObjectKind]
+POLL_SECONDS = 0.5
+FINISHED = {"succeeded", "failed"}
+
+
+def _create(form: dict, actor) -> str:
+    with session_scope() as session:
+        version = store.create_object(
+            session,
+            slug=str(form.get("slug", "")).strip(),
+            name=str(form.get("name", "")),
+            description=str(form.get("description", "")).strip(),
+            kind=str(form.get("kind", "") or ObjectKind.ENDPOINT),
+            files={"main.py": str(form.get("main_py", ""))},
+            owner_id=actor.user_id,
+            actor=actor,
+        )
+        return f"Created {form.get('slug')} v{version.number}."
+
+
+def _start_creation(form: dict, actor) -> tuple[int, int]:
+    """Record the creation request and hand it to a worker; returns (modification, task) ids."""
+    modification = modifications.request_creation(
+        slug=str(form.get("slug", "")).strip(),
+        name=str(form.get("name", "")),
+        description=str(form.get("description", "")),
+        requirements=str(form.get("requirements", "")),
+        actor=actor,
+    )
+    try:
+        task_id = enqueue("modification.run", {"modification_id": modification.id})
+    except ProductError as exc:
+        modifications.fail(int(modification.id), str(exc))
+        raise
+    return int(modification.id), task_id
+
+
+def _progress(modification_id: int, task_id: int) -> dict:
+    """The creation's task and modification as the dialog shows them."""
+    with session_scope() as session:
+        task = session.get(Task, task_id)
+        modification = session.get(Modification, modification_id)
+        return {
+            "task_status": str(task.status) if task else "pending",
+            "progress": int(task.progress) if task else 0,
+            "message": (task.message or task.error or "") if task else "",
+            "status": str(modification.status) if modification else "",
+            "error": (modification.error or "") if modification else "",
+        }
+
+
+class ObjectListState(rx.State):
+    """The objects list and the two ways to add an object."""
+
+    objects: list[ObjectRow] = []
+    loaded: bool = False
+    error: str = ""
+    search: str = ""
+
+    new_open: bool = False
+    new_error: str = ""
+    new_busy: bool = False
+
+    scratch_open: bool = False
+    scratch_error: str = ""
+    scratch_busy: bool = False
+    scratch_slug: str = ""
+    scratch_modification_id: int = 0
+    scratch_task_id: int = 0
+    scratch_task_status: str = ""
+    scratch_progress: int = 0
+    scratch_message: str = ""
+    scratch_status: str = ""
+
+    @rx.var
+    def filtered(self) -> list[ObjectRow]:
+        needle = self.search.strip().lower()
+        if not needle:
+            return self.objects
+        return [o for o in self.objects if needle in o.slug.lower() or needle in o.name.lower()]
+
+    @rx.var
+    def has_objects(self) -> bool:
+        return len(self.objects) > 0
+
+    @rx.var
+    def scratch_running(self) -> bool:
+        return self.scratch_task_id > 0 and self.scratch_task_status not in FINISHED
+
+    @rx.event
+    async def load(self) -> None:
+        try:
+            rows = await asyncio.to_thread(read_object_rows)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("objects could not be read: %s", exc)
+            self.objects, self.error = [], f"The database is unreachable ({describe_error(exc)})."
+        else:
+            self.objects, self.error = rows, ""
+        self.loaded = True
+
+    @rx.event
+    def set_search(self, value: str) -> None:
+        self.search = value
+
+    @rx.event
+    def set_new_open(self, value: bool) -> None:
+        self.new_open, self.new_error = value, ""
+
+    @rx.event
+    def set_scratch_open(self, value: bool) -> None:
+        self.scratch_open = value
+        if not self.scratch_running:
+            self.scratch_error = ""
+
+    @rx.event
+    async def create(self, form: dict):
+        """ "New object" submit: slug, name, description, kind, main_py."""
+        actor, _ = await web_actor(self)
+        if actor is None:
+            self.new_error = "Log in first."
+            return
+        self.new_busy, self.new_error = True, ""
+        yield
+        try:
+            message = await asyncio.to_thread(_create, form, actor)
+        except ProductError as exc:
+            self.new_error = sentence(exc)
+            return
+        finally:
+            self.new_busy = False
+        self.new_open = False
+        slug = str(form.get("slug", "")).strip()
+        yield [rx.toast.success(message), rx.redirect(routes.object_url(slug))]
+
+    @rx.event
+    async def create_from_scratch(self, form: dict):
+        """ "Create from scratch" submit: starts the creation pipeline as a background job."""
+        actor, _ = await web_actor(self)
+        if actor is None:
+            self.scratch_error = "Log in first."
+            return
+        self.scratch_busy, self.scratch_error = True, ""
+        yield
+        try:
+            modification_id, task_id = await asyncio.to_thread(_start_creation, form, actor)
+        except ProductError as exc:
+            self.scratch_error = sentence(exc)
+            self.scratch_busy = False
+            return
+        self.scratch_slug = str(form.get("slug", "")).strip()
+        self.scratch_modification_id, self.scratch_task_id = modification_id, task_id
+        self.scratch_task_status, self.scratch_progress, self.scratch_message = "pending", 0, ""
+        self.scratch_status = "planning"
+        self.scratch_busy = False
+        yield rx.toast.info(f"Writing {self.scratch_slug}: task {task_id} started.")
+        yield ObjectListState.watch_creation
+
+    @rx.event(background=True)
+    async def watch_creation(self):
+        """Follow the creation's Task row until it ends (the worker records progress there)."""
+        while True:
+            async with self:
+                modification_id, task_id = self.scratch_modification_id, self.scratch_task_id
+            if not task_id:
+                return
+            try:
+                info = await asyncio.to_thread(_progress, modification_id, task_id)
+            except (SQLAlchemyError, OSError) as exc:
+                logger.warning("creation progress unreadable: %s", exc)
+                info = None
+            async with self:
+                if task_id != self.scratch_task_id:
+                    return  # another creation replaced this one
+                if info is not None:
+                    self.scratch_task_status = info["task_status"]
+                    self.scratch_progress = info["progress"]
+                    self.scratch_message = info["message"]
+                    self.scratch_status = info["status"]
+                    if info["error"]:
+                        self.scratch_error = sentence(Exception(info["error"]))
+                    if info["task_status"] in FINISHED:
+                        rows = await asyncio.to_thread(read_object_rows)
+                        self.objects = rows
+                        return
+            await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,287 @@
+"""State of the object page: the object, its editor, versions, diffs, restore and deploys.
+
+The call console and durable storage live in `state.object_console`, the modification box
+in `state.object_modify`; each reads what it shows on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
+
+from backend.errors import NotFound, ProductError
+from backend.sandbox import sandbox_status
+from state import object_data as data
+from state.evaluation_view import EvaluationView
+from state.object_data import DeploymentRow, FileChange, VersionRow
+from state.objects import describe_error
+from state.web_actor import sentence, web_actor
+
+logger = logging.getLogger(__name__)
+
+
+def slug_from_path(path: str) -> str:
+    """`/objects/<slug>` -> `<slug>` (the route's one dynamic segment)."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+class ObjectPageState(rx.State):
+    """One object; `object_slug` comes from the URL on load."""
+
+    object_slug: str = ""
+    name: str = ""
+    description: str = ""
+    kind: str = ""
+    status: str = ""
+    current_version: int = 0
+    deployed_version: int = 0
+    loaded: bool = False
+    error: str = ""
+
+    # editor
+    files: dict[str, str] = {}
+    file_names: list[str] = []
+    active_file: str = "main.py"
+    edited: dict[str, str] = {}
+    save_message: str = ""
+    save_intent: str = "change"
+    saving: bool = False
+    save_error: str = ""
+    evaluating: bool = False
+    evaluation: EvaluationView = EvaluationView()
+    evaluated_version: int = 0
+
+    # versions and diffs
+    versions: list[VersionRow] = []
+    diff_from: str = ""
+    diff_to: str = ""
+    diff_files: list[FileChange] = []
+    diff_error: str = ""
+    side_by_side: bool = True
+    restore_target: int = 0
+    restoring: bool = False
+    restore_error: str = ""
+
+    # deployments
+    deployments: list[DeploymentRow] = []
+    deploying: bool = False
+    deploy_error: str = ""
+    sandbox_tier: str = ""
+    sandbox_message: str = ""
+    sandbox_safe: bool = True
+
+    @rx.var
+    def editor_path(self) -> str:
+        """Monaco model name: a new version gets fresh models with its own text."""
+        return f"{self.object_slug}/v{self.current_version}/{self.active_file}"
+
+    @rx.var
+    def active_text(self) -> str:
+        return self.files.get(self.active_file, "")
+
+    @rx.var
+    def dirty(self) -> bool:
+        return any(self.files.get(path) != text for path, text in self.edited.items())
+
+    @rx.var
+    def version_numbers(self) -> list[str]:
+        return [str(v.number) for v in self.versions]
+
+    @rx.var
+    def has_versions_to_diff(self) -> bool:
+        return len(self.versions) > 1
+
+    def _apply(self, snap: data.ObjectSnapshot) -> None:
+        self.name, self.description, self.kind = snap.name, snap.description, snap.kind
+        self.status = snap.status
+        self.current_version, self.deployed_version = snap.current_version, snap.deployed_version
+        self.files, self.file_names, self.edited = snap.files, sorted(snap.files), {}
+        if self.active_file not in snap.files:
+            self.active_file = "main.py" if "main.py" in snap.files else self.file_names[0]
+        self.versions, self.deployments = snap.versions, snap.deployments
+
+    async def _reload(self) -> bool:
+        try:
+            snap = await asyncio.to_thread(data.read_object, self.object_slug)
+        except NotFound as exc:
+            self.error = sentence(exc)
+            return False
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("object %s could not be read: %s", self.object_slug, exc)
+            self.error = f"The database is unreachable ({describe_error(exc)})."
+            return False
+        self.error = ""
+        self._apply(snap)
+        return True
+
+    @rx.event
+    async def load(self):
+        self.object_slug = slug_from_path(self.router.url.path)
+        self.loaded = False
+        self.save_error = self.deploy_error = self.restore_error = self.diff_error = ""
+        self.diff_files, self.evaluated_version = [], 0
+        self.diff_from = self.diff_to = ""
+        if await self._reload():
+            await self._follow_head()
+        self.loaded = True
+        yield
+        status = await asyncio.to_thread(sandbox_status)
+        self.sandbox_tier = status["tier"]
+        self.sandbox_message = status["message"]
+        self.sandbox_safe = bool(status["safe"])
+
+    # --- editor ------------------------------------------------------------------------
+
+    @rx.event
+    def select_file(self, path: str) -> None:
+        self.active_file = path
+
+    @rx.event
+    def set_code(self, text: str) -> None:
+        self.edited[self.active_file] = text
+
+    @rx.event
+    def set_save_message(self, value: str) -> None:
+        self.save_message = value
+
+    @rx.event
+    def set_save_intent(self, value: str) -> None:
+        self.save_intent = value
+
+    @rx.event
+    async def save(self):
+        """ "Save as new version": store the edited files, then evaluate them in the background."""
+        actor, _ = await web_actor(self)
+        if actor is None:
+            self.save_error = "Log in first."
+            return
+        files = {**self.files, **self.edited}
+        self.saving, self.save_error = True, ""
+        yield
+        try:
+            number = await asyncio.to_thread(
+                data.save_version, self.object_slug, files, self.save_message.strip(), actor
+            )
+        except ProductError as exc:
+            self.save_error = sentence(exc)
+            self.saving = False
+            return
+        self.saving, self.save_message = False, ""
+        await self._reload()
+        await self._follow_head()
+        yield rx.toast.success(f"Saved {self.object_slug} v{number}; evaluating it.")
+        yield ObjectPageState.evaluate(number, self.save_intent)
+
+    @rx.event(background=True)
+    async def evaluate(self, number: int, intent: str):
+        """Score a saved version (tests run in the sandbox: seconds), then show the verdict."""
+        async with self:
+            self.evaluating, self.evaluated_version = True, number
+            slug = self.object_slug
+        try:
+            view = await asyncio.to_thread(data.evaluate, slug, number, intent)
+        except Exception as exc:  # the evaluator failed: say so where the verdict would be
+            logger.warning("evaluation of %s v%s failed: %s", slug, number, exc)
+            async with self:
+                self.evaluating = False
+                self.save_error = f"The evaluation failed: {sentence(exc)}"
+            return
+        async with self:
+            self.evaluating = False
+            if self.evaluated_version == number:
+                self.evaluation = view
+        verdict = "accepted" if view.verdict == "accept" else "below the thresholds"
+        return rx.toast.info(f"v{number} evaluated: {verdict} (overall {view.overall}).")
+
+    # --- diffs and restore -----------------------------------------------------------------
+
+    async def _follow_head(self) -> None:
+        """Show the newest change (previous version to current) unless another pair is picked."""
+        head = str(self.current_version)
+        if self.current_version > 1 and self.diff_to in ("", str(self.current_version - 1)):
+            self.diff_from, self.diff_to = str(self.current_version - 1), head
+            await self._load_diff()
+
+    async def _load_diff(self) -> None:
+        try:
+            a, b = int(self.diff_from), int(self.diff_to)
+            self.diff_files = await asyncio.to_thread(data.file_changes, self.object_slug, a, b)
+            self.diff_error = "" if a != b else "Pick two different versions."
+        except (ValueError, ProductError) as exc:
+            self.diff_files, self.diff_error = [], sentence(exc)
+
+    @rx.event
+    async def set_diff_from(self, value: str) -> None:
+        self.diff_from = value
+        await self._load_diff()
+
+    @rx.event
+    async def set_diff_to(self, value: str) -> None:
+        self.diff_to = value
+        await self._load_diff()
+
+    @rx.event
+    def toggle_side_by_side(self, value: bool) -> None:
+        self.side_by_side = value
+
+    @rx.event
+    def ask_restore(self, number: int) -> None:
+        self.restore_target, self.restore_error = number, ""
+
+    @rx.event
+    def cancel_restore(self) -> None:
+        self.restore_target = 0
+
+    @rx.event
+    async def restore(self):
+        """Restore (roll back to) `restore_target` as a new version; admins only."""
+        actor, auth = await web_actor(self)
+        refusal = auth.check_admin()
+        if actor is None or refusal:
+            self.restore_error = refusal.replace("do this", "restore a version")
+            return
+        number = self.restore_target
+        self.restoring, self.restore_error = True, ""
+        yield
+        try:
+            new = await asyncio.to_thread(data.restore, self.object_slug, number, actor)
+        except ProductError as exc:
+            self.restore_error = sentence(exc)
+            self.restoring = False
+            return
+        self.restoring, self.restore_target = False, 0
+        await self._reload()
+        self.diff_from, self.diff_to = str(number), str(new)
+        await self._load_diff()
+        yield rx.toast.success(f"Restored v{number} as v{new}.")
+
+    # --- deploy ------------------------------------------------------------------------
+
+    @rx.event
+    async def deploy(self):
+        """Deploy the current version (tests run in the sandbox first); admins only."""
+        actor, auth = await web_actor(self)
+        refusal = auth.check_admin()
+        if actor is None or refusal:
+            self.deploy_error = refusal.replace("do this", "deploy")
+            yield rx.toast.error("Only an admin can deploy.")
+            return
+        self.deploying, self.deploy_error = True, ""
+        yield
+        try:
+            status, log = await asyncio.to_thread(data.deploy, self.object_slug, actor)
+        except ProductError as exc:
+            self.deploy_error = sentence(exc)
+            self.deploying = False
+            return
+        self.deploying = False
+        await self._reload()
+        if status == "live":
+            yield rx.toast.success(f"{self.object_slug} v{self.deployed_version} is live.")
+        else:
+            last = log.strip().splitlines()[-1] if log.strip() else "no log"
+            self.deploy_error = f"The deployment failed: {last}"
+            yield rx.toast.error("The deployment failed; see its log.")

@@ -1,0 +1,117 @@
+"""State of the settings page: the configuration in force and the user's own profile."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import reflex as rx
+
+from backend import users
+from backend.db import session_scope
+from backend.errors import ProductError
+from backend.models import User
+from backend.settings_view import settings_overview
+from state.auth import AuthState
+
+
+@dataclasses.dataclass
+class FeatureRow:
+    key: str
+    label: str
+    configured: bool
+    message: str
+
+
+@dataclasses.dataclass
+class LimitRow:
+    label: str
+    value: str
+
+
+def _read(user_id: int) -> tuple[dict[str, Any], User | None]:
+    overview = settings_overview()
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is not None:
+            session.expunge(user)
+    return overview, user
+
+
+def _save(user_id: int, name: str, phone: str, channel: str) -> User:
+    with session_scope() as session:
+        user = users.update_profile(
+            session, user_id, name=name, phone=phone, preferred_channel=channel
+        )
+        session.flush()
+        session.expunge(user)
+        return user
+
+
+class SettingsState(rx.State):
+    features: list[FeatureRow] = []
+    limits: list[LimitRow] = []
+    sandbox_tier: str = ""
+    sandbox_message: str = ""
+    sandbox_safe: bool = False
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    preferred_channel: str = "email"
+    channels: list[str] = [str(c) for c in users.PREFERRED_CHANNELS]
+    profile_error: str = ""
+    saving: bool = False
+    loaded: bool = False
+
+    @rx.event
+    def set_preferred_channel(self, value: str) -> None:
+        self.preferred_channel = value
+
+    def _show_user(self, user: User) -> None:
+        self.name = user.name
+        self.email = user.email
+        self.phone = user.phone or ""
+        self.preferred_channel = str(user.preferred_channel)
+
+    @rx.event
+    async def load(self):
+        auth = await self.get_state(AuthState)
+        if not auth.signed_in and await auth.current_user() is None:
+            return
+        overview, user = await asyncio.to_thread(_read, auth.user_id)
+        self.features = [FeatureRow(**row) for row in overview["features"]]
+        self.limits = [LimitRow(**row) for row in overview["limits"]]
+        self.sandbox_tier = overview["sandbox"]["tier"]
+        self.sandbox_message = overview["sandbox"]["message"]
+        self.sandbox_safe = overview["sandbox"]["safe"]
+        if user is not None:
+            self._show_user(user)
+        self.profile_error = ""
+        self.loaded = True
+
+    @rx.event
+    async def save_profile(self, form: dict):
+        auth = await self.get_state(AuthState)
+        if not auth.signed_in:
+            yield rx.redirect("/login")
+            return
+        self.saving = True
+        self.profile_error = ""
+        yield
+        try:
+            user = await asyncio.to_thread(
+                _save,
+                auth.user_id,
+                str(form.get("name", "")),
+                str(form.get("phone", "")),
+                self.preferred_channel,
+            )
+        except ProductError as exc:
+            self.profile_error = str(exc)
+            self.saving = False
+            return
+        self._show_user(user)
+        auth.user_name = user.name
+        self.saving = False
+        yield rx.toast.success("Profile saved.")

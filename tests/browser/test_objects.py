@@ -1,0 +1,312 @@
+"""The objects pages in Chromium: create, edit in Monaco and save, diff, deploy, call, restore."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from backend import audit, config, db
+from backend.models import Task
+from backend.objects.store import create_object, edit_object
+from tasks import pipeline as pipeline_jobs
+from tasks.base import run_job
+from tests.browser.conftest import screenshot
+
+pytest_plugins = ["tests.llm_fixtures"]
+
+pytestmark = pytest.mark.browser
+
+MAIN_PY = 'def hello(name: str) -> str:\n    """Greet someone."""\n    return f"hello {name}"\n'
+#: Typed into Monaco on the empty last line: one line, so Monaco's auto-indent can't shift it.
+ADDED = "\ndef shout(text: str) -> str: return text.upper()\n"
+SLOW = 90_000  # deploys and evaluations run the object's tests in the sandbox
+
+
+def _url(harness, path: str) -> str:
+    return harness.frontend_url.rstrip("/") + path
+
+
+def _no_error_on_page(page: Page) -> None:
+    # Error banners are callouts with role=alert (Monaco keeps role=alert regions of its own).
+    expect(page.locator(".rt-CalloutRoot[role=alert]")).to_have_count(0)
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def _make_object(slug: str = "greeter") -> None:
+    with db.session_scope() as session:
+        create_object(
+            session, slug=slug, name="Greeter", files={"main.py": MAIN_PY}, actor=audit.SYSTEM
+        )
+
+
+def test_objects_page_empty_state_then_new_object(admin_page: Page, harness) -> None:
+    page = admin_page
+    page.goto(_url(harness, "/objects"))
+    empty = page.locator("#objects-empty")
+    expect(empty).to_be_visible()
+    expect(empty).to_contain_text("New object")
+    screenshot(page, "objects-empty")
+
+    page.click("#new-object-button")
+    page.fill("#new-slug", "Bad Slug!")
+    page.fill("#new-name", "Greeter")
+    page.fill("#new-main", MAIN_PY)
+    page.click("#new-submit")
+    expect(page.locator("#new-error")).to_contain_text("must be lowercase")  # the backend's words
+
+    page.fill("#new-slug", "greeter")
+    page.click("#new-submit")
+    expect(page).to_have_url(_url(harness, "/objects/greeter"))
+    expect(page.locator("#object-page")).to_be_visible()
+    expect(page.locator("#code-editor .view-lines")).to_contain_text("def hello")
+
+    page.goto(_url(harness, "/objects"))
+    rows = page.locator("#objects-list .object-row")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("draft")
+    expect(rows.first).to_contain_text("v1")
+    page.fill("#objects-search", "nothing-like-it")
+    expect(page.locator("#objects-no-match")).to_be_visible()
+    page.fill("#objects-search", "greet")
+    expect(rows).to_have_count(1)
+    screenshot(page, "objects-list")
+    _no_error_on_page(page)
+
+
+def test_edit_save_diff_deploy_call_and_restore(admin_page: Page, harness) -> None:
+    page = admin_page
+    _make_object()
+    page.goto(_url(harness, "/objects/greeter"))
+    lines = page.locator("#code-editor .view-lines")
+    expect(lines).to_contain_text("def hello")
+    expect(page.locator("#save-version")).to_be_disabled()
+
+    # Edit in Monaco and save with Ctrl+S.
+    lines.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(ADDED)
+    expect(lines).to_contain_text("def shout")
+    expect(page.locator("#save-version")).to_be_enabled()
+    page.fill("#save-message", "Add shout")
+    lines.click()
+    page.keyboard.press("Control+s")
+    expect(page.locator("#object-version")).to_contain_text("v2")
+    evaluation = page.locator("#save-evaluation")
+    expect(evaluation).to_be_visible(timeout=SLOW)
+    expect(evaluation.locator(".score-bar").first).to_be_visible()
+    expect(evaluation).to_contain_text("preference")
+    screenshot(page, "object-code")
+
+    # The diff between v1 and v2, side by side then inline.
+    page.click("#tab-versions")
+    expect(page.locator("#versions-table .version-row")).to_have_count(2)
+    diff = page.locator("#version-diff")
+    expect(diff.locator(".diff-file")).to_have_count(1)
+    expect(diff.locator(".monaco-diff-editor")).to_be_visible()
+    expect(diff.locator(".monaco-diff-editor .modified-in-monaco-diff-editor")).to_contain_text(
+        "def shout"
+    )
+    screenshot(page, "object-versions")
+    diff.locator(".diff-side-by-side").click()
+    expect(diff.locator(".monaco-diff-editor")).to_be_visible()
+
+    # Deploy v2 (admin).
+    page.click("#deploy-button")
+    page.click("#deploy-confirm")
+    page.click("#tab-deploy")
+    expect(page.locator("#live-version")).to_contain_text("v2", timeout=SLOW)
+    expect(page.locator("#deployments .deployment-row").first).to_contain_text("live")
+    expect(page.locator("#sandbox-tier")).not_to_have_text("checking...")
+    screenshot(page, "object-deployments")
+
+    # Call a function from the console.
+    page.reload()
+    page.click("#tab-console")
+    expect(page.locator("#console-arguments")).to_have_value('{\n  "name": "text"\n}')
+    page.fill("#console-arguments", '{"name": "Ada"}')
+    page.click("#console-call")
+    expect(page.locator("#console-result")).to_contain_text('"hello Ada"', timeout=SLOW)
+    expect(page.locator("#console-took")).to_contain_text("ms")
+    expect(page.locator("#object-storage")).to_contain_text("{}")
+    screenshot(page, "object-console")
+
+    # Restore v1, with confirmation: it becomes v3.
+    page.click("#tab-versions")
+    page.locator("#version-row-1 .restore-button").click()
+    page.click("#restore-confirm")
+    expect(page.locator("#object-version")).to_contain_text("v3")
+    expect(page.locator("#versions-table .version-row")).to_have_count(3)
+    expect(page.locator("#version-row-3")).to_contain_text("Rollback to v1")
+    _no_error_on_page(page)
+
+
+def test_member_is_refused_a_deploy_and_a_restore(member_page: Page, harness) -> None:
+    page = member_page
+    _make_object()
+    with db.session_scope() as session:
+        edit_object(session, "greeter", files={"main.py": MAIN_PY + ADDED}, actor=audit.SYSTEM)
+    page.goto(_url(harness, "/objects/greeter"))
+    expect(page.locator("#object-page")).to_be_visible()
+    page.click("#deploy-button")
+    page.click("#deploy-confirm")
+    page.click("#tab-deploy")
+    expect(page.locator("#deploy-error")).to_contain_text("Only an admin")
+    expect(page.locator("#deployments-empty")).to_be_visible()
+    screenshot(page, "object-deploy-refused")
+
+    page.click("#tab-versions")
+    page.locator("#version-row-1 .restore-button").click()
+    page.click("#restore-confirm")
+    expect(page.locator("#restore-error")).to_contain_text("Only an admin")
+    expect(page.locator("#object-version")).to_contain_text("v2")
+
+
+def test_unknown_object_says_so(admin_page: Page, harness) -> None:
+    admin_page.goto(_url(harness, "/objects/no-such-thing"))
+    expect(admin_page.locator("#object-error")).to_contain_text("no-such-thing")
+
+
+# --- the pipeline, with the scripted LLM server ---------------------------------------------
+# No Celery worker runs in the browser tests: the page enqueues the job (its Task row stays
+# pending), then the test runs that job in a thread, as a worker would (tasks.base.run_job),
+# while the page shows its progress from the rows.
+
+ARITH = (
+    '"""Arithmetic helpers."""\n\n\n'
+    'def add(x: int, y: int) -> int:\n    """Return x + y."""\n    return x + y\n'
+)
+ARITH_TESTS = "from main import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+PLAN = {
+    "summary": "Add sub(x, y).",
+    "steps": ["write sub in main.py", "test it"],
+    "constraints": [],
+    "changes_api": False,
+    "changes_behaviour": False,
+}
+SUB = ARITH + '\n\ndef sub(x: int, y: int) -> int:\n    """Return x - y."""\n    return x - y\n'
+GOOD = {
+    "files": [
+        {"path": "main.py", "content": SUB},
+        {"path": "test_main.py", "content": ARITH_TESTS},
+    ],
+    "explanation": "Added sub.",
+}
+API_BREAK = {
+    "files": [
+        {"path": "main.py", "content": ARITH.replace("y: int", "z: int").replace("+ y", "+ z")}
+    ],
+    "explanation": "Renamed y.",
+}
+
+
+@pytest.fixture
+def scripted_llm(llm_server, monkeypatch: pytest.MonkeyPatch):
+    """The scripted LLM server, LLM judges off (each answer scripted), two attempts at most."""
+    monkeypatch.setenv("LLM_JUDGES", "0")
+    monkeypatch.setenv("MAX_ATTEMPTS", "2")
+    config.reload_settings()
+    yield llm_server
+    monkeypatch.undo()
+    config.reload_settings()
+
+
+def _run_latest_job() -> threading.Thread:
+    """Run the newest pending job in a thread, as a Celery worker would."""
+    with db.session_scope() as session:
+        task = session.exec(select(Task).order_by(Task.id.desc())).first()
+        task_id = int(task.id)
+    thread = threading.Thread(target=run_job, args=(task_id, pipeline_jobs.run), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_modification_attempts_appear_live_then_approve(
+    admin_page: Page, harness, scripted_llm
+) -> None:
+    scripted_llm.push_json(PLAN)
+    scripted_llm.push_json(API_BREAK)
+    scripted_llm.push_json(GOOD)
+    with db.session_scope() as session:
+        create_object(
+            session,
+            slug="arith",
+            name="Arithmetic",
+            files={"main.py": ARITH, "test_main.py": ARITH_TESTS},
+            actor=audit.SYSTEM,
+        )
+    page = admin_page
+    page.goto(_url(harness, "/objects/arith"))
+    expect(page.locator("#file-tabs .file-tab")).to_have_count(2)
+    page.click("#tab-modify")
+    expect(page.locator("#modification-empty")).to_be_visible()
+    page.fill("#modify-prompt", "Add sub(x, y)")
+    page.click("#modify-submit")
+    expect(page.locator("#modification-status")).to_have_text("planning")
+
+    _run_latest_job().join(timeout=120)
+
+    # Pushed to the page by its live loop: no reload.
+    expect(page.locator("#modification-status")).to_have_text("awaiting_approval", timeout=SLOW)
+    expect(page.locator("#modification-plan")).to_contain_text("Add sub(x, y).")
+    attempts = page.locator(".modification-attempt")
+    expect(attempts).to_have_count(2)
+    expect(attempts.nth(0)).to_contain_text("reject")
+    expect(attempts.nth(1)).to_contain_text("accept")
+    expect(attempts.nth(1).locator(".score-threshold").first).to_be_attached()
+    expect(page.locator("#proposed-diff .diff-file")).to_have_count(1)
+    screenshot(page, "object-modification")
+
+    page.click("#approve-button")
+    expect(page.locator("#modification-status")).to_have_text("applied")
+    expect(page.locator("#object-version")).to_contain_text("v2")
+    _no_error_on_page(page)
+
+
+def test_create_from_scratch_shows_progress(admin_page: Page, harness, scripted_llm) -> None:
+    scripted_llm.push_json(
+        {
+            "summary": "A greeter.",
+            "files": [{"path": "main.py", "purpose": "greet"}],
+            "api": [{"name": "greet", "signature": "greet(name: str) -> str", "description": "hi"}],
+            "constraints": [],
+        }
+    )
+    scripted_llm.push_json(
+        {
+            "files": [
+                {
+                    "path": "main.py",
+                    "content": '"""Greetings."""\n\n\ndef greet(name: str) -> str:\n'
+                    '    """Say hello to name."""\n    return f"Hello, {name}!"\n',
+                },
+                {
+                    "path": "test_main.py",
+                    "content": "from main import greet\n\n\ndef test_greet():\n"
+                    "    assert greet('Ada') == 'Hello, Ada!'\n",
+                },
+            ],
+            "explanation": "A greeter.",
+        }
+    )
+    page = admin_page
+    page.goto(_url(harness, "/objects"))
+    expect(page.locator("#objects-empty")).to_be_visible()
+    page.click("#scratch-button")
+    page.fill("#scratch-slug", "hello")
+    page.fill("#scratch-name", "Hello")
+    page.fill("#scratch-requirements", "greet people by name")
+    page.click("#scratch-submit")
+    expect(page.locator("#scratch-status")).to_contain_text("pending")
+    expect(page.locator("#scratch-submit")).to_be_disabled()
+
+    _run_latest_job().join(timeout=120)
+
+    expect(page.locator("#scratch-status")).to_contain_text("succeeded", timeout=SLOW)
+    expect(page.locator("#scratch-progress")).to_have_attribute("data-state", "complete")
+    screenshot(page, "objects-create-from-scratch")
+    page.click("#scratch-created")
+    expect(page).to_have_url(_url(harness, "/objects/hello"))
+    expect(page.locator("#code-editor .view-lines")).to_contain_text("def greet")
