@@ -10,7 +10,7 @@ import time
 import reflex as rx
 
 from backend.errors import ProductError
-from backend.objects.runtime import call_object
+from backend.objects.runtime import call_as
 from backend.sandbox import SandboxUnavailable
 from state import object_data as data
 from state.object_data import FunctionSpec
@@ -90,9 +90,9 @@ class ObjectConsoleState(rx.State):
         yield
         started = time.perf_counter()
         try:
-            # The signed-in person calls through the page, as the operator would from the CLI.
+            # The same access rule as HTTP calls: public, or the owner's, or an admin.
             value = await asyncio.to_thread(
-                call_object, self.object_slug, self.function, args, check_access=False
+                call_as, self.object_slug, self.function, args, user_id=actor.user_id
             )
         except (ProductError, SandboxUnavailable) as exc:
             self.call_error = sentence(exc)

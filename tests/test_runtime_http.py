@@ -241,3 +241,18 @@ def test_deploying_a_new_version_and_rolling_back(server):
     assert history[0] == (rolled.id, DeploymentStatus.LIVE)
     assert (second.id, DeploymentStatus.ROLLED_BACK) in history
     assert sum(status == DeploymentStatus.SUPERSEDED for _, status in history) == 1
+
+
+def test_signed_in_people_call_under_the_same_access_rule(migrated_db):
+    _create(public=False)
+    deploy.deploy("counter", actor=ADMIN)
+    with db.session_scope() as session:
+        owner = users.add_user(session, name="Owner", email="owner@example.com")
+        other = users.add_user(session, name="Other", email="other@example.com")
+        store.get_object(session, "counter").owner_id = owner.id
+    from backend.objects import runtime
+
+    assert runtime.call_as("counter", "increment", {}, user_id=owner.id) == 1
+    with pytest.raises(runtime.Forbidden):
+        runtime.call_as("counter", "increment", {}, user_id=other.id)
+    assert _storage("counter") == {"count": 1}

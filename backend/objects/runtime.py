@@ -100,3 +100,12 @@ def call_object(
 ) -> Any:
     """Resolve and execute a call (the CLI's and the tasks' door; HTTP uses both steps)."""
     return execute(resolve_call(slug, function, args, user=user, check_access=check_access))
+
+
+def call_as(slug: str, function: str, args: Any, *, user_id: int) -> Any:
+    """A call by a signed-in person (the web console): the same access rule as HTTP."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("sign in again: your account no longer exists")
+    return call_object(slug, function, args, user=user)
