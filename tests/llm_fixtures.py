@@ -64,3 +64,15 @@ def llm_server() -> Iterator[ScriptedLLMServer]:
         finally:
             server.stop()
     config.reload_settings()
+
+
+@pytest.fixture
+def scripted_llm(llm_server: ScriptedLLMServer) -> Iterator[ScriptedLLMServer]:
+    """The scripted server with the LLM judges off (so every answer is scripted: the planner's,
+    then the coder's per attempt) and at most two attempts."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LLM_JUDGES", "0")
+        patch.setenv("MAX_ATTEMPTS", "2")
+        config.reload_settings()
+        yield llm_server
+    config.reload_settings()

@@ -21,6 +21,7 @@ from backend.errors import Conflict, InvalidInput
 from backend.models import Evaluation, Event, LLMCall, ObjectVersion, Task
 from backend.objects import store
 from backend.pipeline import modifications
+from tests.llm_scenarios import API_BREAK, GOOD, GOOD_MAIN, GOOD_TESTS, MAIN, PLAN, TESTS
 from tests.llm_server import closed_port
 
 pytest_plugins = ["tests.llm_fixtures"]
@@ -28,53 +29,9 @@ pytest_plugins = ["tests.llm_fixtures"]
 ADA = Actor(name="ada@example.com", channel=Channel.CLI)
 S = ModificationStatus
 
-MAIN = '''"""Arithmetic helpers."""
-
-
-def add(x: int, y: int) -> int:
-    """Return the sum of x and y."""
-    return x + y
-'''
-TESTS = "from main import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
-GOOD_MAIN = (
-    MAIN
-    + '''
-
-def sub(x: int, y: int) -> int:
-    """Return x minus y."""
-    return x - y
-'''
-)
-GOOD_TESTS = TESTS + "\n\ndef test_sub():\n    from main import sub\n\n    assert sub(5, 3) == 2\n"
-PLAN = {
-    "summary": "Add sub(x, y).",
-    "steps": ["write sub in main.py", "test it"],
-    "constraints": [],
-    "changes_api": False,
-    "changes_behaviour": False,
-}
-GOOD = {
-    "files": [
-        {"path": "main.py", "content": GOOD_MAIN},
-        {"path": "test_main.py", "content": GOOD_TESTS},
-    ],
-    "explanation": "Added sub with a test.",
-}
-API_BREAK = {
-    "files": [
-        {"path": "main.py", "content": MAIN.replace("y: int", "z: int").replace("+ y", "+ z")}
-    ],
-    "explanation": "Renamed y.",
-}
-
 
 @pytest.fixture
-def llm(migrated_db, llm_server, monkeypatch):
-    monkeypatch.setenv("LLM_JUDGES", "0")
-    monkeypatch.setenv("MAX_ATTEMPTS", "2")
-    from backend import config
-
-    config.reload_settings()
+def llm(migrated_db, scripted_llm):
     with db.session_scope() as session:
         store.create_object(
             session,
@@ -83,7 +40,7 @@ def llm(migrated_db, llm_server, monkeypatch):
             files={"main.py": MAIN, "test_main.py": TESTS},
             actor=ADA,
         )
-    return llm_server
+    return scripted_llm
 
 
 def _versions() -> int:

@@ -8,12 +8,13 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from backend import audit, config, db
+from backend import audit, db
 from backend.models import Task
 from backend.objects.store import create_object, edit_object
 from tasks import pipeline as pipeline_jobs
 from tasks.base import run_job
 from tests.browser.conftest import screenshot
+from tests.llm_scenarios import API_BREAK, GOOD, MAIN, PLAN, TESTS
 
 pytest_plugins = ["tests.llm_fixtures"]
 
@@ -174,44 +175,6 @@ def test_unknown_object_says_so(admin_page: Page, harness) -> None:
 # pending), then the test runs that job in a thread, as a worker would (tasks.base.run_job),
 # while the page shows its progress from the rows.
 
-ARITH = (
-    '"""Arithmetic helpers."""\n\n\n'
-    'def add(x: int, y: int) -> int:\n    """Return x + y."""\n    return x + y\n'
-)
-ARITH_TESTS = "from main import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
-PLAN = {
-    "summary": "Add sub(x, y).",
-    "steps": ["write sub in main.py", "test it"],
-    "constraints": [],
-    "changes_api": False,
-    "changes_behaviour": False,
-}
-SUB = ARITH + '\n\ndef sub(x: int, y: int) -> int:\n    """Return x - y."""\n    return x - y\n'
-GOOD = {
-    "files": [
-        {"path": "main.py", "content": SUB},
-        {"path": "test_main.py", "content": ARITH_TESTS},
-    ],
-    "explanation": "Added sub.",
-}
-API_BREAK = {
-    "files": [
-        {"path": "main.py", "content": ARITH.replace("y: int", "z: int").replace("+ y", "+ z")}
-    ],
-    "explanation": "Renamed y.",
-}
-
-
-@pytest.fixture
-def scripted_llm(llm_server, monkeypatch: pytest.MonkeyPatch):
-    """The scripted LLM server, LLM judges off (each answer scripted), two attempts at most."""
-    monkeypatch.setenv("LLM_JUDGES", "0")
-    monkeypatch.setenv("MAX_ATTEMPTS", "2")
-    config.reload_settings()
-    yield llm_server
-    monkeypatch.undo()
-    config.reload_settings()
-
 
 def _run_latest_job() -> threading.Thread:
     """Run the newest pending job in a thread, as a Celery worker would."""
@@ -234,7 +197,7 @@ def test_modification_attempts_appear_live_then_approve(
             session,
             slug="arith",
             name="Arithmetic",
-            files={"main.py": ARITH, "test_main.py": ARITH_TESTS},
+            files={"main.py": MAIN, "test_main.py": TESTS},
             actor=audit.SYSTEM,
         )
     page = admin_page
@@ -256,7 +219,7 @@ def test_modification_attempts_appear_live_then_approve(
     expect(attempts.nth(0)).to_contain_text("reject")
     expect(attempts.nth(1)).to_contain_text("accept")
     expect(attempts.nth(1).locator(".score-threshold").first).to_be_attached()
-    expect(page.locator("#proposed-diff .diff-file")).to_have_count(1)
+    expect(page.locator("#proposed-diff .diff-file")).to_have_count(2)  # main.py, its tests
     screenshot(page, "object-modification")
 
     page.click("#approve-button")
