@@ -7,6 +7,7 @@ import reflex as rx
 from app.pages import dashboard, history, login, object_detail, objects, settings
 from app.startup import log_sandbox_tier
 from backend.api import create_api
+from state.push import web_app_pushes
 
 app = rx.App(
     # Reflex mounts itself inside this Starlette app, so /api/* routes are served on the
@@ -16,3 +17,4 @@ app = rx.App(
 for pages in (login, dashboard, objects, object_detail, history, settings):
     pages.register(app)
 app.register_lifespan_task(log_sandbox_tier)
+app.register_lifespan_task(web_app_pushes)

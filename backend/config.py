@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=24 * 14, gt=0, description="How long a web sign-in lasts, in hours."
     )
+    live_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="Without Redis: how often an open live page (dashboard, tasks, a "
+        "modification) re-reads its rows.",
+    )
+    live_push_fallback_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="With REFLEX_REDIS_URL, the web app and the worker push changes to open "
+        "pages; a page still re-reads this often, for changes from processes that cannot push "
+        "(the CLI).",
+    )
 
     # LLM
     openai_api_key: str = Field(default="", description="API key for the LLM server.")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import ClassVar
 
 import reflex as rx
 
 from backend import dashboard
 from backend.db import session_scope
-from state.live import LiveMixin
+from backend.models import DurableObject, Event, Modification, Task
+from state.live import LiveMixin, tables_of
 from state.rows import EventRow, TaskRow
 
 
@@ -30,6 +32,7 @@ def read_dashboard() -> DashboardData:
 
 
 class DashboardState(LiveMixin, rx.State):
+    live_tables: ClassVar[frozenset[str]] = tables_of(DurableObject, Modification, Task, Event)
     counts: dict[str, int] = {}
     tasks: list[TaskRow] = []
     events: list[EventRow] = []

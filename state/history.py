@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import ClassVar
 
 import reflex as rx
 
 from backend import dashboard
 from backend.db import session_scope
 from backend.enums import EventName, TaskStatus
-from backend.models import AuditEntry
-from state.live import LiveMixin
+from backend.models import AuditEntry, Event, Task
+from state.live import LiveMixin, tables_of
 from state.rows import AuditRow, EventRow, TaskRow
 
 ALL = "all"
@@ -46,12 +47,14 @@ class _FilteredLive(LiveMixin, mixin=True):
     loaded: bool = False
 
     @rx.event
-    def set_filter(self, value: str) -> None:
+    def set_filter(self, value: str):
         self.selected = value
         self.loaded = False
+        return type(self).refresh_live
 
 
 class TasksState(_FilteredLive, rx.State):
+    live_tables: ClassVar[frozenset[str]] = tables_of(Task)
     rows: list[TaskRow] = []
     choices: list[str] = [ALL, *[status.value for status in TaskStatus]]
 
@@ -65,6 +68,7 @@ class TasksState(_FilteredLive, rx.State):
 
 
 class EventsState(_FilteredLive, rx.State):
+    live_tables: ClassVar[frozenset[str]] = tables_of(Event)
     rows: list[EventRow] = []
     choices: list[str] = [ALL, *[name.value for name in EventName]]
 
@@ -78,6 +82,7 @@ class EventsState(_FilteredLive, rx.State):
 
 
 class AuditState(_FilteredLive, rx.State):
+    live_tables: ClassVar[frozenset[str]] = tables_of(AuditEntry)
     rows: list[AuditRow] = []
     choices: list[str] = [ALL]
 

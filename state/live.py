@@ -1,16 +1,20 @@
-"""Keep a page's data fresh while its tab shows it: a background loop re-reads the database
-every `live_interval` seconds and pushes what changed.
+"""Keep a page's data fresh while its tab shows it.
 
-Why polling: without Redis no other process can push into this backend's tabs, and a read of
-a few indexed rows every half second meets "progress within a second" with the embedded
-broker and with Redis alike. (A worker-side push through `app.modify_state` is possible with
-REFLEX_REDIS_URL; it is not built yet.)
+A live state says what it shows (`_live_query` returns a blocking function that reads it,
+`_live_apply` stores the result) and which tables that reads (`live_tables`). Its
+`start_live` event, in the page's on_load after the login check, runs a loop for the tab:
 
-Use: subclass `LiveMixin` next to `rx.State`, implement `_live_query` (returns a blocking
-function, run in a thread) and `_live_apply` (stores its result), and put `start_live` in the
-page's on_load after the login check. The loop ends when the tab goes to another page, when
-`start_live` is started again (a newer loop takes over), when the tab disconnects, or after
-`live_max_seconds`.
+- Without Redis, nothing outside the web process can reach the tab, so the loop re-reads
+  every LIVE_POLL_SECONDS (0.5 s): a read of a few indexed rows, which meets "progress within
+  a second" whichever process wrote it.
+- With REFLEX_REDIS_URL, the loop registers the tab (see `state.push`), and the process
+  that commits a change (a Celery worker, the web app) pushes the fresh data itself. The
+  loop then only renews the registration and re-reads every LIVE_PUSH_FALLBACK_SECONDS, for
+  writers that cannot push (the CLI).
+
+The loop ends when the tab goes to another page, when `start_live` is started again (a
+newer loop takes over), when the tab disconnects, or after `live_max_seconds`.
+`refresh_live` reads once, now (after a filter changed, say).
 """
 
 from __future__ import annotations
@@ -23,9 +27,16 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
+from backend.config import get_settings
+from state import push
 from state.auth import AuthState
 
 logger = logging.getLogger(__name__)
+
+
+def tables_of(*models: type) -> frozenset[str]:
+    """The table names of SQLModel classes, for `live_tables`."""
+    return frozenset(model.__table__.name for model in models)
 
 
 def _tab_connected(token: str) -> bool:
@@ -42,9 +53,10 @@ def _tab_connected(token: str) -> bool:
 
 
 class LiveMixin(rx.State, mixin=True):
-    """A polling loop per tab; see the module docstring."""
+    """A loop per tab that keeps the state's data fresh; see the module docstring."""
 
-    live_interval: ClassVar[float] = 0.5
+    #: The tables `_live_query` reads: a commit to one of them is pushed to the tab.
+    live_tables: ClassVar[frozenset[str]] = frozenset()
     live_max_seconds: ClassVar[float] = 3600.0
     live_error: str = ""
     _live_loop: int = 0
@@ -57,6 +69,26 @@ class LiveMixin(rx.State, mixin=True):
         """Store what `_live_query`'s function returned."""
         raise NotImplementedError
 
+    async def _read_and_apply(self, loop_id: int | None = None) -> None:
+        """One refresh; skipped if `loop_id` is given and a newer loop took over."""
+        async with self:
+            query = self._live_query()
+        try:
+            data = await asyncio.to_thread(query)
+        except Exception as exc:  # shown on the page; the loop goes on
+            logger.warning("live refresh of %s failed: %s", type(self).__name__, exc)
+            async with self:
+                self.live_error = f"Could not refresh: {type(exc).__name__}: {exc}"
+            return
+        async with self:
+            if loop_id is None or self._live_loop == loop_id:
+                self.live_error = ""
+                self._live_apply(data)
+
+    @rx.event(background=True)
+    async def refresh_live(self):
+        await self._read_and_apply()
+
     @rx.event(background=True)
     async def start_live(self):
         async with self:
@@ -68,22 +100,31 @@ class LiveMixin(rx.State, mixin=True):
             loop_id = self._live_loop
             path = self.router.page.path
             token = self.router.session.client_token
+        settings = get_settings()
+        pushed = push.enabled() and bool(self.live_tables)
+        interval = settings.live_push_fallback_seconds if pushed else settings.live_poll_seconds
+        name = self.get_full_name()
         deadline = time.monotonic() + self.live_max_seconds
-        while time.monotonic() < deadline and _tab_connected(token):
-            async with self:
-                if self._live_loop != loop_id or self.router.page.path != path:
-                    return
-                query = self._live_query()
-            try:
-                data = await asyncio.to_thread(query)
-            except Exception as exc:  # shown on the page; the loop goes on
-                logger.warning("live refresh of %s failed: %s", type(self).__name__, exc)
+        try:
+            while time.monotonic() < deadline and _tab_connected(token):
                 async with self:
-                    self.live_error = f"Could not refresh: {type(exc).__name__}: {exc}"
-            else:
-                async with self:
-                    if self._live_loop != loop_id:
+                    if self._live_loop != loop_id or self.router.page.path != path:
                         return
-                    self.live_error = ""
-                    self._live_apply(data)
-            await asyncio.sleep(self.live_interval)
+                if pushed:
+                    # Renewed every round; outlives a round so that it never lapses between.
+                    ttl = 2 * interval + 5
+                    await asyncio.to_thread(push.register, token, name, self.live_tables, ttl)
+                await self._read_and_apply(loop_id)
+                await asyncio.sleep(interval)
+        finally:
+            if pushed:
+                await self._unregister_unless_replaced(token, name, loop_id)
+
+    async def _unregister_unless_replaced(self, token: str, name: str, loop_id: int) -> None:
+        try:
+            async with self:
+                replaced = self._live_loop != loop_id
+            if not replaced:
+                await asyncio.to_thread(push.unregister, token, name)
+        except Exception as exc:  # the registration expires on its own
+            logger.warning("could not unregister tab %s from pushes: %s", token, exc)

@@ -8,17 +8,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from backend.db import session_scope
 from backend.enums import ModificationStatus
 from backend.errors import ProductError
-from backend.models import ObjectVersion
+from backend.models import Evaluation, Modification, ObjectVersion
 from backend.pipeline import modifications
 from state.evaluation_view import EvaluationView, evaluation_view
-from state.live import LiveMixin
+from state.live import LiveMixin, tables_of
 from state.object_data import FileChange
 from state.object_page import ObjectPageState, slug_from_path
 from state.web_actor import sentence, web_actor
@@ -86,6 +86,7 @@ def _start(slug: str, prompt: str, actor) -> tuple[int, int]:
 
 
 class ObjectModifyState(LiveMixin, rx.State):
+    live_tables: ClassVar[frozenset[str]] = tables_of(Modification, Evaluation)
     object_slug: str = ""
     prompt: str = ""
     starting: bool = False

@@ -140,3 +140,13 @@ def _report_database(**_: Any) -> None:
 def _fresh_connections(**_: Any) -> None:
     """A forked pool process drops the database connections it inherited (never shares them)."""
     get_engine().dispose(close=False)
+
+
+@worker_process_init.connect
+def _push_to_open_pages(**_: Any) -> None:
+    """With REFLEX_REDIS_URL, a pool process pushes what its jobs commit to open pages."""
+    # Imported here: only a worker needs Reflex's app, and only after the fork.
+    from state import push
+
+    if push.start_in_worker() is not None:
+        logger.info("live pages: this worker pushes job progress through Redis")

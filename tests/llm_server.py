@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +33,7 @@ class Answer:
     prompt_tokens: int = 100
     completion_tokens: int = 20
     usage: bool = True
+    delay: float = 0.0
 
 
 @dataclass
@@ -47,11 +49,22 @@ class ScriptedLLMServer:
 
     # Scripting --------------------------------------------------------------------------
 
-    def push_json(self, payload: Any, *, prompt_tokens: int = 100, completion_tokens: int = 20):
-        """Answer the next request with this JSON value (as a tool call or as content)."""
+    def push_json(
+        self,
+        payload: Any,
+        *,
+        prompt_tokens: int = 100,
+        completion_tokens: int = 20,
+        delay: float = 0.0,
+    ):
+        """Answer the next request with this JSON value (as a tool call or as content), after
+        `delay` seconds (a slow model, so a test can watch the steps before it)."""
         self.answers.append(
             Answer(
-                payload=payload, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens
+                payload=payload,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                delay=delay,
             )
         )
 
@@ -111,6 +124,8 @@ class ScriptedLLMServer:
                 with server._lock:
                     server.requests.append(body)
                     answer = server.answers.popleft() if server.answers else None
+                if answer is not None and answer.delay:
+                    time.sleep(answer.delay)
                 if answer is None:
                     self._send(500, {"error": {"message": "the test scripted no more answers"}})
                 elif answer.status != 200:
