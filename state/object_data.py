@@ -184,6 +184,11 @@ def deploy(slug: str, actor: audit.Actor) -> tuple[str, str]:
     return str(deployment.status), deployment.logs
 
 
+def last_log_line(log: str) -> str:
+    """A deployment log's last line: where a failed run says what failed."""
+    return log.strip().splitlines()[-1] if log.strip() else "no log"
+
+
 def file_changes(slug: str, a: int, b: int) -> list[FileChange]:
     """The files that differ between versions a and b, with both texts."""
     with session_scope() as session:

@@ -282,6 +282,5 @@ class ObjectPageState(rx.State):
         if status == "live":
             yield rx.toast.success(f"{self.object_slug} v{self.deployed_version} is live.")
         else:
-            last = log.strip().splitlines()[-1] if log.strip() else "no log"
-            self.deploy_error = f"The deployment failed: {last}"
+            self.deploy_error = f"The deployment failed: {data.last_log_line(log)}"
             yield rx.toast.error("The deployment failed; see its log.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
+from components.confirm_dialog import confirm_dialog
 from components.diff_view import diff_view
 from components.editor import code_editor
 from components.error_banner import error_banner
@@ -158,31 +159,19 @@ def _version_row(v: rx.Var) -> rx.Component:
 
 
 def _restore_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Restore v", P.restore_target.to_string(), "?"),
-            rx.alert_dialog.description(
-                "Its files become a new version after v",
-                P.current_version.to_string(),
-                "; history is kept. Deploy afterwards to make it live.",
-            ),
-            _error(P.restore_error, "restore-error"),
-            rx.hstack(
-                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=P.cancel_restore),
-                rx.button(
-                    "Restore",
-                    color_scheme="amber",
-                    on_click=P.restore,
-                    loading=P.restoring,
-                    disabled=P.restoring,
-                    id="restore-confirm",
-                ),
-                justify="end",
-                spacing="2",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_dialog(
+        "Restore v" + P.restore_target.to_string() + "?",
+        "Its files become a new version after v"
+        + P.current_version.to_string()
+        + "; history is kept. Deploy afterwards to make it live.",
+        confirm="Restore",
+        on_confirm=P.restore,
+        confirm_id="restore-confirm",
         open=P.restore_target > 0,
+        on_cancel=P.cancel_restore,
+        busy=P.restoring,
+        error=_error(P.restore_error, "restore-error"),
+        color_scheme="amber",
     )
 
 
@@ -261,6 +250,39 @@ def _attempt(view: rx.Var) -> rx.Component:
     )
 
 
+def _approve_deploy_button() -> rx.Component:
+    """Approve and deploy in one step, after saying which version goes live instead of what."""
+    new = "v" + (M.modification.base_version + 1).to_string()
+    live = "v" + P.deployed_version.to_string()
+    is_live = P.deployed_version > 0
+    return confirm_dialog(
+        "Approve and deploy " + new + "?",
+        "The change becomes "
+        + new
+        + ". Its tests run in the sandbox first; if they pass, "
+        + new
+        + rx.cond(is_live, " goes live in place of " + live, " becomes the live version")
+        + ". If they fail, "
+        + new
+        + " stays approved and "
+        + rx.cond(is_live, live + " keeps serving.", "nothing is live."),
+        confirm="Approve and deploy",
+        on_confirm=M.approve(True),
+        confirm_id="approve-deploy-confirm",
+        color_scheme="green",
+        trigger=rx.button(
+            rx.icon("rocket"),
+            "Approve and deploy",
+            color_scheme="green",
+            variant="soft",
+            loading=M.deciding,
+            disabled=M.deciding | ~AuthState.is_admin,
+            title=rx.cond(AuthState.is_admin, "", "Only an admin can approve"),
+            id="approve-deploy-button",
+        ),
+    )
+
+
 def _decision() -> rx.Component:
     return rx.cond(
         M.awaiting,
@@ -271,11 +293,12 @@ def _decision() -> rx.Component:
                 rx.button(
                     "Approve",
                     color_scheme="green",
-                    on_click=M.approve,
+                    on_click=M.approve(False),
                     disabled=M.deciding | ~AuthState.is_admin,
                     title=rx.cond(AuthState.is_admin, "", "Only an admin can approve"),
                     id="approve-button",
                 ),
+                _approve_deploy_button(),
                 rx.input(
                     placeholder="Why reject it? (required)",
                     value=M.reject_reason,
@@ -296,7 +319,6 @@ def _decision() -> rx.Component:
                 wrap="wrap",
                 width="100%",
             ),
-            _error(M.decide_error, "decide-error"),
             width="100%",
             spacing="3",
         ),
@@ -332,6 +354,15 @@ def _modify_tab() -> rx.Component:
                     status_badge(mod.status, id="modification-status"),
                     rx.cond(M.running, rx.spinner(size="1")),
                     rx.text("attempts: ", mod.attempts.to_string(), size="2", color_scheme="gray"),
+                    rx.cond(
+                        mod.result_version > 0,
+                        rx.text(
+                            "became v",
+                            mod.result_version.to_string(),
+                            size="2",
+                            id="modification-version",
+                        ),
+                    ),
                     align="center",
                     spacing="2",
                 ),
@@ -356,6 +387,8 @@ def _modify_tab() -> rx.Component:
                 ),
                 rx.foreach(M.attempts, _attempt),
                 _decision(),
+                # Outside the decision: a failed deployment is reported after the approval.
+                _error(M.decide_error, "decide-error"),
                 width="100%",
                 spacing="3",
                 id="modification",
@@ -377,28 +410,18 @@ def _modify_tab() -> rx.Component:
 
 
 def _deploy_button() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("rocket"),
-                "Deploy",
-                loading=P.deploying,
-                disabled=P.deploying | (P.error != ""),
-                id="deploy-button",
-            )
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Deploy v", P.current_version.to_string(), "?"),
-            rx.alert_dialog.description(
-                "Its tests run in the sandbox first; if they pass it becomes the live version."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Deploy", on_click=P.deploy, id="deploy-confirm")),
-                justify="end",
-                spacing="2",
-                margin_top="1em",
-            ),
+    return confirm_dialog(
+        "Deploy v" + P.current_version.to_string() + "?",
+        "Its tests run in the sandbox first; if they pass it becomes the live version.",
+        confirm="Deploy",
+        on_confirm=P.deploy,
+        confirm_id="deploy-confirm",
+        trigger=rx.button(
+            rx.icon("rocket"),
+            "Deploy",
+            loading=P.deploying,
+            disabled=P.deploying | (P.error != ""),
+            id="deploy-button",
         ),
     )
 
