@@ -8,10 +8,14 @@ from app import routes
 from components.confirm_dialog import confirm_dialog
 from components.diff_view import diff_view
 from components.editor import code_editor
-from components.error_banner import error_banner
+from components.empty_state import empty_note, loading
+from components.error_banner import error_banner, error_if
 from components.layout import page
+from components.sandbox_tier import sandbox_tier
 from components.score_chart import score_chart
+from components.section import section
 from components.status_badge import status_badge
+from components.tables import data_table
 from state.auth import AuthState
 from state.object_console import ObjectConsoleState
 from state.object_modify import ObjectModifyState
@@ -20,14 +24,6 @@ from state.object_page import ObjectPageState
 P = ObjectPageState
 C = ObjectConsoleState
 M = ObjectModifyState
-
-
-def _error(message: rx.Var[str], id: str) -> rx.Component:
-    return rx.cond(message != "", error_banner(message, id=id))
-
-
-def _section(title: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.vstack(rx.heading(title, size="4"), *children, width="100%", spacing="3", **props)
 
 
 def _evaluation(view: rx.Var, **props) -> rx.Component:
@@ -107,7 +103,7 @@ def _code_tab() -> rx.Component:
             align="center",
         ),
         rx.text("Ctrl/Cmd+S saves. Saving runs the evaluation.", size="1", color_scheme="gray"),
-        _error(P.save_error, "save-error"),
+        error_if(P.save_error, id="save-error"),
         rx.cond(
             P.evaluating,
             rx.hstack(
@@ -170,29 +166,22 @@ def _restore_dialog() -> rx.Component:
         open=P.restore_target > 0,
         on_cancel=P.cancel_restore,
         busy=P.restoring,
-        error=_error(P.restore_error, "restore-error"),
+        error=error_if(P.restore_error, id="restore-error"),
         color_scheme="amber",
     )
 
 
 def _versions_tab() -> rx.Component:
     return rx.vstack(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t)
-                        for t in ("Version", "Message", "Author", "Created", "API", "")
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(P.versions, _version_row)),
-            variant="surface",
-            width="100%",
+        data_table(
+            ["Version", "Message", "Author", "Created", "API", ""],
+            P.versions,
+            _version_row,
+            size="2",
             id="versions-table",
         ),
         _restore_dialog(),
-        _section(
+        section(
             "Diff",
             rx.cond(
                 P.has_versions_to_diff,
@@ -215,16 +204,14 @@ def _versions_tab() -> rx.Component:
                         align="center",
                         spacing="2",
                     ),
-                    _error(P.diff_error, "diff-error"),
+                    error_if(P.diff_error, id="diff-error"),
                     diff_view(
                         P.diff_files, P.side_by_side, P.toggle_side_by_side, id="version-diff"
                     ),
                     width="100%",
                 ),
-                rx.text(
+                empty_note(
                     "Only one version so far: save a change to compare versions.",
-                    color_scheme="gray",
-                    size="2",
                     id="diff-single-version",
                 ),
             ),
@@ -344,8 +331,8 @@ def _modify_tab() -> rx.Component:
             disabled=M.starting | M.running | (M.prompt.strip() == ""),
             id="modify-submit",
         ),
-        _error(M.start_error, "modify-error"),
-        _error(M.live_error, "modify-live-error"),
+        error_if(M.start_error, id="modify-error"),
+        error_if(M.live_error, id="modify-live-error"),
         rx.cond(
             mod.id > 0,
             rx.vstack(
@@ -380,7 +367,7 @@ def _modify_tab() -> rx.Component:
                         id="modification-plan",
                     ),
                 ),
-                rx.cond(mod.error != "", error_banner(mod.error, id="modification-failed")),
+                error_if(mod.error, id="modification-failed"),
                 rx.cond(
                     mod.rejection_reason != "",
                     rx.text("Rejected: ", mod.rejection_reason, size="2", color_scheme="red"),
@@ -388,16 +375,14 @@ def _modify_tab() -> rx.Component:
                 rx.foreach(M.attempts, _attempt),
                 _decision(),
                 # Outside the decision: a failed deployment is reported after the approval.
-                _error(M.decide_error, "decide-error"),
+                error_if(M.decide_error, id="decide-error"),
                 width="100%",
                 spacing="3",
                 id="modification",
             ),
-            rx.text(
+            empty_note(
                 "No change requested yet: describe one above; a model plans and writes it, "
                 "the evaluator scores it, and it waits here for approval.",
-                size="2",
-                color_scheme="gray",
                 id="modification-empty",
             ),
         ),
@@ -447,35 +432,22 @@ def _deployment_row(d: rx.Var) -> rx.Component:
 
 def _deploy_tab() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.text("Sandbox tier:", size="2"),
-            rx.badge(
-                rx.cond(P.sandbox_tier != "", P.sandbox_tier, "checking..."),
-                color_scheme=rx.cond(P.sandbox_safe, "green", "red"),
-                id="sandbox-tier",
-            ),
-            rx.text(P.sandbox_message, size="2", color_scheme="gray"),
-            align="center",
-            spacing="2",
-            wrap="wrap",
-        ),
+        sandbox_tier(P.sandbox_tier, P.sandbox_safe, P.sandbox_message),
         rx.hstack(
             rx.text("Live version: ", size="2"),
             rx.cond(
                 P.deployed_version > 0,
                 rx.badge("v", P.deployed_version.to_string(), color_scheme="green"),
-                rx.text("none (not deployed)", size="2", color_scheme="gray"),
+                empty_note("none (not deployed)"),
             ),
             id="live-version",
         ),
-        _error(P.deploy_error, "deploy-error"),
+        error_if(P.deploy_error, id="deploy-error"),
         rx.cond(
             P.deployments.length() > 0,
             rx.vstack(rx.foreach(P.deployments, _deployment_row), width="100%", id="deployments"),
-            rx.text(
+            empty_note(
                 "No deployments yet: Deploy runs the tests and makes this version live.",
-                size="2",
-                color_scheme="gray",
                 id="deployments-empty",
             ),
         ),
@@ -517,7 +489,7 @@ def _console_tab() -> rx.Component:
                     disabled=C.calling,
                     id="console-call",
                 ),
-                _error(C.call_error, "console-error"),
+                error_if(C.call_error, id="console-error"),
                 rx.cond(
                     C.result != "",
                     rx.vstack(
@@ -534,14 +506,9 @@ def _console_tab() -> rx.Component:
                 width="100%",
                 spacing="2",
             ),
-            rx.text(
-                "Deploy the object to call its functions here.",
-                size="2",
-                color_scheme="gray",
-                id="console-empty",
-            ),
+            empty_note("Deploy the object to call its functions here.", id="console-empty"),
         ),
-        _section(
+        section(
             "Durable storage (read-only)",
             rx.text(C.storage_keys.to_string(), " keys", size="2", color_scheme="gray"),
             rx.code_block(C.storage, language="json", id="object-storage"),
@@ -600,7 +567,7 @@ def _body() -> rx.Component:
                 spacing="3",
                 id="object-page",
             ),
-            rx.center(rx.spinner(size="3"), padding="3em", width="100%", id="object-loading"),
+            loading(padding="3em", id="object-loading"),
         ),
     )
 
