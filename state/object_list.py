@@ -17,7 +17,7 @@ from backend.objects import store
 from backend.pipeline import modifications
 from state.objects import ObjectRow, describe_error, read_object_rows
 from state.web_actor import sentence, web_actor
-from tasks.dispatch import enqueue
+from tasks import pipeline as pipeline_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,7 @@ def _start_creation(form: dict, actor) -> tuple[int, int]:
         requirements=str(form.get("requirements", "")),
         actor=actor,
     )
-    try:
-        task_id = enqueue("modification.run", {"modification_id": modification.id})
-    except ProductError as exc:
-        modifications.fail(int(modification.id), str(exc))
-        raise
-    return int(modification.id), task_id
+    return int(modification.id), pipeline_jobs.start(int(modification.id))
 
 
 def _progress(modification_id: int, task_id: int) -> dict:

@@ -26,7 +26,7 @@ from state.object_console import ObjectConsoleState
 from state.object_data import FileChange, last_log_line
 from state.object_page import ObjectPageState, slug_from_path
 from state.web_actor import sentence, web_actor
-from tasks.dispatch import enqueue
+from tasks import pipeline as pipeline_jobs
 
 ACTIVE = {ModificationStatus.PLANNING, ModificationStatus.GENERATING, ModificationStatus.EVALUATING}
 
@@ -95,14 +95,10 @@ def _latest(slug: str) -> tuple[ModificationView, list[EvaluationView], list[Fil
         return view, attempts, changes
 
 
-def _start(slug: str, prompt: str, actor) -> tuple[int, int]:
+def _start(slug: str, prompt: str, actor: audit.Actor) -> tuple[int, int]:
+    """Record the request and hand it to a worker; returns (modification, task) ids."""
     modification = modifications.request_modification(slug, prompt, actor=actor)
-    try:
-        task_id = enqueue("modification.run", {"modification_id": modification.id})
-    except ProductError as exc:
-        modifications.fail(int(modification.id), str(exc))
-        raise
-    return int(modification.id), task_id
+    return int(modification.id), pipeline_jobs.start(int(modification.id))
 
 
 def _approve(modification_id: int, deploy: bool, actor: audit.Actor) -> Approval:
