@@ -20,7 +20,7 @@ from backend.objects import store
 from backend.objects.schema import function_signature
 from backend.pipeline.review import evaluate_version
 from state.evaluation_view import EvaluationView, evaluation_view
-from state.web_actor import when
+from state.wording import when
 
 
 @dataclasses.dataclass

@@ -15,8 +15,9 @@ from backend.errors import ProductError
 from backend.models import Modification, Task
 from backend.objects import store
 from backend.pipeline import modifications
-from state.objects import ObjectRow, describe_error, read_object_rows
-from state.web_actor import sentence, web_actor
+from state.objects import ObjectRow, read_object_rows
+from state.web_actor import web_actor
+from state.wording import database_unreachable, sentence
 from tasks import pipeline as pipeline_jobs
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ class ObjectListState(rx.State):
             rows = await asyncio.to_thread(read_object_rows)
         except (SQLAlchemyError, OSError) as exc:
             logger.warning("objects could not be read: %s", exc)
-            self.objects, self.error = [], f"The database is unreachable ({describe_error(exc)})."
+            self.objects, self.error = [], database_unreachable(exc)
         else:
             self.objects, self.error = rows, ""
         self.loaded = True

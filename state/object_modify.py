@@ -25,7 +25,8 @@ from state.live import LiveMixin
 from state.object_console import ObjectConsoleState
 from state.object_data import FileChange, last_log_line
 from state.object_page import ObjectPageState, slug_from_path
-from state.web_actor import sentence, web_actor
+from state.web_actor import web_actor
+from state.wording import sentence
 from tasks import pipeline as pipeline_jobs
 
 ACTIVE = {ModificationStatus.PLANNING, ModificationStatus.GENERATING, ModificationStatus.EVALUATING}

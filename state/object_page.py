@@ -17,8 +17,8 @@ from backend.sandbox import sandbox_status
 from state import object_data as data
 from state.evaluation_view import EvaluationView
 from state.object_data import DeploymentRow, FileChange, VersionRow
-from state.objects import describe_error
-from state.web_actor import sentence, web_actor
+from state.web_actor import web_actor
+from state.wording import database_unreachable, sentence
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class ObjectPageState(rx.State):
             return False
         except (SQLAlchemyError, OSError) as exc:
             logger.warning("object %s could not be read: %s", self.object_slug, exc)
-            self.error = f"The database is unreachable ({describe_error(exc)})."
+            self.error = database_unreachable(exc)
             return False
         self.error = ""
         self._apply(snap)

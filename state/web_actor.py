@@ -1,8 +1,6 @@
-"""Helpers the object states share: who acts (for the audit log) and error wording."""
+"""Who acts in this tab (for the audit log)."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import reflex as rx
 
@@ -17,17 +15,3 @@ async def web_actor(state: rx.State) -> tuple[audit.Actor | None, AuthState]:
     if not auth.signed_in:
         return None, auth
     return audit.Actor(name=auth.user_email, channel=Channel.WEB, user_id=auth.user_id), auth
-
-
-def sentence(exc: BaseException) -> str:
-    """A product error's message as a sentence for a person (capital, full stop)."""
-    text = str(exc).strip() or type(exc).__name__
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def when(moment: datetime | None) -> str:
-    """A timestamp as people read it on the pages (UTC, minutes)."""
-    if moment is None:
-        return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
