@@ -16,7 +16,6 @@ import reflex as rx
 from backend import audit
 from backend.db import session_scope
 from backend.enums import ModificationStatus
-from backend.errors import ProductError
 from backend.models import ObjectVersion
 from backend.objects import store
 from backend.pipeline import modifications
@@ -25,11 +24,15 @@ from state.live import LiveMixin
 from state.object_console import ObjectConsoleState
 from state.object_data import FileChange, last_log_line
 from state.object_page import ObjectPageState, slug_from_path
-from state.web_actor import web_actor
-from state.wording import sentence
+from state.web_actor import Action
 from tasks import pipeline as pipeline_jobs
 
 ACTIVE = {ModificationStatus.PLANNING, ModificationStatus.GENERATING, ModificationStatus.EVALUATING}
+
+REQUEST = Action(busy="starting", error="start_error")
+# Approving and rejecting share one flag and one error line: one decision at a time.
+APPROVE = Action(busy="deciding", error="decide_error", admin="approve a change")
+REJECT = Action(busy="deciding", error="decide_error")
 
 
 @dataclasses.dataclass
@@ -172,54 +175,34 @@ class ObjectModifyState(LiveMixin, rx.State):
 
     @rx.event
     async def request(self):
-        actor, _ = await web_actor(self)
-        if actor is None:
-            self.start_error = "Log in first."
-            return
-        self.starting, self.start_error = True, ""
+        REQUEST.begin(self)
         yield
-        try:
-            modification_id, self.task_id = await asyncio.to_thread(
-                _start, self.object_slug, self.prompt, actor
-            )
-        except ProductError as exc:
-            self.start_error = sentence(exc)
-            self.starting = False
+        started = await REQUEST.run(self, _start, self.object_slug, self.prompt)
+        if started is None:
             return
+        modification_id, self.task_id = started
         # A new change: what was said about the last one's decision no longer applies.
-        self.starting, self.prompt, self.decide_error = False, "", ""
+        self.prompt, self.decide_error = "", ""
         await self._refresh()
         yield rx.toast.info(f"Modification {modification_id} started (task {self.task_id}).")
 
     @rx.event
     async def approve(self, deploy: bool = False):
         """Approve the waiting change; with `deploy`, also deploy the version it becomes."""
-        actor, auth = await web_actor(self)
-        refusal = auth.check_admin()
-        if actor is None or refusal:
-            self.decide_error = refusal.replace("do this", "approve a change")
-            return
-        self.deciding, self.decide_error = True, ""
+        APPROVE.begin(self)
         yield
-        try:
-            done = await asyncio.to_thread(_approve, self.modification.id, deploy, actor)
-        except ProductError as exc:
-            self.deciding, self.decide_error = False, sentence(exc)
-            await self._refresh()
+        done = await APPROVE.run(self, _approve, self.modification.id, deploy)
+        await self._refresh()
+        approved = self.modification.result_version
+        if done is None:
             # The approval may have gone through before the deployment was refused (e.g. a
             # deprecated object): then the page must show the new version, and say so.
-            approved = self.modification.result_version
             if deploy and approved:
                 self.decide_error = (
                     f"The change is approved as v{approved} but was not deployed: "
                     f"{self.decide_error}"
                 )
-            if approved:
-                yield ObjectPageState.load
-            return
-        self.deciding = False
-        await self._refresh()
-        if not done.deployment:
+        elif not done.deployment:
             yield rx.toast.success(
                 f"Approved: the change is the object's new version, v{done.version}."
             )
@@ -228,26 +211,20 @@ class ObjectModifyState(LiveMixin, rx.State):
         else:
             self.decide_error = _deploy_failed(done)
             yield rx.toast.error(f"v{done.version} is approved, but its deployment failed.")
-        yield ObjectPageState.load
-        if done.deployment:
+        if approved:
+            yield ObjectPageState.load
+        if done is not None and done.deployment:
             yield ObjectConsoleState.refresh
 
     @rx.event
     async def reject(self):
-        actor, _ = await web_actor(self)
-        if actor is None:
-            self.decide_error = "Log in first."
-            return
-        self.deciding, self.decide_error = True, ""
+        REJECT.begin(self)
         yield
-        try:
-            await asyncio.to_thread(
-                modifications.reject, self.modification.id, self.reject_reason, actor=actor
-            )
-        except ProductError as exc:
-            self.decide_error = sentence(exc)
-            self.deciding = False
+        rejected = await REJECT.run(
+            self, modifications.reject, self.modification.id, self.reject_reason
+        )
+        if rejected is None:
             return
-        self.deciding, self.reject_reason = False, ""
         await self._refresh()
+        self.reject_reason = ""
         yield rx.toast.info("Rejected; the reason goes into later requests.")
