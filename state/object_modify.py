@@ -22,7 +22,7 @@ from backend.pipeline import modifications
 from state.evaluation_view import EvaluationView, evaluation_view
 from state.live import LiveMixin
 from state.object_console import ObjectConsoleState
-from state.object_data import FileChange, last_log_line
+from state.object_data import FileChange, changes_between, last_log_line
 from state.object_page import ObjectPageState, slug_from_path
 from state.web_actor import Action
 from tasks import pipeline as pipeline_jobs
@@ -85,17 +85,8 @@ def _latest(slug: str) -> tuple[ModificationView, list[EvaluationView], list[Fil
         changes: list[FileChange] = []
         if m.proposed_files:
             old = base.files if base else {}
-            for d in modifications.proposed_diff(session, m):
-                changes.append(
-                    FileChange(
-                        path=d.path,
-                        change=d.change,
-                        added=d.added_lines,
-                        removed=d.removed_lines,
-                        old=old.get(d.path, ""),
-                        new=m.proposed_files.get(d.path, ""),
-                    )
-                )
+            diffs = modifications.proposed_diff(session, m)
+            changes = changes_between(diffs, old, m.proposed_files)
         return view, attempts, changes
 
 
