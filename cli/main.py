@@ -28,7 +28,6 @@ from backend.pipeline import modifications
 from backend.pipeline.review import evaluate_version
 from tasks import pipeline as pipeline_jobs
 from tasks.base import Job, run_job
-from tasks.dispatch import BrokerUnavailable, enqueue
 
 EXIT_BAD_INPUT = 2
 
@@ -302,11 +301,7 @@ def _start(modification_id: int, wait: bool) -> tuple[Any, str]:
     """Run the pipeline here (--wait, progress on stderr) or as a background job."""
     params = {"modification_id": modification_id}
     if not wait:
-        try:
-            task_id = enqueue(pipeline_jobs.KIND, params)
-        except BrokerUnavailable as exc:
-            modifications.fail(modification_id, f"could not start: {exc}")
-            raise
+        task_id = pipeline_jobs.start(modification_id)
         view = {"modification_id": modification_id, "task_id": task_id}
         return view, (
             f"modification #{modification_id} started as task #{task_id}; "

@@ -23,13 +23,3 @@ def auth_card(title: str, *children: rx.Component, **props) -> rx.Component:
         min_height="100vh",
         padding="1em",
     )
-
-
-def field(label: str, name: str, *, type: str = "text", required: bool = True, **props):
-    """A labelled input whose value reaches the submit handler under `name`."""
-    return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=name),
-        rx.input(name=name, id=name, type=type, required=required, width="100%", **props),
-        spacing="1",
-        width="100%",
-    )

@@ -14,3 +14,8 @@ def error_banner(message: rx.Var[str] | str, **props) -> rx.Component:
         width="100%",
         **props,
     )
+
+
+def error_if(message: rx.Var[str], **props) -> rx.Component:
+    """The banner while the state holds an error message; nothing while it is empty."""
+    return rx.cond(message != "", error_banner(message, **props))

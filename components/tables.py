@@ -1,6 +1,9 @@
-"""Tables of tasks, events and audit entries (rows from state/rows.py), and task progress."""
+"""Tables: the one shape every page uses, the tables of tasks, events and audit entries (rows
+from state/rows.py), and task progress."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import reflex as rx
 
@@ -16,14 +19,29 @@ def task_status_badge(status: rx.Var[str]) -> rx.Component:
     )
 
 
-def _table(headers: list[str], rows: rx.Var[list], row, **props) -> rx.Component:
+def data_table(
+    headers: list[str],
+    rows: rx.Var[list],
+    row: Callable[[rx.Var], rx.Component],
+    *,
+    size: str = "1",
+    variant: str = "surface",
+    **props,
+) -> rx.Component:
+    """A table of `rows` (one `row(item)` each) under `headers` (none: no header row),
+    scrolling sideways on a narrow screen; `props` go to the scrolling box (e.g. its id)."""
+    header = (
+        [rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers]))]
+        if headers
+        else []
+    )
     return rx.box(
         rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            *header,
             rx.table.body(rx.foreach(rows, row)),
-            variant="surface",
+            variant=variant,
             width="100%",
-            size="1",
+            size=size,
         ),
         overflow_x="auto",
         width="100%",
@@ -59,7 +77,7 @@ def _task_row(task: rx.Var) -> rx.Component:
 
 def tasks_table(rows: rx.Var[list], **props) -> rx.Component:
     headers = ["#", "Kind", "Status", "Progress", "Message", "Created", "Finished"]
-    return _table(headers, rows, _task_row, **props)
+    return data_table(headers, rows, _task_row, **props)
 
 
 def _event_row(event: rx.Var) -> rx.Component:
@@ -73,7 +91,7 @@ def _event_row(event: rx.Var) -> rx.Component:
 
 
 def events_table(rows: rx.Var[list], **props) -> rx.Component:
-    return _table(["When", "Event", "Source", "Payload"], rows, _event_row, **props)
+    return data_table(["When", "Event", "Source", "Payload"], rows, _event_row, **props)
 
 
 def _audit_row(entry: rx.Var) -> rx.Component:
@@ -88,4 +106,4 @@ def _audit_row(entry: rx.Var) -> rx.Component:
 
 
 def audit_table(rows: rx.Var[list], **props) -> rx.Component:
-    return _table(["When", "Who", "Channel", "Action", "Detail"], rows, _audit_row, **props)
+    return data_table(["When", "Who", "Channel", "Action", "Detail"], rows, _audit_row, **props)

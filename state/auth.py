@@ -20,7 +20,7 @@ from backend import auth
 from backend.db import session_scope
 from backend.errors import ProductError
 from backend.models import User
-from state.objects import describe_error
+from state.wording import database_unreachable, sentence
 
 SESSION_COOKIE = "do_session"
 logger = logging.getLogger(__name__)
@@ -58,12 +58,6 @@ def _log_in(email: str, password: str) -> tuple[SignedInUser, str]:
         return SignedInUser.from_model(user), auth.issue_session_token(user)
 
 
-def _sentence(message: str) -> str:
-    """'wrong email or password' -> 'Wrong email or password.'"""
-    message = message.strip()
-    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
-
-
 class AuthState(rx.State):
     """The signed-in user of this tab (user_id 0 means nobody)."""
 
@@ -99,7 +93,7 @@ class AuthState(rx.State):
         except (SQLAlchemyError, OSError) as exc:
             # Treated as signed out for now (the cookie is kept): the login page says why.
             logger.warning("the signed-in user could not be read: %s", exc)
-            self.auth_error = f"The database is unreachable ({describe_error(exc)})."
+            self.auth_error = database_unreachable(exc)
             user = None
         self._set_user(user)
         return user
@@ -153,7 +147,7 @@ class AuthState(rx.State):
                 str(form.get("phone", "")),
             )
         except ProductError as exc:
-            self.auth_error = _sentence(str(exc))
+            self.auth_error = sentence(exc)
             return None
         self._set_user(user)
         self.session_token = token
@@ -168,7 +162,7 @@ class AuthState(rx.State):
                 _log_in, str(form.get("email", "")), str(form.get("password", ""))
             )
         except ProductError as exc:
-            self.auth_error = _sentence(str(exc))
+            self.auth_error = sentence(exc)
             return None
         self._set_user(user)
         self.session_token = token

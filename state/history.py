@@ -41,7 +41,8 @@ def read_audit(action: str) -> tuple[list[AuditRow], list[str]]:
 
 
 class _FilteredLive(LiveMixin, mixin=True):
-    """A live table with one filter value (ALL = no filter)."""
+    """A live table (`rows`, declared by each page's state) with one filter value (ALL = no
+    filter)."""
 
     selected: str = ALL
     loaded: bool = False
@@ -52,6 +53,11 @@ class _FilteredLive(LiveMixin, mixin=True):
         self.loaded = False
         return type(self).refresh_live
 
+    def _live_apply(self, data: list) -> None:
+        if data != self.rows:  # unchanged rows are not sent to the browser again
+            self.rows = data
+        self.loaded = True
+
 
 class TasksState(_FilteredLive, rx.State):
     live_tables: ClassVar[frozenset[str]] = tables_of(Task)
@@ -61,11 +67,6 @@ class TasksState(_FilteredLive, rx.State):
     def _live_query(self) -> Callable[[], list[TaskRow]]:
         return partial(read_tasks, self.selected)
 
-    def _live_apply(self, data: list[TaskRow]) -> None:
-        if data != self.rows:
-            self.rows = data
-        self.loaded = True
-
 
 class EventsState(_FilteredLive, rx.State):
     live_tables: ClassVar[frozenset[str]] = tables_of(Event)
@@ -74,11 +75,6 @@ class EventsState(_FilteredLive, rx.State):
 
     def _live_query(self) -> Callable[[], list[EventRow]]:
         return partial(read_events, self.selected)
-
-    def _live_apply(self, data: list[EventRow]) -> None:
-        if data != self.rows:
-            self.rows = data
-        self.loaded = True
 
 
 class AuditState(_FilteredLive, rx.State):
@@ -91,11 +87,9 @@ class AuditState(_FilteredLive, rx.State):
 
     def _live_apply(self, data: tuple[list[AuditRow], list[str]]) -> None:
         rows, actions = data
-        if rows != self.rows:
-            self.rows = rows
         choices = [ALL, *actions]
         if self.selected not in choices:
             choices.append(self.selected)
         if choices != self.choices:
             self.choices = choices
-        self.loaded = True
+        super()._live_apply(rows)

@@ -15,7 +15,8 @@ from backend.sandbox import SandboxUnavailable
 from state import object_data as data
 from state.object_data import FunctionSpec
 from state.object_page import slug_from_path
-from state.web_actor import sentence, web_actor
+from state.web_actor import web_actor
+from state.wording import sentence
 
 
 class ObjectConsoleState(rx.State):

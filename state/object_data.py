@@ -17,10 +17,11 @@ from backend.enums import EditIntent
 from backend.objects import deploy as deployments
 from backend.objects import state as object_state
 from backend.objects import store
+from backend.objects.diff import FileDiff
 from backend.objects.schema import function_signature
 from backend.pipeline.review import evaluate_version
 from state.evaluation_view import EvaluationView, evaluation_view
-from state.web_actor import when
+from state.wording import when
 
 
 @dataclasses.dataclass
@@ -184,12 +185,15 @@ def deploy(slug: str, actor: audit.Actor) -> tuple[str, str]:
     return str(deployment.status), deployment.logs
 
 
-def file_changes(slug: str, a: int, b: int) -> list[FileChange]:
-    """The files that differ between versions a and b, with both texts."""
-    with session_scope() as session:
-        diffs = store.diff_versions(session, slug, a, b)
-        old = store.get_version(session, slug, a).files
-        new = store.get_version(session, slug, b).files
+def last_log_line(log: str) -> str:
+    """A deployment log's last line: where a failed run says what failed."""
+    return log.strip().splitlines()[-1] if log.strip() else "no log"
+
+
+def changes_between(
+    diffs: list[FileDiff], old: dict[str, str], new: dict[str, str]
+) -> list[FileChange]:
+    """Each differing file with its texts on both sides (what the diff editor shows)."""
     return [
         FileChange(
             path=d.path,
@@ -201,3 +205,12 @@ def file_changes(slug: str, a: int, b: int) -> list[FileChange]:
         )
         for d in diffs
     ]
+
+
+def file_changes(slug: str, a: int, b: int) -> list[FileChange]:
+    """The files that differ between versions a and b, with both texts."""
+    with session_scope() as session:
+        diffs = store.diff_versions(session, slug, a, b)
+        old = store.get_version(session, slug, a).files
+        new = store.get_version(session, slug, b).files
+    return changes_between(diffs, old, new)

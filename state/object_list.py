@@ -9,24 +9,27 @@ import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import routes
+from backend import audit
 from backend.db import session_scope
 from backend.enums import ObjectKind
-from backend.errors import ProductError
 from backend.models import Modification, Task
 from backend.objects import store
 from backend.pipeline import modifications
-from state.objects import ObjectRow, describe_error, read_object_rows
-from state.web_actor import sentence, web_actor
-from tasks.dispatch import enqueue
+from state.objects import ObjectRow, read_object_rows
+from state.web_actor import Action
+from state.wording import database_unreachable, sentence
+from tasks import pipeline as pipeline_jobs
 
 logger = logging.getLogger(__name__)
 
 KINDS = [kind.value for kind in ObjectKind]
 POLL_SECONDS = 0.5
 FINISHED = {"succeeded", "failed"}
+CREATE = Action(busy="new_busy", error="new_error")
+START_CREATION = Action(busy="scratch_busy", error="scratch_error")
 
 
-def _create(form: dict, actor) -> str:
+def _create(form: dict, actor: audit.Actor) -> str:
     with session_scope() as session:
         version = store.create_object(
             session,
@@ -41,7 +44,7 @@ def _create(form: dict, actor) -> str:
         return f"Created {form.get('slug')} v{version.number}."
 
 
-def _start_creation(form: dict, actor) -> tuple[int, int]:
+def _start_creation(form: dict, actor: audit.Actor) -> tuple[int, int]:
     """Record the creation request and hand it to a worker; returns (modification, task) ids."""
     modification = modifications.request_creation(
         slug=str(form.get("slug", "")).strip(),
@@ -50,12 +53,7 @@ def _start_creation(form: dict, actor) -> tuple[int, int]:
         requirements=str(form.get("requirements", "")),
         actor=actor,
     )
-    try:
-        task_id = enqueue("modification.run", {"modification_id": modification.id})
-    except ProductError as exc:
-        modifications.fail(int(modification.id), str(exc))
-        raise
-    return int(modification.id), task_id
+    return int(modification.id), pipeline_jobs.start(int(modification.id))
 
 
 def _progress(modification_id: int, task_id: int) -> dict:
@@ -116,7 +114,7 @@ class ObjectListState(rx.State):
             rows = await asyncio.to_thread(read_object_rows)
         except (SQLAlchemyError, OSError) as exc:
             logger.warning("objects could not be read: %s", exc)
-            self.objects, self.error = [], f"The database is unreachable ({describe_error(exc)})."
+            self.objects, self.error = [], database_unreachable(exc)
         else:
             self.objects, self.error = rows, ""
         self.loaded = True
@@ -138,19 +136,11 @@ class ObjectListState(rx.State):
     @rx.event
     async def create(self, form: dict):
         """ "New object" submit: slug, name, description, kind, main_py."""
-        actor, _ = await web_actor(self)
-        if actor is None:
-            self.new_error = "Log in first."
-            return
-        self.new_busy, self.new_error = True, ""
+        CREATE.begin(self)
         yield
-        try:
-            message = await asyncio.to_thread(_create, form, actor)
-        except ProductError as exc:
-            self.new_error = sentence(exc)
+        message = await CREATE.run(self, _create, form)
+        if message is None:
             return
-        finally:
-            self.new_busy = False
         self.new_open = False
         slug = str(form.get("slug", "")).strip()
         yield [rx.toast.success(message), rx.redirect(routes.object_url(slug))]
@@ -158,24 +148,16 @@ class ObjectListState(rx.State):
     @rx.event
     async def create_from_scratch(self, form: dict):
         """ "Create from scratch" submit: starts the creation pipeline as a background job."""
-        actor, _ = await web_actor(self)
-        if actor is None:
-            self.scratch_error = "Log in first."
-            return
-        self.scratch_busy, self.scratch_error = True, ""
+        START_CREATION.begin(self)
         yield
-        try:
-            modification_id, task_id = await asyncio.to_thread(_start_creation, form, actor)
-        except ProductError as exc:
-            self.scratch_error = sentence(exc)
-            self.scratch_busy = False
+        started = await START_CREATION.run(self, _start_creation, form)
+        if started is None:
             return
         self.scratch_slug = str(form.get("slug", "")).strip()
-        self.scratch_modification_id, self.scratch_task_id = modification_id, task_id
+        self.scratch_modification_id, self.scratch_task_id = started
         self.scratch_task_status, self.scratch_progress, self.scratch_message = "pending", 0, ""
         self.scratch_status = "planning"
-        self.scratch_busy = False
-        yield rx.toast.info(f"Writing {self.scratch_slug}: task {task_id} started.")
+        yield rx.toast.info(f"Writing {self.scratch_slug}: task {self.scratch_task_id} started.")
         yield ObjectListState.watch_creation
 
     @rx.event(background=True)

@@ -1,6 +1,7 @@
 """The modification box: a prompt starts the pipeline; its plan, attempts, scores and the
-proposed diff appear as the worker records them (a LiveMixin loop re-reads the rows every
-half second while the tab shows the page); admins approve, anyone may reject with a reason.
+proposed diff appear as the worker records them (pushed, or re-read by the page's loop: see
+state/live.py); admins approve (and may deploy in the same step), anyone may reject with a
+reason.
 """
 
 from __future__ import annotations
@@ -12,19 +13,26 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
+from backend import audit
 from backend.db import session_scope
 from backend.enums import ModificationStatus
-from backend.errors import ProductError
 from backend.models import Evaluation, Modification, ObjectVersion
+from backend.objects import store
 from backend.pipeline import modifications
 from state.evaluation_view import EvaluationView, evaluation_view
 from state.live import LiveMixin, tables_of
-from state.object_data import FileChange
+from state.object_console import ObjectConsoleState
+from state.object_data import FileChange, changes_between, last_log_line
 from state.object_page import ObjectPageState, slug_from_path
-from state.web_actor import sentence, web_actor
-from tasks.dispatch import enqueue
+from state.web_actor import Action
+from tasks import pipeline as pipeline_jobs
 
 ACTIVE = {ModificationStatus.PLANNING, ModificationStatus.GENERATING, ModificationStatus.EVALUATING}
+
+REQUEST = Action(busy="starting", error="start_error")
+# Approving and rejecting share one flag and one error line: one decision at a time.
+APPROVE = Action(busy="deciding", error="decide_error", admin="approve a change")
+REJECT = Action(busy="deciding", error="decide_error")
 
 
 @dataclasses.dataclass
@@ -37,6 +45,18 @@ class ModificationView:
     attempts: int = 0
     error: str = ""
     rejection_reason: str = ""
+    base_version: int = 0  # the version the change was planned on; approving makes the next
+    result_version: int = 0  # the version it became, once approved
+
+
+@dataclasses.dataclass
+class Approval:
+    """What approving did: the version the change became and, when deployed, how that went."""
+
+    version: int
+    deployment: str = ""  # the deployment's status ("live", "failed"); empty when not deployed
+    log: str = ""
+    live_version: int = 0  # the version serving afterwards; 0 when none
 
 
 def _latest(slug: str) -> tuple[ModificationView, list[EvaluationView], list[FileChange]]:
@@ -47,6 +67,8 @@ def _latest(slug: str) -> tuple[ModificationView, list[EvaluationView], list[Fil
             return ModificationView(), [], []
         m = found[0]
         plan: dict[str, Any] = m.plan or {}
+        base = session.get(ObjectVersion, m.base_version_id) if m.base_version_id else None
+        result = session.get(ObjectVersion, m.result_version_id) if m.result_version_id else None
         view = ModificationView(
             id=m.id or 0,
             status=str(m.status),
@@ -56,33 +78,44 @@ def _latest(slug: str) -> tuple[ModificationView, list[EvaluationView], list[Fil
             attempts=m.attempts,
             error=m.error or "",
             rejection_reason=m.rejection_reason or "",
+            base_version=base.number if base else 0,
+            result_version=result.number if result else 0,
         )
         attempts = [evaluation_view(e) for e in modifications.evaluations_of(session, m.id)]
         changes: list[FileChange] = []
         if m.proposed_files:
-            base = session.get(ObjectVersion, m.base_version_id).files if m.base_version_id else {}
-            for d in modifications.proposed_diff(session, m):
-                changes.append(
-                    FileChange(
-                        path=d.path,
-                        change=d.change,
-                        added=d.added_lines,
-                        removed=d.removed_lines,
-                        old=base.get(d.path, ""),
-                        new=m.proposed_files.get(d.path, ""),
-                    )
-                )
+            old = base.files if base else {}
+            diffs = modifications.proposed_diff(session, m)
+            changes = changes_between(diffs, old, m.proposed_files)
         return view, attempts, changes
 
 
-def _start(slug: str, prompt: str, actor) -> tuple[int, int]:
+def _start(slug: str, prompt: str, actor: audit.Actor) -> tuple[int, int]:
+    """Record the request and hand it to a worker; returns (modification, task) ids."""
     modification = modifications.request_modification(slug, prompt, actor=actor)
-    try:
-        task_id = enqueue("modification.run", {"modification_id": modification.id})
-    except ProductError as exc:
-        modifications.fail(int(modification.id), str(exc))
-        raise
-    return int(modification.id), task_id
+    return int(modification.id), pipeline_jobs.start(int(modification.id))
+
+
+def _approve(modification_id: int, deploy: bool, actor: audit.Actor) -> Approval:
+    """Approve (and deploy) the change; a failed deployment is a result, not an error."""
+    modification, deployment = modifications.approve(modification_id, actor=actor, deploy=deploy)
+    with session_scope() as session:
+        version = session.get(ObjectVersion, modification.result_version_id).number
+        live = store.get_object(session, modification.slug).deployed_version or 0
+    if deployment is None:
+        return Approval(version=version, live_version=live)
+    return Approval(version, str(deployment.status), deployment.logs, live)
+
+
+def _deploy_failed(done: Approval) -> str:
+    """Why an approved change is not live, and what serves instead."""
+    serving = (
+        f"v{done.live_version} is still live." if done.live_version else "Nothing is live yet."
+    )
+    return (
+        f"The change is approved as v{done.version}, but its deployment failed: "
+        f"{last_log_line(done.log).rstrip('.')}. {serving}"
+    )
 
 
 class ObjectModifyState(LiveMixin, rx.State):
@@ -114,6 +147,9 @@ class ObjectModifyState(LiveMixin, rx.State):
     def _live_apply(self, data: Any) -> None:
         self.modification, self.attempts, self.proposed = data
 
+    async def _refresh(self) -> None:
+        self._live_apply(await asyncio.to_thread(_latest, self.object_slug))
+
     @rx.event
     def load(self):
         self.object_slug = slug_from_path(self.router.url.path)
@@ -131,68 +167,56 @@ class ObjectModifyState(LiveMixin, rx.State):
 
     @rx.event
     async def request(self):
-        actor, _ = await web_actor(self)
-        if actor is None:
-            self.start_error = "Log in first."
-            return
-        self.starting, self.start_error = True, ""
+        REQUEST.begin(self)
         yield
-        try:
-            modification_id, self.task_id = await asyncio.to_thread(
-                _start, self.object_slug, self.prompt, actor
-            )
-        except ProductError as exc:
-            self.start_error = sentence(exc)
-            self.starting = False
+        started = await REQUEST.run(self, _start, self.object_slug, self.prompt)
+        if started is None:
             return
-        self.starting, self.prompt = False, ""
-        self.modification, self.attempts, self.proposed = await asyncio.to_thread(
-            _latest, self.object_slug
-        )
+        modification_id, self.task_id = started
+        # A new change: what was said about the last one's decision no longer applies.
+        self.prompt, self.decide_error = "", ""
+        await self._refresh()
         yield rx.toast.info(f"Modification {modification_id} started (task {self.task_id}).")
 
     @rx.event
-    async def approve(self):
-        actor, auth = await web_actor(self)
-        refusal = auth.check_admin()
-        if actor is None or refusal:
-            self.decide_error = refusal.replace("do this", "approve a change")
-            return
-        self.deciding, self.decide_error = True, ""
+    async def approve(self, deploy: bool = False):
+        """Approve the waiting change; with `deploy`, also deploy the version it becomes."""
+        APPROVE.begin(self)
         yield
-        try:
-            await asyncio.to_thread(
-                modifications.approve, self.modification.id, actor=actor, deploy=False
+        done = await APPROVE.run(self, _approve, self.modification.id, deploy)
+        await self._refresh()
+        approved = self.modification.result_version
+        if done is None:
+            # The approval may have gone through before the deployment was refused (e.g. a
+            # deprecated object): then the page must show the new version, and say so.
+            if deploy and approved:
+                self.decide_error = (
+                    f"The change is approved as v{approved} but was not deployed: "
+                    f"{self.decide_error}"
+                )
+        elif not done.deployment:
+            yield rx.toast.success(
+                f"Approved: the change is the object's new version, v{done.version}."
             )
-        except ProductError as exc:
-            self.decide_error = sentence(exc)
-            self.deciding = False
-            return
-        self.deciding = False
-        self.modification, self.attempts, self.proposed = await asyncio.to_thread(
-            _latest, self.object_slug
-        )
-        yield rx.toast.success("Approved: the change is the object's new version.")
-        yield ObjectPageState.load
+        elif done.deployment == "live":
+            yield rx.toast.success(f"Approved and deployed: v{done.version} is live.")
+        else:
+            self.decide_error = _deploy_failed(done)
+            yield rx.toast.error(f"v{done.version} is approved, but its deployment failed.")
+        if approved:
+            yield ObjectPageState.load
+        if done is not None and done.deployment:
+            yield ObjectConsoleState.refresh
 
     @rx.event
     async def reject(self):
-        actor, _ = await web_actor(self)
-        if actor is None:
-            self.decide_error = "Log in first."
-            return
-        self.deciding, self.decide_error = True, ""
+        REJECT.begin(self)
         yield
-        try:
-            await asyncio.to_thread(
-                modifications.reject, self.modification.id, self.reject_reason, actor=actor
-            )
-        except ProductError as exc:
-            self.decide_error = sentence(exc)
-            self.deciding = False
-            return
-        self.deciding, self.reject_reason = False, ""
-        self.modification, self.attempts, self.proposed = await asyncio.to_thread(
-            _latest, self.object_slug
+        rejected = await REJECT.run(
+            self, modifications.reject, self.modification.id, self.reject_reason
         )
+        if rejected is None:
+            return
+        await self._refresh()
+        self.reject_reason = ""
         yield rx.toast.info("Rejected; the reason goes into later requests.")

@@ -17,10 +17,14 @@ from backend.sandbox import sandbox_status
 from state import object_data as data
 from state.evaluation_view import EvaluationView
 from state.object_data import DeploymentRow, FileChange, VersionRow
-from state.objects import describe_error
-from state.web_actor import sentence, web_actor
+from state.web_actor import Action
+from state.wording import database_unreachable, sentence
 
 logger = logging.getLogger(__name__)
+
+SAVE = Action(busy="saving", error="save_error")
+RESTORE = Action(busy="restoring", error="restore_error", admin="restore a version")
+DEPLOY = Action(busy="deploying", error="deploy_error", admin="deploy")
 
 
 def slug_from_path(path: str) -> str:
@@ -111,7 +115,7 @@ class ObjectPageState(rx.State):
             return False
         except (SQLAlchemyError, OSError) as exc:
             logger.warning("object %s could not be read: %s", self.object_slug, exc)
-            self.error = f"The database is unreachable ({describe_error(exc)})."
+            self.error = database_unreachable(exc)
             return False
         self.error = ""
         self._apply(snap)
@@ -154,22 +158,13 @@ class ObjectPageState(rx.State):
     @rx.event
     async def save(self):
         """ "Save as new version": store the edited files, then evaluate them in the background."""
-        actor, _ = await web_actor(self)
-        if actor is None:
-            self.save_error = "Log in first."
-            return
-        files = {**self.files, **self.edited}
-        self.saving, self.save_error = True, ""
+        files, message = {**self.files, **self.edited}, self.save_message.strip()
+        SAVE.begin(self)
         yield
-        try:
-            number = await asyncio.to_thread(
-                data.save_version, self.object_slug, files, self.save_message.strip(), actor
-            )
-        except ProductError as exc:
-            self.save_error = sentence(exc)
-            self.saving = False
+        number = await SAVE.run(self, data.save_version, self.object_slug, files, message)
+        if number is None:
             return
-        self.saving, self.save_message = False, ""
+        self.save_message = ""
         await self._reload()
         await self._follow_head()
         yield rx.toast.success(f"Saved {self.object_slug} v{number}; evaluating it.")
@@ -238,21 +233,13 @@ class ObjectPageState(rx.State):
     @rx.event
     async def restore(self):
         """Restore (roll back to) `restore_target` as a new version; admins only."""
-        actor, auth = await web_actor(self)
-        refusal = auth.check_admin()
-        if actor is None or refusal:
-            self.restore_error = refusal.replace("do this", "restore a version")
-            return
         number = self.restore_target
-        self.restoring, self.restore_error = True, ""
+        RESTORE.begin(self)
         yield
-        try:
-            new = await asyncio.to_thread(data.restore, self.object_slug, number, actor)
-        except ProductError as exc:
-            self.restore_error = sentence(exc)
-            self.restoring = False
+        new = await RESTORE.run(self, data.restore, self.object_slug, number)
+        if new is None:
             return
-        self.restoring, self.restore_target = False, 0
+        self.restore_target = 0
         await self._reload()
         self.diff_from, self.diff_to = str(number), str(new)
         await self._load_diff()
@@ -263,25 +250,17 @@ class ObjectPageState(rx.State):
     @rx.event
     async def deploy(self):
         """Deploy the current version (tests run in the sandbox first); admins only."""
-        actor, auth = await web_actor(self)
-        refusal = auth.check_admin()
-        if actor is None or refusal:
-            self.deploy_error = refusal.replace("do this", "deploy")
-            yield rx.toast.error("Only an admin can deploy.")
-            return
-        self.deploying, self.deploy_error = True, ""
+        DEPLOY.begin(self)
         yield
-        try:
-            status, log = await asyncio.to_thread(data.deploy, self.object_slug, actor)
-        except ProductError as exc:
-            self.deploy_error = sentence(exc)
-            self.deploying = False
+        outcome = await DEPLOY.run(self, data.deploy, self.object_slug)
+        if outcome is None:
+            # The Deploy button sits in the page header: say it wherever the person looks.
+            yield rx.toast.error(self.deploy_error)
             return
-        self.deploying = False
+        status, log = outcome
         await self._reload()
         if status == "live":
             yield rx.toast.success(f"{self.object_slug} v{self.deployed_version} is live.")
         else:
-            last = log.strip().splitlines()[-1] if log.strip() else "no log"
-            self.deploy_error = f"The deployment failed: {last}"
+            self.deploy_error = f"The deployment failed: {data.last_log_line(log)}"
             yield rx.toast.error("The deployment failed; see its log.")

@@ -1,14 +1,14 @@
-"""Rows of the objects table, and how a database failure is described to a person."""
+"""Rows of the objects table."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import UTC
 
 from backend.db import session_scope
 from backend.models import DurableObject
 from backend.objects.store import list_objects
+from state.wording import when
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ class ObjectRow:
 
     @classmethod
     def from_model(cls, obj: DurableObject) -> ObjectRow:
-        updated = obj.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         version = f"v{obj.current_version}" if obj.current_version is not None else "none"
         return cls(
             slug=obj.slug,
@@ -34,14 +33,8 @@ class ObjectRow:
             kind=str(obj.kind),
             status=str(obj.status),
             version=version,
-            updated=updated,
+            updated=when(obj.updated_at),
         )
-
-
-def describe_error(exc: BaseException) -> str:
-    """The driver's own first line (SQLAlchemy's message adds SQL and a docs link)."""
-    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return f"{type(exc).__name__}: {detail[0] if detail else 'no detail'}"
 
 
 def read_object_rows() -> list[ObjectRow]:

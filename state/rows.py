@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime
 
 from backend.models import AuditEntry, Event, Task
-
-
-def when(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+from state.wording import when
 
 
 def _short_json(value: object, limit: int = 160) -> str:
@@ -36,8 +32,8 @@ class TaskRow:
             status=str(task.status),
             progress=int(task.progress),
             message=task.error.splitlines()[0] if task.error else task.message,
-            created=when(task.created_at),
-            finished=when(task.finished_at),
+            created=when(task.created_at, seconds=True),
+            finished=when(task.finished_at, seconds=True),
         )
 
 
@@ -56,7 +52,7 @@ class EventRow:
             name=str(event.name),
             source=str(event.source),
             payload=_short_json(event.payload),
-            created=when(event.created_at),
+            created=when(event.created_at, seconds=True),
         )
 
 
@@ -77,5 +73,5 @@ class AuditRow:
             channel=str(entry.channel),
             action=entry.action,
             detail=_short_json(entry.detail),
-            created=when(entry.created_at),
+            created=when(entry.created_at, seconds=True),
         )

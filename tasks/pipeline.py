@@ -10,6 +10,7 @@ from backend.models import Modification
 from backend.pipeline import modifications
 from backend.pipeline.progress import Progress
 from tasks.base import Job, job_task
+from tasks.dispatch import enqueue
 
 KIND = "modification.run"
 
@@ -33,3 +34,14 @@ def run(job: Job, progress: Progress | None = None) -> dict[str, Any]:
 
 
 run_modification = job_task(KIND)(run)
+
+
+def start(modification_id: int) -> int:
+    """Run the modification in a worker; returns the job's Task id. When the job can't be
+    handed over, the modification fails with the reason (nothing would ever run it) and the
+    error is raised."""
+    try:
+        return enqueue(KIND, {"modification_id": modification_id})
+    except ProductError as exc:
+        modifications.fail(modification_id, f"could not start: {exc}")
+        raise

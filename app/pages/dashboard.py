@@ -5,17 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
-from components.empty_state import empty_state
-from components.error_banner import error_banner
+from components.empty_state import empty_state, loading
+from components.error_banner import error_if
 from components.layout import page
+from components.section import section
 from components.stat_card import stat_card
 from components.tables import events_table, task_progress, task_status_badge
 from state.auth import AuthState
 from state.dashboard import DashboardState
-
-
-def _loading() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), padding="2em", width="100%")
 
 
 def _counts() -> rx.Component:
@@ -59,8 +56,8 @@ def _task_card(task: rx.Var) -> rx.Component:
 
 
 def _tasks() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Running tasks", size="4"),
+    return section(
+        "Running tasks",
         rx.cond(
             DashboardState.tasks.length() > 0,
             rx.vstack(rx.foreach(DashboardState.tasks, _task_card), width="100%", spacing="2"),
@@ -71,20 +68,13 @@ def _tasks() -> rx.Component:
                 id="tasks-empty",
             ),
         ),
-        width="100%",
         id="dashboard-tasks",
     )
 
 
 def _events() -> rx.Component:
-    return rx.vstack(
-        rx.hstack(
-            rx.heading("Recent events", size="4"),
-            rx.spacer(),
-            rx.link("All events", href=routes.EVENTS, size="2"),
-            width="100%",
-            align="center",
-        ),
+    return section(
+        "Recent events",
         rx.cond(
             DashboardState.events.length() > 0,
             events_table(DashboardState.events, id="events-table"),
@@ -95,7 +85,7 @@ def _events() -> rx.Component:
                 id="events-empty",
             ),
         ),
-        width="100%",
+        aside=rx.link("All events", href=routes.EVENTS, size="2"),
         id="dashboard-events",
     )
 
@@ -103,11 +93,11 @@ def _events() -> rx.Component:
 def dashboard() -> rx.Component:
     return page(
         "Dashboard",
-        rx.cond(DashboardState.live_error != "", error_banner(DashboardState.live_error)),
+        error_if(DashboardState.live_error),
         rx.cond(
             DashboardState.loaded,
             rx.vstack(_counts(), _tasks(), _events(), spacing="6", width="100%"),
-            _loading(),
+            loading(),
         ),
         actions=[rx.link(rx.button(rx.icon("boxes", size=16), "Objects"), href=routes.OBJECTS)],
         subtitle="What the system is doing now.",

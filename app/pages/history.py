@@ -2,93 +2,114 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import reflex as rx
 
 from app import routes
-from components.empty_state import empty_state
-from components.error_banner import error_banner
+from components.empty_state import empty_state, loading
+from components.error_banner import error_if
 from components.layout import page
 from components.tables import audit_table, events_table, tasks_table
 from state.auth import AuthState
 from state.history import AuditState, EventsState, TasksState
 
 
-def _filter(state, label: str, id: str) -> rx.Component:
+@dataclasses.dataclass(frozen=True)
+class _Log:
+    """One of the three pages; `key` names its route's element ids (`tasks-table`, ...)."""
+
+    key: str
+    route: str
+    title: str
+    subtitle: str
+    state: type[rx.State]
+    table: Callable[..., rx.Component]
+    filter_label: str
+    empty_title: str
+    empty_text: str
+
+
+LOGS = [
+    _Log(
+        "tasks",
+        routes.TASKS,
+        "Tasks",
+        "Background jobs, newest first.",
+        TasksState,
+        tasks_table,
+        "Status",
+        "No tasks",
+        "Background work (evaluations, deployments, creations) is listed here.",
+    ),
+    _Log(
+        "events",
+        routes.EVENTS,
+        "Events",
+        "What happened, newest first.",
+        EventsState,
+        events_table,
+        "Event",
+        "No events",
+        "Sign-ups, deployments and failures are recorded here as they happen.",
+    ),
+    _Log(
+        "audit",
+        routes.AUDIT,
+        "Audit log",
+        "Who did what, through which channel, newest first.",
+        AuditState,
+        audit_table,
+        "Action",
+        "Nothing recorded",
+        "Every change (who, through which channel, when) is recorded here.",
+    ),
+]
+
+
+def _filter(log: _Log) -> rx.Component:
+    state = log.state
     return rx.hstack(
-        rx.text(label, size="2", color_scheme="gray"),
-        rx.select(state.choices, value=state.selected, on_change=state.set_filter, id=id),
+        rx.text(log.filter_label, size="2", color_scheme="gray"),
+        rx.select(
+            state.choices, value=state.selected, on_change=state.set_filter, id=f"{log.key}-filter"
+        ),
         align="center",
         spacing="2",
     )
 
 
-def _body(state, table, empty_title: str, empty_text: str, prefix: str) -> rx.Component:
+def _body(log: _Log) -> rx.Component:
+    state = log.state
     return rx.vstack(
-        rx.cond(state.live_error != "", error_banner(state.live_error, id=f"{prefix}-error")),
+        error_if(state.live_error, id=f"{log.key}-error"),
         rx.cond(
             state.loaded,
             rx.cond(
                 state.rows.length() > 0,
-                table(state.rows, id=f"{prefix}-table"),
-                empty_state(empty_title, empty_text, id=f"{prefix}-empty"),
+                log.table(state.rows, id=f"{log.key}-table"),
+                empty_state(log.empty_title, log.empty_text, id=f"{log.key}-empty"),
             ),
-            rx.center(rx.spinner(size="3"), padding="2em", width="100%"),
+            loading(),
         ),
         width="100%",
     )
 
 
-def tasks() -> rx.Component:
-    return page(
-        "Tasks",
-        _body(
-            TasksState,
-            tasks_table,
-            "No tasks",
-            "Background work (evaluations, deployments, creations) is listed here.",
-            "tasks",
-        ),
-        actions=[_filter(TasksState, "Status", "tasks-filter")],
-        subtitle="Background jobs, newest first.",
-    )
+def _log_page(log: _Log) -> Callable[[], rx.Component]:
+    def log_page() -> rx.Component:
+        return page(log.title, _body(log), actions=[_filter(log)], subtitle=log.subtitle)
 
-
-def events() -> rx.Component:
-    return page(
-        "Events",
-        _body(
-            EventsState,
-            events_table,
-            "No events",
-            "Sign-ups, deployments and failures are recorded here as they happen.",
-            "events",
-        ),
-        actions=[_filter(EventsState, "Event", "events-filter")],
-        subtitle="What happened, newest first.",
-    )
-
-
-def audit() -> rx.Component:
-    return page(
-        "Audit log",
-        _body(
-            AuditState,
-            audit_table,
-            "Nothing recorded",
-            "Every change (who, through which channel, when) is recorded here.",
-            "audit",
-        ),
-        actions=[_filter(AuditState, "Action", "audit-filter")],
-        subtitle="Who did what, through which channel, newest first.",
-    )
+    log_page.__name__ = log.key  # what Reflex calls the page in its compile errors
+    return log_page
 
 
 def register(app: rx.App) -> None:
-    for component, route, title, state in (
-        (tasks, routes.TASKS, "Tasks", TasksState),
-        (events, routes.EVENTS, "Events", EventsState),
-        (audit, routes.AUDIT, "Audit log", AuditState),
-    ):
+    for log in LOGS:
         app.add_page(
-            component, route=route, title=title, on_load=[AuthState.require_login, state.start_live]
+            _log_page(log),
+            route=log.route,
+            title=log.title,
+            on_load=[AuthState.require_login, log.state.start_live],
         )

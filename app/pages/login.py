@@ -3,38 +3,47 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 from app import routes
-from components.auth_card import auth_card, field
-from components.error_banner import error_banner
+from components.auth_card import auth_card
+from components.error_banner import error_if
+from components.forms import field
 from state.auth import AuthState
 
 
-def _error() -> rx.Component:
-    return rx.cond(AuthState.auth_error != "", error_banner(AuthState.auth_error, id="auth-error"))
+def _form(kind: str, label: str, on_submit: EventType, *fields: rx.Component) -> rx.Component:
+    """`fields` and a full-width submit button; `kind` names the ids (`login-form`, ...)."""
+    return rx.form(
+        rx.vstack(
+            *fields,
+            rx.button(label, type="submit", width="100%", id=f"{kind}-submit"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=on_submit,
+        id=f"{kind}-form",
+        width="100%",
+    )
+
+
+def _other_way(question: str, label: str, href: str, id: str) -> rx.Component:
+    """The link to the other page ("No account yet? Sign up")."""
+    return rx.text(question, " ", rx.link(label, href=href, id=id), size="2")
 
 
 def login() -> rx.Component:
     return auth_card(
         "Log in",
-        _error(),
-        rx.form(
-            rx.vstack(
-                field("Email", "email", type="email", auto_complete="username"),
-                field("Password", "password", type="password", auto_complete="current-password"),
-                rx.button("Log in", type="submit", width="100%", id="login-submit"),
-                spacing="3",
-                width="100%",
-            ),
-            on_submit=AuthState.log_in,
-            id="login-form",
-            width="100%",
+        error_if(AuthState.auth_error, id="auth-error"),
+        _form(
+            "login",
+            "Log in",
+            AuthState.log_in,
+            field("Email", "email", type="email", auto_complete="username"),
+            field("Password", "password", type="password", auto_complete="current-password"),
         ),
-        rx.text(
-            "No account yet? ",
-            rx.link("Sign up", href=routes.SIGNUP, id="signup-link"),
-            size="2",
-        ),
+        _other_way("No account yet?", "Sign up", routes.SIGNUP, "signup-link"),
     )
 
 
@@ -42,38 +51,29 @@ def signup() -> rx.Component:
     return auth_card(
         "Sign up",
         rx.text("The first person to sign up becomes an admin.", size="2", color_scheme="gray"),
-        _error(),
-        rx.form(
-            rx.vstack(
-                field("Name", "name", auto_complete="name"),
-                field("Email", "email", type="email", auto_complete="email"),
-                field(
-                    "Password (8 characters or more)",
-                    "password",
-                    type="password",
-                    auto_complete="new-password",
-                    min_length=8,
-                ),
-                field(
-                    "Phone (optional, +15551234567)",
-                    "phone",
-                    type="tel",
-                    required=False,
-                    auto_complete="tel",
-                ),
-                rx.button("Sign up", type="submit", width="100%", id="signup-submit"),
-                spacing="3",
-                width="100%",
+        error_if(AuthState.auth_error, id="auth-error"),
+        _form(
+            "signup",
+            "Sign up",
+            AuthState.sign_up,
+            field("Name", "name", auto_complete="name"),
+            field("Email", "email", type="email", auto_complete="email"),
+            field(
+                "Password (8 characters or more)",
+                "password",
+                type="password",
+                auto_complete="new-password",
+                min_length=8,
             ),
-            on_submit=AuthState.sign_up,
-            id="signup-form",
-            width="100%",
+            field(
+                "Phone (optional, +15551234567)",
+                "phone",
+                type="tel",
+                required=False,
+                auto_complete="tel",
+            ),
         ),
-        rx.text(
-            "Already signed up? ",
-            rx.link("Log in", href=routes.LOGIN, id="login-link"),
-            size="2",
-        ),
+        _other_way("Already signed up?", "Log in", routes.LOGIN, "login-link"),
     )
 
 

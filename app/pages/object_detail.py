@@ -5,12 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
+from components.confirm_dialog import confirm_dialog
 from components.diff_view import diff_view
 from components.editor import code_editor
-from components.error_banner import error_banner
+from components.empty_state import empty_note, loading
+from components.error_banner import error_banner, error_if
 from components.layout import page
+from components.sandbox_tier import sandbox_tier
 from components.score_chart import score_chart
+from components.section import section
 from components.status_badge import status_badge
+from components.tables import data_table
 from state.auth import AuthState
 from state.object_console import ObjectConsoleState
 from state.object_modify import ObjectModifyState
@@ -19,14 +24,6 @@ from state.object_page import ObjectPageState
 P = ObjectPageState
 C = ObjectConsoleState
 M = ObjectModifyState
-
-
-def _error(message: rx.Var[str], id: str) -> rx.Component:
-    return rx.cond(message != "", error_banner(message, id=id))
-
-
-def _section(title: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.vstack(rx.heading(title, size="4"), *children, width="100%", spacing="3", **props)
 
 
 def _evaluation(view: rx.Var, **props) -> rx.Component:
@@ -106,7 +103,7 @@ def _code_tab() -> rx.Component:
             align="center",
         ),
         rx.text("Ctrl/Cmd+S saves. Saving runs the evaluation.", size="1", color_scheme="gray"),
-        _error(P.save_error, "save-error"),
+        error_if(P.save_error, id="save-error"),
         rx.cond(
             P.evaluating,
             rx.hstack(
@@ -158,52 +155,33 @@ def _version_row(v: rx.Var) -> rx.Component:
 
 
 def _restore_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Restore v", P.restore_target.to_string(), "?"),
-            rx.alert_dialog.description(
-                "Its files become a new version after v",
-                P.current_version.to_string(),
-                "; history is kept. Deploy afterwards to make it live.",
-            ),
-            _error(P.restore_error, "restore-error"),
-            rx.hstack(
-                rx.button("Cancel", variant="soft", color_scheme="gray", on_click=P.cancel_restore),
-                rx.button(
-                    "Restore",
-                    color_scheme="amber",
-                    on_click=P.restore,
-                    loading=P.restoring,
-                    disabled=P.restoring,
-                    id="restore-confirm",
-                ),
-                justify="end",
-                spacing="2",
-                margin_top="1em",
-            ),
-        ),
+    return confirm_dialog(
+        "Restore v" + P.restore_target.to_string() + "?",
+        "Its files become a new version after v"
+        + P.current_version.to_string()
+        + "; history is kept. Deploy afterwards to make it live.",
+        confirm="Restore",
+        on_confirm=P.restore,
+        confirm_id="restore-confirm",
         open=P.restore_target > 0,
+        on_cancel=P.cancel_restore,
+        busy=P.restoring,
+        error=error_if(P.restore_error, id="restore-error"),
+        color_scheme="amber",
     )
 
 
 def _versions_tab() -> rx.Component:
     return rx.vstack(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(t)
-                        for t in ("Version", "Message", "Author", "Created", "API", "")
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(P.versions, _version_row)),
-            variant="surface",
-            width="100%",
+        data_table(
+            ["Version", "Message", "Author", "Created", "API", ""],
+            P.versions,
+            _version_row,
+            size="2",
             id="versions-table",
         ),
         _restore_dialog(),
-        _section(
+        section(
             "Diff",
             rx.cond(
                 P.has_versions_to_diff,
@@ -226,16 +204,14 @@ def _versions_tab() -> rx.Component:
                         align="center",
                         spacing="2",
                     ),
-                    _error(P.diff_error, "diff-error"),
+                    error_if(P.diff_error, id="diff-error"),
                     diff_view(
                         P.diff_files, P.side_by_side, P.toggle_side_by_side, id="version-diff"
                     ),
                     width="100%",
                 ),
-                rx.text(
+                empty_note(
                     "Only one version so far: save a change to compare versions.",
-                    color_scheme="gray",
-                    size="2",
                     id="diff-single-version",
                 ),
             ),
@@ -261,6 +237,39 @@ def _attempt(view: rx.Var) -> rx.Component:
     )
 
 
+def _approve_deploy_button() -> rx.Component:
+    """Approve and deploy in one step, after saying which version goes live instead of what."""
+    new = "v" + (M.modification.base_version + 1).to_string()
+    live = "v" + P.deployed_version.to_string()
+    is_live = P.deployed_version > 0
+    return confirm_dialog(
+        "Approve and deploy " + new + "?",
+        "The change becomes "
+        + new
+        + ". Its tests run in the sandbox first; if they pass, "
+        + new
+        + rx.cond(is_live, " goes live in place of " + live, " becomes the live version")
+        + ". If they fail, "
+        + new
+        + " stays approved and "
+        + rx.cond(is_live, live + " keeps serving.", "nothing is live."),
+        confirm="Approve and deploy",
+        on_confirm=M.approve(True),
+        confirm_id="approve-deploy-confirm",
+        color_scheme="green",
+        trigger=rx.button(
+            rx.icon("rocket"),
+            "Approve and deploy",
+            color_scheme="green",
+            variant="soft",
+            loading=M.deciding,
+            disabled=M.deciding | ~AuthState.is_admin,
+            title=rx.cond(AuthState.is_admin, "", "Only an admin can approve"),
+            id="approve-deploy-button",
+        ),
+    )
+
+
 def _decision() -> rx.Component:
     return rx.cond(
         M.awaiting,
@@ -271,11 +280,12 @@ def _decision() -> rx.Component:
                 rx.button(
                     "Approve",
                     color_scheme="green",
-                    on_click=M.approve,
+                    on_click=M.approve(False),
                     disabled=M.deciding | ~AuthState.is_admin,
                     title=rx.cond(AuthState.is_admin, "", "Only an admin can approve"),
                     id="approve-button",
                 ),
+                _approve_deploy_button(),
                 rx.input(
                     placeholder="Why reject it? (required)",
                     value=M.reject_reason,
@@ -296,7 +306,6 @@ def _decision() -> rx.Component:
                 wrap="wrap",
                 width="100%",
             ),
-            _error(M.decide_error, "decide-error"),
             width="100%",
             spacing="3",
         ),
@@ -322,8 +331,8 @@ def _modify_tab() -> rx.Component:
             disabled=M.starting | M.running | (M.prompt.strip() == ""),
             id="modify-submit",
         ),
-        _error(M.start_error, "modify-error"),
-        _error(M.live_error, "modify-live-error"),
+        error_if(M.start_error, id="modify-error"),
+        error_if(M.live_error, id="modify-live-error"),
         rx.cond(
             mod.id > 0,
             rx.vstack(
@@ -332,6 +341,15 @@ def _modify_tab() -> rx.Component:
                     status_badge(mod.status, id="modification-status"),
                     rx.cond(M.running, rx.spinner(size="1")),
                     rx.text("attempts: ", mod.attempts.to_string(), size="2", color_scheme="gray"),
+                    rx.cond(
+                        mod.result_version > 0,
+                        rx.text(
+                            "became v",
+                            mod.result_version.to_string(),
+                            size="2",
+                            id="modification-version",
+                        ),
+                    ),
                     align="center",
                     spacing="2",
                 ),
@@ -349,22 +367,22 @@ def _modify_tab() -> rx.Component:
                         id="modification-plan",
                     ),
                 ),
-                rx.cond(mod.error != "", error_banner(mod.error, id="modification-failed")),
+                error_if(mod.error, id="modification-failed"),
                 rx.cond(
                     mod.rejection_reason != "",
                     rx.text("Rejected: ", mod.rejection_reason, size="2", color_scheme="red"),
                 ),
                 rx.foreach(M.attempts, _attempt),
                 _decision(),
+                # Outside the decision: a failed deployment is reported after the approval.
+                error_if(M.decide_error, id="decide-error"),
                 width="100%",
                 spacing="3",
                 id="modification",
             ),
-            rx.text(
+            empty_note(
                 "No change requested yet: describe one above; a model plans and writes it, "
                 "the evaluator scores it, and it waits here for approval.",
-                size="2",
-                color_scheme="gray",
                 id="modification-empty",
             ),
         ),
@@ -377,28 +395,18 @@ def _modify_tab() -> rx.Component:
 
 
 def _deploy_button() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("rocket"),
-                "Deploy",
-                loading=P.deploying,
-                disabled=P.deploying | (P.error != ""),
-                id="deploy-button",
-            )
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Deploy v", P.current_version.to_string(), "?"),
-            rx.alert_dialog.description(
-                "Its tests run in the sandbox first; if they pass it becomes the live version."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Deploy", on_click=P.deploy, id="deploy-confirm")),
-                justify="end",
-                spacing="2",
-                margin_top="1em",
-            ),
+    return confirm_dialog(
+        "Deploy v" + P.current_version.to_string() + "?",
+        "Its tests run in the sandbox first; if they pass it becomes the live version.",
+        confirm="Deploy",
+        on_confirm=P.deploy,
+        confirm_id="deploy-confirm",
+        trigger=rx.button(
+            rx.icon("rocket"),
+            "Deploy",
+            loading=P.deploying,
+            disabled=P.deploying | (P.error != ""),
+            id="deploy-button",
         ),
     )
 
@@ -424,35 +432,22 @@ def _deployment_row(d: rx.Var) -> rx.Component:
 
 def _deploy_tab() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
-            rx.text("Sandbox tier:", size="2"),
-            rx.badge(
-                rx.cond(P.sandbox_tier != "", P.sandbox_tier, "checking..."),
-                color_scheme=rx.cond(P.sandbox_safe, "green", "red"),
-                id="sandbox-tier",
-            ),
-            rx.text(P.sandbox_message, size="2", color_scheme="gray"),
-            align="center",
-            spacing="2",
-            wrap="wrap",
-        ),
+        sandbox_tier(P.sandbox_tier, P.sandbox_safe, P.sandbox_message),
         rx.hstack(
             rx.text("Live version: ", size="2"),
             rx.cond(
                 P.deployed_version > 0,
                 rx.badge("v", P.deployed_version.to_string(), color_scheme="green"),
-                rx.text("none (not deployed)", size="2", color_scheme="gray"),
+                empty_note("none (not deployed)"),
             ),
             id="live-version",
         ),
-        _error(P.deploy_error, "deploy-error"),
+        error_if(P.deploy_error, id="deploy-error"),
         rx.cond(
             P.deployments.length() > 0,
             rx.vstack(rx.foreach(P.deployments, _deployment_row), width="100%", id="deployments"),
-            rx.text(
+            empty_note(
                 "No deployments yet: Deploy runs the tests and makes this version live.",
-                size="2",
-                color_scheme="gray",
                 id="deployments-empty",
             ),
         ),
@@ -494,7 +489,7 @@ def _console_tab() -> rx.Component:
                     disabled=C.calling,
                     id="console-call",
                 ),
-                _error(C.call_error, "console-error"),
+                error_if(C.call_error, id="console-error"),
                 rx.cond(
                     C.result != "",
                     rx.vstack(
@@ -511,14 +506,9 @@ def _console_tab() -> rx.Component:
                 width="100%",
                 spacing="2",
             ),
-            rx.text(
-                "Deploy the object to call its functions here.",
-                size="2",
-                color_scheme="gray",
-                id="console-empty",
-            ),
+            empty_note("Deploy the object to call its functions here.", id="console-empty"),
         ),
-        _section(
+        section(
             "Durable storage (read-only)",
             rx.text(C.storage_keys.to_string(), " keys", size="2", color_scheme="gray"),
             rx.code_block(C.storage, language="json", id="object-storage"),
@@ -577,7 +567,7 @@ def _body() -> rx.Component:
                 spacing="3",
                 id="object-page",
             ),
-            rx.center(rx.spinner(size="3"), padding="3em", width="100%", id="object-loading"),
+            loading(padding="3em", id="object-loading"),
         ),
     )
 

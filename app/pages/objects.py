@@ -5,10 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
-from components.empty_state import empty_state
-from components.error_banner import error_banner
+from components.empty_state import empty_state, loading
+from components.error_banner import error_banner, error_if
+from components.forms import form_dialog, labelled
 from components.layout import page
 from components.status_badge import status_badge
+from components.tables import data_table
 from state.auth import AuthState
 from state.object_list import KINDS, ObjectListState
 
@@ -16,10 +18,6 @@ S = ObjectListState
 MAIN_PY_PLACEHOLDER = (
     'def hello(name: str) -> str:\n    """Greet someone."""\n    return f"hello {name}"\n'
 )
-
-
-def _field(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
 
 
 def _row(row: rx.Var) -> rx.Component:
@@ -41,18 +39,11 @@ def _row(row: rx.Var) -> rx.Component:
 def _table() -> rx.Component:
     return rx.cond(
         S.filtered.length() > 0,
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(title)
-                        for title in ("Slug", "Name", "Kind", "Status", "Version", "Last change")
-                    ]
-                )
-            ),
-            rx.table.body(rx.foreach(S.filtered, _row)),
-            variant="surface",
-            width="100%",
+        data_table(
+            ["Slug", "Name", "Kind", "Status", "Version", "Last change"],
+            S.filtered,
+            _row,
+            size="2",
             id="objects-list",
         ),
         rx.text("No object matches ", rx.code(S.search), ".", id="objects-no-match"),
@@ -75,69 +66,42 @@ def _list() -> rx.Component:
                     id="objects-empty",
                 ),
             ),
-            rx.center(rx.spinner(size="3"), padding="3em", width="100%", id="objects-loading"),
+            loading(padding="3em", id="objects-loading"),
         ),
     )
 
 
 def _new_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus"), "New object", id="new-object-button")),
-        rx.dialog.content(
-            rx.dialog.title("New object"),
-            rx.dialog.description("Type or paste its main.py; the first version is a draft."),
-            rx.form(
-                rx.vstack(
-                    _field(
-                        "Slug",
-                        rx.input(
-                            name="slug", placeholder="weather-report", id="new-slug", required=True
-                        ),
-                    ),
-                    _field(
-                        "Name",
-                        rx.input(
-                            name="name", placeholder="Weather report", id="new-name", required=True
-                        ),
-                    ),
-                    _field("Description", rx.input(name="description", id="new-description")),
-                    _field(
-                        "Kind",
-                        rx.select(KINDS, name="kind", default_value=KINDS[0], id="new-kind"),
-                    ),
-                    _field(
-                        "main.py",
-                        rx.text_area(
-                            name="main_py",
-                            placeholder=MAIN_PY_PLACEHOLDER,
-                            rows="10",
-                            font_family="monospace",
-                            id="new-main",
-                            required=True,
-                        ),
-                    ),
-                    rx.cond(S.new_error != "", error_banner(S.new_error, id="new-error")),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button("Cancel", variant="soft", color_scheme="gray", type="button")
-                        ),
-                        rx.button(
-                            "Create",
-                            type="submit",
-                            loading=S.new_busy,
-                            disabled=S.new_busy,
-                            id="new-submit",
-                        ),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=S.create,
-                reset_on_submit=False,
-            ),
-            max_width="40em",
+    return form_dialog(
+        "New object",
+        "Type or paste its main.py; the first version is a draft.",
+        labelled(
+            "Slug",
+            rx.input(name="slug", placeholder="weather-report", id="new-slug", required=True),
         ),
+        labelled(
+            "Name",
+            rx.input(name="name", placeholder="Weather report", id="new-name", required=True),
+        ),
+        labelled("Description", rx.input(name="description", id="new-description")),
+        labelled("Kind", rx.select(KINDS, name="kind", default_value=KINDS[0], id="new-kind")),
+        labelled(
+            "main.py",
+            rx.text_area(
+                name="main_py",
+                placeholder=MAIN_PY_PLACEHOLDER,
+                rows="10",
+                font_family="monospace",
+                id="new-main",
+                required=True,
+            ),
+        ),
+        error_if(S.new_error, id="new-error"),
+        trigger=rx.button(rx.icon("plus"), "New object", id="new-object-button"),
+        submit="Create",
+        submit_id="new-submit",
+        on_submit=S.create,
+        busy=S.new_busy,
         open=S.new_open,
         on_open_change=S.set_new_open,
     )
@@ -182,55 +146,28 @@ def _scratch_progress() -> rx.Component:
 
 
 def _scratch_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(
-                rx.icon("sparkles"), "Create from scratch", variant="soft", id="scratch-button"
-            )
+    return form_dialog(
+        "Create from scratch",
+        "Describe what the object should do; a model writes it and the evaluator checks it.",
+        labelled("Slug", rx.input(name="slug", id="scratch-slug", required=True)),
+        labelled("Name", rx.input(name="name", id="scratch-name", required=True)),
+        labelled("Description", rx.input(name="description", id="scratch-description")),
+        labelled(
+            "Requirements",
+            rx.text_area(name="requirements", rows="6", id="scratch-requirements", required=True),
         ),
-        rx.dialog.content(
-            rx.dialog.title("Create from scratch"),
-            rx.dialog.description(
-                "Describe what the object should do; a model writes it and the evaluator checks it."
-            ),
-            rx.form(
-                rx.vstack(
-                    _field("Slug", rx.input(name="slug", id="scratch-slug", required=True)),
-                    _field("Name", rx.input(name="name", id="scratch-name", required=True)),
-                    _field("Description", rx.input(name="description", id="scratch-description")),
-                    _field(
-                        "Requirements",
-                        rx.text_area(
-                            name="requirements", rows="6", id="scratch-requirements", required=True
-                        ),
-                    ),
-                    rx.cond(
-                        S.scratch_error != "", error_banner(S.scratch_error, id="scratch-error")
-                    ),
-                    _scratch_progress(),
-                    rx.hstack(
-                        rx.dialog.close(
-                            rx.button("Close", variant="soft", color_scheme="gray", type="button")
-                        ),
-                        rx.button(
-                            "Start",
-                            type="submit",
-                            loading=S.scratch_busy | S.scratch_running,
-                            disabled=S.scratch_busy | S.scratch_running,
-                            id="scratch-submit",
-                        ),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=S.create_from_scratch,
-                reset_on_submit=False,
-            ),
-            max_width="40em",
+        error_if(S.scratch_error, id="scratch-error"),
+        _scratch_progress(),
+        trigger=rx.button(
+            rx.icon("sparkles"), "Create from scratch", variant="soft", id="scratch-button"
         ),
+        submit="Start",
+        submit_id="scratch-submit",
+        on_submit=S.create_from_scratch,
+        busy=S.scratch_busy | S.scratch_running,
         open=S.scratch_open,
         on_open_change=S.set_scratch_open,
+        close="Close",
     )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
-from components.auth_card import field
-from components.error_banner import error_banner
+from components.empty_state import loading
+from components.error_banner import error_if
+from components.forms import field, labelled
 from components.layout import page
+from components.sandbox_tier import sandbox_tier
+from components.section import section
+from components.tables import data_table
 from state.auth import AuthState
 from state.settings import SettingsState
 
@@ -27,16 +31,8 @@ def _feature(row: rx.Var) -> rx.Component:
     )
 
 
-def _section(title: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.card(
-        rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"),
-        width="100%",
-        **props,
-    )
-
-
 def _features() -> rx.Component:
-    return _section(
+    return section(
         "Features",
         rx.text(
             "A feature whose settings are missing is off; set the environment variables named "
@@ -44,21 +40,14 @@ def _features() -> rx.Component:
             size="2",
             color_scheme="gray",
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.body(rx.foreach(SettingsState.features, _feature)),
-                size="1",
-                width="100%",
-            ),
-            overflow_x="auto",
-            width="100%",
-        ),
+        data_table([], SettingsState.features, _feature, variant="ghost"),
+        card=True,
         id="settings-features",
     )
 
 
 def _limits() -> rx.Component:
-    return _section(
+    return section(
         "Limits in force",
         rx.data_list.root(
             rx.foreach(
@@ -68,23 +57,16 @@ def _limits() -> rx.Component:
                 ),
             ),
         ),
-        rx.hstack(
-            rx.text("Sandbox tier:", weight="medium", size="2"),
-            rx.badge(
-                SettingsState.sandbox_tier,
-                color_scheme=rx.cond(SettingsState.sandbox_safe, "green", "red"),
-                id="sandbox-tier",
-            ),
-            rx.text(SettingsState.sandbox_message, size="2", color_scheme="gray"),
-            wrap="wrap",
-            align="center",
+        sandbox_tier(
+            SettingsState.sandbox_tier, SettingsState.sandbox_safe, SettingsState.sandbox_message
         ),
+        card=True,
         id="settings-limits",
     )
 
 
 def _profile() -> rx.Component:
-    return _section(
+    return section(
         "Your profile",
         rx.hstack(
             rx.text("Role:", size="2"),
@@ -93,10 +75,7 @@ def _profile() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        rx.cond(
-            SettingsState.profile_error != "",
-            error_banner(SettingsState.profile_error, id="profile-error"),
-        ),
+        error_if(SettingsState.profile_error, id="profile-error"),
         rx.form(
             rx.vstack(
                 field("Name", "name", default_value=SettingsState.name, key=SettingsState.name),
@@ -108,15 +87,14 @@ def _profile() -> rx.Component:
                     default_value=SettingsState.phone,
                     key=SettingsState.phone,
                 ),
-                rx.vstack(
-                    rx.text("Preferred channel", size="2", weight="medium"),
+                labelled(
+                    "Preferred channel",
                     rx.select(
                         SettingsState.channels,
                         value=SettingsState.preferred_channel,
                         on_change=SettingsState.set_preferred_channel,
                         id="preferred-channel",
                     ),
-                    spacing="1",
                 ),
                 rx.button(
                     "Save profile",
@@ -132,6 +110,7 @@ def _profile() -> rx.Component:
             on_submit=SettingsState.save_profile,
             id="profile-form",
         ),
+        card=True,
         id="settings-profile",
     )
 
@@ -142,7 +121,7 @@ def settings() -> rx.Component:
         rx.cond(
             SettingsState.loaded,
             rx.vstack(_profile(), _features(), _limits(), spacing="4", width="100%"),
-            rx.center(rx.spinner(size="3"), padding="2em", width="100%"),
+            loading(),
         ),
         subtitle="What is configured, the limits in force, and your profile.",
     )

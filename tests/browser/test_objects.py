@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from backend import audit, db
 from backend.models import Task
-from backend.objects.store import create_object, edit_object
+from backend.objects.deploy import deploy
+from backend.objects.store import create_object, edit_object, set_limits
 from tasks import pipeline as pipeline_jobs
 from tasks.base import run_job
 from tests.browser.conftest import screenshot
@@ -186,12 +187,8 @@ def _run_latest_job() -> threading.Thread:
     return thread
 
 
-def test_modification_attempts_appear_live_then_approve(
-    admin_page: Page, harness, scripted_llm
-) -> None:
-    scripted_llm.push_json(PLAN)
-    scripted_llm.push_json(API_BREAK)
-    scripted_llm.push_json(GOOD)
+def _make_arith() -> None:
+    """The object the scripted change (tests/llm_scenarios.py) adds `sub` to."""
     with db.session_scope() as session:
         create_object(
             session,
@@ -200,7 +197,10 @@ def test_modification_attempts_appear_live_then_approve(
             files={"main.py": MAIN, "test_main.py": TESTS},
             actor=audit.SYSTEM,
         )
-    page = admin_page
+
+
+def _request_change(page: Page, harness) -> None:
+    """Ask for "Add sub(x, y)" in the modification box and run the job until it waits."""
     page.goto(_url(harness, "/objects/arith"))
     expect(page.locator("#file-tabs .file-tab")).to_have_count(2)
     page.click("#tab-modify")
@@ -213,6 +213,17 @@ def test_modification_attempts_appear_live_then_approve(
 
     # Pushed to the page by its live loop: no reload.
     expect(page.locator("#modification-status")).to_have_text("awaiting_approval", timeout=SLOW)
+
+
+def test_modification_attempts_appear_live_then_approve(
+    admin_page: Page, harness, scripted_llm
+) -> None:
+    scripted_llm.push_json(PLAN)
+    scripted_llm.push_json(API_BREAK)
+    scripted_llm.push_json(GOOD)
+    _make_arith()
+    page = admin_page
+    _request_change(page, harness)
     expect(page.locator("#modification-plan")).to_contain_text("Add sub(x, y).")
     attempts = page.locator(".modification-attempt")
     expect(attempts).to_have_count(2)
@@ -226,6 +237,69 @@ def test_modification_attempts_appear_live_then_approve(
     expect(page.locator("#modification-status")).to_have_text("applied")
     expect(page.locator("#object-version")).to_contain_text("v2")
     _no_error_on_page(page)
+
+
+def test_approve_and_deploy_makes_the_change_live(admin_page: Page, harness, scripted_llm) -> None:
+    scripted_llm.push_json(PLAN)
+    scripted_llm.push_json(GOOD)
+    _make_arith()
+    deploy("arith", actor=audit.SYSTEM)  # v1 is live before the change
+    page = admin_page
+    _request_change(page, harness)
+
+    page.click("#approve-deploy-button")
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Approve and deploy v2?")
+    expect(dialog).to_contain_text("v2 goes live in place of v1")
+    screenshot(page, "object-approve-deploy-dialog")
+    page.click("#approve-deploy-confirm")
+    expect(page.get_by_text("Approved and deployed: v2 is live.")).to_be_visible(timeout=SLOW)
+    expect(page.locator("#modification-status")).to_have_text("applied")
+    expect(page.locator("#modification-version")).to_have_text("became v2")
+    expect(page.locator("#object-version")).to_contain_text("v2")
+
+    page.click("#tab-deploy")
+    expect(page.locator("#live-version")).to_contain_text("v2")
+    rows = page.locator("#deployments .deployment-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("v2")
+    expect(rows.first).to_contain_text("live")
+    screenshot(page, "object-approve-deploy")
+
+    # The new version answers: `sub` exists only in v2.
+    page.click("#tab-console")
+    page.locator("#console-function").click()
+    page.get_by_role("option", name="sub").click()
+    page.fill("#console-arguments", '{"x": 5, "y": 3}')
+    page.click("#console-call")
+    expect(page.locator("#console-result")).to_have_text("2", timeout=SLOW)
+    _no_error_on_page(page)
+
+
+def test_failed_deploy_after_approval_is_said_in_place(
+    admin_page: Page, harness, scripted_llm
+) -> None:
+    scripted_llm.push_json(PLAN)
+    scripted_llm.push_json(GOOD)
+    _make_arith()
+    page = admin_page
+    _request_change(page, harness)
+    # Evaluated under the default limits; the deployment gets a wall clock nothing fits in.
+    with db.session_scope() as session:
+        set_limits(session, "arith", {"wall_seconds": 0.001}, actor=audit.SYSTEM)
+
+    page.click("#approve-deploy-button")
+    expect(page.get_by_role("alertdialog")).to_contain_text("v2 becomes the live version")
+    page.click("#approve-deploy-confirm")
+    error = page.locator("#decide-error")
+    expect(error).to_contain_text("approved as v2, but its deployment failed", timeout=SLOW)
+    expect(error).to_contain_text("Nothing is live yet.")
+    expect(page.locator("#modification-status")).to_have_text("applied")
+    expect(page.locator("#object-version")).to_contain_text("v2")
+    screenshot(page, "object-approve-deploy-failed")
+    page.click("#tab-deploy")
+    expect(page.locator("#deployments .deployment-row").first).to_contain_text("failed")
+    expect(page.locator("#live-version")).to_contain_text("none")
 
 
 def test_create_from_scratch_shows_progress(admin_page: Page, harness, scripted_llm) -> None:

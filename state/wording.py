@@ -1,0 +1,31 @@
+"""How the pages word what they show: errors as sentences, timestamps. Plain functions with
+no state, so any state module (the sign-in one included) can use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def sentence(exc: BaseException) -> str:
+    """A product error's message as a sentence for a person (capital, full stop)."""
+    text = str(exc).strip() or type(exc).__name__
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def describe_error(exc: BaseException) -> str:
+    """The driver's own first line (SQLAlchemy's message adds SQL and a docs link)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {detail[0] if detail else 'no detail'}"
+
+
+def database_unreachable(exc: BaseException) -> str:
+    """What a page says when its read failed on the database (or the disk under it)."""
+    return f"The database is unreachable ({describe_error(exc)})."
+
+
+def when(moment: datetime | None, *, seconds: bool = False) -> str:
+    """A timestamp as people read it on the pages (UTC, to the minute; logs to the second)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} UTC")
