@@ -24,6 +24,32 @@ POSTGRES_ADMIN_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgresql"]
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Put the environment back as it was before each test, after every other fixture's
+    teardown (autouse: set up first, torn down last).
+
+    Two patches undone in the wrong order leak: a test's `monkeypatch.setenv` records the value
+    a fixture's own patch had put there, and restores it after that fixture already cleaned
+    up. That once left a stopped LLM server's URL configured for the browser tests that ran
+    later in the same process.
+    """
+    saved = _own_environment()
+    yield
+    now = _own_environment()
+    if now == saved:
+        return
+    for name in now.keys() - saved.keys():
+        del os.environ[name]
+    os.environ.update(saved)
+    config.reload_settings()
+
+
+def _own_environment() -> dict[str, str]:
+    """os.environ without the variable pytest itself sets and removes around each phase."""
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
 def _postgres_reachable() -> str | None:
     """None if the PostgreSQL server answers, else why not."""
     try:
