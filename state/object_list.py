@@ -1,9 +1,16 @@
-"""State of the objects page: the searchable list, "New object" and "Create from scratch"."""
+"""State of the objects page: the searchable list, "New object" and "Create from scratch".
+
+The list and a running creation's progress are live (state/live.py): pushed by the worker
+with Redis, re-read every half second without.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+from collections.abc import Callable
+from typing import ClassVar
 
 import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,9 +19,10 @@ from app import routes
 from backend import audit
 from backend.db import session_scope
 from backend.enums import ObjectKind
-from backend.models import Modification, Task
+from backend.models import DurableObject, Modification, Task
 from backend.objects import store
 from backend.pipeline import modifications
+from state.live import LiveMixin, tables_of
 from state.objects import ObjectRow, read_object_rows
 from state.web_actor import Action
 from state.wording import database_unreachable, sentence
@@ -23,7 +31,6 @@ from tasks import pipeline as pipeline_jobs
 logger = logging.getLogger(__name__)
 
 KINDS = [kind.value for kind in ObjectKind]
-POLL_SECONDS = 0.5
 FINISHED = {"succeeded", "failed"}
 CREATE = Action(busy="new_busy", error="new_error")
 START_CREATION = Action(busy="scratch_busy", error="scratch_error")
@@ -56,22 +63,42 @@ def _start_creation(form: dict, actor: audit.Actor) -> tuple[int, int]:
     return int(modification.id), pipeline_jobs.start(int(modification.id))
 
 
-def _progress(modification_id: int, task_id: int) -> dict:
-    """The creation's task and modification as the dialog shows them."""
+@dataclasses.dataclass
+class Creation:
+    """A creation's task and modification as the dialog shows them."""
+
+    task_id: int
+    task_status: str
+    progress: int
+    message: str
+    status: str
+    error: str
+
+
+def _creation(modification_id: int, task_id: int) -> Creation:
     with session_scope() as session:
         task = session.get(Task, task_id)
         modification = session.get(Modification, modification_id)
-        return {
-            "task_status": str(task.status) if task else "pending",
-            "progress": int(task.progress) if task else 0,
-            "message": (task.message or task.error or "") if task else "",
-            "status": str(modification.status) if modification else "",
-            "error": (modification.error or "") if modification else "",
-        }
+        return Creation(
+            task_id=task_id,
+            task_status=str(task.status) if task else "pending",
+            progress=int(task.progress) if task else 0,
+            message=(task.message or task.error or "") if task else "",
+            status=str(modification.status) if modification else "",
+            error=(modification.error or "") if modification else "",
+        )
 
 
-class ObjectListState(rx.State):
+def _read_page(modification_id: int, task_id: int) -> tuple[list[ObjectRow], Creation | None]:
+    """The objects, and the creation the tab follows (if any)."""
+    creation = _creation(modification_id, task_id) if task_id else None
+    return read_object_rows(), creation
+
+
+class ObjectListState(LiveMixin, rx.State):
     """The objects list and the two ways to add an object."""
+
+    live_tables: ClassVar[frozenset[str]] = tables_of(DurableObject, Task, Modification)
 
     objects: list[ObjectRow] = []
     loaded: bool = False
@@ -107,6 +134,24 @@ class ObjectListState(rx.State):
     @rx.var
     def scratch_running(self) -> bool:
         return self.scratch_task_id > 0 and self.scratch_task_status not in FINISHED
+
+    def _live_query(self) -> Callable[[], tuple[list[ObjectRow], Creation | None]]:
+        modification_id, task_id = self.scratch_modification_id, self.scratch_task_id
+        return lambda: _read_page(modification_id, task_id)
+
+    def _live_apply(self, data: tuple[list[ObjectRow], Creation | None]) -> None:
+        rows, creation = data
+        if rows != self.objects:
+            self.objects = rows
+        self.error, self.loaded = "", True
+        if creation is None or creation.task_id != self.scratch_task_id:
+            return  # no creation followed, or another one replaced it meanwhile
+        self.scratch_task_status = creation.task_status
+        self.scratch_progress = creation.progress
+        self.scratch_message = creation.message
+        self.scratch_status = creation.status
+        if creation.error:
+            self.scratch_error = sentence(Exception(creation.error))
 
     @rx.event
     async def load(self) -> None:
@@ -158,33 +203,4 @@ class ObjectListState(rx.State):
         self.scratch_task_status, self.scratch_progress, self.scratch_message = "pending", 0, ""
         self.scratch_status = "planning"
         yield rx.toast.info(f"Writing {self.scratch_slug}: task {self.scratch_task_id} started.")
-        yield ObjectListState.watch_creation
-
-    @rx.event(background=True)
-    async def watch_creation(self):
-        """Follow the creation's Task row until it ends (the worker records progress there)."""
-        while True:
-            async with self:
-                modification_id, task_id = self.scratch_modification_id, self.scratch_task_id
-            if not task_id:
-                return
-            try:
-                info = await asyncio.to_thread(_progress, modification_id, task_id)
-            except (SQLAlchemyError, OSError) as exc:
-                logger.warning("creation progress unreadable: %s", exc)
-                info = None
-            async with self:
-                if task_id != self.scratch_task_id:
-                    return  # another creation replaced this one
-                if info is not None:
-                    self.scratch_task_status = info["task_status"]
-                    self.scratch_progress = info["progress"]
-                    self.scratch_message = info["message"]
-                    self.scratch_status = info["status"]
-                    if info["error"]:
-                        self.scratch_error = sentence(Exception(info["error"]))
-                    if info["task_status"] in FINISHED:
-                        rows = await asyncio.to_thread(read_object_rows)
-                        self.objects = rows
-                        return
-            await asyncio.sleep(POLL_SECONDS)
+        yield ObjectListState.refresh_live

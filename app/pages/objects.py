@@ -194,5 +194,5 @@ def register(app: rx.App) -> None:
         objects_page,
         route=routes.OBJECTS,
         title="Objects · Durable objects",
-        on_load=[AuthState.require_login, ObjectListState.load],
+        on_load=[AuthState.require_login, ObjectListState.load, ObjectListState.start_live],
     )
