@@ -260,7 +260,11 @@ class ObjectPageState(rx.State):
         status, log = outcome
         await self._reload()
         if status == "live":
+            # Imported here: the console's state imports this module.
+            from state.object_console import ObjectConsoleState
+
             yield rx.toast.success(f"{self.object_slug} v{self.deployed_version} is live.")
+            yield ObjectConsoleState.refresh  # the live version may export other functions
         else:
             self.deploy_error = f"The deployment failed: {data.last_log_line(log)}"
             yield rx.toast.error("The deployment failed; see its log.")

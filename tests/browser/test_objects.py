@@ -124,14 +124,18 @@ def test_edit_save_diff_deploy_call_and_restore(admin_page: Page, harness) -> No
     expect(page.locator("#sandbox-tier")).not_to_have_text("checking...")
     screenshot(page, "object-deployments")
 
-    # Call a function from the console.
-    page.reload()
+    # Call functions from the console: the deploy refreshed it (v2's shout), no reload.
     page.click("#tab-console")
     expect(page.locator("#console-arguments")).to_have_value('{\n  "name": "text"\n}')
     page.fill("#console-arguments", '{"name": "Ada"}')
     page.click("#console-call")
     expect(page.locator("#console-result")).to_contain_text('"hello Ada"', timeout=SLOW)
     expect(page.locator("#console-took")).to_contain_text("ms")
+    page.locator("#console-function").click()
+    page.get_by_role("option", name="shout").click()
+    page.fill("#console-arguments", '{"text": "hi"}')
+    page.click("#console-call")
+    expect(page.locator("#console-result")).to_contain_text('"HI"', timeout=SLOW)
     expect(page.locator("#object-storage")).to_contain_text("{}")
     screenshot(page, "object-console")
 
