@@ -150,6 +150,9 @@ def test_the_loop_pusher_pushes_on_its_loop(monkeypatch: pytest.MonkeyPatch) -> 
         loop_thread.append(threading.get_ident())
         await scenario()
 
-    asyncio.run(main())
+    # A thread of its own: this one may already run a loop (Playwright's, in a full run).
+    runner = threading.Thread(target=asyncio.run, args=(main(),))
+    runner.start()
+    runner.join(timeout=10)
     assert frozenset().union(*recorder.batches) == {"task", "event"}
     assert recorder.threads == set(loop_thread)

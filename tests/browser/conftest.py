@@ -29,6 +29,7 @@ from backend import config, db
 from backend.config import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
+WEB_WORKDIR = ".web-tests"  # relative to the project root, where Reflex resolves it
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -71,6 +72,8 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         mp.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
         mp.setenv("REFLEX_USE_NPM", "1")
         mp.setenv("REFLEX_TELEMETRY_ENABLED", "false")
+        # Its own build folder: `make run` (in .web) may be running beside the tests.
+        mp.setenv("REFLEX_WEB_WORKDIR", WEB_WORKDIR)
         mp.delenv("REDIS_URL", raising=False)
         mp.delenv("REFLEX_REDIS_URL", raising=False)
         use_database(mp, tmp_path_factory.mktemp("browser-data"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -65,13 +64,15 @@ def test_home_says_when_the_database_is_unreachable(
         config.reload_settings()
 
 
-def test_api_health_is_served_by_the_reflex_backend(harness, app_db: Path) -> None:
-    """The Starlette API is mounted around Reflex (rx.App(api_transformer=...))."""
+def test_api_health_is_served_by_the_reflex_backend(harness, app_db: Path, page: Page) -> None:
+    """The Starlette API is mounted around Reflex (rx.App(api_transformer=...)); asked from
+    the browser (which also keeps this test with the other Chromium tests, so pytest does not
+    start the harness a second time for it)."""
     from reflex.config import get_config
 
-    response = httpx.get(f"{get_config().api_url}/api/health", timeout=10)
+    response = page.request.get(f"{get_config().api_url}/api/health", timeout=10_000)
 
-    assert response.status_code == 200
+    assert response.status == 200
     body = response.json()
     assert body["database"]["ok"] is True
     assert body["database"]["revision"] == db.head_revision()

@@ -12,42 +12,29 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from backend import audit, config, db
-from backend.config import PROJECT_ROOT
 from backend.models import Task
 from backend.objects.store import create_object
 from tests.browser.conftest import ADMIN, make_user, screenshot, sign_in, use_database
 from tests.llm_scenarios import API_BREAK, GOOD, MAIN, PLAN, TESTS
 from tests.llm_server import ScriptedLLMServer
+from tests.running_product import RunningProduct, start_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PUSH_REDIS_URL = os.environ.get("TEST_PUSH_REDIS_URL", "redis://127.0.0.1:6379/13")
-START_TIMEOUT = 240.0  # the production build included
 STEP = 20_000  # ms: one pipeline step on a loaded 2-core machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _redis_or_skip() -> None:
@@ -63,11 +50,8 @@ def _redis_or_skip() -> None:
 @dataclass
 class Product:
     frontend_url: str
-    log: Path
+    running: RunningProduct
     llm: ScriptedLLMServer
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +60,6 @@ def product() -> Iterator[Product]:
     _redis_or_skip()
     llm = ScriptedLLMServer().start()
     data_dir = Path(tempfile.mkdtemp(prefix="push-data-"))
-    port = _free_port()
     settings_env = {
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'app.db'}",
@@ -89,56 +72,23 @@ def product() -> Iterator[Product]:
         "LLM_JUDGES": "0",
         "MAX_ATTEMPTS": "2",
     }
-    env = {
-        **os.environ,
-        **settings_env,
-        "GRANIAN_WORKERS": "2",
-        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
-    }
-    env.pop("REFLEX_REDIS_URL", None)  # run.py derives it from REDIS_URL, as for people
-    log = data_dir / "run.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "scripts/run.py", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(process, url, log)
+        running = start_product(settings_env, data_dir / "run.log", {"GRANIAN_WORKERS": "2"})
+    except RuntimeError as exc:
+        llm.stop()
+        pytest.fail(str(exc))
+    try:
         with pytest.MonkeyPatch.context() as mp:
             # This process reads and writes the same database (and signs the same cookies).
             for name, value in settings_env.items():
                 mp.setenv(name, value)
             use_database(mp, data_dir)
-            yield Product(frontend_url=url, log=log, llm=llm)
+            yield Product(running.frontend_url, running, llm)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        running.stop()
         llm.stop()
         db._engine_for.cache_clear()
         config.reload_settings()
-
-
-def _wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"run.py exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{url}/login/", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"the app did not answer within {START_TIMEOUT:.0f} s:\n{log.read_text()[-4000:]}")
 
 
 def _newest_task_id() -> int:
@@ -206,7 +156,7 @@ def test_worker_and_web_app_push_to_open_pages(product: Product, page: Page) -> 
     expect(box.locator("#modification-status")).to_have_text("applied")
     expect(dashboard.locator("#count-awaiting .stat-value")).to_have_text("0")
 
-    text = product.log_text()
+    text = product.running.log_text()
     assert "this worker pushes job progress through Redis" in text
     assert "Traceback" not in text, text[-4000:]
     assert not re.search(r"\bERROR\b", text), text[-4000:]
