@@ -41,3 +41,18 @@ API_BREAK = {
     ],
     "explanation": "Renamed y.",
 }
+
+
+def make_arith() -> None:
+    """The object the scripted change adds `sub` to, in the configured database."""
+    from backend import audit, db
+    from backend.objects.store import create_object
+
+    with db.session_scope() as session:
+        create_object(
+            session,
+            slug="arith",
+            name="Arithmetic",
+            files={"main.py": MAIN, "test_main.py": TESTS},
+            actor=audit.SYSTEM,
+        )

@@ -15,7 +15,7 @@ from backend.objects.store import create_object, edit_object, set_limits
 from tasks import pipeline as pipeline_jobs
 from tasks.base import run_job
 from tests.browser.conftest import screenshot
-from tests.llm_scenarios import API_BREAK, GOOD, MAIN, PLAN, TESTS
+from tests.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
 
 pytest_plugins = ["tests.llm_fixtures"]
 
@@ -191,18 +191,6 @@ def _run_latest_job() -> threading.Thread:
     return thread
 
 
-def _make_arith() -> None:
-    """The object the scripted change (tests/llm_scenarios.py) adds `sub` to."""
-    with db.session_scope() as session:
-        create_object(
-            session,
-            slug="arith",
-            name="Arithmetic",
-            files={"main.py": MAIN, "test_main.py": TESTS},
-            actor=audit.SYSTEM,
-        )
-
-
 def _request_change(page: Page, harness) -> None:
     """Ask for "Add sub(x, y)" in the modification box and run the job until it waits."""
     page.goto(_url(harness, "/objects/arith"))
@@ -225,7 +213,7 @@ def test_modification_attempts_appear_live_then_approve(
     scripted_llm.push_json(PLAN)
     scripted_llm.push_json(API_BREAK)
     scripted_llm.push_json(GOOD)
-    _make_arith()
+    make_arith()
     page = admin_page
     _request_change(page, harness)
     expect(page.locator("#modification-plan")).to_contain_text("Add sub(x, y).")
@@ -246,7 +234,7 @@ def test_modification_attempts_appear_live_then_approve(
 def test_approve_and_deploy_makes_the_change_live(admin_page: Page, harness, scripted_llm) -> None:
     scripted_llm.push_json(PLAN)
     scripted_llm.push_json(GOOD)
-    _make_arith()
+    make_arith()
     deploy("arith", actor=audit.SYSTEM)  # v1 is live before the change
     page = admin_page
     _request_change(page, harness)
@@ -285,7 +273,7 @@ def test_failed_deploy_after_approval_is_said_in_place(
 ) -> None:
     scripted_llm.push_json(PLAN)
     scripted_llm.push_json(GOOD)
-    _make_arith()
+    make_arith()
     page = admin_page
     _request_change(page, harness)
     # Evaluated under the default limits; the deployment gets a wall clock nothing fits in.

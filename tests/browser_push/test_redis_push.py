@@ -23,11 +23,10 @@ import redis
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from backend import audit, config, db
+from backend import config, db
 from backend.models import Task
-from backend.objects.store import create_object
 from tests.browser.conftest import ADMIN, make_user, screenshot, sign_in, use_database
-from tests.llm_scenarios import API_BREAK, GOOD, MAIN, PLAN, TESTS
+from tests.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
 from tests.llm_server import ScriptedLLMServer
 from tests.running_product import RunningProduct, start_product
 
@@ -106,14 +105,7 @@ def test_worker_and_web_app_push_to_open_pages(product: Product, page: Page) -> 
     product.llm.push_json(API_BREAK, delay=2)
     product.llm.push_json(GOOD, delay=4)
     admin_id = make_user(ADMIN)
-    with db.session_scope() as session:
-        create_object(
-            session,
-            slug="arith",
-            name="Arithmetic",
-            files={"main.py": MAIN, "test_main.py": TESTS},
-            actor=audit.SYSTEM,
-        )
+    make_arith()
 
     # Tab 1: the dashboard, loaded before anything runs.
     dashboard = sign_in(page, product, admin_id)
