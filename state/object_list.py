@@ -36,6 +36,15 @@ CREATE = Action(busy="new_busy", error="new_error")
 START_CREATION = Action(busy="scratch_busy", error="scratch_error")
 
 
+def _files(form: dict) -> dict[str, str]:
+    """main.py, plus test_main.py when tests were typed or pasted."""
+    files = {"main.py": str(form.get("main_py", ""))}
+    tests = str(form.get("tests_py", ""))
+    if tests.strip():
+        files["test_main.py"] = tests
+    return files
+
+
 def _create(form: dict, actor: audit.Actor) -> str:
     with session_scope() as session:
         version = store.create_object(
@@ -44,7 +53,7 @@ def _create(form: dict, actor: audit.Actor) -> str:
             name=str(form.get("name", "")),
             description=str(form.get("description", "")).strip(),
             kind=str(form.get("kind", "") or ObjectKind.ENDPOINT),
-            files={"main.py": str(form.get("main_py", ""))},
+            files=_files(form),
             owner_id=actor.user_id,
             actor=actor,
         )

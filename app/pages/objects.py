@@ -18,6 +18,9 @@ S = ObjectListState
 MAIN_PY_PLACEHOLDER = (
     'def hello(name: str) -> str:\n    """Greet someone."""\n    return f"hello {name}"\n'
 )
+TESTS_PLACEHOLDER = (
+    'from main import hello\n\n\ndef test_hello():\n    assert hello("Ada") == "hello Ada"\n'
+)
 
 
 def _row(row: rx.Var) -> rx.Component:
@@ -74,7 +77,7 @@ def _list() -> rx.Component:
 def _new_dialog() -> rx.Component:
     return form_dialog(
         "New object",
-        "Type or paste its main.py; the first version is a draft.",
+        "Type or paste its main.py, and its tests if it has some; the first version is a draft.",
         labelled(
             "Slug",
             rx.input(name="slug", placeholder="weather-report", id="new-slug", required=True),
@@ -94,6 +97,16 @@ def _new_dialog() -> rx.Component:
                 font_family="monospace",
                 id="new-main",
                 required=True,
+            ),
+        ),
+        labelled(
+            "test_main.py (optional)",
+            rx.text_area(
+                name="tests_py",
+                placeholder=TESTS_PLACEHOLDER,
+                rows="5",
+                font_family="monospace",
+                id="new-tests",
             ),
         ),
         error_if(S.new_error, id="new-error"),

@@ -22,6 +22,7 @@ pytest_plugins = ["tests.llm_fixtures"]
 pytestmark = pytest.mark.browser
 
 MAIN_PY = 'def hello(name: str) -> str:\n    """Greet someone."""\n    return f"hello {name}"\n'
+NEW_TESTS = 'from main import hello\n\n\ndef test_hello():\n    assert hello("A") == "hello A"\n'
 #: Typed into Monaco on the empty last line: one line, so Monaco's auto-indent can't shift it.
 ADDED = "\ndef shout(text: str) -> str: return text.upper()\n"
 SLOW = 90_000  # deploys and evaluations run the object's tests in the sandbox
@@ -60,10 +61,12 @@ def test_objects_page_empty_state_then_new_object(admin_page: Page, harness) -> 
     expect(page.locator("#new-error")).to_contain_text("must be lowercase")  # the backend's words
 
     page.fill("#new-slug", "greeter")
+    page.fill("#new-tests", NEW_TESTS)
     page.click("#new-submit")
     expect(page).to_have_url(_url(harness, "/objects/greeter"))
     expect(page.locator("#object-page")).to_be_visible()
     expect(page.locator("#code-editor .view-lines")).to_contain_text("def hello")
+    expect(page.locator("#file-tabs .file-tab")).to_have_count(2)  # main.py, test_main.py
 
     page.goto(_url(harness, "/objects"))
     rows = page.locator("#objects-list .object-row")
