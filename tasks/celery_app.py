@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready
+from sqlalchemy import create_engine, inspect, text
 
 from backend.config import Settings, get_settings
 from backend.db import database_status, get_engine
@@ -64,6 +66,35 @@ def prepare_broker(settings: Settings) -> None:
     """Make sure the embedded broker's folder exists (SQLite creates the file, not the folder)."""
     if not uses_redis(settings):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+#: Delivered messages the embedded broker keeps this long (kombu's SQLAlchemy transport marks
+#: a delivered message invisible and never deletes it); a starting worker deletes older ones.
+DELIVERED_KEPT = timedelta(days=1)
+
+
+def prune_embedded_broker(settings: Settings, older_than: timedelta = DELIVERED_KEPT) -> int:
+    """Delete the embedded broker's messages delivered more than `older_than` ago; how many.
+
+    Only delivered ones: a message still waiting for a worker is never touched. Nothing to
+    do with Redis (it deletes what it delivers) or before the broker's first message.
+    """
+    if uses_redis(settings):
+        return 0
+    # kombu stamps a message when it is delivered, in the machine's local time.
+    cutoff = datetime.now() - older_than
+    engine = create_engine(settings.broker_url.removeprefix("sqla+"))
+    try:
+        with engine.begin() as connection:
+            if not inspect(connection).has_table("kombu_message"):
+                return 0
+            deleted = connection.execute(
+                text("DELETE FROM kombu_message WHERE visible = 0 AND timestamp < :cutoff"),
+                {"cutoff": cutoff},
+            )
+            return deleted.rowcount
+    finally:
+        engine.dispose()
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -134,6 +165,13 @@ def _report_database(**_: Any) -> None:
         )
     else:
         logger.info("database %s ready (revision %s)", status["backend"], status["revision"])
+    try:
+        pruned = prune_embedded_broker(get_settings())
+    except Exception as exc:  # a chore: never stops the worker from starting
+        logger.warning("could not prune the embedded broker's delivered messages: %s", exc)
+    else:
+        if pruned:
+            logger.info("embedded broker: deleted %d messages delivered over a day ago", pruned)
 
 
 @worker_process_init.connect

@@ -17,10 +17,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import redis
+import sqlalchemy
+from sqlalchemy import text
 from sqlmodel import select
 
 from backend import config, db, jobs
@@ -29,7 +32,7 @@ from backend.db import session_scope
 from backend.enums import EventName, TaskStatus
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import Event, Task
-from tasks.celery_app import worker_argv
+from tasks.celery_app import prune_embedded_broker, worker_argv
 from tasks.dispatch import BrokerUnavailable, enqueue
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -289,6 +292,34 @@ def test_enqueue_with_unreachable_broker_fails_the_task(
     [event] = _failed_events(task.id)
     assert event.payload["kind"] == "system.check"
     assert event.payload["error"] == task.error
+
+
+def test_a_starting_worker_prunes_old_delivered_messages_only(sqlite_db: str) -> None:
+    for _ in range(3):
+        enqueue("system.check")
+    settings = config.get_settings()
+    broker = sqlalchemy.create_engine(settings.broker_url.removeprefix("sqla+"))
+    long_ago = datetime.now() - timedelta(days=2)
+    with broker.begin() as connection:
+        ids = [row[0] for row in connection.execute(text("SELECT id FROM kombu_message"))]
+        assert len(ids) == 3
+        # As kombu leaves them: one delivered two days ago, one just now, one still waiting.
+        connection.execute(
+            text("UPDATE kombu_message SET visible = 0, timestamp = :at WHERE id = :id"),
+            [{"at": long_ago, "id": ids[0]}, {"at": datetime.now(), "id": ids[1]}],
+        )
+
+    assert prune_embedded_broker(settings) == 1
+    assert prune_embedded_broker(settings) == 0
+    with broker.connect() as connection:
+        left = [row[0] for row in connection.execute(text("SELECT id FROM kombu_message"))]
+    broker.dispose()
+    assert sorted(left) == ids[1:]
+
+
+def test_pruning_leaves_redis_alone(sqlite_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", UNREACHABLE_REDIS_URL)
+    assert prune_embedded_broker(config.reload_settings()) == 0  # never even connects
 
 
 # --- real workers -------------------------------------------------------------------------------
