@@ -26,10 +26,12 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import reflex as rx
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.config import get_settings
 from state import push
 from state.auth import AuthState
+from state.wording import database_unreachable, describe_error
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +80,11 @@ class LiveMixin(rx.State, mixin=True):
         except Exception as exc:  # shown on the page; the loop goes on
             logger.warning("live refresh of %s failed: %s", type(self).__name__, exc)
             async with self:
-                self.live_error = f"Could not refresh: {type(exc).__name__}: {exc}"
+                self.live_error = (
+                    database_unreachable(exc)
+                    if isinstance(exc, SQLAlchemyError | OSError)
+                    else f"Could not refresh: {describe_error(exc)}."
+                )
             return
         async with self:
             if loop_id is None or self._live_loop == loop_id:

@@ -6,14 +6,11 @@ with Redis, re-read every half second without.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import logging
 from collections.abc import Callable
 from typing import ClassVar
 
 import reflex as rx
-from sqlalchemy.exc import SQLAlchemyError
 
 from app import routes
 from backend import audit
@@ -25,10 +22,8 @@ from backend.pipeline import modifications
 from state.live import LiveMixin, tables_of
 from state.objects import ObjectRow, read_object_rows
 from state.web_actor import Action
-from state.wording import database_unreachable, sentence
+from state.wording import sentence
 from tasks import pipeline as pipeline_jobs
-
-logger = logging.getLogger(__name__)
 
 KINDS = [kind.value for kind in ObjectKind]
 FINISHED = {"succeeded", "failed"}
@@ -111,7 +106,6 @@ class ObjectListState(LiveMixin, rx.State):
 
     objects: list[ObjectRow] = []
     loaded: bool = False
-    error: str = ""
     search: str = ""
 
     new_open: bool = False
@@ -152,7 +146,7 @@ class ObjectListState(LiveMixin, rx.State):
         rows, creation = data
         if rows != self.objects:
             self.objects = rows
-        self.error, self.loaded = "", True
+        self.loaded = True
         if creation is None or creation.task_id != self.scratch_task_id:
             return  # no creation followed, or another one replaced it meanwhile
         self.scratch_task_status = creation.task_status
@@ -161,17 +155,6 @@ class ObjectListState(LiveMixin, rx.State):
         self.scratch_status = creation.status
         if creation.error:
             self.scratch_error = sentence(Exception(creation.error))
-
-    @rx.event
-    async def load(self) -> None:
-        try:
-            rows = await asyncio.to_thread(read_object_rows)
-        except (SQLAlchemyError, OSError) as exc:
-            logger.warning("objects could not be read: %s", exc)
-            self.objects, self.error = [], database_unreachable(exc)
-        else:
-            self.objects, self.error = rows, ""
-        self.loaded = True
 
     @rx.event
     def set_search(self, value: str) -> None:

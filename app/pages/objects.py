@@ -55,8 +55,8 @@ def _table() -> rx.Component:
 
 def _list() -> rx.Component:
     return rx.cond(
-        S.error != "",
-        error_banner(S.error, id="objects-error"),
+        S.live_error != "",
+        error_banner(S.live_error, id="objects-error"),
         rx.cond(
             S.loaded,
             rx.cond(
@@ -207,5 +207,5 @@ def register(app: rx.App) -> None:
         objects_page,
         route=routes.OBJECTS,
         title="Objects · Durable objects",
-        on_load=[AuthState.require_login, ObjectListState.load, ObjectListState.start_live],
+        on_load=[AuthState.require_login, ObjectListState.start_live],
     )

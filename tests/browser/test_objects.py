@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from backend import audit, db
+from backend import audit, config, db
 from backend.models import Task
 from backend.objects.deploy import deploy
 from backend.objects.store import create_object, edit_object, set_limits
@@ -171,6 +171,27 @@ def test_member_is_refused_a_deploy_and_a_restore(member_page: Page, harness) ->
     page.click("#restore-confirm")
     expect(page.locator("#restore-error")).to_contain_text("Only an admin")
     expect(page.locator("#object-version")).to_contain_text("v2")
+
+
+def test_objects_list_is_live_and_says_when_the_database_goes(
+    admin_page: Page, harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = admin_page
+    page.goto(_url(harness, "/objects"))
+    expect(page.locator("#objects-empty")).to_be_visible()
+    _make_object()  # by another door: the open list shows it without a reload
+    expect(page.locator("#objects-list")).to_contain_text("greeter")
+
+    # Nothing listens on port 1: the list's next read is refused, and the page says so.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/nothing")
+    config.reload_settings()
+    try:
+        expect(page.locator("#objects-error")).to_contain_text("The database is unreachable")
+    finally:
+        db._engine_for.cache_clear()
+        monkeypatch.undo()
+        config.reload_settings()
+    expect(page.locator("#objects-list")).to_contain_text("greeter")  # back once it answers
 
 
 def test_unknown_object_says_so(admin_page: Page, harness) -> None:
