@@ -1,0 +1,158 @@
+"""`modifications`: requested changes and their evaluations.
+
+`start_pipeline` also serves `objects modify` and `objects create-from-scratch`, which request
+a modification and then run it the same way `modifications resume` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from sqlmodel import Session
+
+from backend import db, jobs
+from backend.audit import Actor
+from backend.enums import ModificationStatus
+from backend.errors import ProductError
+from backend.objects.diff import render
+from backend.pipeline import modifications
+from cli.output import Command, CommandFailed, noun, table
+from cli.views import deployment_view, modification_view
+from tasks import pipeline as pipeline_jobs
+from tasks.base import Job, run_job
+
+
+def start_pipeline(modification_id: int, wait: bool) -> tuple[Any, str]:
+    """Run the pipeline here (--wait, progress on stderr) or as a background job."""
+    params = {"modification_id": modification_id}
+    if not wait:
+        task_id = pipeline_jobs.start(modification_id)
+        view = {"modification_id": modification_id, "task_id": task_id}
+        return view, (
+            f"modification #{modification_id} started as task #{task_id}; "
+            f"see 'modifications show {modification_id}'"
+        )
+    with db.session_scope() as session:
+        task_id = jobs.create_task(session, pipeline_jobs.KIND, params).id
+    try:
+        run_job(task_id, _run_with_progress)
+    except ProductError as exc:
+        with db.session_scope() as session:
+            view = modification_view(modifications.get_modification(session, modification_id))
+        raise CommandFailed(view, f"modification #{modification_id} failed: {exc}") from None
+    with db.session_scope() as session:
+        modification = modifications.get_modification(session, modification_id)
+        view = modification_view(modification)
+    text = f"modification #{modification_id}: {modification.status}"
+    if modification.error:
+        text += f" ({modification.error})"
+    return view, text
+
+
+def _run_with_progress(job: Job) -> dict[str, Any]:
+    """The pipeline job, its progress also echoed to stderr."""
+
+    def progress(percent: int, message: str) -> None:
+        job.progress(percent, message)
+        print(f"[{percent:3d}%] {message}", file=sys.stderr, flush=True)
+
+    return pipeline_jobs.run(job, progress)
+
+
+def cmd_modifications_list(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    rows = [
+        modification_view(m)
+        for m in modifications.list_modifications(session, status=args.status, slug=args.object)
+    ]
+    return rows, table(rows, ["id", "kind", "slug", "status", "attempts", "prompt"])
+
+
+def _evaluation_views(session: Session, modification_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "attempt": e.attempt,
+            "verdict": e.verdict,
+            "overall_score": e.overall_score,
+            "scores": {
+                "preference": e.preference_score,
+                "constraints": e.constraints_score,
+                "factuality": e.factuality_score,
+            },
+            "feedback": e.feedback,
+        }
+        for e in modifications.evaluations_of(session, modification_id)
+    ]
+
+
+def cmd_modifications_show(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    modification = modifications.get_modification(session, args.id)
+    view = modification_view(modification)
+    view["evaluations"] = _evaluation_views(session, args.id)
+    lines = [
+        f"#{modification.id} {modification.kind} {modification.slug}: {modification.status}",
+        f"prompt: {modification.prompt}",
+    ]
+    if modification.plan:
+        lines.append(f"plan: {modification.plan.get('summary', '')}")
+    for evaluation in view["evaluations"]:
+        scores = ", ".join(f"{k} {v:.2f}" for k, v in evaluation["scores"].items())
+        lines.append(f"attempt {evaluation['attempt']}: {evaluation['verdict']} ({scores})")
+    if modification.error:
+        lines.append(f"note: {modification.error}")
+    if modification.proposed_files and modification.status == ModificationStatus.AWAITING_APPROVAL:
+        lines.append(render(modifications.proposed_diff(session, modification)).rstrip("\n"))
+    return view, "\n".join(lines)
+
+
+def cmd_modifications_approve(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modification, deployment = modifications.approve(args.id, actor=actor, deploy=args.deploy)
+    view = modification_view(modification)
+    text = f"modification #{args.id} applied to {modification.slug}"
+    if deployment is not None:
+        view["deployment"] = deployment_view(deployment)
+        text += f"; deployment {deployment.id}: {deployment.status}"
+    return view, text
+
+
+def cmd_modifications_reject(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modification = modifications.reject(args.id, args.reason, actor=actor)
+    return modification_view(modification), f"modification #{args.id} rejected"
+
+
+def cmd_modifications_resume(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modifications.resume(args.id, budget_usd=args.budget, actor=actor)
+    return start_pipeline(args.id, args.wait)
+
+
+def register(groups: Any, command: Command) -> None:
+    cmds = noun(groups, "modifications", "requested changes and their evaluations")
+    listing = command(cmds, "list", cmd_modifications_list, "list modifications, newest first")
+    listing.add_argument("--status", choices=[s.value for s in ModificationStatus])
+    listing.add_argument("--object", metavar="SLUG")
+    shown = command(cmds, "show", cmd_modifications_show, "a modification and its attempts")
+    shown.add_argument("id", type=int)
+    approve = command(cmds, "approve", cmd_modifications_approve, "apply an accepted change")
+    approve.add_argument("id", type=int)
+    approve.add_argument("--deploy", action="store_true", help="deploy the new version too")
+    reject = command(cmds, "reject", cmd_modifications_reject, "turn a change down")
+    reject.add_argument("id", type=int)
+    reject.add_argument("--reason", required=True)
+    resume = command(cmds, "resume", cmd_modifications_resume, "continue with a higher budget")
+    resume.add_argument("id", type=int)
+    resume.add_argument("--budget", type=float, required=True, metavar="USD")
+    resume.add_argument("--wait", action="store_true")

@@ -1,0 +1,303 @@
+"""`objects`: durable objects, their versions, deployments, calls and settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from backend import users
+from backend.audit import Actor
+from backend.enums import EditIntent, ObjectKind
+from backend.errors import InvalidInput
+from backend.objects import deploy as deployments
+from backend.objects import runtime, store
+from backend.objects.diff import render
+from backend.objects.views import object_view, version_view
+from backend.pipeline import modifications
+from backend.pipeline.review import evaluate_version
+from cli.evaluate import add_intent
+from cli.files import read_file_args
+from cli.modifications import start_pipeline
+from cli.output import CallFailed, Command, DeploymentFailed, assessment_text, noun, table
+from cli.views import deployment_view
+
+FILE_HELP = "a file to store; NAME=PATH stores PATH as NAME (repeatable)"
+
+# --- the store: versions ------------------------------------------------------------------
+
+
+def cmd_objects_create(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    files = read_file_args(args.file)
+    owner_id = users.get_user_by_email(session, args.owner).id if args.owner else actor.user_id
+    version = store.create_object(
+        session,
+        slug=args.slug,
+        name=args.name,
+        description=args.description,
+        kind=args.kind,
+        files=files,
+        owner_id=owner_id,
+        message=args.message or "Initial version",
+        actor=actor,
+    )
+    obj = store.get_object(session, args.slug)
+    view = {**object_view(obj), "version": version_view(version)}
+    return view, f"created {obj.slug} v{version.number} ({len(version.files)} files)" + _warn(
+        version
+    )
+
+
+def cmd_objects_edit(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    current = store.get_version(session, args.slug)
+    files = {**current.files, **read_file_args(args.file)}
+    for path in args.remove:
+        if path not in files:
+            raise InvalidInput(f"{args.slug} v{current.number} has no file {path!r} to remove")
+        del files[path]
+    version = store.edit_object(
+        session, args.slug, files=files, message=args.message or "", actor=actor
+    )
+    view, text = version_view(version), f"saved {args.slug} v{version.number}" + _warn(version)
+    if args.evaluate:
+        session.commit()
+        assessment, _ = evaluate_version(args.slug, version.number, intent=EditIntent(args.intent))
+        view["evaluation"] = assessment.to_dict()
+        text += "\n" + assessment_text(assessment.to_dict())
+    return view, text
+
+
+def _warn(version) -> str:
+    return f"\nwarning: {version.syntax_error} (this version can't be deployed)" * bool(
+        version.syntax_error
+    )
+
+
+def cmd_objects_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    rows = [object_view(o) for o in store.list_objects(session)]
+    columns = ["slug", "name", "kind", "status", "current_version", "deployed_version"]
+    return rows, table(rows, columns)
+
+
+def cmd_objects_show(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    obj = store.get_object(session, args.slug)
+    version = store.get_version(session, args.slug, args.version)
+    view = {**object_view(obj), "version": version_view(version, with_files=True)}
+    lines = [
+        f"{obj.slug}: {obj.name} ({obj.kind}, {obj.status})",
+        *([obj.description] if obj.description else []),
+        f"version {version.number} of {obj.current_version}, by {version.author}: "
+        f"{version.message}",
+        "files: " + ", ".join(f"{p} ({len(t.encode())} bytes)" for p, t in version.files.items()),
+        "api:",
+        *(f"  {signature}" for signature in version_view(version)["api"] or ["(no functions)"]),
+    ]
+    if version.syntax_error:
+        lines.append(f"syntax error: {version.syntax_error}")
+    return view, "\n".join(lines)
+
+
+def cmd_objects_versions(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    rows = [version_view(v) for v in store.list_versions(session, args.slug)]
+    return rows, table(rows, ["number", "author", "created_at", "message"])
+
+
+def cmd_objects_diff(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    diffs = store.diff_versions(session, args.slug, args.a, args.b)
+    text = render(diffs) or f"v{args.a} and v{args.b} have the same files"
+    return [d.to_dict() for d in diffs], text.rstrip("\n")
+
+
+def cmd_objects_rollback(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    version = store.rollback(session, args.slug, args.number, actor=actor)
+    return version_view(version), f"rolled {args.slug} back to v{args.number} as v{version.number}"
+
+
+# --- running: deploy, call, visibility -----------------------------------------------------
+
+
+def cmd_objects_deploy(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    session.commit()  # deploy runs its own transactions
+    deployment = deployments.deploy(args.slug, actor=actor, number=args.version)
+    return _deployment_outcome(args.slug, deployment)
+
+
+def _deployment_outcome(slug: str, deployment) -> tuple[Any, str]:
+    """A failed deployment is reported, not raised: it is a recorded outcome, exit 1."""
+    view = deployment_view(deployment)
+    headline = f"deployment {deployment.id} of {slug}: {deployment.status}"
+    if deployment.status != "live":
+        raise DeploymentFailed(view, f"{headline}\n{deployment.logs}")
+    return view, f"{headline}\n{deployment.logs}"
+
+
+def cmd_objects_call(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    try:
+        arguments = json.loads(args.args)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--args is not valid JSON: {exc}") from None
+    try:
+        value = runtime.call_object(args.slug, args.function, arguments, check_access=False)
+    except runtime.ObjectFailed as exc:
+        raise CallFailed(exc.result.to_dict(), f"error: {exc}") from None
+    return {"result": value}, json.dumps(value, indent=2, default=str)
+
+
+def cmd_objects_visibility(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    obj = store.set_visibility(session, args.slug, public=args.visibility == "public", actor=actor)
+    return object_view(obj), f"{obj.slug} is now {args.visibility}"
+
+
+# --- the LLM: modify, create from scratch --------------------------------------------------
+
+
+def cmd_objects_modify(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    session.commit()
+    modification = modifications.request_modification(
+        args.slug, args.prompt, actor=actor, budget_usd=args.budget
+    )
+    return start_pipeline(modification.id, args.wait)
+
+
+def cmd_objects_create_from_scratch(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    session.commit()
+    modification = modifications.request_creation(
+        slug=args.slug,
+        name=args.name,
+        description=args.description,
+        requirements=args.requirements,
+        actor=actor,
+        budget_usd=args.budget,
+    )
+    return start_pipeline(modification.id, args.wait)
+
+
+# --- settings: auto-apply, limits ----------------------------------------------------------
+
+
+def cmd_objects_auto_apply(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    obj = store.set_auto_apply(session, args.slug, enabled=args.setting == "on", actor=actor)
+    how = "apply themselves" if obj.auto_apply else "wait for approval"
+    return object_view(obj), f"accepted changes to {obj.slug} now {how}"
+
+
+def cmd_objects_limits(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    limits: dict[str, float] = {}
+    for item in args.limit:
+        name, _, value = item.partition("=")
+        try:
+            limits[name] = float(value) if "." in value else int(value)
+        except ValueError:
+            raise InvalidInput(f"limit {item!r} is not NAME=NUMBER") from None
+    obj = store.set_limits(session, args.slug, limits, actor=actor)
+    return object_view(obj), f"{obj.slug} limits: {obj.limits}"
+
+
+# --- the parser ----------------------------------------------------------------------------
+
+
+def register(groups: Any, command: Command) -> None:
+    """The commands in the order `objects --help` lists them."""
+    cmds = noun(groups, "objects", "durable objects and their versions")
+    _register_store(cmds, command)
+    _register_running(cmds, command)
+    _register_llm(cmds, command)
+    _register_settings(cmds, command)
+
+
+def _register_store(cmds: Any, command: Command) -> None:
+    create = command(cmds, "create", cmd_objects_create, "create an object from files")
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument("--kind", default=ObjectKind.ENDPOINT.value)
+    create.add_argument("--file", action="append", required=True, help=FILE_HELP)
+    create.add_argument("--owner", metavar="EMAIL")
+    create.add_argument("--message")
+    edit = command(cmds, "edit", cmd_objects_edit, "save a new version")
+    edit.add_argument("slug")
+    edit.add_argument("--file", action="append", default=[], help=FILE_HELP)
+    edit.add_argument("--remove", action="append", default=[], metavar="PATH")
+    edit.add_argument("--message")
+    add_intent(
+        edit, "refactor: behaviour must stay the same (checked side by side with the parent)"
+    )
+    edit.add_argument(
+        "--no-evaluate", dest="evaluate", action="store_false", help="save without evaluating"
+    )
+    command(cmds, "list", cmd_objects_list, "list objects")
+    show = command(cmds, "show", cmd_objects_show, "show an object and one version")
+    show.add_argument("slug")
+    show.add_argument("--version", type=int)
+    versions = command(cmds, "versions", cmd_objects_versions, "list an object's versions")
+    versions.add_argument("slug")
+    diff = command(cmds, "diff", cmd_objects_diff, "unified diff between two versions")
+    diff.add_argument("slug")
+    diff.add_argument("a", type=int)
+    diff.add_argument("b", type=int)
+    rollback = command(cmds, "rollback", cmd_objects_rollback, "restore an old version")
+    rollback.add_argument("slug")
+    rollback.add_argument("number", type=int)
+
+
+def _register_running(cmds: Any, command: Command) -> None:
+    deploy = command(cmds, "deploy", cmd_objects_deploy, "test a version and make it live")
+    deploy.add_argument("slug")
+    deploy.add_argument("--version", type=int, help="default: the current version")
+    call = command(cmds, "call", cmd_objects_call, "call a deployed object's function")
+    call.add_argument("slug")
+    call.add_argument("function")
+    call.add_argument("--args", default="{}", help="a JSON object of arguments")
+    visibility = command(
+        cmds, "visibility", cmd_objects_visibility, "public objects need no API token"
+    )
+    visibility.add_argument("slug")
+    visibility.add_argument("visibility", choices=["public", "private"])
+
+
+def _register_llm(cmds: Any, command: Command) -> None:
+    modify = command(cmds, "modify", cmd_objects_modify, "ask the LLM for a change")
+    modify.add_argument("slug")
+    modify.add_argument("--prompt", required=True, help="what should change")
+    modify.add_argument("--budget", type=float, metavar="USD", help="LLM budget for this change")
+    modify.add_argument("--wait", action="store_true", help="run here and show progress")
+    scratch = command(
+        cmds,
+        "create-from-scratch",
+        cmd_objects_create_from_scratch,
+        "ask the LLM to write a new object",
+    )
+    scratch.add_argument("--slug", required=True)
+    scratch.add_argument("--name", required=True)
+    scratch.add_argument("--description", default="")
+    scratch.add_argument("--requirements", required=True)
+    scratch.add_argument("--budget", type=float, metavar="USD")
+    scratch.add_argument("--wait", action="store_true", help="run here and show progress")
+
+
+def _register_settings(cmds: Any, command: Command) -> None:
+    auto = command(
+        cmds, "auto-apply", cmd_objects_auto_apply, "let accepted changes apply themselves"
+    )
+    auto.add_argument("slug")
+    auto.add_argument("setting", choices=["on", "off"])
+    limits = command(cmds, "limits", cmd_objects_limits, "set this object's sandbox limits")
+    limits.add_argument("slug")
+    limits.add_argument(
+        "limit",
+        nargs="+",
+        metavar="NAME=NUMBER",
+        help="cpu_seconds, wall_seconds, memory_mb or output_bytes",
+    )

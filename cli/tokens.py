@@ -1,0 +1,25 @@
+"""`tokens`: API tokens for calling private objects."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlmodel import Session
+
+from backend import tokens
+from backend.audit import Actor
+from cli.output import Command, noun
+
+
+def cmd_tokens_create(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    plain, token = tokens.create_token(session, email=args.user, name=args.name, actor=actor)
+    view = {"token": plain, "prefix": token.prefix, "user": args.user, "name": token.name}
+    return view, f"{plain}\n(shown once; send it as 'Authorization: Bearer <token>')"
+
+
+def register(groups: Any, command: Command) -> None:
+    cmds = noun(groups, "tokens", "API tokens for calling private objects")
+    token = command(cmds, "create", cmd_tokens_create, "create a token for a user")
+    token.add_argument("--user", required=True, metavar="EMAIL")
+    token.add_argument("--name", default="", help="what the token is for")
