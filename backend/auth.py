@@ -18,7 +18,7 @@ import time
 
 from sqlmodel import Session, func, select
 
-from backend import audit, users
+from backend import users
 from backend.config import get_settings
 from backend.enums import Channel
 from backend.errors import InvalidInput
@@ -80,18 +80,11 @@ def sign_up(
 ) -> User:
     """Add a person who signs in with a password; the first person becomes an admin.
 
-    Goes through `users.add_user`, so `user.created` is emitted and the addition audited.
+    Goes through `users.sign_up`, so `user.created` is recorded.
     """
     check_password_rules(password)
-    is_first = session.exec(select(func.count()).select_from(User)).one() == 0
-    actor = audit.Actor(name=(email or "").strip() or "anonymous", channel=Channel.WEB)
-    user = users.add_user(
-        session,
-        name=name,
-        email=email,
-        phone=(phone or "").strip() or None,
-        is_admin=is_first,
-        actor=actor,
+    user = users.sign_up(
+        session, name=name, email=email, phone=(phone or "").strip() or None, channel=Channel.WEB
     )
     user.password_hash = hash_password(password)
     session.add(user)

@@ -190,7 +190,7 @@ class Settings(BaseSettings):
     # Background jobs (Celery)
     celery_queue: str = Field(
         default="durable_objects",
-        description="Celery queue that enqueue publishes to and the worker consumes; with Redis "
+        description="Celery queue that jobs are published to and the worker consumes; with Redis "
         "also the prefix of every broker key, so deployments (or test runs) can share a Redis "
         "database without seeing each other's jobs.",
     )
@@ -198,6 +198,31 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated extra modules the Celery worker imports to register more "
         "background jobs (plugins, or test-only jobs in the test suite).",
+    )
+    job_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a running job tells the database it is still alive.",
+    )
+    job_lost_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A running job not heard from for this long has lost its worker: it is "
+        "handed to a worker again (jobs safe to repeat) or failed with 'worker lost'. A worker "
+        "on the same machine that is gone is noticed at once.",
+    )
+    job_sweep_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often a worker looks for jobs never handed to the broker (it was "
+        "down) and for jobs whose worker was lost.",
+    )
+    job_max_redeliveries: int = Field(
+        default=2,
+        ge=0,
+        le=20,
+        description="How often a job whose worker was lost is handed out again before it is "
+        "failed with 'worker lost'.",
     )
 
     # Sandbox (isolated execution of object code)

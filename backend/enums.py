@@ -88,13 +88,60 @@ class Channel(StrEnum):
 
 
 class EventName(StrEnum):
+    """Everything that happens that a person might want to be told about.
+
+    Most are actions (`ACTIONS`): a person, a model or the system changed something, and
+    `backend.activity.record` writes each one as an audit entry and an Event together. The
+    rest come from outside (payments, reported through the events API) and are Events only.
+    """
+
     USER_CREATED = "user.created"
-    PAYMENT_FAILED = "payment.failed"
-    PAYMENT_SUCCEEDED = "payment.succeeded"
+    USER_UPDATED = "user.updated"
+    TOKEN_CREATED = "token.created"
+    OBJECT_CREATED = "object.created"
+    OBJECT_EDITED = "object.edited"
+    OBJECT_ROLLED_BACK = "object.rolled_back"
+    OBJECT_STATUS_CHANGED = "object.status_changed"
+    OBJECT_VISIBILITY_CHANGED = "object.visibility_changed"
+    OBJECT_AUTO_APPLY_CHANGED = "object.auto_apply_changed"
+    OBJECT_LIMITS_CHANGED = "object.limits_changed"
     OBJECT_DEPLOYED = "object.deployed"
     DEPLOYMENT_FAILED = "deployment.failed"
+    CREATION_REQUESTED = "creation.requested"
+    MODIFICATION_REQUESTED = "modification.requested"
+    MODIFICATION_ATTEMPT_REFUSED = "modification.attempt_refused"
     MODIFICATION_AWAITING_APPROVAL = "modification.awaiting_approval"
+    MODIFICATION_APPLIED = "modification.applied"
+    MODIFICATION_REJECTED = "modification.rejected"
+    MODIFICATION_RESUMED = "modification.resumed"
+    MODIFICATION_FAILED = "modification.failed"
     TASK_FAILED = "task.failed"
+    PAYMENT_FAILED = "payment.failed"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+
+
+#: Events reported from outside the product; every other name is an action.
+EXTERNAL_EVENTS = frozenset({EventName.PAYMENT_FAILED, EventName.PAYMENT_SUCCEEDED})
+#: The actions: each is recorded once as an audit entry and once as an Event.
+ACTIONS = frozenset(set(EventName) - EXTERNAL_EVENTS)
+
+
+class Role(StrEnum):
+    """What an actor may do (see `backend.permissions`)."""
+
+    OPERATOR = "operator"  # the machine's operator (the CLI without --as): every right
+    SYSTEM = "system"  # the product itself (jobs, auto-apply): every right
+    ADMIN = "admin"
+    MEMBER = "member"
+    ANONYMOUS = "anonymous"  # not signed in (sign-up, public calls)
+
+
+class JobKind(StrEnum):
+    """Background jobs the backend schedules; `tasks/` registers one Celery task for each."""
+
+    SYSTEM_CHECK = "system.check"
+    MODIFICATION_RUN = "modification.run"
+    VERSION_EVALUATE = "version.evaluate"
 
 
 class Intent(StrEnum):

@@ -1,4 +1,8 @@
-"""Recording events: the one place an Event row is written (monitors act on them later)."""
+"""Events reported from outside the product (payments and the like).
+
+Actions the product itself performs are recorded with `backend.activity.record`, which writes
+the audit entry and the Event together; this module is for the rest.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend.enums import Channel, EventName
+from backend.enums import EXTERNAL_EVENTS, Channel, EventName
 from backend.models import Event
 
 
@@ -15,9 +19,12 @@ def emit(
     name: EventName,
     payload: dict[str, Any],
     *,
-    source: Channel = Channel.SYSTEM,
+    source: Channel = Channel.API,
 ) -> Event:
-    """Add an event to the caller's transaction, so it exists only if the change commits."""
-    event = Event(name=EventName(name), payload=payload, source=source)
+    """Add an external event to the caller's transaction, so it exists only if that commits."""
+    name = EventName(name)
+    if name not in EXTERNAL_EVENTS:
+        raise ValueError(f"{name} is an action; record it with activity.record")
+    event = Event(name=name, payload=payload, source=source)
     session.add(event)
     return event

@@ -5,7 +5,21 @@ ended. The row is created before the job is handed to the broker, and every late
 one short transaction of its own, so a browser polling the row sees progress within a
 second, whichever process (web, worker, CLI) made it.
 
-Lifecycle: pending -> running -> succeeded | failed (pending may go straight to either end).
+Starting a job is `schedule(session, kind, params)`, called by the backend service that
+needs the job, inside its own transaction (a transactional outbox): the Task row is written
+with the change that asked for it, and only after that transaction commits is the job handed
+to the broker by the runner that `tasks/` registers (`register_runner`). If the broker can't
+be reached then, nothing is lost: the row stays pending, not yet published, and a worker's
+sweeper (`publish_unpublished`) hands it over once the broker answers. A rolled-back
+transaction leaves neither row nor message.
+
+A worker records on the row which process holds the job and beats a heartbeat while it runs.
+`recover_lost` (the sweeper again) finds running jobs whose worker is gone (its process is
+dead, or it stopped beating), and hands them out again when the job is safe to repeat, or
+fails them with "worker lost"; no job is left "running" forever.
+
+Lifecycle: pending -> running -> succeeded | failed (pending may go straight to either end;
+running goes back to pending only when its lost worker's job is handed out again).
 A finished task is final: marking it again raises `Conflict`. Each transition is a single
 conditional UPDATE (`... WHERE status IN (allowed)`), so two processes racing to finish the
 same task cannot both win, on SQLite as on PostgreSQL.
@@ -14,17 +28,25 @@ same task cannot both win, on SQLite as on PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session, col, select
 
-from backend import events
+from backend import activity, audit
+from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import EventName, TaskStatus
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound, ProductError
 from backend.models import Task, utcnow
+
+logger = logging.getLogger(__name__)
 
 #: Statuses a task can still leave.
 OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.RUNNING)
@@ -110,19 +132,50 @@ def create_task(
     return task
 
 
-def mark_running(task_id: int) -> Task:
-    """A worker started the task. Allowed again on a running task (a redelivered job)."""
+def this_worker() -> str:
+    """How a task row names the process running it: "host:pid"."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def mark_running(task_id: int, *, celery_id: str | None = None, worker: str = "") -> Task:
+    """A worker starts the task; records who holds it. Only a pending task can start.
+
+    With `celery_id`, only the message the row was last handed out as may start it: a stale
+    copy (one the broker delivered again after the sweeper handed the job out anew) is
+    refused with `Conflict`, so a job never runs twice at once.
+    """
     with session_scope() as session:
-        return _transition(
+        task = _transition(
             session,
             task_id,
-            OPEN_STATUSES,
+            (TaskStatus.PENDING,),
             "start",
             status=TaskStatus.RUNNING,
             started_at=utcnow(),
+            heartbeat_at=utcnow(),
+            worker=worker or this_worker(),
             message="started",
             error=None,
         )
+        if celery_id is not None and task.celery_id not in (None, celery_id):
+            raise Conflict(f"task {task_id} was handed out again; this copy is stale")
+        return task
+
+
+def heartbeat(task_id: int, worker: str) -> bool:
+    """The job's worker is alive; False when the row is no longer that worker's to run."""
+    with session_scope() as session:
+        result = session.execute(
+            update(Task)
+            .where(
+                col(Task.id) == task_id,
+                col(Task.status) == TaskStatus.RUNNING,
+                col(Task.worker) == worker,
+            )
+            .values(heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
 
 
 def report_progress(task_id: int, progress: int, message: str = "") -> Task:
@@ -133,7 +186,13 @@ def report_progress(task_id: int, progress: int, message: str = "") -> Task:
     clamped = max(0, min(100, int(progress)))
     with session_scope() as session:
         return _transition(
-            session, task_id, OPEN_STATUSES, "report progress on", progress=clamped, message=message
+            session,
+            task_id,
+            OPEN_STATUSES,
+            "report progress on",
+            progress=clamped,
+            message=message,
+            heartbeat_at=utcnow(),  # a report is a sign of life too
         )
 
 
@@ -155,8 +214,8 @@ def mark_succeeded(task_id: int, result: dict[str, Any], message: str = "") -> T
         )
 
 
-def mark_failed(task_id: int, error: str) -> Task:
-    """The task failed: keep the reason and record a `task.failed` event, in one transaction.
+def mark_failed(task_id: int, error: str, *, actor: audit.Actor = audit.SYSTEM) -> Task:
+    """The task failed: keep the reason and record `task.failed`, in one transaction.
 
     Progress is left where the task got to, so a person sees how far it went.
     """
@@ -172,10 +231,11 @@ def mark_failed(task_id: int, error: str) -> Task:
             message=_clip(f"failed: {error.splitlines()[0]}", 300),
             finished_at=utcnow(),
         )
-        events.emit(
+        activity.record(
             session,
+            actor,
             EventName.TASK_FAILED,
-            {"task_id": task.id, "kind": task.kind, "error": error},
+            detail={"task_id": task.id, "kind": task.kind, "error": error},
         )
         return task
 
@@ -194,3 +254,250 @@ def latest_tasks(session: Session, limit: int = 20) -> list[Task]:
         raise InvalidInput(f"limit must be between 1 and {LATEST_MAX}, not {limit}")
     statement = select(Task).order_by(col(Task.created_at).desc(), col(Task.id).desc()).limit(limit)
     return list(session.exec(statement))
+
+
+# --- the outbox: scheduling jobs in the caller's transaction ---------------------------------
+
+
+class Runner(Protocol):
+    """What `tasks/` registers so the backend can start jobs without importing Celery."""
+
+    def kinds(self) -> set[str]:
+        """The job kinds a worker can run."""
+
+    def idempotent(self, kind: str) -> bool:
+        """Whether a job of `kind` may simply run again after its worker was lost."""
+
+    def publish(self, kind: str, task_id: int, celery_id: str) -> None:
+        """Hand the job to the broker; raises when the broker can't be reached."""
+
+    def run_here(self, task_id: int, echo: Callable[[int, str], None] | None) -> None:
+        """Run the job in this process (the CLI's --wait); its outcome lands on the row."""
+
+
+_runner: Runner | None = None
+_OUTBOX = "jobs_outbox"
+#: A pending, never published row younger than this is left to the process that wrote it
+#: (it publishes right after its commit); older ones are the sweeper's.
+OUTBOX_GRACE = timedelta(seconds=2)
+
+
+def register_runner(runner: Runner) -> None:
+    """Called by `tasks/` at import: from then on, committed jobs are handed to the broker."""
+    global _runner
+    _runner = runner
+
+
+def _require_runner() -> Runner:
+    if _runner is None:
+        raise ProductError(
+            "no job runner is loaded in this process (import tasks.dispatch), so the job "
+            "could not be scheduled"
+        )
+    return _runner
+
+
+def schedule(
+    session: Session, kind: str, params: dict[str, Any] | None = None, *, here: bool = False
+) -> Task:
+    """Write a pending job in the caller's transaction; it is started once that commits.
+
+    The job is handed to the broker after the commit (never before, so a worker always finds
+    its row, and never for a transaction that rolled back). `here=True` is for a door that
+    runs the job itself (`run_here`): the row is never published. Unknown kinds and params
+    that are not a JSON object are refused with `InvalidInput`.
+    """
+    runner = _require_runner()
+    kinds = runner.kinds()
+    if kind not in kinds:
+        raise InvalidInput(f"no job named {kind!r}; known jobs: {', '.join(sorted(kinds))}")
+    task = create_task(session, kind, params, celery_id=str(uuid.uuid4()))
+    if here:
+        task.published_at = utcnow()
+        task.message = "running in the command that asked for it"
+        session.add(task)
+    else:
+        session.info.setdefault(_OUTBOX, []).append(task.id)
+    return task
+
+
+def run_here(task_id: int, echo: Callable[[int, str], None] | None = None) -> Task:
+    """Run a job scheduled with `here=True` in this process; returns its finished row."""
+    _require_runner().run_here(task_id, echo)
+    with session_scope() as session:
+        return get_task(session, task_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_committed(session: Session) -> None:
+    for task_id in session.info.pop(_OUTBOX, []):
+        try:
+            publish(task_id)
+        except Exception:  # never let a publish failure reach the code that committed
+            logger.exception("task %s: could not be handed to the broker", task_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_OUTBOX, None)
+
+
+def _claim(task_id: int) -> Task | None:
+    """Mark an unpublished pending row as being published; None when it isn't ours to."""
+    with session_scope() as session:
+        result = session.execute(
+            update(Task)
+            .where(
+                col(Task.id) == task_id,
+                col(Task.status) == TaskStatus.PENDING,
+                col(Task.published_at).is_(None),
+            )
+            .values(published_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+        return session.get(Task, task_id, populate_existing=True)
+
+
+def publish(task_id: int) -> bool:
+    """Hand a committed, unpublished job to the broker; True when it was handed over now.
+
+    When the broker can't be reached the row goes back to unpublished with the reason in
+    its message, and the sweeper tries again later.
+    """
+    runner = _require_runner()
+    task = _claim(task_id)
+    if task is None:
+        return False
+    try:
+        runner.publish(task.kind, task_id, str(task.celery_id))
+    except Exception as exc:
+        reason = str(exc) or type(exc).__name__
+        with session_scope() as session:
+            session.execute(
+                update(Task)
+                .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.PENDING)
+                .values(
+                    published_at=None,
+                    message=_clip(
+                        f"waiting for the broker ({reason}); it starts once the broker is back",
+                        300,
+                    ),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        logger.warning("task %s (%s) not handed to the broker yet: %s", task_id, task.kind, reason)
+        return False
+    logger.info("task %s (%s) handed to the broker", task_id, task.kind)
+    return True
+
+
+def publish_unpublished(now: datetime | None = None) -> int:
+    """The sweeper's first half: publish jobs whose hand-over failed; how many went out."""
+    cutoff = (now or utcnow()) - OUTBOX_GRACE
+    with session_scope() as session:
+        ids = session.exec(
+            select(Task.id)
+            .where(
+                col(Task.status) == TaskStatus.PENDING,
+                col(Task.published_at).is_(None),
+                col(Task.created_at) < cutoff,
+            )
+            .order_by(col(Task.id))
+        ).all()
+    return sum(publish(int(task_id)) for task_id in ids)
+
+
+# --- lost workers -------------------------------------------------------------------------
+
+
+def _process_gone(worker: str | None) -> bool:
+    """Whether `worker` ("host:pid") is a process on this machine that no longer exists."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _lost(task: Task, cutoff: datetime) -> str:
+    """Why a running task's worker counts as lost, or "" while it seems alive."""
+    if _process_gone(task.worker):
+        return f"its worker {task.worker} is gone"
+    last = task.heartbeat_at or task.started_at
+    if last is None or last < cutoff:
+        seen = last.isoformat(timespec="seconds") if last else "never"
+        return f"its worker {task.worker or '(unknown)'} stopped reporting (last seen {seen})"
+    return ""
+
+
+def _hand_out_again(task: Task, why: str) -> bool:
+    """Put a running task back to pending, unpublished, as a new message; False if it moved."""
+    with session_scope() as session:
+        result = session.execute(
+            update(Task)
+            .where(
+                col(Task.id) == task.id,
+                col(Task.status) == TaskStatus.RUNNING,
+                col(Task.worker).is_(None)
+                if task.worker is None
+                else col(Task.worker) == task.worker,
+            )
+            .values(
+                status=TaskStatus.PENDING,
+                published_at=None,
+                celery_id=str(uuid.uuid4()),
+                worker=None,
+                redeliveries=task.redeliveries + 1,
+                message=_clip(f"{why}; handed to a worker again", 300),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+
+def recover_lost(now: datetime | None = None) -> dict[str, list[int]]:
+    """The sweeper's second half: jobs whose worker is lost are run again or failed.
+
+    A job its runner calls idempotent is handed out again, at most JOB_MAX_REDELIVERIES
+    times; any other (or one lost too often) is failed with the reason "worker lost: ...".
+    Returns the ids {"redelivered": [...], "failed": [...]}.
+    """
+    settings = get_settings()
+    runner = _require_runner()
+    cutoff = (now or utcnow()) - timedelta(seconds=settings.job_lost_seconds)
+    with session_scope() as session:
+        running = list(session.exec(select(Task).where(col(Task.status) == TaskStatus.RUNNING)))
+    outcome: dict[str, list[int]] = {"redelivered": [], "failed": []}
+    for task in running:
+        why = _lost(task, cutoff)
+        if not why:
+            continue
+        again = runner.idempotent(task.kind) and task.redeliveries < settings.job_max_redeliveries
+        if again and _hand_out_again(task, why):
+            logger.warning("task %s (%s): %s; handed out again", task.id, task.kind, why)
+            publish(int(task.id))
+            outcome["redelivered"].append(int(task.id))
+            continue
+        if again:
+            continue  # it moved on meanwhile (finished, or another sweeper took it)
+        tries = f" (after {task.redeliveries} redeliveries)" if task.redeliveries else ""
+        try:
+            mark_failed(int(task.id), f"worker lost: {why}{tries}")
+        except Conflict:
+            continue
+        logger.warning("task %s (%s) failed: worker lost: %s", task.id, task.kind, why)
+        outcome["failed"].append(int(task.id))
+    return outcome
+
+
+def sweep() -> dict[str, Any]:
+    """One round of the worker's sweeper: recover lost jobs, then publish what is waiting."""
+    lost = recover_lost()
+    return {**lost, "published": publish_unpublished()}

@@ -149,6 +149,8 @@ class ObjectVersion(SQLModel, table=True):
     files: dict[str, str] = _json()
     api_schema: dict[str, Any] = _json()
     syntax_error: str | None = Field(default=None, sa_type=sa.Text)
+    # What the person meant by a manual edit (refactor keeps behaviour); None for others.
+    intent: str | None = Field(default=None, max_length=16)
     parent_id: int | None = Field(default=None, foreign_key="object_version.id")
     author: str = Field(max_length=200)
     message: str = _text()
@@ -180,6 +182,8 @@ class Modification(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     requested_by_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     channel: str = Field(default=Channel.WEB, max_length=16)
+    # The newest job that runs this modification (requested, resumed).
+    task_id: int | None = Field(default=None, foreign_key="task.id")
     # LLM spending: None means the LLM_BUDGET_USD setting; the sums are kept by backend.llm.
     budget_usd: float | None = Field(default=None)
     cost_usd: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
@@ -259,6 +263,9 @@ class Event(SQLModel, table=True):
     payload: dict[str, Any] = _json()
     source: str = Field(default=Channel.SYSTEM, max_length=32)
     created_at: datetime = _created()
+    # When the dispatcher handed the event to the monitors; None means not yet. Indexed, so
+    # "the events not dispatched yet" is cheap however many events there are.
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class Notification(SQLModel, table=True):
@@ -289,6 +296,13 @@ class Task(SQLModel, table=True):
     result: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     error: str | None = Field(default=None, sa_type=sa.Text)
     celery_id: str | None = Field(default=None, max_length=64, index=True)
+    # The outbox: None until the job's message was handed to the broker.
+    published_at: datetime | None = _when()
+    # Who holds a running job ("host:pid") and when it last said it is alive.
+    worker: str | None = Field(default=None, max_length=200)
+    heartbeat_at: datetime | None = _when()
+    # How many times the job was handed to a worker again after its worker was lost.
+    redeliveries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
     started_at: datetime | None = _when()
     finished_at: datetime | None = _when()

@@ -7,8 +7,10 @@ import secrets
 
 from sqlmodel import Session, select
 
-from backend import audit, users
+from backend import activity, audit, users
+from backend.enums import EventName
 from backend.models import ApiToken, User, utcnow
+from backend.permissions import Permission, require
 
 TOKEN_PREFIX = "dob_"
 
@@ -23,12 +25,16 @@ def create_token(
 ) -> tuple[str, ApiToken]:
     """A new token for the user; the plain text is returned once and never stored."""
     user = users.get_user_by_email(session, email)
+    require(actor, Permission.TOKENS, subject_user_id=user.id)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=_hash(plain), prefix=plain[:10])
     session.add(token)
     session.flush()
-    audit.record(
-        session, actor, "token.created", detail={"user_id": user.id, "prefix": token.prefix}
+    activity.record(
+        session,
+        actor,
+        EventName.TOKEN_CREATED,
+        detail={"user_id": user.id, "prefix": token.prefix, "name": name},
     )
     return plain, token
 

@@ -8,10 +8,11 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backend import audit, events
+from backend import activity, audit
 from backend.enums import Channel, EventName
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import User
+from backend.permissions import Permission, require
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 #: Channels a person can choose to be reached through.
@@ -46,7 +47,29 @@ def add_user(
     preferred_channel: Channel = Channel.EMAIL,
     actor: audit.Actor = audit.SYSTEM,
 ) -> User:
-    """Add a person; email and phone number must be unused."""
+    """Add a person; email and phone number must be unused. Needs the right to add users."""
+    require(actor, Permission.USER_ADMIN)
+    return _add(
+        session,
+        name=name,
+        email=email,
+        phone=phone,
+        is_admin=is_admin,
+        preferred_channel=preferred_channel,
+        actor=actor,
+    )
+
+
+def _add(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    phone: str | None,
+    is_admin: bool,
+    preferred_channel: Channel,
+    actor: audit.Actor,
+) -> User:
     if not name.strip():
         raise InvalidInput("name is empty")
     user = User(
@@ -64,19 +87,33 @@ def add_user(
         session.flush()
     except IntegrityError:
         raise Conflict(f"a user with email {user.email} or phone {user.phone} exists") from None
-    audit.record(
+    activity.record(
         session,
         actor,
-        "user.added",
-        detail={"user_id": user.id, "email": user.email, "is_admin": is_admin},
-    )
-    events.emit(
-        session,
         EventName.USER_CREATED,
-        {"user_id": user.id, "name": user.name, "email": user.email, "is_admin": is_admin},
-        source=actor.channel,
+        detail={"user_id": user.id, "name": user.name, "email": user.email, "is_admin": is_admin},
     )
     return user
+
+
+def sign_up(
+    session: Session, *, name: str, email: str, phone: str | None, channel: Channel
+) -> User:
+    """A person adds themselves (web sign-up): the first person becomes an admin.
+
+    Needs no right: anybody may sign up. The action is recorded as done by the new person.
+    """
+    is_first = session.exec(select(User.id).limit(1)).first() is None
+    newcomer = audit.Actor(name=(email or "").strip() or "anonymous", channel=channel)
+    return _add(
+        session,
+        name=name,
+        email=email,
+        phone=phone,
+        is_admin=is_first,
+        preferred_channel=Channel.EMAIL,
+        actor=newcomer,
+    )
 
 
 def list_users(session: Session) -> list[User]:
@@ -115,6 +152,9 @@ def update_profile(
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user with id {user_id}")
+    actor = actor or audit.Actor.for_user(user, Channel.WEB)
+    if actor.user_id != user.id:
+        require(actor, Permission.USER_ADMIN)
     if not (name or "").strip():
         raise InvalidInput("name is empty")
     try:
@@ -143,10 +183,10 @@ def update_profile(
     session.add(user)
     session.flush()
     if changes:
-        audit.record(
+        activity.record(
             session,
-            actor or audit.Actor(name=user.email, channel=Channel.WEB, user_id=user.id),
-            "user.profile_updated",
+            actor,
+            EventName.USER_UPDATED,
             detail={"user_id": user.id, "changed": sorted(changes)},
         )
     return user

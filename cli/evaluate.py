@@ -15,20 +15,18 @@ from cli.output import Command, assessment_text
 
 def cmd_evaluate(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     session.commit()
-    assessment, evaluation = evaluate_version(
-        args.slug, args.version, intent=EditIntent(args.intent)
-    )
+    intent = EditIntent(args.intent) if args.intent else None  # None: the version's own
+    assessment, evaluation = evaluate_version(args.slug, args.version, intent=intent)
     report = {**assessment.to_dict(), "evaluation_id": evaluation.id}
     return report, assessment_text(report)
 
 
-def add_intent(parser: argparse.ArgumentParser, help_text: str) -> None:
+def add_intent(
+    parser: argparse.ArgumentParser, help_text: str, default: str | None = EditIntent.CHANGE.value
+) -> None:
     """`--intent change|refactor`, shared with `objects edit`."""
     parser.add_argument(
-        "--intent",
-        choices=[i.value for i in EditIntent],
-        default=EditIntent.CHANGE.value,
-        help=help_text,
+        "--intent", choices=[i.value for i in EditIntent], default=default, help=help_text
     )
 
 
@@ -37,5 +35,8 @@ def register(groups: Any, command: Command) -> None:
     evaluate.add_argument("slug")
     evaluate.add_argument("--version", type=int)
     add_intent(
-        evaluate, "refactor: behaviour must stay the same (compared side by side with the parent)"
+        evaluate,
+        "refactor: behaviour must stay the same (compared side by side with the parent); "
+        "default: the intent the version was saved with",
+        default=None,
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+import tasks.dispatch  # noqa: F401  (registers the job runner the backend starts jobs with)
 from backend import db, users
 from backend.audit import Actor
 from backend.enums import Channel
@@ -52,10 +53,11 @@ def _command_adder(common: argparse.ArgumentParser) -> Command:
 
 
 def _actor(session: Session, as_user: str | None) -> Actor:
+    """With --as, that person with their rights; without, the machine's operator, who holds
+    the database anyway and so has every right."""
     if as_user:
-        user = users.get_user_by_email(session, as_user)
-        return Actor(name=user.email, channel=Channel.CLI, user_id=user.id)
-    return Actor(name=f"cli:{getpass.getuser()}", channel=Channel.CLI)
+        return Actor.for_user(users.get_user_by_email(session, as_user), Channel.CLI)
+    return Actor.operator(f"cli:{getpass.getuser()}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

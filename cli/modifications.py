@@ -14,51 +14,40 @@ from sqlmodel import Session
 
 from backend import db, jobs
 from backend.audit import Actor
-from backend.enums import ModificationStatus
-from backend.errors import ProductError
+from backend.enums import ModificationStatus, TaskStatus
+from backend.models import Modification
 from backend.objects.diff import render
 from backend.pipeline import modifications
 from cli.output import Command, CommandFailed, noun, table
 from cli.views import deployment_view, modification_view
-from tasks import pipeline as pipeline_jobs
-from tasks.base import Job, run_job
 
 
-def start_pipeline(modification_id: int, wait: bool) -> tuple[Any, str]:
-    """Run the pipeline here (--wait, progress on stderr) or as a background job."""
-    params = {"modification_id": modification_id}
+def start_pipeline(modification: Modification, wait: bool) -> tuple[Any, str]:
+    """Report the job the backend started, or, with --wait, run it here (progress on stderr).
+
+    The modification was requested with `here=wait`, so with --wait no worker takes it.
+    """
+    modification_id, task_id = int(modification.id), int(modification.task_id)
     if not wait:
-        task_id = pipeline_jobs.start(modification_id)
         view = {"modification_id": modification_id, "task_id": task_id}
         return view, (
             f"modification #{modification_id} started as task #{task_id}; "
             f"see 'modifications show {modification_id}'"
         )
-    with db.session_scope() as session:
-        task_id = jobs.create_task(session, pipeline_jobs.KIND, params).id
-    try:
-        run_job(task_id, _run_with_progress)
-    except ProductError as exc:
-        with db.session_scope() as session:
-            view = modification_view(modifications.get_modification(session, modification_id))
-        raise CommandFailed(view, f"modification #{modification_id} failed: {exc}") from None
+    task = jobs.run_here(task_id, echo=_echo)
     with db.session_scope() as session:
         modification = modifications.get_modification(session, modification_id)
         view = modification_view(modification)
+    if task.status == TaskStatus.FAILED:
+        raise CommandFailed(view, f"modification #{modification_id} failed: {task.error}")
     text = f"modification #{modification_id}: {modification.status}"
     if modification.error:
         text += f" ({modification.error})"
     return view, text
 
 
-def _run_with_progress(job: Job) -> dict[str, Any]:
-    """The pipeline job, its progress also echoed to stderr."""
-
-    def progress(percent: int, message: str) -> None:
-        job.progress(percent, message)
-        print(f"[{percent:3d}%] {message}", file=sys.stderr, flush=True)
-
-    return pipeline_jobs.run(job, progress)
+def _echo(percent: int, message: str) -> None:
+    print(f"[{percent:3d}%] {message}", file=sys.stderr, flush=True)
 
 
 def cmd_modifications_list(
@@ -135,8 +124,10 @@ def cmd_modifications_resume(
     session: Session, args: argparse.Namespace, actor: Actor
 ) -> tuple[Any, str]:
     session.commit()
-    modifications.resume(args.id, budget_usd=args.budget, actor=actor)
-    return start_pipeline(args.id, args.wait)
+    modification = modifications.resume(
+        args.id, budget_usd=args.budget, actor=actor, here=args.wait
+    )
+    return start_pipeline(modification, args.wait)
 
 
 def register(groups: Any, command: Command) -> None:

@@ -8,20 +8,27 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import users
+from backend import jobs, users
 from backend.audit import Actor
-from backend.enums import EditIntent, ObjectKind
+from backend.enums import EditIntent, ObjectKind, TaskStatus
 from backend.errors import InvalidInput
 from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
 from backend.objects.views import object_view, version_view
-from backend.pipeline import modifications
-from backend.pipeline.review import evaluate_version
+from backend.pipeline import modifications, review
 from cli.evaluate import add_intent
 from cli.files import read_file_args
 from cli.modifications import start_pipeline
-from cli.output import CallFailed, Command, DeploymentFailed, assessment_text, noun, table
+from cli.output import (
+    CallFailed,
+    Command,
+    CommandFailed,
+    DeploymentFailed,
+    assessment_text,
+    noun,
+    table,
+)
 from cli.views import deployment_view
 
 FILE_HELP = "a file to store; NAME=PATH stores PATH as NAME (repeatable)"
@@ -57,15 +64,24 @@ def cmd_objects_edit(session: Session, args: argparse.Namespace, actor: Actor) -
         if path not in files:
             raise InvalidInput(f"{args.slug} v{current.number} has no file {path!r} to remove")
         del files[path]
-    version = store.edit_object(
-        session, args.slug, files=files, message=args.message or "", actor=actor
+    version, evaluation = review.save_version(
+        session,
+        args.slug,
+        files=files,
+        message=args.message or "",
+        actor=actor,
+        intent=EditIntent(args.intent),
+        evaluate=args.evaluate,
+        here=True,  # evaluated right here, so the result can be printed
     )
     view, text = version_view(version), f"saved {args.slug} v{version.number}" + _warn(version)
-    if args.evaluate:
+    if evaluation is not None:
         session.commit()
-        assessment, _ = evaluate_version(args.slug, version.number, intent=EditIntent(args.intent))
-        view["evaluation"] = assessment.to_dict()
-        text += "\n" + assessment_text(assessment.to_dict())
+        task = jobs.run_here(int(evaluation.id))
+        if task.status != TaskStatus.SUCCEEDED:
+            raise CommandFailed(view, f"{text}\nthe evaluation failed: {task.error}")
+        view["evaluation"] = task.result
+        text += "\n" + assessment_text(task.result)
     return view, text
 
 
@@ -162,9 +178,9 @@ def cmd_objects_visibility(
 def cmd_objects_modify(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     session.commit()
     modification = modifications.request_modification(
-        args.slug, args.prompt, actor=actor, budget_usd=args.budget
+        args.slug, args.prompt, actor=actor, budget_usd=args.budget, here=args.wait
     )
-    return start_pipeline(modification.id, args.wait)
+    return start_pipeline(modification, args.wait)
 
 
 def cmd_objects_create_from_scratch(
@@ -178,8 +194,9 @@ def cmd_objects_create_from_scratch(
         requirements=args.requirements,
         actor=actor,
         budget_usd=args.budget,
+        here=args.wait,
     )
-    return start_pipeline(modification.id, args.wait)
+    return start_pipeline(modification, args.wait)
 
 
 # --- settings: auto-apply, limits ----------------------------------------------------------

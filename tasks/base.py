@@ -4,8 +4,10 @@ A job is a plain function taking a `Job` (the Task row's id, kind and params, an
 report progress) and returning a JSON object, its result. `@job_task("kind")` registers it as the
 Celery task of that name, whose only argument is the Task row id. The wrapper
 
-- marks the row running (a row that already finished, e.g. a message delivered twice, is
-  skipped, never run again),
+- marks the row running and records which process holds it (a row that is not pending, e.g.
+  a message delivered twice or a stale copy of a job handed out again, is skipped, never
+  run twice), and beats a heartbeat on the row while the job runs, so a sweeper can tell a
+  lost worker from a slow job (`backend.jobs.recover_lost`),
 - marks it succeeded with the returned dict (progress 100),
 - marks it failed with the reason when the function raises, and re-raises, so Celery logs it
   too,
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +28,7 @@ from celery import Task as CeleryTask
 from celery.signals import task_failure
 
 from backend import jobs
+from backend.config import get_settings
 from backend.errors import Conflict, NotFound, ProductError
 from tasks.celery_app import celery_app
 
@@ -38,19 +42,29 @@ class Job:
     task_id: int
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
+    #: Also told of each progress report (the CLI's --wait prints them).
+    echo: Callable[[int, str], None] | None = None
 
     def progress(self, percent: int, message: str) -> None:
         """Record how far the job got (0-100); a browser polling the row sees it at once."""
         jobs.report_progress(self.task_id, percent, message)
+        if self.echo is not None:
+            self.echo(percent, message)
 
 
 JobFunction = Callable[[Job], dict[str, Any] | None]
 
 
 class JobTask(CeleryTask):
-    """Base class of every job's Celery task; marks them for the failure signal below."""
+    """Base class of every job's Celery task; marks them for the failure signal below.
+
+    `job_function` is the plain function the task runs; `idempotent` says whether the job
+    may simply run again when its worker was lost half-way.
+    """
 
     is_job = True
+    idempotent = False
+    job_function: JobFunction
 
 
 def describe(exc: BaseException) -> str:
@@ -69,17 +83,56 @@ def _mark_failed(task_id: int, reason: str) -> None:
         logger.debug("task %s not marked failed: %s", task_id, exc)
 
 
-def run_job(task_id: int, function: JobFunction) -> dict[str, Any] | None:
-    """Run `function` under the Task row lifecycle; returns its result (None if skipped)."""
+class _Heartbeat:
+    """A thread that tells the row the job's worker is alive, until the job ends."""
+
+    def __init__(self, task_id: int, worker: str) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, args=(task_id, worker), name=f"heartbeat-{task_id}", daemon=True
+        )
+
+    def _beat(self, task_id: int, worker: str) -> None:
+        interval = get_settings().job_heartbeat_seconds
+        while not self._stop.wait(interval):
+            try:
+                if not jobs.heartbeat(task_id, worker):
+                    return  # finished, or no longer this worker's
+            except Exception as exc:  # a missed beat is not the job's failure
+                logger.warning("task %s: heartbeat not recorded: %s", task_id, exc)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def run_job(
+    task_id: int,
+    function: JobFunction,
+    *,
+    celery_id: str | None = None,
+    echo: Callable[[int, str], None] | None = None,
+) -> dict[str, Any] | None:
+    """Run `function` under the Task row lifecycle; returns its result (None if skipped).
+
+    `celery_id`: the message being run, so a stale copy is skipped; `echo`: also told of
+    each progress report.
+    """
+    worker = jobs.this_worker()
     try:
-        task = jobs.mark_running(task_id)
+        task = jobs.mark_running(task_id, celery_id=celery_id, worker=worker)
     except Conflict as exc:
-        logger.warning("skipping a job delivered again: %s", exc)
+        logger.warning("skipping a job that is not pending: %s", exc)
         return None
-    job = Job(task_id=task_id, kind=task.kind, params=dict(task.params))
-    logger.info("task %s (%s) started", task_id, task.kind)
+    job = Job(task_id=task_id, kind=task.kind, params=dict(task.params), echo=echo)
+    logger.info("task %s (%s) started in %s", task_id, task.kind, worker)
     try:
-        result = function(job)
+        with _Heartbeat(task_id, worker):
+            result = function(job)
         result = {} if result is None else result
         jobs.mark_succeeded(task_id, result)
     except Exception as exc:
@@ -91,19 +144,27 @@ def run_job(task_id: int, function: JobFunction) -> dict[str, Any] | None:
     return result
 
 
-def job_task(name: str, **options: Any) -> Callable[[JobFunction], JobTask]:
+def job_task(
+    name: str, *, idempotent: bool = False, **options: Any
+) -> Callable[[JobFunction], JobTask]:
     """Register `function` as the Celery task `name`, run through `run_job`.
 
-    `options` go to `celery_app.task` (e.g. `soft_time_limit`).
+    `idempotent`: the job may run again from the start when its worker was lost; otherwise
+    such a job is failed with "worker lost". `options` go to `celery_app.task` (e.g.
+    `soft_time_limit`).
     """
 
     def decorate(function: JobFunction) -> JobTask:
         @functools.wraps(function)
-        def run(task_id: int) -> None:
+        def run(self: JobTask, task_id: int) -> None:
             # The result lives on the Task row; Celery keeps none (no result backend).
-            run_job(task_id, function)
+            run_job(task_id, function, celery_id=self.request.id)
 
-        return celery_app.task(name=name, base=JobTask, **options)(run)
+        del run.__wrapped__  # Celery checks calls against run's own (self, task_id)
+        task = celery_app.task(name=name, base=JobTask, bind=True, **options)(run)
+        task.job_function = function
+        task.idempotent = idempotent
+        return task
 
     return decorate
 

@@ -13,6 +13,7 @@ it, and a second copy in a backend would only be another thing to keep in step a
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import datetime, timedelta
 from typing import Any
@@ -180,10 +181,20 @@ def _fresh_connections(**_: Any) -> None:
     get_engine().dispose(close=False)
 
 
+@worker_ready.connect
+def _start_sweeper(**_: Any) -> None:
+    """The main process sweeps for lost jobs and jobs the broker never got (tasks.sweeper)."""
+    from tasks import sweeper  # imported here: it imports the job modules, which import this
+
+    sweeper.start()
+
+
 @worker_process_init.connect
 def _push_to_open_pages(**_: Any) -> None:
     """With REFLEX_REDIS_URL, a pool process pushes what its jobs commit to open pages."""
-    # Imported here: only a worker needs Reflex's app, and only after the fork.
+    if not os.environ.get("REFLEX_REDIS_URL"):
+        return  # nothing to push through: the worker never loads Reflex
+    # Imported here: only a worker that pushes needs Reflex's app, and only after the fork.
     from state import push
 
     if push.start_in_worker() is not None:

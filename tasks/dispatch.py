@@ -1,16 +1,21 @@
-"""Starting a background job: create its Task row, then hand it to the broker.
+"""How the backend's jobs reach Celery: the runner `backend.jobs` hands committed jobs to.
 
-`enqueue` reads the settings when it is called (broker, queue, extra job modules), not when
-this module was imported, and opens its own short connection for the publish. Every failure
-is either refused before anything is written (unknown kind, bad params) or leaves a failed
-Task row with the reason and raises: no job is ever lost silently.
+Importing this module registers the runner (`backend.jobs.register_runner`), so every
+process that starts jobs (the web app, the CLI, a worker) imports it once. Backend services
+schedule their own jobs (`backend.jobs.schedule`) in their own transaction; this module only
+publishes them once that transaction commits, and runs one in-process for the CLI's --wait.
+
+A publish reads the settings when it happens (broker, queue, extra job modules), not when
+this module was imported, and opens its own short connection. A broker that can't be
+reached leaves the job pending and unpublished, for the worker's sweeper to hand over later.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
-import uuid
+from collections.abc import Callable
 from typing import Any
 
 from kombu import Connection
@@ -19,8 +24,8 @@ from kombu.utils.url import maybe_sanitize_url
 from backend import jobs
 from backend.config import Settings, get_settings
 from backend.db import session_scope
-from backend.errors import Conflict, InvalidInput, ProductError
-from tasks.base import describe
+from backend.errors import ProductError
+from tasks.base import JobTask, describe, run_job
 from tasks.celery_app import (
     TASK_MODULES,
     broker_transport_options,
@@ -35,30 +40,27 @@ logger = logging.getLogger(__name__)
 #: Seconds to wait for a Redis connection, and for one reply, when publishing.
 PUBLISH_SOCKET_TIMEOUT = 2.0
 #: How often a failed connection or publish is tried again, and how long to wait between.
-#: With the timeouts above, a dead broker is reported within about ten seconds at worst; a
-#: refused connection (nothing listening) within about one.
+#: A publish happens right after a commit, often in a web request: a dead broker must be
+#: given up on within a few seconds; the sweeper tries again later anyway.
 PUBLISH_RETRY_POLICY: dict[str, float] = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.5,
-    "interval_max": 1,
+    "interval_max": 0.5,
 }
 
 
-class BrokerUnavailable(ProductError):
-    """The job could not be handed to the broker; its Task row was marked failed."""
-
-    def __init__(self, message: str, task_id: int) -> None:
-        super().__init__(message)
-        self.task_id = task_id
+def job_tasks(settings: Settings | None = None) -> dict[str, JobTask]:
+    """The job tasks a worker with these settings can run, by kind."""
+    settings = settings or get_settings()
+    for module in (*TASK_MODULES, *extra_task_modules(settings)):
+        importlib.import_module(module)
+    return {name: task for name, task in celery_app.tasks.items() if getattr(task, "is_job", False)}
 
 
 def registered_kinds(settings: Settings | None = None) -> set[str]:
     """The job kinds a worker with these settings can run."""
-    settings = settings or get_settings()
-    for module in (*TASK_MODULES, *extra_task_modules(settings)):
-        importlib.import_module(module)
-    return {name for name, task in celery_app.tasks.items() if getattr(task, "is_job", False)}
+    return set(job_tasks(settings))
 
 
 def _publish(settings: Settings, kind: str, task_id: int, celery_id: str) -> None:
@@ -87,37 +89,46 @@ def _publish(settings: Settings, kind: str, task_id: int, celery_id: str) -> Non
         )
 
 
-def enqueue(kind: str, params: dict[str, Any] | None = None) -> int:
-    """Start the job `kind` with `params`; returns its Task row id.
+class CeleryRunner:
+    """`backend.jobs.Runner` for Celery: publish to the configured broker, or run here."""
 
-    Raises `InvalidInput` (nothing written) for an unknown kind or params that are not a
-    JSON object, and `BrokerUnavailable` when the broker can't be reached, after marking the
-    Task row failed with the reason.
-    """
-    settings = get_settings()
-    kinds = registered_kinds(settings)
-    if kind not in kinds:
-        raise InvalidInput(f"no job named {kind!r}; known jobs: {', '.join(sorted(kinds))}")
-    celery_id = str(uuid.uuid4())
-    with session_scope() as session:
-        task = jobs.create_task(session, kind, params, celery_id=celery_id)
-    task_id = int(task.id)  # committed: the worker can see the row before the message
+    def kinds(self) -> set[str]:
+        return registered_kinds()
 
-    try:
-        _publish(settings, kind, task_id, celery_id)
-    except Exception as exc:
-        where = "Redis" if uses_redis(settings) else "the embedded broker"
-        reason = (
-            f"could not hand the job to {where} at {maybe_sanitize_url(settings.broker_url)}: "
-            f"{describe(exc)}"
-        )
+    def idempotent(self, kind: str) -> bool:
+        task = job_tasks().get(kind)
+        return bool(task is not None and task.idempotent)
+
+    def publish(self, kind: str, task_id: int, celery_id: str) -> None:
+        settings = get_settings()
         try:
-            jobs.mark_failed(task_id, reason)
-        except Conflict:
-            # The message did get through after all and a worker already finished the job.
-            logger.warning("publish of task %s reported %s, but it has run", task_id, reason)
-            return task_id
-        logger.error("task %s (%s) not enqueued: %s", task_id, kind, reason)
-        raise BrokerUnavailable(f"task {task_id} ({kind}) failed: {reason}", task_id) from exc
-    logger.info("task %s (%s) enqueued on %s", task_id, kind, settings.celery_queue)
+            _publish(settings, kind, task_id, celery_id)
+        except Exception as exc:
+            where = "Redis" if uses_redis(settings) else "the embedded broker"
+            url = maybe_sanitize_url(settings.broker_url)
+            raise ProductError(f"{where} at {url}: {describe(exc)}") from exc
+
+    def run_here(self, task_id: int, echo: Callable[[int, str], None] | None) -> None:
+        with session_scope() as session:
+            kind = jobs.get_task(session, task_id).kind
+        task = job_tasks().get(kind)
+        if task is None:
+            raise ProductError(f"no job named {kind!r} in this process")
+        # A refusal or failure is recorded on the row: the caller reads the outcome there.
+        with contextlib.suppress(ProductError):
+            run_job(task_id, task.job_function, echo=echo)
+
+
+RUNNER = CeleryRunner()
+jobs.register_runner(RUNNER)
+
+
+def enqueue(kind: str, params: dict[str, Any] | None = None) -> int:
+    """Start the job `kind` with `params` on its own; returns its Task row id.
+
+    For jobs that no backend service starts (checks, benchmarks, tests). A service that
+    starts a job as part of a change calls `backend.jobs.schedule` in its own transaction.
+    """
+    with session_scope() as session:
+        task_id = int(jobs.schedule(session, kind, params).id)
     return task_id

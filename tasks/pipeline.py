@@ -1,18 +1,14 @@
-"""Pipeline jobs: thin wrappers that run a modification or creation and report progress."""
+"""Pipeline jobs: thin wrappers that run a modification or creation, or evaluate a version."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from backend.enums import ModificationStatus
+from backend.enums import JobKind, ModificationStatus
 from backend.errors import ProductError
 from backend.models import Modification
-from backend.pipeline import modifications
-from backend.pipeline.progress import Progress
+from backend.pipeline import modifications, review
 from tasks.base import Job, job_task
-from tasks.dispatch import enqueue
-
-KIND = "modification.run"
 
 
 def outcome(modification: Modification) -> dict[str, Any]:
@@ -27,21 +23,18 @@ def outcome(modification: Modification) -> dict[str, Any]:
     }
 
 
-def run(job: Job, progress: Progress | None = None) -> dict[str, Any]:
-    """Run the modification named in the job's params (the CLI's --wait calls this inline)."""
-    modification_id = int(job.params["modification_id"])
-    return outcome(modifications.run(modification_id, progress=progress or job.progress))
+# Safe to run again after a lost worker: the run carries on from the attempts recorded.
+@job_task(JobKind.MODIFICATION_RUN, idempotent=True)
+def run_modification(job: Job) -> dict[str, Any]:
+    """Run the modification named in the job's params."""
+    return outcome(modifications.run(int(job.params["modification_id"]), progress=job.progress))
 
 
-run_modification = job_task(KIND)(run)
-
-
-def start(modification_id: int) -> int:
-    """Run the modification in a worker; returns the job's Task id. When the job can't be
-    handed over, the modification fails with the reason (nothing would ever run it) and the
-    error is raised."""
-    try:
-        return enqueue(KIND, {"modification_id": modification_id})
-    except ProductError as exc:
-        modifications.fail(modification_id, f"could not start: {exc}")
-        raise
+# Safe to run again: an evaluation only adds its own Evaluation row.
+@job_task(JobKind.VERSION_EVALUATE, idempotent=True)
+def evaluate_version(job: Job) -> dict[str, Any]:
+    """Score a saved version against its parent, with the intent it was saved with."""
+    assessment, evaluation = review.evaluate_version(
+        job.params["slug"], int(job.params["version"]), progress=job.progress
+    )
+    return {"evaluation_id": evaluation.id, **assessment.to_dict()}

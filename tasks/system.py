@@ -6,12 +6,13 @@ from typing import Any
 
 from backend.config import get_settings
 from backend.db import database_status
+from backend.enums import JobKind
 from backend.errors import InvalidInput
 from backend.models import utcnow
 from tasks.base import Job, job_task
 
 
-@job_task("system.check")
+@job_task(JobKind.SYSTEM_CHECK, idempotent=True)
 def check(job: Job) -> dict[str, Any]:
     """Record whether the database answers and which optional features are configured."""
     if job.params:

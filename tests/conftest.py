@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import tasks.dispatch  # noqa: F401  (registers the job runner, as every door does)
 from backend import config, db
 
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -1,4 +1,4 @@
-"""Jobs that exist only for tests/test_jobs.py: a failure, a lost process, a slow job.
+"""Jobs that exist only for tests/test_jobs.py: a failure, a lost process, slow jobs.
 
 Never imported by the product: the test worker loads it through CELERY_IMPORTS.
 """
@@ -32,9 +32,31 @@ def wait_for_file(job: Job) -> dict[str, Any]:
     """Report 50 %, then wait (at most 10 s) until the test creates the file it names."""
     job.progress(50, "waiting for the go-ahead")
     path = Path(job.params["path"])
-    deadline = time.monotonic() + 10
+    _wait_for(path, 10)
+    return {"seen": path.name}
+
+
+def _wait_for(path: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
     while not path.exists():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{path} did not appear within 10 s")
+            raise TimeoutError(f"{path} did not appear within {seconds:g} s")
         time.sleep(0.05)
-    return {"seen": path.name}
+
+
+@job_task("tests.hold", idempotent=True)
+def hold(job: Job) -> dict[str, Any]:
+    """Safe to repeat: note who runs it, report 50 %, wait (60 s at most) for the go-ahead."""
+    with Path(job.params["runs"]).open("a") as runs:
+        runs.write(f"{os.getpid()}\n")
+    job.progress(50, "holding")
+    _wait_for(Path(job.params["path"]), 60)
+    return {"runs": len(Path(job.params["runs"]).read_text().split())}
+
+
+@job_task("tests.hold_once")
+def hold_once(job: Job) -> dict[str, Any]:
+    """Not safe to repeat: like tests.hold, but a lost worker must fail it."""
+    job.progress(50, "holding")
+    _wait_for(Path(job.params["path"]), 60)
+    return {}

@@ -26,7 +26,7 @@ from tests.llm_server import closed_port
 
 pytest_plugins = ["tests.llm_fixtures"]
 
-ADA = Actor(name="ada@example.com", channel=Channel.CLI)
+ADA = Actor.operator("ada@example.com")
 S = ModificationStatus
 
 

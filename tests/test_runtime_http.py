@@ -24,7 +24,7 @@ from backend.enums import Channel, DeploymentStatus, EventName
 from backend.models import Deployment, Event
 from backend.objects import deploy, state, store
 
-ADMIN = Actor(name="ops@example.com", channel=Channel.CLI)
+ADMIN = Actor.operator("ops@example.com")
 
 COUNTER = '''
 from storage import get, put

@@ -16,7 +16,7 @@ from backend.objects.arguments import bind_arguments, check_value
 from backend.objects.locks import object_lock
 from backend.objects.schema import derive_api_schema
 
-ACTOR = Actor(name="test", channel=Channel.CLI)
+ACTOR = Actor.operator("test")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from backend.models import AuditEntry, DurableObject, Event, ObjectVersion, User
 from backend.objects import files as object_files
 from backend.objects import store
 
-ADA = Actor(name="ada@example.com", channel=Channel.WEB)
+ADA = Actor.operator("ada@example.com", Channel.WEB)
 MAIN_V1 = 'def greet(name: str) -> str:\n    """Say hello."""\n    return "hi " + name\n'
 MAIN_V2 = 'def greet(name: str, loud: bool = False) -> str:\n    return "HI " + name\n'
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from backend import audit, events
+from backend import activity, audit
 from backend.db import session_scope
 from backend.enums import DeploymentStatus, EventName, ObjectStatus
 from backend.models import Deployment, ObjectVersion, utcnow
 from backend.objects import files as object_files
 from backend.objects import store
 from backend.objects.status import check_transition
+from backend.permissions import Permission, require
 from backend.sandbox import limits_for, run_tests, smoke_import
 
 
@@ -63,6 +64,7 @@ def deploy(
 
     `superseded_status` is what the previously live deployment becomes on success.
     """
+    require(actor, Permission.DEPLOY)
     with session_scope() as session:
         obj = store.get_object(session, slug)
         version = store.get_version(session, slug, number)
@@ -97,21 +99,24 @@ def deploy(
             deployment.status = DeploymentStatus.LIVE
             obj.deployed_version = version.number
             store.set_status(session, slug, ObjectStatus.DEPLOYED, actor=actor)
-            events.emit(session, EventName.OBJECT_DEPLOYED, detail, source=actor.channel)
-            audit.record(session, actor, "object.deployed", object_id=object_id, detail=detail)
+            activity.record(
+                session, actor, EventName.OBJECT_DEPLOYED, object_id=object_id, detail=detail
+            )
         else:
             deployment.status = DeploymentStatus.FAILED
             if obj.deployed_version is None:
                 store.set_status(session, slug, ObjectStatus.FAILED, actor=actor)
             failure = {**detail, "log": deployment.logs[-2000:]}
-            events.emit(session, EventName.DEPLOYMENT_FAILED, failure, source=actor.channel)
-            audit.record(session, actor, "deployment.failed", object_id=object_id, detail=detail)
+            activity.record(
+                session, actor, EventName.DEPLOYMENT_FAILED, object_id=object_id, detail=failure
+            )
         session.add_all([deployment, obj])
     return deployment
 
 
 def rollback_and_deploy(slug: str, number: int, *, actor: audit.Actor) -> Deployment:
     """Restore version `number` as a new version (the store's rule) and deploy that."""
+    require(actor, Permission.DEPLOY)
     with session_scope() as session:
         restored = store.rollback(session, slug, number, actor=actor)
     return deploy(

@@ -11,8 +11,8 @@ from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backend import audit
-from backend.enums import ObjectKind
+from backend import activity, audit
+from backend.enums import EditIntent, EventName, ObjectKind
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import DurableObject, ObjectVersion, utcnow
 from backend.objects import files as object_files
@@ -20,6 +20,7 @@ from backend.objects.diff import FileDiff, diff_files
 from backend.objects.schema import analyse_files
 from backend.objects.slugs import validate_slug
 from backend.objects.status import check_transition
+from backend.permissions import Permission, require
 from backend.sandbox import limits_for
 
 _PENDING_MIRRORS = "pending_object_mirrors"
@@ -96,6 +97,7 @@ def _add_version(
     author: str,
     message: str,
     parent: ObjectVersion | None,
+    intent: EditIntent | None = None,
 ) -> ObjectVersion:
     """Store a new version after the object's newest one, and mirror it to disk."""
     clean = object_files.validate_files(files)
@@ -109,6 +111,7 @@ def _add_version(
         files=clean,
         api_schema=api_schema,
         syntax_error=syntax_error,
+        intent=EditIntent(intent) if intent else None,
         parent_id=parent.id if parent else None,
         author=author,
         message=message,
@@ -140,6 +143,7 @@ def create_object(
     author: str | None = None,
 ) -> ObjectVersion:
     """Create an object with its first version."""
+    require(actor, Permission.EDIT)
     validate_slug(slug)
     if not name.strip():
         raise InvalidInput("name is empty")
@@ -161,10 +165,10 @@ def create_object(
     version = _add_version(
         session, obj, files, author=author or actor.name, message=message, parent=None
     )
-    audit.record(
+    activity.record(
         session,
         actor,
-        "object.created",
+        EventName.OBJECT_CREATED,
         object_id=obj.id,
         detail={"slug": slug, "version": version.number, "files": sorted(version.files)},
     )
@@ -179,8 +183,14 @@ def edit_object(
     actor: audit.Actor,
     message: str = "",
     author: str | None = None,
+    intent: EditIntent | None = None,
 ) -> ObjectVersion:
-    """A new version with these files, child of the current one. Unchanged files are refused."""
+    """A new version with these files, child of the current one. Unchanged files are refused.
+
+    `intent` is what a person meant by a manual edit; it stays on the version, so a later
+    evaluation judges it the same way (a refactor must keep behaviour).
+    """
+    require(actor, Permission.EDIT)
     obj = get_object(session, slug, for_update=True)
     parent = get_version(session, slug)
     if object_files.validate_files(files) == parent.files:
@@ -192,12 +202,13 @@ def edit_object(
         author=author or actor.name,
         message=message or f"Edit of v{parent.number}",
         parent=parent,
+        intent=intent,
     )
     changed = [d.path for d in diff_files(parent.files, version.files)]
-    audit.record(
+    activity.record(
         session,
         actor,
-        "object.edited",
+        EventName.OBJECT_EDITED,
         object_id=obj.id,
         detail={"slug": slug, "version": version.number, "parent": parent.number, "files": changed},
     )
@@ -206,6 +217,7 @@ def edit_object(
 
 def rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) -> ObjectVersion:
     """A new version whose files equal version `number`'s; history is never rewritten."""
+    require(actor, Permission.ROLLBACK)
     obj = get_object(session, slug, for_update=True)
     target = get_version(session, slug, number)
     if number == obj.current_version:
@@ -219,10 +231,10 @@ def rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) ->
         message=f"Rollback to v{number}",
         parent=parent,
     )
-    audit.record(
+    activity.record(
         session,
         actor,
-        "object.rolled_back",
+        EventName.OBJECT_ROLLED_BACK,
         object_id=obj.id,
         detail={"slug": slug, "version": version.number, "restored": number},
     )
@@ -236,15 +248,23 @@ def diff_versions(session: Session, slug: str, a: int, b: int) -> list[FileDiff]
 
 
 def _update_object(
-    session: Session, slug: str, action: str, *, actor: audit.Actor, detail: dict, **fields
+    session: Session,
+    slug: str,
+    action: EventName,
+    permission: Permission,
+    *,
+    actor: audit.Actor,
+    detail: dict,
+    **fields,
 ) -> DurableObject:
-    """Set fields on an object (its row locked) and audit the change as `action`."""
+    """If `actor` may, set fields on an object (its row locked) and record it as `action`."""
     obj = get_object(session, slug, for_update=True)
+    require(actor, permission, owner_id=obj.owner_id)
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.updated_at = utcnow()
     session.add(obj)
-    audit.record(session, actor, action, object_id=obj.id, detail={"slug": slug, **detail})
+    activity.record(session, actor, action, object_id=obj.id, detail={"slug": slug, **detail})
     return obj
 
 
@@ -256,7 +276,13 @@ def set_status(
     new = check_transition(previous, status)
     detail = {"from": previous, "to": new, "reason": reason}
     return _update_object(
-        session, slug, "object.status_changed", actor=actor, detail=detail, status=new
+        session,
+        slug,
+        EventName.OBJECT_STATUS_CHANGED,
+        Permission.DEPLOY,
+        actor=actor,
+        detail=detail,
+        status=new,
     )
 
 
@@ -267,7 +293,8 @@ def set_visibility(
     return _update_object(
         session,
         slug,
-        "object.visibility_changed",
+        EventName.OBJECT_VISIBILITY_CHANGED,
+        Permission.VISIBILITY,
         actor=actor,
         detail={"public": public},
         is_public=public,
@@ -281,7 +308,8 @@ def set_auto_apply(
     return _update_object(
         session,
         slug,
-        "object.auto_apply_changed",
+        EventName.OBJECT_AUTO_APPLY_CHANGED,
+        Permission.AUTO_APPLY,
         actor=actor,
         detail={"auto_apply": enabled},
         auto_apply=enabled,
@@ -292,12 +320,14 @@ def set_limits(
     session: Session, slug: str, limits: dict[str, float], *, actor: audit.Actor
 ) -> DurableObject:
     """This object's own sandbox limits (field names of `backend.sandbox.Limits`)."""
+    require(actor, Permission.LIMITS)
     merged = {**get_object(session, slug).limits, **limits}
     limits_for(merged)  # checks names and ranges
     return _update_object(
         session,
         slug,
-        "object.limits_changed",
+        EventName.OBJECT_LIMITS_CHANGED,
+        Permission.LIMITS,
         actor=actor,
         detail={"limits": merged},
         limits=merged,

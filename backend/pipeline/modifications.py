@@ -6,7 +6,9 @@ an LLM that fails half-way leaves no half-written version. Creation from scratch
 modification without a base version whose accepted files become a new draft object.
 
 Each step commits on its own, so whoever watches the row (a page, a text message) sees the
-pipeline move.
+pipeline move. Requesting (and resuming) schedules the job that runs it in the same
+transaction, so every door makes one call; a door that wants to run it itself (the CLI's
+--wait) asks with `here=True` and then calls `backend.jobs.run_here`.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from backend import audit, events, llm
+from backend import activity, audit, jobs, llm
 from backend.config import get_settings
 from backend.db import session_scope
-from backend.enums import Channel, EventName, ModificationKind, ModificationStatus
+from backend.enums import EventName, JobKind, ModificationKind, ModificationStatus
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import Deployment, Evaluation, Modification, ObjectVersion, utcnow
 from backend.objects import deploy as deployments
@@ -28,6 +30,7 @@ from backend.objects import store
 from backend.objects.diff import FileDiff, diff_files
 from backend.objects.files import validate_files
 from backend.objects.slugs import validate_slug
+from backend.permissions import Permission, require
 from backend.pipeline.evaluate import Assessment, assess, record
 from backend.pipeline.progress import Progress, no_progress
 
@@ -40,9 +43,15 @@ PLAN_DONE = 15  # percent of the progress bar when the plan is ready
 
 
 def request_modification(
-    slug: str, prompt: str, *, actor: audit.Actor, budget_usd: float | None = None
+    slug: str,
+    prompt: str,
+    *,
+    actor: audit.Actor,
+    budget_usd: float | None = None,
+    here: bool = False,
 ) -> Modification:
-    """Record a request to change an object; `run` does the work."""
+    """Record a request to change an object and schedule the job that runs it (`task_id`)."""
+    require(actor, Permission.EDIT)
     if not prompt.strip():
         raise InvalidInput("say what should change (the prompt is empty)")
     _check_budget(budget_usd)
@@ -61,6 +70,7 @@ def request_modification(
             kind=ModificationKind.MODIFY,
             object_id=obj.id,
             base_version_id=base.id,
+            here=here,
             slug=slug,
             name=obj.name,
             prompt=prompt.strip(),
@@ -75,8 +85,10 @@ def request_creation(
     actor: audit.Actor,
     description: str = "",
     budget_usd: float | None = None,
+    here: bool = False,
 ) -> Modification:
-    """Record a request to write a new object from its requirements."""
+    """Record a request to write a new object and schedule the job that writes it."""
+    require(actor, Permission.EDIT)
     validate_slug(slug)
     if not name.strip() or not requirements.strip():
         raise InvalidInput("a new object needs a name and requirements")
@@ -88,6 +100,7 @@ def request_creation(
             session,
             actor,
             budget_usd,
+            here=here,
             kind=ModificationKind.CREATE,
             slug=slug,
             name=name.strip(),
@@ -97,9 +110,9 @@ def request_creation(
 
 
 def _add_request(
-    session: Session, actor: audit.Actor, budget_usd: float | None, **fields: Any
+    session: Session, actor: audit.Actor, budget_usd: float | None, *, here: bool, **fields: Any
 ) -> Modification:
-    """Store a new request, waiting to be planned, and audit who asked for it."""
+    """Store a new request, waiting to be planned, record who asked, schedule its job."""
     modification = Modification(
         **fields,
         status=S.PLANNING,
@@ -109,12 +122,13 @@ def _add_request(
     )
     session.add(modification)
     session.flush()
-    audit.record(
+    _schedule_run(session, modification, here=here)
+    activity.record(
         session,
         actor,
-        "creation.requested"
+        EventName.CREATION_REQUESTED
         if modification.kind == ModificationKind.CREATE
-        else "modification.requested",
+        else EventName.MODIFICATION_REQUESTED,
         object_id=modification.object_id,
         detail={
             "modification_id": modification.id,
@@ -123,6 +137,14 @@ def _add_request(
         },
     )
     return modification
+
+
+def _schedule_run(session: Session, modification: Modification, *, here: bool) -> None:
+    task = jobs.schedule(
+        session, JobKind.MODIFICATION_RUN, {"modification_id": modification.id}, here=here
+    )
+    modification.task_id = task.id
+    session.add(modification)
 
 
 def _check_budget(budget_usd: float | None) -> None:
@@ -199,7 +221,7 @@ def proposed_diff(session: Session, modification: Modification) -> list[FileDiff
 
 
 def fail(modification_id: int, reason: str) -> Modification:
-    """Record that a modification could not go on (e.g. its job could not be started)."""
+    """Record that a modification could not go on, with the reason (`modification.failed`)."""
     return _update(modification_id, status=S.FAILED, error=reason)
 
 
@@ -207,12 +229,26 @@ def fail(modification_id: int, reason: str) -> Modification:
 
 
 def _update(modification_id: int, **fields: Any) -> Modification:
+    """Set fields on the modification; becoming failed is recorded as `modification.failed`."""
     with session_scope() as session:
         modification = get_modification(session, modification_id)
+        failing = fields.get("status") == S.FAILED and modification.status != S.FAILED
         for name, value in fields.items():
             setattr(modification, name, value)
         modification.updated_at = utcnow()
         session.add(modification)
+        if failing:
+            activity.record(
+                session,
+                audit.SYSTEM,
+                EventName.MODIFICATION_FAILED,
+                object_id=modification.object_id,
+                detail={
+                    "modification_id": modification_id,
+                    "slug": modification.slug,
+                    "reason": modification.error or "",
+                },
+            )
         return modification
 
 
@@ -361,10 +397,10 @@ def _last_feedback(modification_id: int) -> str:
 
 def _record_refusal(modification_id: int, attempt: int, feedback: str) -> None:
     with session_scope() as session:
-        audit.record(
+        activity.record(
             session,
             audit.SYSTEM,
-            "modification.attempt_refused",
+            EventName.MODIFICATION_ATTEMPT_REFUSED,
             detail={"modification_id": modification_id, "attempt": attempt, "reason": feedback},
         )
 
@@ -375,17 +411,19 @@ def _accepted(modification_id: int, assessment: Assessment, plan: Any) -> None:
         obj = store.get_object(session, modification.slug) if modification.object_id else None
         auto = modification.kind == ModificationKind.CREATE or bool(obj and obj.auto_apply)
     if auto:
-        _apply(modification_id, actor=audit.Actor(name="auto-apply", channel=Channel.SYSTEM))
+        _apply(modification_id, actor=audit.AUTO_APPLY)
         return
     with session_scope() as session:
         modification = get_modification(session, modification_id)
         modification.status = S.AWAITING_APPROVAL
         modification.updated_at = utcnow()
         session.add(modification)
-        events.emit(
+        activity.record(
             session,
+            audit.SYSTEM,
             EventName.MODIFICATION_AWAITING_APPROVAL,
-            {
+            object_id=modification.object_id,
+            detail={
                 "modification_id": modification_id,
                 "slug": modification.slug,
                 "summary": getattr(plan, "summary", ""),
@@ -446,10 +484,10 @@ def _apply(modification_id: int, *, actor: audit.Actor) -> Modification:
         modification.status = S.APPLIED
         modification.updated_at = utcnow()
         session.add(modification)
-        audit.record(
+        activity.record(
             session,
             actor,
-            "modification.applied",
+            EventName.MODIFICATION_APPLIED,
             object_id=modification.object_id,
             detail={"modification_id": modification_id, "version": version.number},
         )
@@ -460,6 +498,9 @@ def approve(
     modification_id: int, *, actor: audit.Actor, deploy: bool = False
 ) -> tuple[Modification, Deployment | None]:
     """A person accepts the change: it becomes the object's new version (and goes live)."""
+    require(actor, Permission.APPROVE)
+    if deploy:
+        require(actor, Permission.DEPLOY)
     with session_scope() as session:
         modification = get_modification(session, modification_id)
         if modification.status != S.AWAITING_APPROVAL:
@@ -477,10 +518,11 @@ def approve(
 
 def reject(modification_id: int, reason: str, *, actor: audit.Actor) -> Modification:
     """A person turns the change down; the reason goes into later prompts for the object."""
-    if not reason.strip():
-        raise InvalidInput("say why the change is rejected (the reason is required)")
     with session_scope() as session:
         modification = get_modification(session, modification_id)
+        require(actor, Permission.REJECT, **_concerned(session, modification))
+        if not reason.strip():
+            raise InvalidInput("say why the change is rejected (the reason is required)")
         if modification.status != S.AWAITING_APPROVAL:
             raise Conflict(
                 f"modification {modification_id} is {modification.status}, not awaiting approval"
@@ -489,20 +531,23 @@ def reject(modification_id: int, reason: str, *, actor: audit.Actor) -> Modifica
         modification.rejection_reason = reason.strip()
         modification.updated_at = utcnow()
         session.add(modification)
-        audit.record(
+        activity.record(
             session,
             actor,
-            "modification.rejected",
+            EventName.MODIFICATION_REJECTED,
             object_id=modification.object_id,
             detail={"modification_id": modification_id, "reason": reason.strip()},
         )
         return modification
 
 
-def resume(modification_id: int, *, budget_usd: float, actor: audit.Actor) -> Modification:
-    """Give a modification paused for budget a higher budget; `run` then carries on."""
+def resume(
+    modification_id: int, *, budget_usd: float, actor: audit.Actor, here: bool = False
+) -> Modification:
+    """Give a modification paused for budget a higher budget, and schedule its job again."""
     with session_scope() as session:
         modification = get_modification(session, modification_id)
+        require(actor, Permission.RESUME, **_concerned(session, modification))
         if modification.status != S.PAUSED_BUDGET:
             raise Conflict(f"modification {modification_id} is {modification.status}, not paused")
         if budget_usd <= modification.cost_usd:
@@ -514,11 +559,21 @@ def resume(modification_id: int, *, budget_usd: float, actor: audit.Actor) -> Mo
         modification.status = S.GENERATING if modification.plan else S.PLANNING
         modification.error = None
         session.add(modification)
-        audit.record(
+        _schedule_run(session, modification, here=here)
+        activity.record(
             session,
             actor,
-            "modification.resumed",
+            EventName.MODIFICATION_RESUMED,
             object_id=modification.object_id,
             detail={"modification_id": modification_id, "budget_usd": budget_usd},
         )
         return modification
+
+
+def _concerned(session: Session, modification: Modification) -> dict[str, int | None]:
+    """Whose a modification is, for the permission rules: the object's owner and who asked."""
+    owner = None
+    if modification.object_id is not None:
+        obj = store.get_object(session, modification.slug)
+        owner = obj.owner_id
+    return {"owner_id": owner, "requester_id": modification.requested_by_id}

@@ -1,0 +1,45 @@
+"""The worker's sweeper: a thread in the worker's main process that runs `backend.jobs.sweep`.
+
+Every JOB_SWEEP_SECONDS it fails or hands out again the jobs whose worker was lost, and
+hands the broker the jobs that could not be published when they were scheduled. Started
+when the worker is ready; several workers sweeping at once is safe (every step is a
+conditional UPDATE).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import tasks.dispatch  # noqa: F401  (registers the runner the sweeper publishes through)
+from backend import jobs
+from backend.config import get_settings
+
+logger = logging.getLogger(__name__)
+
+_stop = threading.Event()
+
+
+def _loop() -> None:
+    while True:
+        try:
+            outcome = jobs.sweep()
+        except Exception as exc:  # the database may be away for a moment; try again later
+            logger.warning("job sweeper: %s", exc)
+        else:
+            if any(outcome.values()):
+                logger.info("job sweeper: %s", outcome)
+        if _stop.wait(get_settings().job_sweep_seconds):
+            return
+
+
+def start() -> threading.Thread:
+    """Start sweeping in a daemon thread (it ends with the process)."""
+    _stop.clear()
+    thread = threading.Thread(target=_loop, name="job-sweeper", daemon=True)
+    thread.start()
+    return thread
+
+
+def stop() -> None:
+    _stop.set()
