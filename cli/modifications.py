@@ -18,8 +18,8 @@ from backend.enums import ModificationStatus, TaskStatus
 from backend.models import Modification
 from backend.objects.diff import render
 from backend.pipeline import modifications
+from backend.read_models.records import deployment_view, modification_view
 from cli.output import Command, CommandFailed, noun, table
-from cli.views import deployment_view, modification_view
 
 
 def start_pipeline(modification: Modification, wait: bool) -> tuple[Any, str]:

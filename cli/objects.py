@@ -15,8 +15,8 @@ from backend.errors import InvalidInput
 from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
-from backend.objects.views import object_view, version_view
 from backend.pipeline import modifications, review
+from backend.read_models.records import deployment_view, object_view, version_view
 from cli.evaluate import add_intent
 from cli.files import read_file_args
 from cli.modifications import start_pipeline
@@ -29,7 +29,6 @@ from cli.output import (
     noun,
     table,
 )
-from cli.views import deployment_view
 
 FILE_HELP = "a file to store; NAME=PATH stores PATH as NAME (repeatable)"
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from backend.api import health, objects
+from backend.api import health, manage, objects
 
 API_PREFIX = "/api"
 
 
 def api_routes() -> list[BaseRoute]:
     """Every route of the API; each module under backend/api contributes its `routes`."""
-    return [*health.routes, *objects.routes]
+    return [*health.routes, *manage.routes, *objects.routes]
 
 
 def create_api() -> Starlette:

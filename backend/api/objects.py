@@ -21,20 +21,29 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.errors import Conflict, InvalidInput, NotFound, ProductError
 from backend.objects import runtime
+from backend.permissions import PermissionDenied
 from backend.sandbox import SandboxUnavailable
 
+
+class TooLarge(ProductError):
+    """The request body is over the limit."""
+
+
 _STATUS: list[tuple[type[ProductError], int]] = [
+    (TooLarge, 413),
     (NotFound, 404),
     (InvalidInput, 400),
     (runtime.Unauthorized, 401),
     (runtime.Forbidden, 403),
+    (PermissionDenied, 403),
     (runtime.ObjectFailed, 422),
     (SandboxUnavailable, 503),
     (Conflict, 409),
 ]
 
 
-def _error(exc: ProductError) -> JSONResponse:
+def error_response(exc: ProductError) -> JSONResponse:
+    """The answer every API route gives for a refusal: its status and one sentence."""
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     body: dict[str, Any] = {"error": str(exc)}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -50,23 +59,20 @@ def _error(exc: ProductError) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _arguments(request: Request) -> Any:
+async def read_json(request: Request) -> Any:
+    """The request's JSON body (empty means {}); too large or malformed is refused."""
     limit = get_settings().sandbox_input_bytes
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise _TooLarge(f"request body is over {limit} bytes")
+            raise TooLarge(f"request body is over {limit} bytes")
     if not body.strip():
         return {}
     try:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"body is not valid JSON: {exc}") from None
-
-
-class _TooLarge(ProductError):
-    pass
 
 
 def _authenticate(authorization: str | None):
@@ -77,14 +83,12 @@ def _authenticate(authorization: str | None):
 async def call_function(request: Request) -> JSONResponse:
     slug, function = request.path_params["slug"], request.path_params["function"]
     try:
-        args = await _arguments(request)
+        args = await read_json(request)
         user = await run_in_threadpool(_authenticate, request.headers.get("authorization"))
         target = await run_in_threadpool(runtime.resolve_call, slug, function, args, user=user)
         value = await run_in_threadpool(runtime.execute, target)
-    except _TooLarge as exc:
-        return JSONResponse({"error": str(exc)}, status_code=413)
     except ProductError as exc:
-        return _error(exc)
+        return error_response(exc)
     return JSONResponse({"result": value})
 
 

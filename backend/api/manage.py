@@ -1,0 +1,174 @@
+"""/api/manage/...: the product's own actions over HTTP, as the person an API token names.
+
+Each route parses its input, makes one call into a backend service as that person
+(channel "api") and answers with the same JSON views the CLI's --json prints. The services
+check the rights: a refusal is 403 with the sentence every door shows; no token, or a token
+that is not valid, is 401 (with different messages).
+
+    GET  /api/manage/objects                         object summaries
+    GET  /api/manage/objects/{slug}                  one object
+    POST /api/manage/objects/{slug}/deploy           {"version": N}? (admins)
+    POST /api/manage/objects/{slug}/rollback         {"version": N} restore and deploy (admins)
+    POST /api/manage/objects/{slug}/visibility       {"public": bool} (owner, admins)
+    POST /api/manage/objects/{slug}/modifications    {"prompt": ..., "budget_usd": ...}? -> 202
+    GET  /api/manage/modifications/{id}
+    POST /api/manage/modifications/{id}/approve      {"deploy": bool}? (admins)
+    POST /api/manage/modifications/{id}/reject       {"reason": ...} (owner, requester, admins)
+    GET  /api/manage/tasks/{id}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from backend import jobs, tokens
+from backend.api.objects import error_response, read_json
+from backend.audit import Actor
+from backend.db import session_scope
+from backend.enums import Channel
+from backend.errors import InvalidInput, ProductError
+from backend.objects import deploy as deployments
+from backend.objects import runtime, store
+from backend.pipeline import modifications
+from backend.read_models.records import (
+    deployment_view,
+    modification_view,
+    object_view,
+    task_view,
+)
+
+PREFIX = "/api/manage"
+
+
+def _actor(authorization: str | None) -> Actor:
+    if not authorization:
+        raise runtime.Unauthorized("send 'Authorization: Bearer <token>' (an API token)")
+    with session_scope() as session:
+        user = tokens.authenticate(session, authorization)
+        if user is None:
+            raise runtime.Unauthorized("the API token is not valid (unknown or revoked)")
+        return Actor.for_user(user, Channel.API)
+
+
+def _field(body: Any, name: str, kind: type, *, required: bool = False) -> Any:
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"the body needs {name!r}")
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise InvalidInput(f"{name!r} must be a {kind.__name__}")
+    return value
+
+
+Action = Callable[[Request, Actor, Any], Any]
+
+
+def _route(path: str, action: Action, method: str, status: int = 200) -> Route:
+    """A route that authenticates, reads the body, runs `action` in a thread and answers."""
+
+    async def endpoint(request: Request) -> JSONResponse:
+        try:
+            body = await read_json(request) if method == "POST" else {}
+            actor = await run_in_threadpool(_actor, request.headers.get("authorization"))
+            answer = await run_in_threadpool(action, request, actor, body)
+        except ProductError as exc:
+            return error_response(exc)
+        return JSONResponse(answer, status_code=status)
+
+    endpoint.__name__ = action.__name__
+    return Route(PREFIX + path, endpoint, methods=[method])
+
+
+def _slug(request: Request) -> str:
+    return request.path_params["slug"]
+
+
+def _id(request: Request) -> int:
+    return int(request.path_params["id"])
+
+
+def list_objects(request: Request, actor: Actor, body: Any) -> list[dict[str, Any]]:
+    with session_scope() as session:
+        return [object_view(obj) for obj in store.list_objects(session)]
+
+
+def show_object(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    with session_scope() as session:
+        return object_view(store.get_object(session, _slug(request)))
+
+
+def deploy(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    version = _field(body, "version", int)
+    return deployment_view(deployments.deploy(_slug(request), actor=actor, number=version))
+
+
+def rollback(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    version = _field(body, "version", int, required=True)
+    return deployment_view(deployments.rollback_and_deploy(_slug(request), version, actor=actor))
+
+
+def visibility(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    public = _field(body, "public", bool, required=True)
+    with session_scope() as session:
+        return object_view(
+            store.set_visibility(session, _slug(request), public=public, actor=actor)
+        )
+
+
+def request_change(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    modification = modifications.request_modification(
+        _slug(request),
+        _field(body, "prompt", str, required=True),
+        actor=actor,
+        budget_usd=_field(body, "budget_usd", float),
+    )
+    return modification_view(modification)
+
+
+def show_modification(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    with session_scope() as session:
+        return modification_view(modifications.get_modification(session, _id(request)))
+
+
+def approve(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    modification, deployment = modifications.approve(
+        _id(request), actor=actor, deploy=bool(_field(body, "deploy", bool))
+    )
+    view = modification_view(modification)
+    view["deployment"] = deployment_view(deployment) if deployment else None
+    return view
+
+
+def reject(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    reason = _field(body, "reason", str, required=True)
+    return modification_view(modifications.reject(_id(request), reason, actor=actor))
+
+
+def show_task(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    with session_scope() as session:
+        return task_view(jobs.get_task(session, _id(request)))
+
+
+routes = [
+    _route("/objects", list_objects, "GET"),
+    _route("/objects/{slug}", show_object, "GET"),
+    _route("/objects/{slug}/deploy", deploy, "POST"),
+    _route("/objects/{slug}/rollback", rollback, "POST"),
+    _route("/objects/{slug}/visibility", visibility, "POST"),
+    _route("/objects/{slug}/modifications", request_change, "POST", status=202),
+    _route("/modifications/{id:int}", show_modification, "GET"),
+    _route("/modifications/{id:int}/approve", approve, "POST"),
+    _route("/modifications/{id:int}/reject", reject, "POST"),
+    _route("/tasks/{id:int}", show_task, "GET"),
+]

@@ -1,0 +1,98 @@
+"""JSON views of single records (objects, versions, deployments, modifications, tasks).
+
+What the CLI's --json prints and the HTTP API answers, so both (and a text message later)
+say the same facts in the same words. Pages show richer views built in the neighbouring
+modules of this package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.models import Deployment, DurableObject, Modification, ObjectVersion, Task
+from backend.objects.schema import function_signature
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def object_view(obj: DurableObject) -> dict[str, Any]:
+    """An object summary."""
+    return {
+        "slug": obj.slug,
+        "name": obj.name,
+        "description": obj.description,
+        "kind": obj.kind,
+        "status": obj.status,
+        "current_version": obj.current_version,
+        "deployed_version": obj.deployed_version,
+        "owner_id": obj.owner_id,
+        "is_public": obj.is_public,
+        "auto_apply": obj.auto_apply,
+        "limits": dict(obj.limits),
+        "created_at": _when(obj.created_at),
+        "updated_at": _when(obj.updated_at),
+    }
+
+
+def version_view(version: ObjectVersion, *, with_files: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "number": version.number,
+        "author": version.author,
+        "message": version.message,
+        "intent": version.intent,
+        "files": sorted(version.files),
+        "api": [function_signature(f) for f in version.api_schema.get("functions", [])],
+        "syntax_error": version.syntax_error,
+        "created_at": _when(version.created_at),
+    }
+    if with_files:
+        view["file_contents"] = dict(version.files)
+        view["api_schema"] = version.api_schema
+    return view
+
+
+def deployment_view(deployment: Deployment) -> dict[str, Any]:
+    return {
+        "id": deployment.id,
+        "status": deployment.status,
+        "logs": deployment.logs,
+        "deployed_by": deployment.deployed_by,
+        "created_at": _when(deployment.created_at),
+    }
+
+
+def modification_view(modification: Modification) -> dict[str, Any]:
+    return {
+        "id": modification.id,
+        "kind": modification.kind,
+        "slug": modification.slug,
+        "status": modification.status,
+        "prompt": modification.prompt,
+        "attempts": modification.attempts,
+        "plan": modification.plan,
+        "proposed_files": sorted(modification.proposed_files or {}),
+        "error": modification.error,
+        "rejection_reason": modification.rejection_reason,
+        "cost_usd": round(modification.cost_usd, 6),
+        "budget_usd": modification.budget_usd,
+        "task_id": modification.task_id,
+        "created_at": _when(modification.created_at),
+    }
+
+
+def task_view(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "status": task.status,
+        "progress": task.progress,
+        "message": task.message,
+        "result": task.result,
+        "error": task.error,
+        "redeliveries": task.redeliveries,
+        "created_at": _when(task.created_at),
+        "started_at": _when(task.started_at),
+        "finished_at": _when(task.finished_at),
+    }
