@@ -8,12 +8,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import select
 
-from backend import audit, config, db
+from backend import audit, config, db, jobs
+from backend.enums import JobKind, TaskStatus
 from backend.models import Task
 from backend.objects.deploy import deploy
 from backend.objects.store import create_object, edit_object, set_limits
-from tasks import pipeline as pipeline_jobs
-from tasks.base import run_job
 from tests.browser.conftest import screenshot
 from tests.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
 
@@ -200,17 +199,21 @@ def test_unknown_object_says_so(admin_page: Page, harness) -> None:
 
 
 # --- the pipeline, with the scripted LLM server ---------------------------------------------
-# No Celery worker runs in the browser tests: the page enqueues the job (its Task row stays
-# pending), then the test runs that job in a thread, as a worker would (tasks.base.run_job),
+# No Celery worker runs in the browser tests: the backend schedules the job (its Task row stays
+# pending), then the test runs that job in a thread, as a worker would (backend.jobs.run_here),
 # while the page shows its progress from the rows.
 
 
-def _run_latest_job() -> threading.Thread:
-    """Run the newest pending job in a thread, as a Celery worker would."""
+def _run_latest_job(kind: str = JobKind.MODIFICATION_RUN) -> threading.Thread:
+    """Run the newest pending job of `kind` in a thread, as a Celery worker would."""
     with db.session_scope() as session:
-        task = session.exec(select(Task).order_by(Task.id.desc())).first()
+        task = session.exec(
+            select(Task)
+            .where(Task.kind == kind, Task.status == TaskStatus.PENDING)
+            .order_by(Task.id.desc())
+        ).first()
         task_id = int(task.id)
-    thread = threading.Thread(target=run_job, args=(task_id, pipeline_jobs.run), daemon=True)
+    thread = threading.Thread(target=jobs.run_here, args=(task_id,), daemon=True)
     thread.start()
     return thread
 
