@@ -37,7 +37,7 @@ def test_first_user_is_admin_and_user_created_is_emitted(migrated_db: str) -> No
     with db.session_scope() as session:
         created = session.exec(select(Event).where(Event.name == "user.created")).all()
         assert [e.payload["is_admin"] for e in created] == [True, False]
-        assert session.exec(select(AuditEntry).where(AuditEntry.action == "user.added")).first()
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "user.created")).first()
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def test_update_profile(migrated_db: str) -> None:
         )
         assert user.phone is None
         entries = session.exec(
-            select(AuditEntry).where(AuditEntry.action == "user.profile_updated")
+            select(AuditEntry).where(AuditEntry.action == "user.updated")
         ).all()
         assert len(entries) == 2
         assert session.get(User, ada_id).name == "Ada L"

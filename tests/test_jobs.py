@@ -547,7 +547,11 @@ def test_job_that_raises_ends_failed_with_reason(worker: Worker) -> None:
     assert task.error == f"RuntimeError: {message}"
     assert task.progress == 40  # how far it got before failing
     [event] = _failed_events(task_id)
-    assert _without_actor(event.payload) == {"task_id": task_id, "kind": "tests.raise", "error": task.error}
+    assert _without_actor(event.payload) == {
+        "task_id": task_id,
+        "kind": "tests.raise",
+        "error": task.error,
+    }
 
 
 @pytest.mark.slow

@@ -9,24 +9,20 @@ tests/browser (a member's refusal shown in the page).
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import func, select
 
 import cli.main as cli
 from backend import db, tokens, users
-from backend.api import create_api
 from backend.audit import Actor
 from backend.enums import Channel, ModificationStatus, Role
 from backend.models import AuditEntry, Modification
 from backend.objects import store
 from backend.permissions import Permission, PermissionDenied, allowed, refusal, require
+from tests.api_server import serve_api
 from tests.llm_scenarios import MAIN, TESTS
 
 OPERATOR = Actor.operator("ops")
@@ -158,21 +154,8 @@ def test_cli_without_as_is_the_operator_with_every_right(people, capsys):
 
 @pytest.fixture
 def api(people) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "API server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/api/manage"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_api() as url:
+        yield f"{url}/api/manage"
 
 
 HTTP_CASES = [

@@ -16,7 +16,7 @@ from sqlmodel import select
 import cli.main as cli
 from backend import db
 from backend.audit import Actor
-from backend.enums import Channel, EventName, ModificationStatus
+from backend.enums import EventName, ModificationStatus
 from backend.errors import Conflict, InvalidInput
 from backend.models import Evaluation, Event, LLMCall, ObjectVersion, Task
 from backend.objects import store

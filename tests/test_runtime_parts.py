@@ -8,7 +8,6 @@ import pytest
 
 from backend import db, tokens, users
 from backend.audit import Actor
-from backend.enums import Channel
 from backend.errors import InvalidInput, NotFound
 from backend.models import ApiToken
 from backend.objects import state, store

@@ -93,7 +93,7 @@ def test_events_and_audit_pages(admin_page: Page, harness) -> None:
     screenshot(page, "events")
 
     _go(page, harness, "/audit")
-    expect(page.locator("#audit-table .audit-row").first).to_contain_text("user.added")
+    expect(page.locator("#audit-table .audit-row").first).to_contain_text("user.created")
     expect(page.locator("#audit-table")).to_contain_text(page.user["email"])  # type: ignore[attr-defined]
     screenshot(page, "audit")
     _no_error_shown(page)
