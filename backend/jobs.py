@@ -77,6 +77,16 @@ def _clip(text: str, limit: int) -> str:
     return text[: limit - len(suffix)] + suffix
 
 
+def _update(session: Session, where: list[Any], **values: Any) -> int:
+    """UPDATE the Task rows matching every condition in `where`; how many rows it changed.
+
+    Every change of a Task row is one conditional UPDATE like this, so two processes racing
+    to change the same row cannot both win.
+    """
+    statement = update(Task).where(*where).values(**values)
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
 def _transition(
     session: Session, task_id: int, allowed: Iterable[str], action: str, **values: Any
 ) -> Task:
@@ -85,16 +95,13 @@ def _transition(
     The UPDATE is the first statement of the transaction, so on SQLite it takes the write
     lock straight away (no stale read to upgrade) and on PostgreSQL it locks the row.
     """
-    result = session.execute(
-        update(Task)
-        .where(col(Task.id) == task_id, col(Task.status).in_(list(allowed)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    changed = _update(
+        session, [col(Task.id) == task_id, col(Task.status).in_(list(allowed))], **values
     )
     task = session.get(Task, task_id, populate_existing=True)
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
-    if result.rowcount == 0:
+    if changed == 0:
         raise Conflict(
             f"cannot {action} task {task_id} ({task.kind}): it is already {task.status}"
             + (" and finished tasks are final" if task.status in FINISHED_STATUSES else "")
@@ -165,17 +172,16 @@ def mark_running(task_id: int, *, celery_id: str | None = None, worker: str = ""
 def heartbeat(task_id: int, worker: str) -> bool:
     """The job's worker is alive; False when the row is no longer that worker's to run."""
     with session_scope() as session:
-        result = session.execute(
-            update(Task)
-            .where(
+        changed = _update(
+            session,
+            [
                 col(Task.id) == task_id,
                 col(Task.status) == TaskStatus.RUNNING,
                 col(Task.worker) == worker,
-            )
-            .values(heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)
+            ],
+            heartbeat_at=utcnow(),
         )
-        return result.rowcount == 1
+        return changed == 1
 
 
 def report_progress(task_id: int, progress: int, message: str = "") -> Task:
@@ -345,17 +351,16 @@ def _forget_rolled_back(session: Session) -> None:
 def _claim(task_id: int) -> Task | None:
     """Mark an unpublished pending row as being published; None when it isn't ours to."""
     with session_scope() as session:
-        result = session.execute(
-            update(Task)
-            .where(
+        changed = _update(
+            session,
+            [
                 col(Task.id) == task_id,
                 col(Task.status) == TaskStatus.PENDING,
                 col(Task.published_at).is_(None),
-            )
-            .values(published_at=utcnow())
-            .execution_options(synchronize_session=False)
+            ],
+            published_at=utcnow(),
         )
-        if result.rowcount != 1:
+        if changed != 1:
             return None
         return session.get(Task, task_id, populate_existing=True)
 
@@ -375,17 +380,14 @@ def publish(task_id: int) -> bool:
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
         with session_scope() as session:
-            session.execute(
-                update(Task)
-                .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.PENDING)
-                .values(
-                    published_at=None,
-                    message=_clip(
-                        f"waiting for the broker ({reason}); it starts once the broker is back",
-                        300,
-                    ),
-                )
-                .execution_options(synchronize_session=False)
+            _update(
+                session,
+                [col(Task.id) == task_id, col(Task.status) == TaskStatus.PENDING],
+                published_at=None,
+                message=_clip(
+                    f"waiting for the broker ({reason}); it starts once the broker is back",
+                    300,
+                ),
             )
         logger.warning("task %s (%s) not handed to the broker yet: %s", task_id, task.kind, reason)
         return False
@@ -440,26 +442,23 @@ def _lost(task: Task, cutoff: datetime) -> str:
 def _hand_out_again(task: Task, why: str) -> bool:
     """Put a running task back to pending, unpublished, as a new message; False if it moved."""
     with session_scope() as session:
-        result = session.execute(
-            update(Task)
-            .where(
+        changed = _update(
+            session,
+            [
                 col(Task.id) == task.id,
                 col(Task.status) == TaskStatus.RUNNING,
                 col(Task.worker).is_(None)
                 if task.worker is None
                 else col(Task.worker) == task.worker,
-            )
-            .values(
-                status=TaskStatus.PENDING,
-                published_at=None,
-                celery_id=str(uuid.uuid4()),
-                worker=None,
-                redeliveries=task.redeliveries + 1,
-                message=_clip(f"{why}; handed to a worker again", 300),
-            )
-            .execution_options(synchronize_session=False)
+            ],
+            status=TaskStatus.PENDING,
+            published_at=None,
+            celery_id=str(uuid.uuid4()),
+            worker=None,
+            redeliveries=task.redeliveries + 1,
+            message=_clip(f"{why}; handed to a worker again", 300),
         )
-        return result.rowcount == 1
+        return changed == 1
 
 
 def recover_lost(now: datetime | None = None) -> dict[str, list[int]]:
