@@ -1,5 +1,5 @@
 """Tables: the one shape every page uses, the tables of tasks, events and audit entries (rows
-from state/rows.py), and task progress."""
+from backend/read_models), and task progress."""
 
 from __future__ import annotations
 

@@ -8,36 +8,19 @@ from typing import ClassVar
 
 import reflex as rx
 
-from backend import dashboard
-from backend.db import session_scope
 from backend.enums import EventName, TaskStatus
 from backend.models import AuditEntry, Event, Task
+from backend.read_models.history import AuditRow, EventRow, read_audit, read_events
+from backend.read_models.tasks import TaskRow, read_tasks
 from state.live import LiveMixin, tables_of
-from state.rows import AuditRow, EventRow, TaskRow
 
 ALL = "all"
 ROW_LIMIT = 200
 
 
-def read_tasks(status: str) -> list[TaskRow]:
-    with session_scope() as session:
-        rows = dashboard.latest_tasks(
-            session, status=None if status == ALL else status, limit=ROW_LIMIT
-        )
-        return [TaskRow.from_model(task) for task in rows]
-
-
-def read_events(name: str) -> list[EventRow]:
-    with session_scope() as session:
-        rows = dashboard.latest_events(session, None if name == ALL else name, ROW_LIMIT)
-        return [EventRow.from_model(event) for event in rows]
-
-
-def read_audit(action: str) -> tuple[list[AuditRow], list[str]]:
-    with session_scope() as session:
-        rows = dashboard.latest_audit(session, None if action == ALL else action, ROW_LIMIT)
-        actions = dashboard.distinct_values(session, AuditEntry.action)
-        return [AuditRow.from_model(entry) for entry in rows], actions
+def _chosen(value: str) -> str | None:
+    """A filter's value for the read models: None for ALL."""
+    return None if value == ALL else value
 
 
 class _FilteredLive(LiveMixin, mixin=True):
@@ -65,7 +48,7 @@ class TasksState(_FilteredLive, rx.State):
     choices: list[str] = [ALL, *[status.value for status in TaskStatus]]
 
     def _live_query(self) -> Callable[[], list[TaskRow]]:
-        return partial(read_tasks, self.selected)
+        return partial(read_tasks, _chosen(self.selected), ROW_LIMIT)
 
 
 class EventsState(_FilteredLive, rx.State):
@@ -74,7 +57,7 @@ class EventsState(_FilteredLive, rx.State):
     choices: list[str] = [ALL, *[name.value for name in EventName]]
 
     def _live_query(self) -> Callable[[], list[EventRow]]:
-        return partial(read_events, self.selected)
+        return partial(read_events, _chosen(self.selected), ROW_LIMIT)
 
 
 class AuditState(_FilteredLive, rx.State):
@@ -83,7 +66,7 @@ class AuditState(_FilteredLive, rx.State):
     choices: list[str] = [ALL]
 
     def _live_query(self) -> Callable[[], tuple[list[AuditRow], list[str]]]:
-        return partial(read_audit, self.selected)
+        return partial(read_audit, _chosen(self.selected), ROW_LIMIT)
 
     def _live_apply(self, data: tuple[list[AuditRow], list[str]]) -> None:
         rows, actions = data

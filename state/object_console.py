@@ -1,5 +1,10 @@
 """The call console (call a deployed function with JSON arguments) and the read-only view
-of the object's durable storage."""
+of the object's durable storage.
+
+The object page's state reads the object and hands this state its part (`_show`), on load
+and after every re-read, so a page load reads the object once; the console re-reads only
+its own part, after a call (storage may have changed) or when asked (`refresh`).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,8 @@ import reflex as rx
 
 from backend.errors import ProductError
 from backend.objects.runtime import call_as
+from backend.read_models.object_page import ConsoleView, FunctionSpec, read_console
 from backend.sandbox import SandboxUnavailable
-from state import object_data as data
-from state.object_data import FunctionSpec
-from state.object_page import slug_from_path
 from state.web_actor import web_actor
 from state.wording import sentence
 
@@ -39,38 +42,37 @@ class ObjectConsoleState(rx.State):
     def signature(self) -> str:
         return next((f.signature for f in self.functions if f.name == self.function), "")
 
-    async def _refresh(self) -> None:
-        snap = await asyncio.to_thread(data.read_object, self.object_slug)
+    # Not an event (public methods of a state are): ObjectPageState calls it with what it read.
+    def _show(self, slug: str, view: ConsoleView, *, fresh: bool = False) -> None:
+        """Show object `slug`'s functions and storage; `fresh` (a page load) forgets the last
+        call. The picked function stays picked while the live version still exports it."""
+        if fresh or slug != self.object_slug:
+            self.object_slug, self.function = slug, ""
+            self.result = self.call_error = self.took = ""
         self.functions, self.storage, self.storage_keys = (
-            snap.functions,
-            snap.storage,
-            snap.storage_keys,
+            view.functions,
+            view.storage,
+            view.storage_keys,
         )
+        if self.function not in self.function_names:
+            self._pick(self.functions[0].name if self.functions else "")
 
-    @rx.event
-    async def load(self) -> None:
-        self.object_slug = slug_from_path(self.router.url.path)
-        self.result = self.call_error = self.took = ""
-        try:
-            await self._refresh()
-        except ProductError:
-            self.functions = []  # the page itself says the object is missing
-            return
-        if self.functions:
-            self.pick(self.functions[0].name)
+    def _pick(self, name: str) -> None:
+        self.function = name
+        spec = next((f for f in self.functions if f.name == name), None)
+        self.arguments = spec.example if spec else "{}"
+
+    async def _reread(self) -> None:
+        self._show(self.object_slug, await asyncio.to_thread(read_console, self.object_slug))
 
     @rx.event
     async def refresh(self) -> None:
         """Re-read functions and storage (after a deploy)."""
-        await self._refresh()
-        if self.function not in self.function_names and self.functions:
-            self.pick(self.functions[0].name)
+        await self._reread()
 
     @rx.event
     def pick(self, name: str) -> None:
-        self.function = name
-        spec = next((f for f in self.functions if f.name == name), None)
-        self.arguments = spec.example if spec else "{}"
+        self._pick(name)
 
     @rx.event
     def set_arguments(self, value: str) -> None:
@@ -101,4 +103,4 @@ class ObjectConsoleState(rx.State):
             self.result = json.dumps(value, indent=2, default=str)
         self.took = f"{(time.perf_counter() - started) * 1000:.0f} ms"
         self.calling = False
-        await self._refresh()
+        await self._reread()

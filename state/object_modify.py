@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
-from typing import Any, ClassVar
+from functools import partial
+from typing import ClassVar
 
 import reflex as rx
 
@@ -19,10 +20,15 @@ from backend.enums import ModificationStatus
 from backend.models import Evaluation, Modification, ObjectVersion
 from backend.objects import store
 from backend.pipeline import modifications
-from state.evaluation_view import EvaluationView, evaluation_view
+from backend.read_models.evaluations import EvaluationView
+from backend.read_models.modifications import (
+    ModificationDetail,
+    ModificationView,
+    read_latest_modification,
+)
+from backend.read_models.object_page import FileChange, last_log_line
 from state.live import LiveMixin, tables_of
 from state.object_console import ObjectConsoleState
-from state.object_data import FileChange, changes_between, last_log_line
 from state.object_page import ObjectPageState, slug_from_path
 from state.web_actor import Action
 from tasks import pipeline as pipeline_jobs
@@ -36,20 +42,6 @@ REJECT = Action(busy="deciding", error="decide_error")
 
 
 @dataclasses.dataclass
-class ModificationView:
-    id: int = 0
-    status: str = ""
-    prompt: str = ""
-    plan_summary: str = ""
-    plan_steps: list[str] = dataclasses.field(default_factory=list)
-    attempts: int = 0
-    error: str = ""
-    rejection_reason: str = ""
-    base_version: int = 0  # the version the change was planned on; approving makes the next
-    result_version: int = 0  # the version it became, once approved
-
-
-@dataclasses.dataclass
 class Approval:
     """What approving did: the version the change became and, when deployed, how that went."""
 
@@ -57,37 +49,6 @@ class Approval:
     deployment: str = ""  # the deployment's status ("live", "failed"); empty when not deployed
     log: str = ""
     live_version: int = 0  # the version serving afterwards; 0 when none
-
-
-def _latest(slug: str) -> tuple[ModificationView, list[EvaluationView], list[FileChange]]:
-    """The object's newest modification, its scored attempts and its proposed change."""
-    with session_scope() as session:
-        found = modifications.list_modifications(session, slug=slug, limit=1)
-        if not found:
-            return ModificationView(), [], []
-        m = found[0]
-        plan: dict[str, Any] = m.plan or {}
-        base = session.get(ObjectVersion, m.base_version_id) if m.base_version_id else None
-        result = session.get(ObjectVersion, m.result_version_id) if m.result_version_id else None
-        view = ModificationView(
-            id=m.id or 0,
-            status=str(m.status),
-            prompt=m.prompt,
-            plan_summary=str(plan.get("summary", "")),
-            plan_steps=[str(step) for step in plan.get("steps", [])],
-            attempts=m.attempts,
-            error=m.error or "",
-            rejection_reason=m.rejection_reason or "",
-            base_version=base.number if base else 0,
-            result_version=result.number if result else 0,
-        )
-        attempts = [evaluation_view(e) for e in modifications.evaluations_of(session, m.id)]
-        changes: list[FileChange] = []
-        if m.proposed_files:
-            old = base.files if base else {}
-            diffs = modifications.proposed_diff(session, m)
-            changes = changes_between(diffs, old, m.proposed_files)
-        return view, attempts, changes
 
 
 def _start(slug: str, prompt: str, actor: audit.Actor) -> tuple[int, int]:
@@ -140,21 +101,24 @@ class ObjectModifyState(LiveMixin, rx.State):
     def awaiting(self) -> bool:
         return self.modification.status == ModificationStatus.AWAITING_APPROVAL.value
 
-    def _live_query(self) -> Callable[[], Any]:
-        slug = self.object_slug
-        return lambda: _latest(slug)
+    def _live_query(self) -> Callable[[], ModificationDetail]:
+        return partial(read_latest_modification, self.object_slug)
 
-    def _live_apply(self, data: Any) -> None:
-        self.modification, self.attempts, self.proposed = data
+    def _live_apply(self, data: ModificationDetail) -> None:
+        self.modification, self.attempts, self.proposed = (
+            data.modification,
+            data.attempts,
+            data.proposed,
+        )
 
     async def _refresh(self) -> None:
-        self._live_apply(await asyncio.to_thread(_latest, self.object_slug))
+        self._live_apply(await asyncio.to_thread(read_latest_modification, self.object_slug))
 
     @rx.event
     def load(self):
         self.object_slug = slug_from_path(self.router.url.path)
         self.start_error = self.decide_error = ""
-        self.modification, self.attempts, self.proposed = ModificationView(), [], []
+        self._live_apply(ModificationDetail())
         return ObjectModifyState.start_live
 
     @rx.event

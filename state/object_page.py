@@ -1,7 +1,8 @@
 """State of the object page: the object, its editor, versions, diffs, restore and deploys.
 
 The call console and durable storage live in `state.object_console`, the modification box
-in `state.object_modify`; each reads what it shows on its own.
+in `state.object_modify`. This state reads the object (one snapshot, on load and after each
+change) and hands the console its part; the modification box reads modifications itself.
 """
 
 from __future__ import annotations
@@ -13,10 +14,19 @@ import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.errors import NotFound, ProductError
+from backend.read_models.evaluations import EvaluationView
+from backend.read_models.object_page import (
+    DeploymentRow,
+    FileChange,
+    ObjectSnapshot,
+    VersionRow,
+    file_changes,
+    last_log_line,
+    read_object,
+)
 from backend.sandbox import sandbox_status
 from state import object_data as data
-from state.evaluation_view import EvaluationView
-from state.object_data import DeploymentRow, FileChange, VersionRow
+from state.object_console import ObjectConsoleState
 from state.web_actor import Action
 from state.wording import database_unreachable, sentence
 
@@ -98,7 +108,7 @@ class ObjectPageState(rx.State):
     def has_versions_to_diff(self) -> bool:
         return len(self.versions) > 1
 
-    def _apply(self, snap: data.ObjectSnapshot) -> None:
+    def _apply(self, snap: ObjectSnapshot) -> None:
         self.name, self.description, self.kind = snap.name, snap.description, snap.kind
         self.status = snap.status
         self.current_version, self.deployed_version = snap.current_version, snap.deployed_version
@@ -107,19 +117,23 @@ class ObjectPageState(rx.State):
             self.active_file = "main.py" if "main.py" in snap.files else self.file_names[0]
         self.versions, self.deployments = snap.versions, snap.deployments
 
-    async def _reload(self) -> bool:
+    async def _reload(self, *, fresh: bool = False) -> ObjectSnapshot | None:
+        """Read the object once and show it here and in the call console (`fresh`: the page
+        was just loaded); None when it could not be read (`error` says why)."""
         try:
-            snap = await asyncio.to_thread(data.read_object, self.object_slug)
+            snap = await asyncio.to_thread(read_object, self.object_slug)
         except NotFound as exc:
             self.error = sentence(exc)
-            return False
+            return None
         except (SQLAlchemyError, OSError) as exc:
             logger.warning("object %s could not be read: %s", self.object_slug, exc)
             self.error = database_unreachable(exc)
-            return False
+            return None
         self.error = ""
         self._apply(snap)
-        return True
+        console = await self.get_state(ObjectConsoleState)
+        console._show(snap.slug, snap.console, fresh=fresh)
+        return snap
 
     @rx.event
     async def load(self):
@@ -128,8 +142,7 @@ class ObjectPageState(rx.State):
         self.save_error = self.deploy_error = self.restore_error = self.diff_error = ""
         self.diff_files, self.evaluated_version = [], 0
         self.diff_from = self.diff_to = ""
-        if await self._reload():
-            await self._follow_head()
+        self._follow_head(await self._reload(fresh=True))
         self.loaded = True
         yield
         status = await asyncio.to_thread(sandbox_status)
@@ -165,8 +178,7 @@ class ObjectPageState(rx.State):
         if number is None:
             return
         self.save_message = ""
-        await self._reload()
-        await self._follow_head()
+        self._follow_head(await self._reload())
         yield rx.toast.success(f"Saved {self.object_slug} v{number}; evaluating it.")
         yield ObjectPageState.evaluate(number, self.save_intent)
 
@@ -193,17 +205,20 @@ class ObjectPageState(rx.State):
 
     # --- diffs and restore -----------------------------------------------------------------
 
-    async def _follow_head(self) -> None:
-        """Show the newest change (previous version to current) unless another pair is picked."""
-        head = str(self.current_version)
-        if self.current_version > 1 and self.diff_to in ("", str(self.current_version - 1)):
-            self.diff_from, self.diff_to = str(self.current_version - 1), head
-            await self._load_diff()
+    def _follow_head(self, snap: ObjectSnapshot | None) -> None:
+        """Show the newest change (previous version to current) unless another pair is picked
+        (or the object could not be read)."""
+        if snap is None or snap.current_version < 2:
+            return
+        head = snap.current_version
+        if self.diff_to in ("", str(head - 1)):
+            self.diff_from, self.diff_to = str(head - 1), str(head)
+            self.diff_files, self.diff_error = snap.latest_change, ""
 
     async def _load_diff(self) -> None:
         try:
             a, b = int(self.diff_from), int(self.diff_to)
-            self.diff_files = await asyncio.to_thread(data.file_changes, self.object_slug, a, b)
+            self.diff_files = await asyncio.to_thread(file_changes, self.object_slug, a, b)
             self.diff_error = "" if a != b else "Pick two different versions."
         except (ValueError, ProductError) as exc:
             self.diff_files, self.diff_error = [], sentence(exc)
@@ -258,13 +273,9 @@ class ObjectPageState(rx.State):
             yield rx.toast.error(self.deploy_error)
             return
         status, log = outcome
-        await self._reload()
+        await self._reload()  # the console too: the live version may export other functions
         if status == "live":
-            # Imported here: the console's state imports this module.
-            from state.object_console import ObjectConsoleState
-
             yield rx.toast.success(f"{self.object_slug} v{self.deployed_version} is live.")
-            yield ObjectConsoleState.refresh  # the live version may export other functions
         else:
-            self.deploy_error = f"The deployment failed: {data.last_log_line(log)}"
+            self.deploy_error = f"The deployment failed: {last_log_line(log)}"
             yield rx.toast.error("The deployment failed; see its log.")

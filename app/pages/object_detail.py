@@ -585,10 +585,6 @@ def register(app: rx.App) -> None:
         object_page,
         route=routes.OBJECT,
         title="Object · Durable objects",
-        on_load=[
-            AuthState.require_login,
-            ObjectPageState.load,
-            ObjectConsoleState.load,
-            ObjectModifyState.load,
-        ],
+        # The page state's load reads the object once and fills the console too.
+        on_load=[AuthState.require_login, ObjectPageState.load, ObjectModifyState.load],
     )

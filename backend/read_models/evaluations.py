@@ -1,4 +1,4 @@
-"""An Evaluation row as the pages show it: bars per dimension with thresholds, and reasons."""
+"""An Evaluation row as people see it: bars per dimension with thresholds, and reasons."""
 
 from __future__ import annotations
 

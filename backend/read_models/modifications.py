@@ -1,0 +1,69 @@
+"""A modification in full as the object page's modification box shows it: its plan, scored
+attempts and proposed change (`records.modification_view` is its one-record JSON summary)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from sqlmodel import Session
+
+from backend.db import session_scope
+from backend.models import Modification, ObjectVersion
+from backend.pipeline import modifications
+from backend.read_models.evaluations import EvaluationView, evaluation_view
+from backend.read_models.object_page import FileChange, changes_between
+
+
+@dataclasses.dataclass
+class ModificationView:
+    id: int = 0
+    status: str = ""
+    prompt: str = ""
+    plan_summary: str = ""
+    plan_steps: list[str] = dataclasses.field(default_factory=list)
+    attempts: int = 0
+    error: str = ""
+    rejection_reason: str = ""
+    base_version: int = 0  # the version the change was planned on; approving makes the next
+    result_version: int = 0  # the version it became, once approved
+
+
+@dataclasses.dataclass
+class ModificationDetail:
+    """A modification with its scored attempts and its proposed change (empty: none yet)."""
+
+    modification: ModificationView = dataclasses.field(default_factory=ModificationView)
+    attempts: list[EvaluationView] = dataclasses.field(default_factory=list)
+    proposed: list[FileChange] = dataclasses.field(default_factory=list)
+
+
+def modification_detail(session: Session, m: Modification) -> ModificationDetail:
+    plan: dict[str, Any] = m.plan or {}
+    base = session.get(ObjectVersion, m.base_version_id) if m.base_version_id else None
+    result = session.get(ObjectVersion, m.result_version_id) if m.result_version_id else None
+    view = ModificationView(
+        id=m.id or 0,
+        status=str(m.status),
+        prompt=m.prompt,
+        plan_summary=str(plan.get("summary", "")),
+        plan_steps=[str(step) for step in plan.get("steps", [])],
+        attempts=m.attempts,
+        error=m.error or "",
+        rejection_reason=m.rejection_reason or "",
+        base_version=base.number if base else 0,
+        result_version=result.number if result else 0,
+    )
+    attempts = [evaluation_view(e) for e in modifications.evaluations_of(session, m.id)]
+    proposed: list[FileChange] = []
+    if m.proposed_files:
+        old = base.files if base else {}
+        proposed = changes_between(modifications.proposed_diff(session, m), old, m.proposed_files)
+    return ModificationDetail(view, attempts, proposed)
+
+
+def read_latest_modification(slug: str) -> ModificationDetail:
+    """The object's newest modification in full (an empty detail when there is none)."""
+    with session_scope() as session:
+        found = modifications.list_modifications(session, slug=slug, limit=1)
+        return modification_detail(session, found[0]) if found else ModificationDetail()
