@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+import tasks.dispatch  # noqa: F401  (registers the runner the backend starts its jobs with)
 from app.pages import dashboard, history, login, object_detail, objects, settings
 from app.startup import log_sandbox_tier
 from backend.api import create_api

@@ -18,7 +18,7 @@ import time
 
 from sqlmodel import Session, func, select
 
-from backend import users
+from backend import audit, users
 from backend.config import get_settings
 from backend.enums import Channel
 from backend.errors import InvalidInput
@@ -155,6 +155,12 @@ def user_from_token(session: Session, token: str | None) -> User | None:
         return session.get(User, int(user_id))
     except ValueError:
         return None
+
+
+def actor_from_token(session: Session, token: str | None, channel: Channel) -> audit.Actor | None:
+    """The person a valid session token names, as an Actor with their current role."""
+    user = user_from_token(session, token)
+    return audit.Actor.for_user(user, channel) if user else None
 
 
 _DUMMY_HASH = hash_password(secrets.token_hex(8))

@@ -93,6 +93,13 @@ def refusal(
     raise AssertionError(f"no rule for {permission}")  # every Permission has a rule above
 
 
+def refusals(actor: Actor) -> dict[str, str]:
+    """Every permission's refusal for `actor` ("" where allowed), for things they own none of:
+    what a page needs to show buttons disabled with the reason."""
+    reasons = {str(permission): refusal(actor, permission) for permission in Permission}
+    return {name: reason[:1].upper() + reason[1:] for name, reason in reasons.items()}
+
+
 def allowed(actor: Actor, permission: Permission, **subject: int | None) -> bool:
     """Whether `actor` may do `permission` (see `refusal` for the subject's fields)."""
     return not refusal(actor, permission, **subject)
@@ -102,4 +109,5 @@ def require(actor: Actor, permission: Permission, **subject: int | None) -> None
     """Raise `PermissionDenied` unless `actor` may do `permission`; call before writing."""
     reason = refusal(actor, permission, **subject)
     if reason:
-        raise PermissionDenied(f"{actor.name} may not do this: {reason}")
+        who = "not signed in" if actor.role == Role.ANONYMOUS else f"a {actor.role}"
+        raise PermissionDenied(f"{reason[0].upper()}{reason[1:]} ({actor.name} is {who})")

@@ -116,6 +116,14 @@ def sign_up(
     )
 
 
+def get_user(session: Session, user_id: int) -> User:
+    """The user with this id, or `NotFound`."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.id)))
 
@@ -149,9 +157,7 @@ def update_profile(
 
     An empty phone removes the number; a number another person has is refused.
     """
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"no user with id {user_id}")
+    user = get_user(session, user_id)
     actor = actor or audit.Actor.for_user(user, Channel.WEB)
     if actor.user_id != user.id:
         require(actor, Permission.USER_ADMIN)

@@ -2,8 +2,9 @@
 
 The browser keeps a signed session token (backend.auth) in a cookie, so a reload or a new tab
 stays signed in; every page's first on_load (`require_login`) turns the cookie back into the
-user's id, name and admin flag. Other states check rights with
-`auth = await self.get_state(AuthState)` then `auth.is_admin` / `auth.user_id`.
+user's id, name, admin flag and what the backend's rules refuse them (`refusals`, for
+showing buttons disabled with the reason). Rights themselves are checked by the backend
+services; `state.web_actor` passes them the tab's person.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import routes
-from backend import auth
+from backend import auth, permissions
+from backend.audit import Actor
 from backend.db import session_scope
+from backend.enums import Channel
 from backend.errors import ProductError
 from backend.models import User
 from state.wording import database_unreachable, sentence
@@ -34,10 +37,18 @@ class SignedInUser:
     name: str
     email: str
     is_admin: bool
+    refusals: dict[str, str]  # permission -> why not ("" where allowed): backend.permissions
 
     @classmethod
     def from_model(cls, user: User) -> SignedInUser:
-        return cls(id=user.id or 0, name=user.name, email=user.email, is_admin=user.is_admin)
+        actor = Actor.for_user(user, Channel.WEB)
+        return cls(
+            id=user.id or 0,
+            name=user.name,
+            email=user.email,
+            is_admin=user.is_admin,
+            refusals=permissions.refusals(actor),
+        )
 
 
 def _user_for_token(token: str) -> SignedInUser | None:
@@ -65,6 +76,9 @@ class AuthState(rx.State):
     user_name: str = ""
     user_email: str = ""
     is_admin: bool = False
+    # What the backend's rules refuse this person, by permission ("" where allowed), so a page
+    # shows a button disabled with the reason instead of failing after the click.
+    refusals: dict[str, str] = {}
     auth_error: str = ""
     auth_busy: bool = False
     session_token: str = rx.Cookie("", name=SESSION_COOKIE, path="/", same_site="lax")
@@ -82,6 +96,7 @@ class AuthState(rx.State):
         self.user_name = user.name if user else ""
         self.user_email = user.email if user else ""
         self.is_admin = user.is_admin if user else False
+        self.refusals = user.refusals if user else {}
 
     async def current_user(self) -> SignedInUser | None:
         """Re-read the user from the cookie (a deleted user or an expired token signs out)."""
@@ -98,31 +113,11 @@ class AuthState(rx.State):
         self._set_user(user)
         return user
 
-    def check_admin(self) -> str:
-        """An empty string when this tab's user may deploy, approve and roll back; else why not.
-
-        Other states: `reason = (await self.get_state(AuthState)).check_admin()`.
-        """
-        if not self.signed_in:
-            return "Log in first."
-        if not self.is_admin:
-            return "Only an admin can do this."
-        return ""
-
     @rx.event
     async def require_login(self):
         """First on_load of every page but login and sign up: send strangers to /login."""
         if await self.current_user() is None:
             return rx.redirect(routes.LOGIN)
-        return None
-
-    @rx.event
-    async def require_admin(self):
-        """on_load for admin-only pages: strangers to /login, members to the dashboard."""
-        if await self.current_user() is None:
-            return rx.redirect(routes.LOGIN)
-        if not self.is_admin:
-            return [rx.toast.error("Only an admin can open that page."), rx.redirect("/")]
         return None
 
     @rx.event

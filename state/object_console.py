@@ -80,7 +80,7 @@ class ObjectConsoleState(rx.State):
 
     @rx.event
     async def call(self):
-        actor, _ = await web_actor(self)
+        actor = await web_actor(self)
         if actor is None:
             self.call_error = "Log in first."
             return

@@ -10,19 +10,18 @@ from backend.db import session_scope
 from backend.enums import EditIntent
 from backend.objects import deploy as deployments
 from backend.objects import store
-from backend.pipeline.review import evaluate_version
-from backend.read_models.evaluations import EvaluationView, evaluation_view
+from backend.pipeline import review
 
 
-def save_version(slug: str, files: dict[str, str], message: str, actor: audit.Actor) -> int:
+def save_version(
+    slug: str, files: dict[str, str], message: str, intent: str, actor: audit.Actor
+) -> tuple[int, int]:
+    """Save the edit (the backend schedules its evaluation); (version, evaluation job or 0)."""
     with session_scope() as session:
-        version = store.edit_object(session, slug, files=files, actor=actor, message=message)
-        return version.number
-
-
-def evaluate(slug: str, number: int, intent: str) -> EvaluationView:
-    _, evaluation = evaluate_version(slug, number, intent=EditIntent(intent))
-    return evaluation_view(evaluation)
+        version, task = review.save_version(
+            session, slug, files=files, message=message, intent=EditIntent(intent), actor=actor
+        )
+        return version.number, int(task.id) if task else 0
 
 
 def restore(slug: str, number: int, actor: audit.Actor) -> int:

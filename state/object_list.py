@@ -6,7 +6,6 @@ with Redis, re-read every half second without.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -19,11 +18,11 @@ from backend.enums import ObjectKind
 from backend.models import DurableObject, Modification, Task
 from backend.objects import store
 from backend.pipeline import modifications
+from backend.read_models.modifications import Creation, read_creation
 from state.live import LiveMixin, tables_of
 from state.objects import ObjectRow, read_object_rows
 from state.web_actor import Action
 from state.wording import sentence
-from tasks import pipeline as pipeline_jobs
 
 KINDS = [kind.value for kind in ObjectKind]
 FINISHED = {"succeeded", "failed"}
@@ -64,38 +63,12 @@ def _start_creation(form: dict, actor: audit.Actor) -> tuple[int, int]:
         requirements=str(form.get("requirements", "")),
         actor=actor,
     )
-    return int(modification.id), pipeline_jobs.start(int(modification.id))
-
-
-@dataclasses.dataclass
-class Creation:
-    """A creation's task and modification as the dialog shows them."""
-
-    task_id: int
-    task_status: str
-    progress: int
-    message: str
-    status: str
-    error: str
-
-
-def _creation(modification_id: int, task_id: int) -> Creation:
-    with session_scope() as session:
-        task = session.get(Task, task_id)
-        modification = session.get(Modification, modification_id)
-        return Creation(
-            task_id=task_id,
-            task_status=str(task.status) if task else "pending",
-            progress=int(task.progress) if task else 0,
-            message=(task.message or task.error or "") if task else "",
-            status=str(modification.status) if modification else "",
-            error=(modification.error or "") if modification else "",
-        )
+    return int(modification.id), int(modification.task_id)
 
 
 def _read_page(modification_id: int, task_id: int) -> tuple[list[ObjectRow], Creation | None]:
     """The objects, and the creation the tab follows (if any)."""
-    creation = _creation(modification_id, task_id) if task_id else None
+    creation = read_creation(modification_id, task_id) if task_id else None
     return read_object_rows(), creation
 
 

@@ -7,7 +7,6 @@ reason.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
@@ -15,15 +14,15 @@ from typing import ClassVar
 import reflex as rx
 
 from backend import audit
-from backend.db import session_scope
 from backend.enums import ModificationStatus
-from backend.models import Evaluation, Modification, ObjectVersion
-from backend.objects import store
+from backend.models import Evaluation, Modification
 from backend.pipeline import modifications
 from backend.read_models.evaluations import EvaluationView
 from backend.read_models.modifications import (
+    Approval,
     ModificationDetail,
     ModificationView,
+    approval_of,
     read_latest_modification,
 )
 from backend.read_models.object_page import FileChange, last_log_line
@@ -31,41 +30,25 @@ from state.live import LiveMixin, tables_of
 from state.object_console import ObjectConsoleState
 from state.object_page import ObjectPageState, slug_from_path
 from state.web_actor import Action
-from tasks import pipeline as pipeline_jobs
 
 ACTIVE = {ModificationStatus.PLANNING, ModificationStatus.GENERATING, ModificationStatus.EVALUATING}
 
 REQUEST = Action(busy="starting", error="start_error")
 # Approving and rejecting share one flag and one error line: one decision at a time.
-APPROVE = Action(busy="deciding", error="decide_error", admin="approve a change")
+APPROVE = Action(busy="deciding", error="decide_error")
 REJECT = Action(busy="deciding", error="decide_error")
 
 
-@dataclasses.dataclass
-class Approval:
-    """What approving did: the version the change became and, when deployed, how that went."""
-
-    version: int
-    deployment: str = ""  # the deployment's status ("live", "failed"); empty when not deployed
-    log: str = ""
-    live_version: int = 0  # the version serving afterwards; 0 when none
-
-
 def _start(slug: str, prompt: str, actor: audit.Actor) -> tuple[int, int]:
-    """Record the request and hand it to a worker; returns (modification, task) ids."""
+    """Request the change (the backend starts its job); returns (modification, task) ids."""
     modification = modifications.request_modification(slug, prompt, actor=actor)
-    return int(modification.id), pipeline_jobs.start(int(modification.id))
+    return int(modification.id), int(modification.task_id)
 
 
 def _approve(modification_id: int, deploy: bool, actor: audit.Actor) -> Approval:
     """Approve (and deploy) the change; a failed deployment is a result, not an error."""
     modification, deployment = modifications.approve(modification_id, actor=actor, deploy=deploy)
-    with session_scope() as session:
-        version = session.get(ObjectVersion, modification.result_version_id).number
-        live = store.get_object(session, modification.slug).deployed_version or 0
-    if deployment is None:
-        return Approval(version=version, live_version=live)
-    return Approval(version, str(deployment.status), deployment.logs, live)
+    return approval_of(modification, deployment)
 
 
 def _deploy_failed(done: Approval) -> str:

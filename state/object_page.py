@@ -13,8 +13,9 @@ import logging
 import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.config import get_settings
 from backend.errors import NotFound, ProductError
-from backend.read_models.evaluations import EvaluationView
+from backend.read_models.evaluations import EvaluationView, read_evaluation_job
 from backend.read_models.object_page import (
     DeploymentRow,
     FileChange,
@@ -33,8 +34,8 @@ from state.wording import database_unreachable, sentence
 logger = logging.getLogger(__name__)
 
 SAVE = Action(busy="saving", error="save_error")
-RESTORE = Action(busy="restoring", error="restore_error", admin="restore a version")
-DEPLOY = Action(busy="deploying", error="deploy_error", admin="deploy")
+RESTORE = Action(busy="restoring", error="restore_error")
+DEPLOY = Action(busy="deploying", error="deploy_error")
 
 
 def slug_from_path(path: str) -> str:
@@ -65,6 +66,8 @@ class ObjectPageState(rx.State):
     saving: bool = False
     save_error: str = ""
     evaluating: bool = False
+    evaluation_progress: int = 0
+    evaluation_message: str = ""
     evaluation: EvaluationView = EvaluationView()
     evaluated_version: int = 0
 
@@ -170,38 +173,51 @@ class ObjectPageState(rx.State):
 
     @rx.event
     async def save(self):
-        """ "Save as new version": store the edited files, then evaluate them in the background."""
+        """ "Save as new version": the backend stores it and starts its evaluation job."""
         files, message = {**self.files, **self.edited}, self.save_message.strip()
         SAVE.begin(self)
         yield
-        number = await SAVE.run(self, data.save_version, self.object_slug, files, message)
-        if number is None:
+        saved = await SAVE.run(
+            self, data.save_version, self.object_slug, files, message, self.save_intent
+        )
+        if saved is None:
             return
+        number, task_id = saved
         self.save_message = ""
         self._follow_head(await self._reload())
+        if not task_id:
+            yield rx.toast.warning(f"Saved {self.object_slug} v{number}; it doesn't parse.")
+            return
         yield rx.toast.success(f"Saved {self.object_slug} v{number}; evaluating it.")
-        yield ObjectPageState.evaluate(number, self.save_intent)
+        yield ObjectPageState.follow_evaluation(number, task_id)
 
     @rx.event(background=True)
-    async def evaluate(self, number: int, intent: str):
-        """Score a saved version (tests run in the sandbox: seconds), then show the verdict."""
+    async def follow_evaluation(self, number: int, task_id: int):
+        """Show the evaluation job's progress until it ends, then its verdict."""
         async with self:
             self.evaluating, self.evaluated_version = True, number
-            slug = self.object_slug
-        try:
-            view = await asyncio.to_thread(data.evaluate, slug, number, intent)
-        except Exception as exc:  # the evaluator failed: say so where the verdict would be
-            logger.warning("evaluation of %s v%s failed: %s", slug, number, exc)
+            self.evaluation_message = "waiting for a worker"
+        while True:
+            try:
+                job = await asyncio.to_thread(read_evaluation_job, task_id)
+            except (ProductError, SQLAlchemyError, OSError) as exc:
+                logger.warning("evaluation job %s could not be read: %s", task_id, exc)
+                await asyncio.sleep(get_settings().live_poll_seconds)
+                continue
             async with self:
-                self.evaluating = False
-                self.save_error = f"The evaluation failed: {sentence(exc)}"
-            return
-        async with self:
-            self.evaluating = False
-            if self.evaluated_version == number:
-                self.evaluation = view
-        verdict = "accepted" if view.verdict == "accept" else "below the thresholds"
-        return rx.toast.info(f"v{number} evaluated: {verdict} (overall {view.overall}).")
+                if self.evaluated_version != number:
+                    return  # another save replaced this one: its own loop follows it
+                self.evaluation_progress, self.evaluation_message = job.progress, job.message
+                if job.finished:
+                    self.evaluating = False
+                    if job.error:
+                        self.save_error = f"The evaluation failed: {job.error}"
+                        return
+                    self.evaluation = job.evaluation
+                    break
+            await asyncio.sleep(get_settings().live_poll_seconds)
+        verdict = "accepted" if job.evaluation.verdict == "accept" else "below the thresholds"
+        return rx.toast.info(f"v{number} evaluated: {verdict} (overall {job.evaluation.overall}).")
 
     # --- diffs and restore -----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import logging
 from backend.db import session_scope
 from backend.models import DurableObject
 from backend.objects.store import list_objects
-from state.wording import when
+from backend.read_models.display import when
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import reflex as rx
 
 from backend import users
 from backend.db import session_scope
-from backend.errors import ProductError
+from backend.errors import NotFound, ProductError
 from backend.models import User
 from backend.settings_view import settings_overview
 from state.auth import AuthState
@@ -33,9 +33,11 @@ class LimitRow:
 def _read(user_id: int) -> tuple[dict[str, Any], User | None]:
     overview = settings_overview()
     with session_scope() as session:
-        user = session.get(User, user_id)
-        if user is not None:
-            session.expunge(user)
+        try:
+            user = users.get_user(session, user_id)
+        except NotFound:
+            return overview, None
+        session.expunge(user)
     return overview, user
 
 

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from backend import audit
+from backend import audit, auth
+from backend.db import session_scope
 from backend.enums import Channel
 from backend.errors import ProductError
 from state.auth import AuthState
@@ -18,19 +19,27 @@ from state.wording import sentence
 T = TypeVar("T")
 
 
-async def web_actor(state: rx.State) -> tuple[audit.Actor | None, AuthState]:
-    """The signed-in person of this tab as an audit Actor (None when nobody is signed in)."""
-    auth = await state.get_state(AuthState)
-    if not auth.signed_in:
-        return None, auth
-    return audit.Actor(name=auth.user_email, channel=Channel.WEB, user_id=auth.user_id), auth
+def _actor_for(token: str) -> audit.Actor | None:
+    with session_scope() as session:
+        return auth.actor_from_token(session, token, Channel.WEB)
+
+
+async def web_actor(state: rx.State) -> audit.Actor | None:
+    """The signed-in person of this tab as an Actor, with the role their account has now
+    (read from the database, so a demoted admin loses their rights at once); None when
+    nobody is signed in."""
+    tab = await state.get_state(AuthState)
+    if not tab.signed_in:
+        return None
+    return await asyncio.to_thread(_actor_for, tab.session_token)
 
 
 @dataclasses.dataclass(frozen=True)
 class Action:
     """A slow thing an event handler does as the tab's person, and the handler's state
     fields that show it: `busy` (the page shows a spinner) and `error` (why it failed, as a
-    sentence). `admin` names an action only admins may do ("deploy"), for the refusal.
+    sentence). Whether the person may do it is the backend's to say (`backend.permissions`):
+    its refusal is shown like any other error.
 
     In the handler: `ACTION.begin(self)`, `yield` (so the page shows it running), then
     `result = await ACTION.run(self, fn, *args)`; None means it failed and says why.
@@ -38,7 +47,6 @@ class Action:
 
     busy: str
     error: str
-    admin: str = ""
 
     def begin(self, state: rx.State) -> None:
         setattr(state, self.busy, True)
@@ -48,18 +56,13 @@ class Action:
         """`fn(*args, actor=<this tab's person>)` in a thread, unless the person is refused.
 
         `busy` is cleared however it ends. None comes back, with the reason in `error`, when
-        nobody is signed in, when a non-admin tries an admin's action, or when `fn` raises a
-        ProductError; so `fn` itself must never return None.
+        nobody is signed in or when `fn` raises a ProductError (a refusal of the backend's
+        permissions included); so `fn` itself must never return None.
         """
-        actor, auth = await web_actor(state)
-        refusal = ""
-        if actor is None:
-            refusal = "Log in first."
-        elif self.admin:
-            refusal = auth.check_admin().replace("do this", self.admin)
         try:
-            if refusal:
-                setattr(state, self.error, refusal)
+            actor = await web_actor(state)
+            if actor is None:
+                setattr(state, self.error, "Log in first.")
                 return None
             return await asyncio.to_thread(fn, *args, actor=actor)
         except ProductError as exc:

@@ -3,8 +3,6 @@ no state, so any state module (the sign-in one included) can use them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 
 def sentence(exc: BaseException) -> str:
     """A product error's message as a sentence for a person (capital, full stop)."""
@@ -22,10 +20,3 @@ def describe_error(exc: BaseException) -> str:
 def database_unreachable(exc: BaseException) -> str:
     """What a page says when its read failed on the database (or the disk under it)."""
     return f"The database is unreachable ({describe_error(exc)})."
-
-
-def when(moment: datetime | None, *, seconds: bool = False) -> str:
-    """A timestamp as people read it on the pages (UTC, to the minute; logs to the second)."""
-    if moment is None:
-        return ""
-    return moment.astimezone(UTC).strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} UTC")

@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 #: Where the worker finds the app; used by `worker_argv`.
 APP_PATH = "tasks.celery_app:celery_app"
 #: Modules that register the product's jobs; the worker and `enqueue` import them.
-TASK_MODULES = ("tasks.system", "tasks.pipeline")
+#: tasks.dispatch registers no job: it gives the worker's own code (jobs that schedule more
+#: jobs, the sweeper) the runner that hands jobs to the broker.
+TASK_MODULES = ("tasks.system", "tasks.pipeline", "tasks.dispatch")
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "redis+socket://")
 

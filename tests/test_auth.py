@@ -136,8 +136,6 @@ def test_update_profile(migrated_db: str) -> None:
             session, bob_id, name="Bob", phone="", preferred_channel="email"
         )
         assert user.phone is None
-        entries = session.exec(
-            select(AuditEntry).where(AuditEntry.action == "user.updated")
-        ).all()
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action == "user.updated")).all()
         assert len(entries) == 2
         assert session.get(User, ada_id).name == "Ada L"

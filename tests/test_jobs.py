@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -718,3 +719,20 @@ def test_a_job_requested_while_redis_is_down_runs_once_it_is_back(
             assert task.published_at is not None
     finally:
         _stop(worker.process)
+
+
+def test_a_worker_that_does_not_push_never_loads_reflex(tmp_path: Path) -> None:
+    """Without REFLEX_REDIS_URL a pool process has nothing to push: it needs no Reflex app."""
+    env = {k: v for k, v in os.environ.items() if k != "REFLEX_REDIS_URL"}
+    env["DATA_DIR"] = str(tmp_path)
+    code = (
+        "import sys\n"
+        "import tasks.celery_app as app, tasks.dispatch, tasks.pipeline, tasks.sweeper\n"
+        "app._push_to_open_pages()\n"
+        "print(sorted(m for m in ('reflex', 'state', 'app') if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"

@@ -70,7 +70,8 @@ def test_members_rights_depend_on_whose_it_is(permission, owner, other):
 def test_tokens_for_oneself_only():
     assert allowed(OWNER, Permission.TOKENS, subject_user_id=2)
     assert not allowed(OWNER, Permission.TOKENS, subject_user_id=3)
-    with pytest.raises(PermissionDenied, match="only an admin can deploy objects"):
+    refused = r"^Only an admin can deploy objects \(cy@example.com is a member\)$"
+    with pytest.raises(PermissionDenied, match=refused):
         require(OTHER, Permission.DEPLOY)
 
 
@@ -140,7 +141,8 @@ def test_cli_refuses_with_exit_2_and_one_line(people, capsys, args, refused, per
         assert cli.main([*args, "--as", f"{person}@example.com"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("error: ")
-        assert f"{person}@example.com may not do this: only" in err
+        assert err.startswith("error: Only ")
+        assert f"({person}@example.com is a member)" in err
         assert _audit_count() == before, "a refusal changes nothing"
     assert cli.main([*args, "--as", f"{permitted}@example.com"]) == 0, capsys.readouterr().err
 
@@ -172,7 +174,8 @@ def test_http_refuses_with_403(people, api, path, body, refused, permitted):
             before = _audit_count()
             answer = client.post(path, json=body, headers=_bearer(people[person]))
             assert answer.status_code == 403, answer.text
-            assert "may not do this: only" in answer.json()["error"]
+            assert answer.json()["error"].startswith("Only ")
+            assert f"({person}@example.com is a member)" in answer.json()["error"]
             assert _audit_count() == before
         answer = client.post(path, json=body, headers=_bearer(people[permitted]))
         assert answer.status_code == 200, answer.text

@@ -288,3 +288,23 @@ def test_auto_apply_makes_the_version_without_waiting(llm, capsys):
         names = session.exec(select(Event.name)).all()
     assert version.number == 2 and version.files["test_main.py"] == GOOD_TESTS
     assert EventName.MODIFICATION_AWAITING_APPROVAL not in names
+
+
+def test_a_version_saved_as_a_refactor_is_evaluated_as_one(llm, tmp_path, capsys, monkeypatch):
+    """`objects edit --intent refactor` keeps the intent on the version; `evaluate` without
+    --intent judges it as a refactor (side by side with its parent), --intent change not."""
+    monkeypatch.chdir(tmp_path)
+    changed = MAIN.replace("return x + y", "return x + y if x >= 0 else x - y")
+    (tmp_path / "main.py").write_text(changed)
+    args = ["objects", "edit", "calc", "--file", "main.py", "--intent", "refactor"]
+    assert cli.main([*args, "--no-evaluate", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["intent"] == "refactor"
+
+    assert cli.main(["evaluate", "calc", "--json"]) == 0
+    as_saved = json.loads(capsys.readouterr().out)
+    assert cli.main(["evaluate", "calc", "--intent", "change", "--json"]) == 0
+    as_change = json.loads(capsys.readouterr().out)
+    assert as_saved["verdict"] == "reject" and as_change["verdict"] == "accept"
+    factuality = as_saved["dimensions"]["factuality"]
+    assert factuality["score"] < as_change["dimensions"]["factuality"]["score"]
+    assert any("differ" in reason for reason in factuality["reasons"]), factuality["reasons"]

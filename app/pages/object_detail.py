@@ -106,10 +106,20 @@ def _code_tab() -> rx.Component:
         error_if(P.save_error, id="save-error"),
         rx.cond(
             P.evaluating,
-            rx.hstack(
-                rx.spinner(),
-                rx.text("Evaluating v", P.evaluated_version.to_string(), "..."),
+            rx.vstack(
+                rx.hstack(
+                    rx.spinner(),
+                    rx.text(
+                        "Evaluating v",
+                        P.evaluated_version.to_string(),
+                        ": ",
+                        P.evaluation_message,
+                        id="evaluation-message",
+                    ),
+                ),
+                rx.progress(value=P.evaluation_progress, max=100, width="100%"),
                 id="evaluation-running",
+                width="100%",
             ),
             rx.cond(
                 P.evaluation.verdict != "",
@@ -263,8 +273,8 @@ def _approve_deploy_button() -> rx.Component:
             color_scheme="green",
             variant="soft",
             loading=M.deciding,
-            disabled=M.deciding | ~AuthState.is_admin,
-            title=rx.cond(AuthState.is_admin, "", "Only an admin can approve"),
+            disabled=M.deciding | (AuthState.refusals["approve"] != ""),
+            title=AuthState.refusals["approve"],
             id="approve-deploy-button",
         ),
     )
@@ -281,8 +291,8 @@ def _decision() -> rx.Component:
                     "Approve",
                     color_scheme="green",
                     on_click=M.approve(False),
-                    disabled=M.deciding | ~AuthState.is_admin,
-                    title=rx.cond(AuthState.is_admin, "", "Only an admin can approve"),
+                    disabled=M.deciding | (AuthState.refusals["approve"] != ""),
+                    title=AuthState.refusals["approve"],
                     id="approve-button",
                 ),
                 _approve_deploy_button(),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from backend import jobs
+from backend.db import session_scope
+from backend.enums import TaskStatus
 from backend.models import Evaluation
 
 DIMENSIONS = ("preference", "constraints", "factuality")
@@ -76,3 +79,28 @@ def evaluation_view(evaluation: Evaluation) -> EvaluationView:
         reasons=_reasons(evaluation),
         feedback=evaluation.feedback or "",
     )
+
+
+@dataclasses.dataclass
+class EvaluationJob:
+    """How a version's evaluation job stands: running (with progress), or its verdict."""
+
+    finished: bool = False
+    progress: int = 0
+    message: str = ""
+    error: str = ""  # why it failed, when it did
+    evaluation: EvaluationView | None = None
+
+
+def read_evaluation_job(task_id: int) -> EvaluationJob:
+    """The evaluation job `task_id` (see `backend.pipeline.review.save_version`)."""
+    with session_scope() as session:
+        task = jobs.get_task(session, task_id)
+        if task.status not in jobs.FINISHED_STATUSES:
+            return EvaluationJob(progress=task.progress, message=task.message)
+        if task.status == TaskStatus.FAILED:
+            return EvaluationJob(finished=True, progress=task.progress, error=task.error or "")
+        evaluation = session.get(Evaluation, int((task.result or {}).get("evaluation_id", 0)))
+        if evaluation is None:
+            return EvaluationJob(finished=True, error="the evaluation's result was not found")
+        return EvaluationJob(finished=True, progress=100, evaluation=evaluation_view(evaluation))

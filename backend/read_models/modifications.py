@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from backend.db import session_scope
-from backend.models import Modification, ObjectVersion
+from backend.models import Deployment, DurableObject, Modification, ObjectVersion, Task
 from backend.pipeline import modifications
 from backend.read_models.evaluations import EvaluationView, evaluation_view
 from backend.read_models.object_page import FileChange, changes_between
@@ -67,3 +67,50 @@ def read_latest_modification(slug: str) -> ModificationDetail:
     with session_scope() as session:
         found = modifications.list_modifications(session, slug=slug, limit=1)
         return modification_detail(session, found[0]) if found else ModificationDetail()
+
+
+@dataclasses.dataclass
+class Creation:
+    """A creation from scratch as the objects page's dialog follows it: its job and its row."""
+
+    task_id: int
+    task_status: str
+    progress: int
+    message: str
+    status: str
+    error: str
+
+
+def read_creation(modification_id: int, task_id: int) -> Creation:
+    with session_scope() as session:
+        task = session.get(Task, task_id)
+        modification = session.get(Modification, modification_id)
+        return Creation(
+            task_id=task_id,
+            task_status=str(task.status) if task else "pending",
+            progress=int(task.progress) if task else 0,
+            message=(task.message or task.error or "") if task else "",
+            status=str(modification.status) if modification else "",
+            error=(modification.error or "") if modification else "",
+        )
+
+
+@dataclasses.dataclass
+class Approval:
+    """What approving did: the version the change became and, when deployed, how that went."""
+
+    version: int
+    deployment: str = ""  # the deployment's status ("live", "failed"); empty when not deployed
+    log: str = ""
+    live_version: int = 0  # the version serving afterwards; 0 when none
+
+
+def approval_of(modification: Modification, deployment: Deployment | None) -> Approval:
+    """The outcome of `modifications.approve`, read back as the page shows it."""
+    with session_scope() as session:
+        version = session.get(ObjectVersion, modification.result_version_id)
+        obj = session.get(DurableObject, modification.object_id)
+        number, live = (version.number if version else 0), (obj.deployed_version or 0)
+    if deployment is None:
+        return Approval(version=number, live_version=live)
+    return Approval(number, str(deployment.status), deployment.logs, live)

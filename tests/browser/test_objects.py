@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from backend import audit, config, db, jobs
-from backend.enums import JobKind, TaskStatus
-from backend.models import Task
+from backend.enums import JobKind, ModificationStatus, TaskStatus
+from backend.models import Modification, Task
 from backend.objects.deploy import deploy
 from backend.objects.store import create_object, edit_object, set_limits
 from tests.browser.conftest import screenshot
@@ -98,6 +98,10 @@ def test_edit_save_diff_deploy_call_and_restore(admin_page: Page, harness) -> No
     lines.click()
     page.keyboard.press("Control+s")
     expect(page.locator("#object-version")).to_contain_text("v2")
+    # The backend scheduled the evaluation as a job; the page follows it until a worker
+    # (here: the test) has run it.
+    expect(page.locator("#evaluation-message")).to_contain_text("waiting for a worker")
+    _run_latest_job(JobKind.VERSION_EVALUATE).join(timeout=120)
     evaluation = page.locator("#save-evaluation")
     expect(evaluation).to_be_visible(timeout=SLOW)
     expect(evaluation.locator(".score-bar").first).to_be_visible()
@@ -161,15 +165,52 @@ def test_member_is_refused_a_deploy_and_a_restore(member_page: Page, harness) ->
     page.click("#deploy-button")
     page.click("#deploy-confirm")
     page.click("#tab-deploy")
-    expect(page.locator("#deploy-error")).to_contain_text("Only an admin")
+    expect(page.locator("#deploy-error")).to_contain_text(
+        "Only an admin can deploy objects (bob@example.com is a member)."
+    )
     expect(page.locator("#deployments-empty")).to_be_visible()
     screenshot(page, "object-deploy-refused")
 
     page.click("#tab-versions")
     page.locator("#version-row-1 .restore-button").click()
     page.click("#restore-confirm")
-    expect(page.locator("#restore-error")).to_contain_text("Only an admin")
+    expect(page.locator("#restore-error")).to_contain_text(
+        "Only an admin can restore an earlier version"
+    )
     expect(page.locator("#object-version")).to_contain_text("v2")
+
+
+def test_member_sees_approve_disabled_and_is_refused_a_reject(member_page: Page, harness):
+    """The rules are the backend's: Approve is disabled with its refusal as the reason, and
+    rejecting someone else's change on an object Bob does not own is refused in the page."""
+    page = member_page
+    _make_object()
+    with db.session_scope() as session:
+        base = edit_object(
+            session, "greeter", files={"main.py": MAIN_PY + ADDED}, actor=audit.SYSTEM
+        )
+        session.add(
+            Modification(
+                slug="greeter",
+                name="Greeter",
+                object_id=base.object_id,
+                base_version_id=base.id,
+                prompt="say it twice",
+                proposed_files={"main.py": MAIN_PY + ADDED + "\n"},
+                status=ModificationStatus.AWAITING_APPROVAL,
+            )
+        )
+    page.goto(_url(harness, "/objects/greeter"))
+    page.click("#tab-modify")
+    approve = page.locator("#approve-button")
+    expect(approve).to_be_disabled()
+    expect(approve).to_have_attribute("title", "Only an admin can approve a change")
+    page.fill("#reject-reason", "not like this")
+    page.click("#reject-button")
+    expect(page.locator("#decide-error")).to_contain_text(
+        "Only an admin, the object's owner or who asked can reject this change"
+    )
+    expect(page.locator("#modification-status")).to_have_text("awaiting_approval")
 
 
 def test_objects_list_is_live_and_says_when_the_database_goes(
