@@ -12,11 +12,12 @@ from backend import jobs, users
 from backend.audit import Actor
 from backend.enums import EditIntent, ObjectKind, TaskStatus
 from backend.errors import InvalidInput
+from backend.models import ObjectVersion
 from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
 from backend.pipeline import modifications, review
-from backend.read_models.records import deployment_view, object_view, version_view
+from backend.read_models.records import deployment_view, object_view, parse_status, version_view
 from cli.evaluate import add_intent
 from cli.files import read_file_args
 from cli.modifications import start_pipeline
@@ -84,9 +85,13 @@ def cmd_objects_edit(session: Session, args: argparse.Namespace, actor: Actor) -
     return view, text
 
 
-def _warn(version) -> str:
-    return f"\nwarning: {version.syntax_error} (this version can't be deployed)" * bool(
-        version.syntax_error
+def _warn(version: ObjectVersion) -> str:
+    """The warning under "created"/"saved" when the version's code doesn't parse."""
+    if not version.syntax_error:
+        return ""
+    return (
+        f"\nwarning: v{version.number} {parse_status(version.syntax_error)} "
+        "(it can't be deployed until it parses)"
     )
 
 
@@ -106,19 +111,22 @@ def cmd_objects_show(session: Session, args: argparse.Namespace, actor: Actor) -
         f"version {version.number} of {obj.current_version}, by {version.author}: "
         f"{version.message}",
         "files: " + ", ".join(f"{p} ({len(t.encode())} bytes)" for p, t in version.files.items()),
+        f"code: {parse_status(version.syntax_error)}",
         "api:",
-        *(f"  {signature}" for signature in version_view(version)["api"] or ["(no functions)"]),
+        *(f"  {signature}" for signature in view["version"]["api"] or [_no_api(version)]),
     ]
-    if version.syntax_error:
-        lines.append(f"syntax error: {version.syntax_error}")
     return view, "\n".join(lines)
+
+
+def _no_api(version: ObjectVersion) -> str:
+    return "(unknown: the code does not parse)" if version.syntax_error else "(no functions)"
 
 
 def cmd_objects_versions(
     session: Session, args: argparse.Namespace, actor: Actor
 ) -> tuple[Any, str]:
     rows = [version_view(v) for v in store.list_versions(session, args.slug)]
-    return rows, table(rows, ["number", "author", "created_at", "message"])
+    return rows, table(rows, ["number", "author", "created_at", "message", "code"])
 
 
 def cmd_objects_diff(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:

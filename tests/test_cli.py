@@ -266,3 +266,41 @@ def test_per_object_limits_are_checked_and_used(sqlite_db, tmp_path, monkeypatch
     assert cli.main(["objects", "call", "napper", "nap", "--args", '{"s": 0.1}']) == 0
     assert cli.main(["objects", "call", "napper", "nap", "--args", '{"s": 3}']) == 1
     assert "timeout" in capsys.readouterr().err
+
+
+def test_a_version_that_does_not_parse_says_so_everywhere(sqlite_db, tmp_path, monkeypatch, capsys):
+    """Created and saved with a syntax error: warned at once, marked in `show`, `versions`
+    and --json, and its evaluation scores 0 on every dimension with the parse error."""
+    monkeypatch.chdir(tmp_path)
+    error = "main.py line 1: expected ':'"
+    (tmp_path / "main.py").write_text("def area(width: float) -> float\n    return width\n")
+    create = ["objects", "create", "--slug", "area", "--name", "A", "--file", "main.py"]
+    assert cli.main(create) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "created area v1 (1 files)",
+        f"warning: v1 does not parse: {error} (it can't be deployed until it parses)",
+    ]
+
+    assert cli.main(["objects", "show", "area"]) == 0
+    shown = capsys.readouterr().out
+    assert f"code: does not parse: {error}\napi:\n  (unknown: the code does not parse)" in shown
+    assert cli.main(["objects", "show", "area", "--json"]) == 0
+    version = json.loads(capsys.readouterr().out)["version"]
+    assert (version["parses"], version["syntax_error"]) == (False, error)
+
+    assert cli.main(["evaluate", "area", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] == "reject" and report["overall_score"] == 0.0
+    for name, dimension in report["dimensions"].items():
+        assert dimension["score"] == 0.0, name
+        assert any(error in reason for reason in dimension["reasons"]), dimension
+
+    (tmp_path / "main.py").write_text("def area(width: float) -> float:\n    return width\n")
+    assert cli.main(["objects", "edit", "area", "--file", "main.py", "--no-evaluate"]) == 0
+    assert "warning" not in capsys.readouterr().out
+    assert cli.main(["objects", "versions", "area"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].split() == ["NUMBER", "AUTHOR", "CREATED_AT", "MESSAGE", "CODE"]
+    assert rows[1].endswith(f"does not parse: {error}") and rows[2].endswith("parses")
+    assert cli.main(["objects", "versions", "area", "--json"]) == 0
+    assert [v["parses"] for v in json.loads(capsys.readouterr().out)] == [False, True]

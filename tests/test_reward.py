@@ -12,6 +12,7 @@ from backend.models import Evaluation, LLMCall, Modification
 from backend.reward import (
     DimensionResult,
     evaluate_constraints,
+    evaluate_factuality,
     evaluate_preference,
     judge,
     record_evaluation,
@@ -226,10 +227,32 @@ def test_what_the_sandbox_forbids_is_flagged_before_running(no_llm):
 
 def test_code_that_does_not_parse_fails(no_llm):
     result = evaluate_constraints(_with(MAIN + "\ndef broken(:\n"), PARENT)
-    assert result.score <= HARD_FAILURE_CAP
+    assert result.score == 0.0
     assert any(p.startswith("syntax: does not parse: main.py line") for p in result.problems)
     # The API isn't compared with a main.py that doesn't parse: no made-up "removed" functions.
     assert not any(c.name.startswith("api:") for c in result.checks)
+
+
+def test_code_that_does_not_parse_scores_0_on_every_dimension_with_the_error(no_llm):
+    """The issue's case: a missing colon scored preference 0.87 ("no code; no functions")."""
+    broken = _with("def area(width: float) -> float\n    return width\n")
+    error = "main.py line 1: expected ':'"
+    plan = {"changes_api": True, "constraints": ["area stays pure"]}
+    results = [
+        evaluate_preference(broken, PARENT),
+        evaluate_constraints(broken, PARENT, plan=plan),
+        evaluate_factuality(broken, parent_files=PARENT, keeps_behaviour=True),
+    ]
+    for result in results:
+        assert result.score == 0.0, result.dimension
+        assert any(error in reason for reason in result.reasons), result.reasons
+        assert any(error in problem for problem in result.problems), result.problems
+    preference, _, factuality = results
+    assert set(preference.sub_scores.values()) == {0.0} and preference.signals == {}
+    assert factuality.tests == {}  # nothing ran in the sandbox
+    judgement = judge(results)
+    assert judgement.verdict == Verdict.REJECT and judgement.overall_score == 0.0
+    assert error in judgement.feedback
 
 
 def test_plan_constraints_are_listed_as_unchecked_without_an_llm(no_llm):

@@ -36,6 +36,12 @@ def object_view(obj: DurableObject) -> dict[str, Any]:
     }
 
 
+def parse_status(syntax_error: str | None) -> str:
+    """How every door says whether a version's code parses: "parses", or "does not parse:
+    main.py line 1: expected ':'" (such a version can't be deployed)."""
+    return f"does not parse: {syntax_error}" if syntax_error else "parses"
+
+
 def version_view(version: ObjectVersion, *, with_files: bool = False) -> dict[str, Any]:
     view: dict[str, Any] = {
         "number": version.number,
@@ -44,7 +50,9 @@ def version_view(version: ObjectVersion, *, with_files: bool = False) -> dict[st
         "intent": version.intent,
         "files": sorted(version.files),
         "api": [function_signature(f) for f in version.api_schema.get("functions", [])],
+        "parses": not version.syntax_error,
         "syntax_error": version.syntax_error,
+        "code": parse_status(version.syntax_error),
         "created_at": _when(version.created_at),
     }
     if with_files:

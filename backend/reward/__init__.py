@@ -14,9 +14,9 @@ from backend.reward.constraints import (
 from backend.reward.evaluations import record_evaluation
 from backend.reward.factuality import FactualityResult, evaluate_factuality
 from backend.reward.judger import DIMENSIONS, Judgement, judge
+from backend.reward.lint import MeasurementError, Problem, problems
 from backend.reward.preference import PreferenceResult, evaluate_preference
 from backend.reward.results import DimensionResult
-from backend.reward.signals import MeasurementError
 
 __all__ = [
     "DIMENSIONS",
@@ -29,9 +29,11 @@ __all__ = [
     "Judgement",
     "MeasurementError",
     "PreferenceResult",
+    "Problem",
     "evaluate_constraints",
     "evaluate_factuality",
     "evaluate_preference",
     "judge",
+    "problems",
     "record_evaluation",
 ]

@@ -6,6 +6,8 @@ import ast
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
+from backend.objects.schema import analyse_files
+
 
 def is_python(path: str) -> bool:
     return path.endswith(".py")
@@ -38,6 +40,11 @@ def parse(text: str, path: str) -> ast.Module | None:
         return ast.parse(text, filename=path)
     except (SyntaxError, ValueError):
         return None
+
+
+def syntax_errors(files: Mapping[str, str]) -> str | None:
+    """Why the Python files don't parse, worded as a version stores it, or None."""
+    return analyse_files(dict(files))[1]
 
 
 def code_lines(text: str) -> int:

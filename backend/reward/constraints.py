@@ -10,9 +10,10 @@
 - The constraints listed in the plan hold, as judged by the LLM when one is configured.
 
 Each check has a name, passed, a reason and a weight; the score is the weighted fraction
-passed. A failed hard check (an API break, a lost or weakened test, a forbidden import, a
-syntax error) also caps the score at HARD_FAILURE_CAP, below any sensible threshold, however
-many other checks pass: one broken caller is enough to refuse a change.
+passed. A failed hard check (an API break, a lost or weakened test, a forbidden import) also
+caps the score at HARD_FAILURE_CAP, below any sensible threshold, however many other checks
+pass: one broken caller is enough to refuse a change. Code that doesn't parse scores 0, as
+on every dimension: nothing it promises can be shown to hold.
 """
 
 from __future__ import annotations
@@ -428,7 +429,12 @@ def evaluate_constraints(
     constraints = [c for c in _plan_field(plan, "constraints", []) or [] if c.strip()]
     reasons_extra = []
     if constraints:
-        if is_configured() if use_llm is None else use_llm:
+        if syntax_error:  # not worth an LLM call: the change is refused whatever it says
+            reasons_extra.append(
+                f"{len(constraints)} constraints of the plan not checked (the code does not "
+                "parse): " + "; ".join(constraints)
+            )
+        elif is_configured() if use_llm is None else use_llm:
             checks += plan_checks(
                 constraints,
                 files,
@@ -448,7 +454,7 @@ def evaluate_constraints(
     ]
     return ConstraintsResult(
         dimension="constraints",
-        score=score_checks(checks),
+        score=0.0 if syntax_error else score_checks(checks),
         reasons=reasons + reasons_extra,
         problems=[f"{check.name}: {check.reason}" for check in failed],
         details={"checks": [asdict(check) for check in checks], "api_schema": schema},

@@ -19,7 +19,8 @@ The score:
 - then failures cap it whatever the LLM says: a failed test multiplies it by
   TEST_FAILURE_FACTOR and a differing output by DIFFERENCE_FACTOR, so either alone puts it
   at 0.6 or below (under the 0.8 threshold), and fewer failures still rank higher. A main.py
-  that doesn't import scores 0.
+  that doesn't import scores 0, and so does code that doesn't parse (nothing is run: the
+  parse error is the reason).
 
 The sandbox must be available: SandboxUnavailable propagates, as LLM errors do, because a
 change that could not be checked is neither good nor bad.
@@ -38,9 +39,9 @@ from typing import Any
 from backend.config import Settings, get_settings
 from backend.llm import FactualityJudgment, is_configured, judge_factuality
 from backend.objects.files import ENTRY_FILE, validate_path
-from backend.reward.code import parse
+from backend.reward.code import parse, syntax_errors
 from backend.reward.differential import Differential, run_differential
-from backend.reward.results import DimensionResult, clamp
+from backend.reward.results import DimensionResult, clamp, unparsable
 from backend.sandbox import ImportReport, Limits, SandboxPool, TestReport, get_pool
 
 NO_TESTS_SCORE = 0.75
@@ -54,11 +55,12 @@ class FactualityResult(DimensionResult):
 
     @property
     def tests(self) -> dict[str, Any]:
-        return self.details["tests"]
+        """What the object's tests did ({} when nothing ran: the code doesn't parse)."""
+        return self.details.get("tests", {})
 
     @property
     def differential(self) -> dict[str, Any]:
-        return self.details["differential"]
+        return self.details.get("differential", {})
 
 
 def _write(root: Path, files: Mapping[str, str]) -> Path:
@@ -225,6 +227,9 @@ def evaluate_factuality(
     LLMBadAnswer, BudgetExceeded) when the review was asked for and didn't answer.
     """
     started = time.monotonic()
+    syntax_error = syntax_errors(files)
+    if syntax_error:
+        return unparsable(FactualityResult, "factuality", syntax_error, started)
     settings = settings or get_settings()
     pool = get_pool()
     skip = _why_no_differential(files, parent_files, keeps_behaviour)

@@ -7,7 +7,8 @@ Measured signals first, each mapped to [0, 1] by a simple curve so the reasons c
   the deepest nesting, and the size of the change against the parent;
 - documentation: docstrings on public functions, the module docstring, type hints on the API.
 When an LLM is configured, its judgement is blended into each sub-score with weight
-PREFERENCE_LLM_WEIGHT. The score is the mean of the four sub-scores.
+PREFERENCE_LLM_WEIGHT. The score is the mean of the four sub-scores. Code that doesn't parse
+scores 0 on each, with the parse error as the reason (nothing of it can be measured).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 from backend.config import Settings, get_settings
 from backend.llm import PreferenceJudgment, is_configured, judge_preference
 from backend.objects.files import ENTRY_FILE
-from backend.reward.results import DimensionResult, clamp
+from backend.reward.code import syntax_errors
+from backend.reward.results import DimensionResult, clamp, unparsable
 from backend.reward.signals import Finding, measure
 
 SUB_SCORES = ("readability", "maintainability", "elegance", "documentation")
@@ -37,7 +39,8 @@ class PreferenceResult(DimensionResult):
 
     @property
     def signals(self) -> dict[str, Any]:
-        return self.details["signals"]
+        """The measured signals ({} for code that doesn't parse: nothing was measured)."""
+        return self.details.get("signals", {})
 
 
 # Scoring -----------------------------------------------------------------------------------
@@ -224,6 +227,12 @@ def evaluate_preference(
     silently left out.
     """
     started = time.monotonic()
+    syntax_error = syntax_errors(files)
+    if syntax_error:
+        zeros = dict.fromkeys(SUB_SCORES, 0.0)
+        return unparsable(
+            PreferenceResult, "preference", syntax_error, started, sub_scores=zeros, measured=zeros
+        )
     settings = settings or get_settings()
     signals = measure(files, parent_files)
     findings = [Finding(**f) for f in signals["lint"]]

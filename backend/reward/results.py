@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 
 @dataclass
@@ -32,3 +33,21 @@ class DimensionResult:
 
 def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
     return max(low, min(high, value))
+
+
+R = TypeVar("R", bound=DimensionResult)
+
+
+def unparsable(
+    result_type: type[R], dimension: str, syntax_error: str, started: float, **details: Any
+) -> R:
+    """The result for code that doesn't parse: it can't be read, measured or run, so it
+    scores 0 with the parse error as the reason (and as the problem to fix first)."""
+    return result_type(
+        dimension=dimension,
+        score=0.0,
+        reasons=[f"{dimension} 0.00: the code does not parse: {syntax_error}"],
+        problems=[f"does not parse: {syntax_error}; fix the syntax first"],
+        details={"syntax_error": syntax_error, **details},
+        seconds=round(time.monotonic() - started, 4),
+    )

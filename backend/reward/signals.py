@@ -1,43 +1,31 @@
 """The measured signals of code, for the preference judge: lint, complexity, docstrings.
 
-Pure measurement, no scoring: ruff's findings with a fixed rule set (ruff runs as a
-subprocess on a temporary copy of the files), radon's cyclomatic complexity and
-maintainability index, nesting depth and length of each function, docstrings and type hints
-of public functions, and the size of the change against the parent.
+Pure measurement, no scoring: ruff's findings with a fixed rule set (`backend.reward.lint`,
+which the editor shows too), radon's cyclomatic complexity and maintainability index,
+nesting depth and length of each function, docstrings and type hints of public functions,
+and the size of the change against the parent.
 """
 
 from __future__ import annotations
 
 import ast
-import json
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 from radon.visitors import Class, Function
 
-from backend.errors import ProductError
 from backend.objects.diff import diff_files
-from backend.objects.files import ENTRY_FILE, validate_path
+from backend.objects.files import ENTRY_FILE
 from backend.objects.schema import derive_api_schema
 from backend.reward.code import code_lines, parse, python_files
+from backend.reward.lint import MeasurementError, ruff_problems
 
-# A fixed rule set, so scores don't move with anyone's ruff configuration.
-RUFF_RULES = "E,W,F,N,UP,B,SIM,C4,C90,RET,PLR0911,PLR0912,PLR0913,PLR0915,PLR1714,PLR5501"
-RUFF_LINE_LENGTH = 100
-RUFF_MAX_COMPLEXITY = 8
+__all__ = ["Finding", "FunctionShape", "MeasurementError", "lint", "measure"]
+
 NESTING = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With, ast.AsyncWith, ast.Match)
-
-
-class MeasurementError(ProductError):
-    """A measuring tool (ruff) is missing or failed where the evaluator runs."""
 
 
 @dataclass(frozen=True)
@@ -60,56 +48,10 @@ class FunctionShape:
     depth: int
 
 
-def ruff_binary() -> str:
-    """The ruff next to this Python (the project's virtualenv), else the one on PATH."""
-    beside = Path(sys.executable).parent / "ruff"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("ruff")
-    if found:
-        return found
-    raise MeasurementError("the evaluator needs ruff, which is not installed: pip install ruff")
-
-
 def lint(files: Mapping[str, str]) -> list[Finding]:
-    """Ruff's findings on the Python files, with the fixed rule set, sorted by place."""
-    sources = python_files(files)
-    if not sources:
-        return []
-    with tempfile.TemporaryDirectory(prefix="lint-") as folder:
-        root = Path(folder)
-        for path, text in sources.items():
-            target = root / validate_path(path)  # never a path outside the folder
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        command = [
-            ruff_binary(),
-            "check",
-            "--isolated",
-            "--no-cache",
-            "--exit-zero",
-            "--output-format=json",
-            "--target-version=py311",
-            f"--line-length={RUFF_LINE_LENGTH}",
-            f"--select={RUFF_RULES}",
-            "--config",
-            f"lint.mccabe.max-complexity = {RUFF_MAX_COMPLEXITY}",
-            "--",
-            # Named one by one: ruff skips folders such as build/ or venv/ when it searches.
-            *sources,
-        ]
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=60)
-        if done.returncode != 0:
-            raise MeasurementError(f"ruff failed: {done.stderr.strip()[:300]}")
-        found = [
-            Finding(
-                path=Path(item["filename"]).resolve().relative_to(root.resolve()).as_posix(),
-                row=(item.get("location") or {}).get("row") or 0,
-                code=item.get("code") or "syntax",
-                message=item["message"],
-            )
-            for item in json.loads(done.stdout or "[]")
-        ]
+    """Ruff's findings on the Python files, with the fixed rule set, sorted by place (the
+    problems the editor shows too: `backend.reward.lint`)."""
+    found = [Finding(p.path, p.line, p.code, p.message) for p in ruff_problems(files)]
     return sorted(found, key=lambda f: (f.path, f.row, f.code))
 
 
