@@ -96,8 +96,12 @@ def _warn(version: ObjectVersion) -> str:
 
 
 def cmd_objects_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    rows = [object_view(o) for o in store.list_objects(session)]
-    columns = ["slug", "name", "kind", "status", "current_version", "deployed_version"]
+    broken = store.current_syntax_errors(session)
+    rows = [
+        {**object_view(o), "code": parse_status(broken.get(o.id or 0))}
+        for o in store.list_objects(session)
+    ]
+    columns = ["slug", "name", "kind", "status", "current_version", "deployed_version", "code"]
     return rows, table(rows, columns)
 
 

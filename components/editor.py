@@ -3,10 +3,13 @@
 reflex-monaco's components load Monaco from cdn.jsdelivr.net by default, so an offline
 machine shows "Loading..." forever. These subclasses point @monaco-editor/react's loader at
 `/monaco/vs` (copied into assets/ by scripts/fetch_monaco.sh) and add what the package
-lacks: an `options` prop, and Ctrl/Cmd+S bound to a button on the page.
+lacks: an `options` prop, Ctrl/Cmd+S bound to a button on the page, and Python's
+indentation rules (js/python_editing.js: indent after a colon, out after return and pass).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import reflex as rx
 from reflex.utils.imports import ImportVar
@@ -19,16 +22,28 @@ MONACO_BASE = "/monaco/vs"
 _LOADER_CONFIG = f'loader.config({{ paths: {{ vs: "{MONACO_BASE}" }} }});'
 
 #: An onMount callback that binds Ctrl/Cmd+S to clicking the element whose id the editor's
-#: `data-save-target` names; a click keeps every check (disabled buttons) in one place.
-_SAVE_SHORTCUT = """
-function monacoBindSave(editor, monaco) {
+#: `data-save-target` names (a click keeps every check, disabled buttons, in one place), and
+#: sets Python's editing rules.
+_ON_MOUNT = """
+function monacoOnMount(editor, monaco) {
   editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => {
     const host = editor.getContainerDomNode().closest("[data-save-target]");
     const target = host && document.getElementById(host.dataset.saveTarget);
     if (target && !target.disabled) target.click();
   });
+  monacoPythonRules(editor, monaco);
 }
 """
+_PYTHON_EDITING = (Path(__file__).parent / "js" / "python_editing.js").read_text(encoding="utf-8")
+
+#: How the editor indents: 4 spaces a level (PEP 8), unless the file already indents
+#: otherwise (Monaco detects it), and the language's rules on Enter and while typing.
+INDENT_OPTIONS = {
+    "tabSize": 4,
+    "insertSpaces": True,
+    "detectIndentation": True,
+    "autoIndent": "full",
+}
 
 
 #: Monaco cancels its pending work when an editor is disposed (a tab switch, leaving the
@@ -77,7 +92,7 @@ class _LocalMonaco:
         return {MONACO_LIBRARY: [ImportVar(tag="loader")]}
 
     def add_custom_code(self) -> list[str]:
-        return [_LOADER_CONFIG, _SAVE_SHORTCUT, _IGNORE_CANCELED]
+        return [_LOADER_CONFIG, _PYTHON_EDITING, _ON_MOUNT, _IGNORE_CANCELED]
 
 
 class LocalMonacoEditor(_LocalMonaco, MonacoEditor):
@@ -116,8 +131,13 @@ def code_editor(
         path=path,
         height=height,
         width="100%",
-        options={"readOnly": read_only, "minimap": {"enabled": False}, "fontSize": 13},
-        custom_attrs={"onMount": rx.Var("monacoBindSave")},
+        options={
+            "readOnly": read_only,
+            "minimap": {"enabled": False},
+            "fontSize": 13,
+            **INDENT_OPTIONS,
+        },
+        custom_attrs={"onMount": rx.Var("monacoOnMount")},
         **({"on_change": on_change} if on_change is not None else {}),
     )
     return rx.box(

@@ -22,7 +22,7 @@ from backend.read_models.modifications import Creation, read_creation
 from state.live import LiveMixin, tables_of
 from state.objects import ObjectRow, read_object_rows
 from state.web_actor import Action
-from state.wording import sentence
+from state.wording import does_not_parse_notice, sentence
 
 KINDS = [kind.value for kind in ObjectKind]
 FINISHED = {"succeeded", "failed"}
@@ -39,7 +39,8 @@ def _files(form: dict) -> dict[str, str]:
     return files
 
 
-def _create(form: dict, actor: audit.Actor) -> str:
+def _create(form: dict, actor: audit.Actor) -> tuple[str, bool]:
+    """Create the object; (what to say, whether its code parses)."""
     with session_scope() as session:
         version = store.create_object(
             session,
@@ -51,7 +52,10 @@ def _create(form: dict, actor: audit.Actor) -> str:
             owner_id=actor.user_id,
             actor=actor,
         )
-        return f"Created {form.get('slug')} v{version.number}."
+        done = f"Created {form.get('slug')} v{version.number}"
+        if version.syntax_error:
+            return does_not_parse_notice(done, version.syntax_error), False
+        return done + ".", True
 
 
 def _start_creation(form: dict, actor: audit.Actor) -> tuple[int, int]:
@@ -148,12 +152,14 @@ class ObjectListState(LiveMixin, rx.State):
         """ "New object" submit: slug, name, description, kind, main_py."""
         CREATE.begin(self)
         yield
-        message = await CREATE.run(self, _create, form)
-        if message is None:
+        created = await CREATE.run(self, _create, form)
+        if created is None:
             return
+        message, parses = created
         self.new_open = False
         slug = str(form.get("slug", "")).strip()
-        yield [rx.toast.success(message), rx.redirect(routes.object_url(slug))]
+        toast = rx.toast.success(message) if parses else rx.toast.warning(message)
+        yield [toast, rx.redirect(routes.object_url(slug))]
 
     @rx.event
     async def create_from_scratch(self, form: dict):

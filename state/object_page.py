@@ -29,7 +29,7 @@ from backend.sandbox import sandbox_status
 from state import object_data as data
 from state.object_console import ObjectConsoleState
 from state.web_actor import Action
-from state.wording import database_unreachable, sentence
+from state.wording import database_unreachable, does_not_parse_notice, sentence
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,11 @@ class ObjectPageState(rx.State):
     @rx.var
     def active_text(self) -> str:
         return self.files.get(self.active_file, "")
+
+    @rx.var
+    def current_syntax_error(self) -> str:
+        """Why the current version doesn't parse ("" when it does)."""
+        return next((v.syntax_error for v in self.versions if v.number == self.current_version), "")
 
     @rx.var
     def dirty(self) -> bool:
@@ -185,8 +190,9 @@ class ObjectPageState(rx.State):
         number, task_id = saved
         self.save_message = ""
         self._follow_head(await self._reload())
-        if not task_id:
-            yield rx.toast.warning(f"Saved {self.object_slug} v{number}; it doesn't parse.")
+        if not task_id:  # not evaluated: it doesn't parse
+            saved = f"Saved {self.object_slug} v{number}"
+            yield rx.toast.warning(does_not_parse_notice(saved, self.current_syntax_error))
             return
         yield rx.toast.success(f"Saved {self.object_slug} v{number}; evaluating it.")
         yield ObjectPageState.follow_evaluation(number, task_id)

@@ -7,7 +7,7 @@ import logging
 
 from backend.db import session_scope
 from backend.models import DurableObject
-from backend.objects.store import list_objects
+from backend.objects.store import current_syntax_errors, list_objects
 from backend.read_models.display import when
 
 logger = logging.getLogger(__name__)
@@ -23,9 +23,10 @@ class ObjectRow:
     status: str
     version: str
     updated: str
+    syntax_error: str = ""  # why the current version doesn't parse
 
     @classmethod
-    def from_model(cls, obj: DurableObject) -> ObjectRow:
+    def from_model(cls, obj: DurableObject, syntax_error: str = "") -> ObjectRow:
         version = f"v{obj.current_version}" if obj.current_version is not None else "none"
         return cls(
             slug=obj.slug,
@@ -34,10 +35,12 @@ class ObjectRow:
             status=str(obj.status),
             version=version,
             updated=when(obj.updated_at),
+            syntax_error=syntax_error,
         )
 
 
 def read_object_rows() -> list[ObjectRow]:
     """Every object, ordered by slug, as display rows (blocking: run it in a thread)."""
     with session_scope() as session:
-        return [ObjectRow.from_model(obj) for obj in list_objects(session)]
+        broken = current_syntax_errors(session)
+        return [ObjectRow.from_model(obj, broken.get(obj.id, "")) for obj in list_objects(session)]

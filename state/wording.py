@@ -3,6 +3,8 @@ no state, so any state module (the sign-in one included) can use them."""
 
 from __future__ import annotations
 
+from backend.read_models.records import parse_status
+
 
 def sentence(exc: BaseException) -> str:
     """A product error's message as a sentence for a person (capital, full stop)."""
@@ -20,3 +22,9 @@ def describe_error(exc: BaseException) -> str:
 def database_unreachable(exc: BaseException) -> str:
     """What a page says when its read failed on the database (or the disk under it)."""
     return f"The database is unreachable ({describe_error(exc)})."
+
+
+def does_not_parse_notice(done: str, syntax_error: str) -> str:
+    """What a page says after storing a version that doesn't parse: `done` ("Saved greeter
+    v2"), ", but it does not parse: main.py line 1: expected ':'", and what that means."""
+    return f"{done}, but it {parse_status(syntax_error)}. It can't be deployed until it parses."

@@ -281,6 +281,8 @@ def test_a_version_that_does_not_parse_says_so_everywhere(sqlite_db, tmp_path, m
         f"warning: v1 does not parse: {error} (it can't be deployed until it parses)",
     ]
 
+    assert cli.main(["objects", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith(f"does not parse: {error}")
     assert cli.main(["objects", "show", "area"]) == 0
     shown = capsys.readouterr().out
     assert f"code: does not parse: {error}\napi:\n  (unknown: the code does not parse)" in shown
@@ -304,3 +306,5 @@ def test_a_version_that_does_not_parse_says_so_everywhere(sqlite_db, tmp_path, m
     assert rows[1].endswith(f"does not parse: {error}") and rows[2].endswith("parses")
     assert cli.main(["objects", "versions", "area", "--json"]) == 0
     assert [v["parses"] for v in json.loads(capsys.readouterr().out)] == [False, True]
+    assert cli.main(["objects", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["code"] == "parses"

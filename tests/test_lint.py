@@ -12,14 +12,19 @@ def test_a_missing_colon_is_pythons_own_words_at_its_place():
     assert problem == Problem(
         path="main.py",
         line=1,
-        column=9,
+        column=8,  # the colon is missing after the end: the last character is marked
         end_line=1,
-        end_column=10,  # a range that ends after it starts, so the editor can underline it
+        end_column=9,
         severity="error",
         message="expected ':'",
         code=SYNTAX,
     )
     assert str(problem) == "main.py line 1: expected ':'"
+
+
+def test_a_range_ends_after_it_starts_so_the_editor_can_underline_it():
+    (problem,) = problems("x = (1,\n")  # Python ends an unclosed bracket at column 0
+    assert (problem.line, problem.column, problem.end_line, problem.end_column) == (1, 5, 1, 6)
 
 
 def test_a_missing_indent_names_the_block_it_belongs_to():

@@ -5,12 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
+from components.code_problems import checked_code_editor
 from components.confirm_dialog import confirm_dialog
 from components.diff_view import diff_view
-from components.editor import code_editor
 from components.empty_state import empty_note, loading
 from components.error_banner import error_banner, error_if
 from components.layout import page
+from components.parse_status import api_cell, does_not_parse
 from components.sandbox_tier import sandbox_tier
 from components.score_chart import score_chart
 from components.section import section
@@ -66,9 +67,10 @@ def _file_tabs() -> rx.Component:
 def _code_tab() -> rx.Component:
     return rx.vstack(
         _file_tabs(),
-        code_editor(
+        checked_code_editor(
             P.active_text,
             path=P.editor_path,
+            file=P.active_file,
             on_change=P.set_code,
             save_target="save-version",
             id="code-editor",
@@ -145,7 +147,7 @@ def _version_row(v: rx.Var) -> rx.Component:
         rx.table.cell(v.message),
         rx.table.cell(v.author),
         rx.table.cell(v.created, white_space="nowrap"),
-        rx.table.cell(rx.code(v.api), max_width="20em"),
+        rx.table.cell(api_cell(v.api, v.syntax_error), max_width="20em"),
         rx.table.cell(
             rx.cond(
                 v.number == P.current_version,
@@ -567,6 +569,7 @@ def _body() -> rx.Component:
                     rx.text(
                         "current v", P.current_version.to_string(), size="2", id="object-version"
                     ),
+                    does_not_parse(P.current_syntax_error, id="object-parse-error"),
                     rx.text(P.description, size="2", color_scheme="gray"),
                     align="center",
                     spacing="2",

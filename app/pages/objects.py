@@ -9,6 +9,7 @@ from components.empty_state import empty_state, loading
 from components.error_banner import error_banner, error_if
 from components.forms import form_dialog, labelled
 from components.layout import page
+from components.parse_status import does_not_parse_badge
 from components.status_badge import status_badge
 from components.tables import data_table
 from state.auth import AuthState
@@ -32,7 +33,9 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(row.name, class_name="object-name"),
         rx.table.cell(row.kind),
         rx.table.cell(status_badge(row.status)),
-        rx.table.cell(row.version),
+        rx.table.cell(
+            rx.hstack(rx.text(row.version), does_not_parse_badge(row.syntax_error), spacing="2")
+        ),
         rx.table.cell(row.updated, white_space="nowrap"),
         id="object-row-" + row.slug,
         class_name="object-row",

@@ -89,6 +89,21 @@ def list_versions(session: Session, slug: str) -> list[ObjectVersion]:
     )
 
 
+def current_syntax_errors(session: Session) -> dict[int, str]:
+    """Why each object's current version doesn't parse, by object id (objects whose current
+    version parses are not in it): what lists of objects show beside the version number."""
+    rows = session.exec(
+        select(ObjectVersion.object_id, ObjectVersion.syntax_error)
+        .join(
+            DurableObject,
+            (DurableObject.id == ObjectVersion.object_id)
+            & (DurableObject.current_version == ObjectVersion.number),
+        )
+        .where(ObjectVersion.syntax_error.is_not(None))
+    )
+    return {object_id: error for object_id, error in rows}
+
+
 def _add_version(
     session: Session,
     obj: DurableObject,

@@ -73,7 +73,13 @@ def syntax_problem(text: str, path: str = ENTRY_FILE) -> Problem | None:
     try:
         ast.parse(text, filename=path)
     except SyntaxError as error:
-        span = _span(error.lineno or 1, error.offset or 1, error.end_lineno, error.end_offset)
+        line, column = error.lineno or 1, error.offset or 1
+        end_line, end_column = error.end_lineno, error.end_offset
+        lines = text.splitlines()
+        length = len(lines[line - 1]) if line <= len(lines) else 0
+        if length and column > length:  # past the end ("expected ':'"): mark the last char
+            column, end_line, end_column = length, line, length + 1
+        span = _span(line, column, end_line, end_column)
         return Problem(path, *span, severity="error", message=error.msg, code=SYNTAX)
     except ValueError as error:  # e.g. "source code string cannot contain null bytes"
         return Problem(path, *_span(1, 1, None, None), "error", str(error), SYNTAX)
