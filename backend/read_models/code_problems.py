@@ -29,15 +29,8 @@ def file_problems(path: str, text: str) -> list[ProblemView]:
     that isn't Python, or one too large to save anyway (saving says so)."""
     if not is_python(path) or len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
         return []
+    names = [field.name for field in dataclasses.fields(ProblemView)]
     return [
-        ProblemView(
-            line=p.line,
-            column=p.column,
-            end_line=p.end_line,
-            end_column=p.end_column,
-            severity=p.severity,
-            code=p.code,
-            message=p.describe(),
-        )
+        ProblemView(**{**{name: getattr(p, name) for name in names}, "message": p.describe()})
         for p in problems({path: text})
     ]
