@@ -191,8 +191,8 @@ class ObjectPageState(rx.State):
         self.save_message = ""
         self._follow_head(await self._reload())
         if not task_id:  # not evaluated: it doesn't parse
-            saved = f"Saved {self.object_slug} v{number}"
-            yield rx.toast.warning(does_not_parse_notice(saved, self.current_syntax_error))
+            done = f"Saved {self.object_slug} v{number}"
+            yield rx.toast.warning(does_not_parse_notice(done, self.current_syntax_error))
             return
         yield rx.toast.success(f"Saved {self.object_slug} v{number}; evaluating it.")
         yield ObjectPageState.follow_evaluation(number, task_id)
