@@ -29,10 +29,27 @@ function monacoRegisterPythonRules(monaco) {
   });
 }
 
+// Monaco applies these rules only where the lines above are tokenized, and tokenizes in the
+// background when the browser is idle: typing faster than that (a quick typist, a paste of
+// keystrokes, a test) got plain Enters, with the indentation of the line before. So the
+// line is tokenized before the keys that apply the rules: Enter, and the colon that ends
+// `else:`.
+function monacoTokenizeBeforeRules(editor, event) {
+  const key = event.browserEvent.key;
+  if (key !== "Enter" && key !== ":") return;
+  const model = editor.getModel();
+  const position = editor.getPosition();
+  const tokens = model && (model.tokenization || model); // `tokenization` since Monaco 0.34
+  if (position && tokens && typeof tokens.forceTokenization === "function") {
+    tokens.forceTokenization(position.lineNumber);
+  }
+}
+
 function monacoPythonRules(editor, monaco) {
   if (!pythonRulesRegistered) {
     pythonRulesRegistered = monaco.editor
       .colorize("pass", "python", {})
       .then(() => monacoRegisterPythonRules(monaco));
   }
+  editor.onKeyDown((event) => monacoTokenizeBeforeRules(editor, event));
 }

@@ -12,7 +12,14 @@ from backend import db
 from backend.enums import JobKind
 from backend.objects.store import get_version
 from tests.browser.conftest import screenshot
-from tests.browser.test_objects import SLOW, _make_object, _no_error_on_page, _run_latest_job, _url
+from tests.browser.test_objects import (
+    MAIN_PY,
+    SLOW,
+    _make_object,
+    _no_error_on_page,
+    _run_latest_job,
+    _url,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -36,26 +43,34 @@ def _saved_main(slug: str = "greeter") -> str:
         return get_version(session, slug).files["main.py"]
 
 
-def test_typing_a_function_indents_its_body_and_dedents_after_return(
+def test_typing_python_indents_after_a_colon_and_dedents_where_a_block_ends(
     admin_page: Page, harness
 ) -> None:
     page = admin_page
     _open_editor_at_the_end(page, harness)
-    # Typed key by key, as a person would: Enter after the colon indents, Enter after the
-    # return goes back out; Monaco closes the bracket itself and types over it.
-    page.keyboard.type("\ndef f(x):\nreturn x\n\n\nY = f(1)\n")
+    # Typed key by key, as a person would, never an indent: Enter after a colon goes one level
+    # (4 spaces) in, `else:` moves back to its `if`, Enter after pass or return goes one
+    # level out, and blank lines keep that. Monaco closes the brackets itself.
+    page.keyboard.type("\ndef f(x):\ny = 0\nif x:\ny = 1\nelse:\npass\nreturn y\n\n\nY = f(1)\n")
     expect(page.locator("#code-editor .view-lines")).to_contain_text("Y = f(1)")
-    expect(page.locator("#editor-problems")).to_contain_text("No problems found.")
     page.fill("#save-message", "Add f")
     page.click("#save-version")
     expect(page.locator("#object-version")).to_contain_text("v2")
 
     saved = _saved_main()
-    ast.parse(saved)  # it parses
-    assert saved.endswith(
-        '"""Greet someone."""\n    return f"hello {name}"\n\ndef f(x):\n'
-        "    return x\n\n\nY = f(1)\n"
-    ), saved
+    ast.parse(saved)
+    assert saved == MAIN_PY + (
+        "\ndef f(x):\n"
+        "    y = 0\n"
+        "    if x:\n"
+        "        y = 1\n"
+        "    else:\n"
+        "        pass\n"
+        "    return y\n"
+        "\n"
+        "\n"
+        "Y = f(1)\n"
+    )
     # Let its evaluation run to the end, so the page stops following it.
     _run_latest_job(JobKind.VERSION_EVALUATE).join(timeout=120)
     expect(page.locator("#save-evaluation")).to_be_visible(timeout=SLOW)
