@@ -86,7 +86,8 @@ def _everything(llm) -> None:
         users.update_profile(
             session, ada.id, name="Ada L", phone=None, preferred_channel="sms", actor=OPERATOR
         )
-        tokens.create_token(session, email="ada@example.com", actor=OPERATOR)
+        _, token = tokens.create_token(session, email="ada@example.com", actor=OPERATOR)
+        tokens.revoke_token(session, token.id, actor=OPERATOR)
         store.create_object(
             session,
             slug="calc",
