@@ -4,6 +4,9 @@
 401/403 for a private object without a fitting token; 404 unknown or undeployed object or
 function; 413 body too large; 422 the object's code failed (its error type and message,
 never a host stack trace); 503 the sandbox can't run code on this machine.
+
+GET /api/objects/{slug}/openapi.json: the deployed version's OpenAPI 3.1 document, under the
+same access rule as its calls (401/403 as above, 404 unknown or undeployed object).
 """
 
 from __future__ import annotations
@@ -92,4 +95,18 @@ async def call_function(request: Request) -> JSONResponse:
     return JSONResponse({"result": value})
 
 
-routes = [Route("/api/objects/{slug}/{function}", call_function, methods=["POST"])]
+async def openapi(request: Request) -> JSONResponse:
+    try:
+        user = await run_in_threadpool(_authenticate, request.headers.get("authorization"))
+        document = await run_in_threadpool(
+            runtime.read_openapi, request.path_params["slug"], user=user
+        )
+    except ProductError as exc:
+        return error_response(exc)
+    return JSONResponse(document)
+
+
+routes = [
+    Route("/api/objects/{slug}/openapi.json", openapi, methods=["GET"]),
+    Route("/api/objects/{slug}/{function}", call_function, methods=["POST"]),
+]

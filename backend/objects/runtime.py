@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend.config import get_settings
 from backend.db import session_scope
 from backend.errors import NotFound, ProductError
 from backend.models import DurableObject, User
@@ -18,6 +19,7 @@ from backend.objects.arguments import bind_arguments
 from backend.objects.deploy import ensure_mirrored
 from backend.objects.files import version_dir
 from backend.objects.locks import object_lock
+from backend.objects.openapi import openapi_document
 from backend.sandbox import CallResult, get_pool, limits_for
 
 
@@ -109,3 +111,23 @@ def call_as(slug: str, function: str, args: Any, *, user_id: int) -> Any:
     if user is None:
         raise Unauthorized("sign in again: your account no longer exists")
     return call_object(slug, function, args, user=user)
+
+
+def read_openapi(slug: str, *, user: User | None) -> dict[str, Any]:
+    """The deployed version's OpenAPI 3.1 document, under the same access rule as its calls
+    (public: anyone; private: its owner's or an admin's token)."""
+    with session_scope() as session:
+        obj = store.get_object(session, slug)
+        _authorize(obj, user)
+        if obj.deployed_version is None:
+            raise NotFound(f"object {slug!r} is not deployed")
+        version = store.get_version(session, slug, obj.deployed_version)
+        return openapi_document(
+            slug=obj.slug,
+            name=obj.name,
+            description=obj.description,
+            version=version.number,
+            api_schema=version.api_schema,
+            public=obj.is_public,
+            base_url=get_settings().public_base_url,
+        )
