@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # Web
     public_base_url: str = Field(
         default="http://localhost:3000",
-        description="Base URL the outside world (Twilio callbacks, links in messages) uses.",
+        description="Base URL the outside world uses: Twilio callbacks, links in messages, "
+        "and the object URLs, curl examples and OpenAPI documents the pages show.",
     )
 
     secret_key: str = Field(

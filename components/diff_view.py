@@ -17,8 +17,18 @@ def _file(change: rx.Var, side_by_side: rx.Var[bool]) -> rx.Component:
                 size="1",
                 color_scheme="gray",
             ),
+            rx.cond(
+                change.whitespace_only,
+                rx.badge(
+                    "whitespace only",
+                    color_scheme="amber",
+                    variant="soft",
+                    class_name="diff-whitespace-only",
+                ),
+            ),
             align="center",
             spacing="2",
+            wrap="wrap",
         ),
         diff_editor(change.old, change.new, side_by_side=side_by_side, height="320px"),
         width="100%",

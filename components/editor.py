@@ -155,6 +155,11 @@ def diff_editor(
                 "readOnly": True,
                 "renderSideBySide": side_by_side,
                 "useInlineViewWhenSpaceIsLimited": False,
+                # Whitespace is code in Python: a re-indented or trailing-space change is
+                # highlighted like any other (Monaco hides it by default), trailing spaces
+                # drawn as dots.
+                "ignoreTrimWhitespace": False,
+                "renderWhitespace": "trailing",
                 "minimap": {"enabled": False},
             },
         ),

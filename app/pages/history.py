@@ -41,7 +41,8 @@ LOGS = [
         tasks_table,
         "Status",
         "No tasks",
-        "Background work (evaluations, deployments, creations) is listed here.",
+        "Background work is listed here: evaluations of saved versions, deployments started "
+        "from an object's page, requested changes and creations.",
     ),
     _Log(
         "events",

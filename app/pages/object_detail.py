@@ -1,4 +1,5 @@
-"""The object page: code editor, versions and diffs, modification box, deploys, console."""
+"""The object page: code editor, versions and diffs, modification box, deploys, console, and
+how to call it over HTTP."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from components.diff_view import diff_view
 from components.editor import code_editor
 from components.empty_state import empty_note, loading
 from components.error_banner import error_banner, error_if
+from components.job_progress import job_progress
 from components.layout import page
+from components.notice import notice_if
 from components.sandbox_tier import sandbox_tier
 from components.score_chart import score_chart
 from components.section import section
@@ -106,20 +109,14 @@ def _code_tab() -> rx.Component:
         error_if(P.save_error, id="save-error"),
         rx.cond(
             P.evaluating,
-            rx.vstack(
-                rx.hstack(
-                    rx.spinner(),
-                    rx.text(
-                        "Evaluating v",
-                        P.evaluated_version.to_string(),
-                        ": ",
-                        P.evaluation_message,
-                        id="evaluation-message",
-                    ),
-                ),
-                rx.progress(value=P.evaluation_progress, max=100, width="100%"),
+            job_progress(
+                "Evaluating v",
+                P.evaluated_version.to_string(),
+                ": ",
+                P.evaluation_message,
+                progress=P.evaluation_progress,
+                message_id="evaluation-message",
                 id="evaluation-running",
-                width="100%",
             ),
             rx.cond(
                 P.evaluation.verdict != "",
@@ -155,6 +152,8 @@ def _version_row(v: rx.Var) -> rx.Component:
                     size="1",
                     variant="soft",
                     on_click=P.ask_restore(v.number),
+                    disabled=AuthState.refusals["rollback"] != "",
+                    title=AuthState.refusals["rollback"],
                     class_name="restore-button",
                 ),
             )
@@ -324,13 +323,16 @@ def _decision() -> rx.Component:
 
 def _modify_tab() -> rx.Component:
     mod = M.modification
+    no_llm = M.llm_missing != ""
     return rx.vstack(
+        notice_if(M.llm_missing, id="modify-llm-missing"),
         rx.text_area(
             placeholder="Describe the change, e.g. 'greet in French as well'",
             value=M.prompt,
             on_change=M.set_prompt,
             rows="3",
             width="100%",
+            disabled=no_llm,
             id="modify-prompt",
         ),
         rx.button(
@@ -338,7 +340,7 @@ def _modify_tab() -> rx.Component:
             "Request change",
             on_click=M.request,
             loading=M.starting,
-            disabled=M.starting | M.running | (M.prompt.strip() == ""),
+            disabled=M.starting | M.running | no_llm | (M.prompt.strip() == ""),
             id="modify-submit",
         ),
         error_if(M.start_error, id="modify-error"),
@@ -405,9 +407,11 @@ def _modify_tab() -> rx.Component:
 
 
 def _deploy_button() -> rx.Component:
+    refused = AuthState.refusals["deploy"]
     return confirm_dialog(
         "Deploy v" + P.current_version.to_string() + "?",
-        "Its tests run in the sandbox first; if they pass it becomes the live version.",
+        "A job runs its tests in the sandbox first (follow it here or on the Tasks page); if "
+        "they pass it becomes the live version, else the live version keeps serving.",
         confirm="Deploy",
         on_confirm=P.deploy,
         confirm_id="deploy-confirm",
@@ -415,7 +419,8 @@ def _deploy_button() -> rx.Component:
             rx.icon("rocket"),
             "Deploy",
             loading=P.deploying,
-            disabled=P.deploying | (P.error != ""),
+            disabled=P.deploying | (P.error != "") | (refused != ""),
+            title=rx.cond(refused != "", refused, "Deploy the latest version"),
             id="deploy-button",
         ),
     )
@@ -440,8 +445,30 @@ def _deployment_row(d: rx.Var) -> rx.Component:
     )
 
 
+def _deploy_running() -> rx.Component:
+    return rx.cond(
+        P.deploying & (P.deploy_task_id > 0),
+        job_progress(
+            "Deploying v",
+            P.deploy_target.to_string(),
+            " (task ",
+            P.deploy_task_id.to_string(),
+            "): ",
+            P.deploy_message,
+            progress=P.deploy_progress,
+            message_id="deploy-message",
+            id="deploy-running",
+        ),
+    )
+
+
 def _deploy_tab() -> rx.Component:
     return rx.vstack(
+        rx.cond(
+            AuthState.refusals["deploy"] != "",
+            empty_note(AuthState.refusals["deploy"], ".", id="deploy-refused"),
+        ),
+        _deploy_running(),
         sandbox_tier(P.sandbox_tier, P.sandbox_safe, P.sandbox_message),
         rx.hstack(
             rx.text("Live version: ", size="2"),
@@ -528,6 +555,124 @@ def _console_tab() -> rx.Component:
     )
 
 
+# --- HTTP API ------------------------------------------------------------------------------
+
+
+def _visibility() -> rx.Component:
+    refused = P.object_refusals["visibility"]
+    make_public = ~P.is_public
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Who may call it:", size="2", weight="medium"),
+            rx.cond(
+                P.is_public,
+                rx.badge(rx.icon("globe", size=14), "public", color_scheme="green"),
+                rx.badge(rx.icon("lock", size=14), "private", color_scheme="gray"),
+            ),
+            rx.text(
+                rx.cond(
+                    P.is_public,
+                    "anyone who can reach this server, without a token.",
+                    "its owner and admins, with an API token.",
+                ),
+                size="2",
+                color_scheme="gray",
+            ),
+            confirm_dialog(
+                "Make " + P.object_slug + rx.cond(make_public, " public?", " private?"),
+                rx.cond(
+                    make_public,
+                    "Anyone who can reach this server may then call its functions without a "
+                    "token, and read its OpenAPI document.",
+                    "Calls then need an API token of its owner or an admin; programs calling "
+                    "it without one are refused from now on.",
+                ),
+                confirm=rx.cond(make_public, "Make public", "Make private"),
+                on_confirm=P.set_public(make_public),
+                confirm_id="visibility-confirm",
+                color_scheme="amber",
+                trigger=rx.button(
+                    rx.cond(make_public, "Make public", "Make private"),
+                    size="1",
+                    variant="soft",
+                    loading=P.switching_visibility,
+                    disabled=P.switching_visibility | (refused != ""),
+                    title=refused,
+                    id="visibility-button",
+                ),
+            ),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+            id="object-visibility",
+        ),
+        rx.cond(refused != "", empty_note(refused, ".", id="visibility-refused")),
+        error_if(P.visibility_error, id="visibility-error"),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _endpoint(endpoint: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.badge("POST", variant="outline"),
+            rx.code(endpoint.url, class_name="endpoint-url"),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.code_block(endpoint.curl, language="bash", width="100%", class_name="endpoint-curl"),
+        width="100%",
+        spacing="1",
+        class_name="endpoint",
+        data_function=endpoint.name,
+    )
+
+
+def _http_tab() -> rx.Component:
+    return rx.vstack(
+        _visibility(),
+        rx.cond(
+            P.http.endpoints.length() > 0,
+            rx.vstack(
+                rx.text(
+                    "Each exported function of the live version answers a POST with its "
+                    'arguments as a JSON object; the answer is {"result": ...}.',
+                    size="2",
+                ),
+                rx.cond(
+                    ~P.is_public,
+                    rx.text(
+                        "Set DOB_TOKEN to one of your API tokens first (",
+                        rx.link("create one on the Tokens page", href=routes.TOKENS),
+                        ").",
+                        size="2",
+                        id="http-token-hint",
+                    ),
+                ),
+                rx.foreach(P.http.endpoints, _endpoint),
+                rx.text(
+                    "OpenAPI 3.1 document, for any OpenAPI client or tool (the same access rule): ",
+                    rx.code(P.http.openapi_url, id="openapi-url"),
+                    size="2",
+                ),
+                width="100%",
+                spacing="3",
+                id="http-endpoints",
+            ),
+            empty_note(
+                "Nothing is live yet: deploy it, and its functions answer at ",
+                rx.code(P.http.base_url, "/api/objects/", P.object_slug, "/<function>"),
+                ".",
+                id="http-not-deployed",
+            ),
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
 def _tabs() -> rx.Component:
     tabs = [
         ("code", "Code", _code_tab),
@@ -535,10 +680,14 @@ def _tabs() -> rx.Component:
         ("modify", "Modify", _modify_tab),
         ("deploy", "Deployments", _deploy_tab),
         ("console", "Console", _console_tab),
+        ("http", "HTTP API", _http_tab),
     ]
     return rx.tabs.root(
         rx.tabs.list(
             *[rx.tabs.trigger(label, value=key, id=f"tab-{key}") for key, label, _ in tabs],
+            # On a phone the tabs wrap onto a second row instead of being cut off.
+            flex_wrap="wrap",
+            id="object-tabs",
         ),
         *[
             rx.tabs.content(body(), value=key, padding_top="1em", id=f"panel-{key}")
@@ -564,9 +713,7 @@ def _body() -> rx.Component:
                     rx.code(P.object_slug, id="object-slug"),
                     status_badge(P.status, id="object-status"),
                     rx.badge(P.kind, variant="outline"),
-                    rx.text(
-                        "current v", P.current_version.to_string(), size="2", id="object-version"
-                    ),
+                    rx.text(P.version_line, size="2", id="object-version"),
                     rx.text(P.description, size="2", color_scheme="gray"),
                     align="center",
                     spacing="2",
