@@ -81,12 +81,14 @@ def _code_tab() -> rx.Component:
                 flex="1",
                 min_width="14em",
                 id="save-message",
+                aria_label="What changed (message)",
             ),
             rx.select(
                 ["change", "refactor"],
                 value=P.save_intent,
                 on_change=P.set_save_intent,
                 id="save-intent",
+                custom_attrs={"aria-label": "Intent: change, or refactor (keeps behaviour)"},
             ),
             rx.button(
                 rx.icon("save"),
@@ -117,7 +119,12 @@ def _code_tab() -> rx.Component:
                         id="evaluation-message",
                     ),
                 ),
-                rx.progress(value=P.evaluation_progress, max=100, width="100%"),
+                rx.progress(
+                    value=P.evaluation_progress,
+                    max=100,
+                    width="100%",
+                    aria_label="Evaluation progress",
+                ),
                 id="evaluation-running",
                 width="100%",
             ),
@@ -203,6 +210,7 @@ def _versions_tab() -> rx.Component:
                             value=P.diff_from,
                             on_change=P.set_diff_from,
                             id="diff-from",
+                            custom_attrs={"aria-label": "Compare from version"},
                         ),
                         rx.text("to v", size="2"),
                         rx.select(
@@ -210,6 +218,7 @@ def _versions_tab() -> rx.Component:
                             value=P.diff_to,
                             on_change=P.set_diff_to,
                             id="diff-to",
+                            custom_attrs={"aria-label": "Compare to version"},
                         ),
                         align="center",
                         spacing="2",
@@ -303,6 +312,7 @@ def _decision() -> rx.Component:
                     flex="1",
                     min_width="14em",
                     id="reject-reason",
+                    aria_label="Why reject it? (required)",
                 ),
                 rx.button(
                     "Reject",
@@ -332,6 +342,7 @@ def _modify_tab() -> rx.Component:
             rows="3",
             width="100%",
             id="modify-prompt",
+            aria_label="Describe the change",
         ),
         rx.button(
             rx.icon("sparkles"),
@@ -476,7 +487,11 @@ def _console_tab() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.select(
-                        C.function_names, value=C.function, on_change=C.pick, id="console-function"
+                        C.function_names,
+                        value=C.function,
+                        on_change=C.pick,
+                        id="console-function",
+                        custom_attrs={"aria-label": "Function to call"},
                     ),
                     rx.code(C.signature),
                     align="center",
@@ -490,6 +505,7 @@ def _console_tab() -> rx.Component:
                     font_family="monospace",
                     width="100%",
                     id="console-arguments",
+                    aria_label="Arguments (a JSON object)",
                 ),
                 rx.button(
                     rx.icon("play"),
@@ -540,10 +556,7 @@ def _tabs() -> rx.Component:
         rx.tabs.list(
             *[rx.tabs.trigger(label, value=key, id=f"tab-{key}") for key, label, _ in tabs],
         ),
-        *[
-            rx.tabs.content(body(), value=key, padding_top="1em", id=f"panel-{key}")
-            for key, _, body in tabs
-        ],
+        *[rx.tabs.content(body(), value=key, padding_top="1em") for key, _, body in tabs],
         default_value="code",
         width="100%",
     )

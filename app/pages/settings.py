@@ -94,6 +94,7 @@ def _profile() -> rx.Component:
                         value=SettingsState.preferred_channel,
                         on_change=SettingsState.set_preferred_channel,
                         id="preferred-channel",
+                        custom_attrs={"aria-label": "Preferred channel"},
                     ),
                 ),
                 rx.button(
