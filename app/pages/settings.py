@@ -13,6 +13,7 @@ from components.sandbox_tier import sandbox_tier
 from components.section import section
 from components.tables import data_table
 from state.auth import AuthState
+from state.password import PasswordState
 from state.settings import SettingsState
 
 
@@ -115,12 +116,49 @@ def _profile() -> rx.Component:
     )
 
 
+def _password() -> rx.Component:
+    def secret(label: str, name: str, auto_complete: str) -> rx.Component:
+        return field(label, name, type="password", auto_complete=auto_complete)
+
+    return section(
+        "Password",
+        rx.text(
+            "A new password logs you out everywhere else; this tab stays signed in.",
+            size="2",
+            color_scheme="gray",
+        ),
+        error_if(PasswordState.password_error, id="password-error"),
+        rx.form(
+            rx.vstack(
+                secret("Current password", "current_password", "current-password"),
+                secret("New password (8 characters or more)", "new_password", "new-password"),
+                secret("New password again", "repeat_password", "new-password"),
+                rx.button(
+                    "Change password",
+                    type="submit",
+                    loading=PasswordState.changing,
+                    disabled=PasswordState.changing,
+                    id="password-save",
+                ),
+                spacing="3",
+                width="100%",
+                max_width="28em",
+            ),
+            on_submit=PasswordState.change_password,
+            reset_on_submit=True,
+            id="password-form",
+        ),
+        card=True,
+        id="settings-password",
+    )
+
+
 def settings() -> rx.Component:
     return page(
         "Settings",
         rx.cond(
             SettingsState.loaded,
-            rx.vstack(_profile(), _features(), _limits(), spacing="4", width="100%"),
+            rx.vstack(_profile(), _password(), _features(), _limits(), spacing="4", width="100%"),
             loading(),
         ),
         subtitle="What is configured, the limits in force, and your profile.",
