@@ -109,7 +109,11 @@ def sign_up(
     Needs no right: anybody may sign up. The action is recorded as done by the new person.
     """
     is_first = session.exec(select(User.id).limit(1)).first() is None
-    newcomer = audit.Actor(name=(email or "").strip() or "anonymous", channel=channel)
+    try:
+        who = normalise_email(email)
+    except InvalidInput:
+        who = (email or "").strip() or "anonymous"  # refused below, by `_add`
+    newcomer = audit.Actor(name=who, channel=channel)
     return _add(
         session,
         name=name,

@@ -42,6 +42,8 @@ def test_an_email_is_one_account_whatever_its_case(migrated_db: str) -> None:
     with db.session_scope() as session:
         assert users.get_user_by_email(session, "ADA.LOVELACE@example.com").id == ada.id
         assert len(session.exec(select(User)).all()) == 1
+        created = session.exec(select(AuditEntry).where(AuditEntry.action == "user.created"))
+        assert [entry.actor for entry in created] == ["ada.lovelace@example.com"]
 
 
 def test_the_cli_knows_one_account_per_email(migrated_db: str, capsys) -> None:
