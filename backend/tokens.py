@@ -9,10 +9,13 @@ from sqlmodel import Session, select
 
 from backend import activity, audit, users
 from backend.enums import EventName
+from backend.errors import Unauthorized
 from backend.models import ApiToken, User, utcnow
 from backend.permissions import Permission, require
 
 TOKEN_PREFIX = "dob_"
+#: What a caller without a token is told to send.
+SEND_A_TOKEN = "send 'Authorization: Bearer <token>' with an API token"
 
 
 def _hash(token: str) -> str:
@@ -37,6 +40,21 @@ def create_token(
         detail={"user_id": user.id, "prefix": token.prefix, "name": name},
     )
     return plain, token
+
+
+def caller(session: Session, authorization: str | None) -> User | None:
+    """Who an API request comes from: None without an Authorization header; `Unauthorized`
+    for a header that names no valid token (told apart from sending none, so a caller with
+    a mistyped or revoked token knows which it is)."""
+    if not (authorization or "").strip():
+        return None
+    scheme, _, plain = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not plain.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    user = authenticate(session, authorization)
+    if user is None:
+        raise Unauthorized("the API token is not valid (unknown or revoked)")
+    return user
 
 
 def authenticate(session: Session, authorization: str | None) -> User | None:

@@ -536,7 +536,13 @@ def _console_tab() -> rx.Component:
         ),
         section(
             "Durable storage (read-only)",
-            rx.text(C.storage_keys.to_string(), " keys", size="2", color_scheme="gray"),
+            rx.text(
+                C.storage_keys.to_string(),
+                rx.cond(C.storage_keys == 1, " key", " keys"),
+                size="2",
+                color_scheme="gray",
+                id="storage-count",
+            ),
             rx.code_block(C.storage, language="json", id="object-storage"),
         ),
         width="100%",
