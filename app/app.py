@@ -14,6 +14,7 @@ app = rx.App(
     # Reflex mounts itself inside this Starlette app, so /api/* routes are served on the
     # same port as the pages and win over Reflex's catch-all.
     api_transformer=create_api(),
+    stylesheets=["/product.css"],
 )
 for pages in (login, dashboard, objects, object_detail, history, settings, tokens):
     pages.register(app)

@@ -97,6 +97,8 @@ class EventName(StrEnum):
 
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
+    USER_PASSWORD_CHANGED = "user.password_changed"
+    SIGN_IN_LOCKED = "user.sign_in_locked"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
     OBJECT_CREATED = "object.created"

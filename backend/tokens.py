@@ -14,12 +14,14 @@ from sqlmodel import Session, col, select
 
 from backend import activity, audit, users
 from backend.enums import EventName
-from backend.errors import Conflict, InvalidInput, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from backend.models import ApiToken, User, utcnow
 from backend.permissions import Permission, require
 
 TOKEN_PREFIX = "dob_"
 NAME_MAX_LENGTH = 100
+#: What a caller without a token is told to send.
+SEND_A_TOKEN = "send 'Authorization: Bearer <token>' with an API token"
 
 
 def _hash(token: str) -> str:
@@ -94,6 +96,21 @@ def revoke_token(session: Session, token_id: int, *, actor: audit.Actor) -> ApiT
         },
     )
     return token
+
+
+def caller(session: Session, authorization: str | None) -> User | None:
+    """Who an API request comes from: None without an Authorization header; `Unauthorized`
+    for a header that names no valid token (told apart from sending none, so a caller with
+    a mistyped or revoked token knows which it is)."""
+    if not (authorization or "").strip():
+        return None
+    scheme, _, plain = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not plain.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    user = authenticate(session, authorization)
+    if user is None:
+        raise Unauthorized("the API token is not valid (unknown or revoked)")
+    return user
 
 
 def authenticate(session: Session, authorization: str | None) -> User | None:

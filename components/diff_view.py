@@ -48,7 +48,12 @@ def diff_view(
     """`changes` holds items with path, change, added, removed, old and new fields."""
     return rx.vstack(
         rx.hstack(
-            rx.switch(checked=side_by_side, on_change=on_toggle, class_name="diff-side-by-side"),
+            rx.switch(
+                checked=side_by_side,
+                on_change=on_toggle,
+                class_name="diff-side-by-side",
+                aria_label="Side by side",
+            ),
             rx.text("Side by side", size="2"),
             align="center",
             spacing="2",

@@ -2,8 +2,9 @@
 
 reflex-monaco's components load Monaco from cdn.jsdelivr.net by default, so an offline
 machine shows "Loading..." forever. These subclasses point @monaco-editor/react's loader at
-`/monaco/vs` (copied into assets/ by scripts/fetch_monaco.sh) and add what the package
-lacks: an `options` prop, and Ctrl/Cmd+S bound to a button on the page.
+`/monaco/vs` (copied into assets/ by scripts/install.sh through scripts/fetch_npm_files.sh)
+and add what the package lacks: an `options` prop, and Ctrl/Cmd+S bound to a button on the
+page.
 """
 
 from __future__ import annotations
@@ -116,7 +117,12 @@ def code_editor(
         path=path,
         height=height,
         width="100%",
-        options={"readOnly": read_only, "minimap": {"enabled": False}, "fontSize": 13},
+        options={
+            "readOnly": read_only,
+            "minimap": {"enabled": False},
+            "fontSize": 13,
+            "ariaLabel": "Code editor",
+        },
         custom_attrs={"onMount": rx.Var("monacoBindSave")},
         **({"on_change": on_change} if on_change is not None else {}),
     )
@@ -161,6 +167,8 @@ def diff_editor(
                 "ignoreTrimWhitespace": False,
                 "renderWhitespace": "trailing",
                 "minimap": {"enabled": False},
+                "originalAriaLabel": "Before the change",
+                "modifiedAriaLabel": "After the change",
             },
         ),
         width="100%",

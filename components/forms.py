@@ -9,8 +9,14 @@ from reflex.event import EventType
 
 def labelled(label: str, control: rx.Component) -> rx.Component:
     """`label` above `control`, tied to it (a click on the label focuses the control)."""
+    # A plain <label for=...>: Radix's Text would drop `htmlFor` (it ends up in its css).
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=control.id),
+        rx.el.label(
+            label,
+            html_for=control.id,
+            font_size="var(--font-size-2)",
+            font_weight="var(--font-weight-medium)",
+        ),
         control,
         spacing="1",
         width="100%",

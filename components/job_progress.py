@@ -11,7 +11,7 @@ def job_progress(
     """`label` (e.g. "Deploying v", number, ": ", message) above the job's progress bar."""
     return rx.vstack(
         rx.hstack(rx.spinner(), rx.text(*label, id=message_id)),
-        rx.progress(value=progress, max=100, width="100%"),
+        rx.progress(value=progress, max=100, width="100%", aria_label="Progress"),
         width="100%",
         **props,
     )

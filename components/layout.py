@@ -69,7 +69,7 @@ def _user_box() -> rx.Component:
                 on_click=AuthState.log_out,
                 id="logout-button",
             ),
-            rx.color_mode.button(size="2", variant="ghost"),
+            rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark mode"),
             align="center",
             justify="between",
             width="100%",

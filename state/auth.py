@@ -65,10 +65,9 @@ def _sign_up(name: str, email: str, password: str, phone: str) -> tuple[SignedIn
         return SignedInUser.from_model(user), auth.issue_session_token(user)
 
 
-def _log_in(email: str, password: str) -> tuple[SignedInUser, str]:
-    with session_scope() as session:
-        user = auth.authenticate(session, email, password)
-        return SignedInUser.from_model(user), auth.issue_session_token(user)
+def _log_in(email: str, password: str, address: str) -> tuple[SignedInUser, str]:
+    user, token = auth.log_in(email, password, address=address)
+    return SignedInUser.from_model(user), token
 
 
 def refusals_for(auth: AuthState, **subject: int | None) -> dict[str, str]:
@@ -171,7 +170,10 @@ class AuthState(rx.State):
         self.auth_error = ""
         try:
             user, token = await asyncio.to_thread(
-                _log_in, str(form.get("email", "")), str(form.get("password", ""))
+                _log_in,
+                str(form.get("email", "")),
+                str(form.get("password", "")),
+                self.router.session.client_ip,
             )
         except ProductError as exc:
             self.auth_error = sentence(exc)
@@ -181,7 +183,13 @@ class AuthState(rx.State):
         return rx.redirect(routes.DASHBOARD)
 
     @rx.event
-    def log_out(self):
+    async def log_out(self):
+        """End the session on the server too: the token is no good even if kept somewhere."""
+        token = self.session_token
         self._set_user(None)
         self.session_token = ""
+        try:
+            await asyncio.to_thread(auth.log_out, token)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("the session could not be ended on the server: %s", exc)
         return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect(routes.LOGIN)]

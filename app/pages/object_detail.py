@@ -84,12 +84,14 @@ def _code_tab() -> rx.Component:
                 flex="1",
                 min_width="14em",
                 id="save-message",
+                aria_label="What changed (message)",
             ),
             rx.select(
                 ["change", "refactor"],
                 value=P.save_intent,
                 on_change=P.set_save_intent,
                 id="save-intent",
+                custom_attrs={"aria-label": "Intent: change, or refactor (keeps behaviour)"},
             ),
             rx.button(
                 rx.icon("save"),
@@ -202,6 +204,7 @@ def _versions_tab() -> rx.Component:
                             value=P.diff_from,
                             on_change=P.set_diff_from,
                             id="diff-from",
+                            custom_attrs={"aria-label": "Compare from version"},
                         ),
                         rx.text("to v", size="2"),
                         rx.select(
@@ -209,6 +212,7 @@ def _versions_tab() -> rx.Component:
                             value=P.diff_to,
                             on_change=P.set_diff_to,
                             id="diff-to",
+                            custom_attrs={"aria-label": "Compare to version"},
                         ),
                         align="center",
                         spacing="2",
@@ -302,6 +306,7 @@ def _decision() -> rx.Component:
                     flex="1",
                     min_width="14em",
                     id="reject-reason",
+                    aria_label="Why reject it? (required)",
                 ),
                 rx.button(
                     "Reject",
@@ -334,6 +339,7 @@ def _modify_tab() -> rx.Component:
             width="100%",
             disabled=no_llm,
             id="modify-prompt",
+            aria_label="Describe the change",
         ),
         rx.button(
             rx.icon("sparkles"),
@@ -503,7 +509,11 @@ def _console_tab() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.select(
-                        C.function_names, value=C.function, on_change=C.pick, id="console-function"
+                        C.function_names,
+                        value=C.function,
+                        on_change=C.pick,
+                        id="console-function",
+                        custom_attrs={"aria-label": "Function to call"},
                     ),
                     rx.code(C.signature),
                     align="center",
@@ -517,6 +527,7 @@ def _console_tab() -> rx.Component:
                     font_family="monospace",
                     width="100%",
                     id="console-arguments",
+                    aria_label="Arguments (a JSON object)",
                 ),
                 rx.button(
                     rx.icon("play"),
@@ -547,7 +558,13 @@ def _console_tab() -> rx.Component:
         ),
         section(
             "Durable storage (read-only)",
-            rx.text(C.storage_keys.to_string(), " keys", size="2", color_scheme="gray"),
+            rx.text(
+                C.storage_keys.to_string(),
+                rx.cond(C.storage_keys == 1, " key", " keys"),
+                size="2",
+                color_scheme="gray",
+                id="storage-count",
+            ),
             rx.code_block(C.storage, language="json", id="object-storage"),
         ),
         width="100%",
@@ -689,10 +706,7 @@ def _tabs() -> rx.Component:
             flex_wrap="wrap",
             id="object-tabs",
         ),
-        *[
-            rx.tabs.content(body(), value=key, padding_top="1em", id=f"panel-{key}")
-            for key, _, body in tabs
-        ],
+        *[rx.tabs.content(body(), value=key, padding_top="1em") for key, _, body in tabs],
         default_value="code",
         width="100%",
     )

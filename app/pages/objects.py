@@ -122,7 +122,13 @@ def _scratch_progress() -> rx.Component:
                 spacing="2",
                 align="center",
             ),
-            rx.progress(value=S.scratch_progress, max=100, width="100%", id="scratch-progress"),
+            rx.progress(
+                value=S.scratch_progress,
+                max=100,
+                width="100%",
+                id="scratch-progress",
+                aria_label="Progress of the new object",
+            ),
             rx.text(S.scratch_message, size="2", color_scheme="gray", id="scratch-message"),
             rx.cond(
                 S.scratch_status == "applied",
@@ -188,6 +194,7 @@ def objects_page() -> rx.Component:
         rx.input(
             rx.input.slot(rx.icon("search")),
             placeholder="Search by slug or name",
+            aria_label="Search by slug or name",
             value=S.search,
             on_change=S.set_search,
             width="100%",

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend import tokens
 from backend.config import get_settings
 from backend.db import session_scope
-from backend.errors import NotFound, ProductError
+from backend.errors import NotFound, ProductError, Unauthorized
 from backend.models import DurableObject, User
 from backend.objects import state, store
 from backend.objects.arguments import bind_arguments
@@ -21,10 +22,6 @@ from backend.objects.files import version_dir
 from backend.objects.locks import object_lock
 from backend.objects.openapi import openapi_document
 from backend.sandbox import CallResult, get_pool, limits_for
-
-
-class Unauthorized(ProductError):
-    """No valid token was given for a private object."""
 
 
 class Forbidden(ProductError):
@@ -53,28 +50,39 @@ def _authorize(obj: DurableObject, user: User | None) -> None:
     if obj.is_public:
         return
     if user is None:
-        raise Unauthorized(f"{obj.slug} is private: send 'Authorization: Bearer <token>'")
+        raise Unauthorized(f"object {obj.slug} is private: {tokens.SEND_A_TOKEN}")
     if not (user.is_admin or obj.owner_id in (None, user.id)):
-        raise Forbidden(f"{user.email} may not call {obj.slug}")
+        raise Forbidden(f"only the owner of {obj.slug} and admins may call it, not {user.email}")
+
+
+def authorize(slug: str, user: User | None) -> None:
+    """Refuse (`Unauthorized`, `Forbidden`) a caller who may not call object `slug`.
+
+    The first thing a call checks, so a stranger learns nothing about a private object (its
+    functions, its version, whether it is deployed, how its arguments are judged).
+    """
+    with session_scope() as session:
+        _authorize(store.get_object(session, slug), user)
 
 
 def resolve_call(
     slug: str, function: str, args: Any, *, user: User | None, check_access: bool = True
 ) -> CallTarget:
-    """Check that the call may run: deployed object, known function, fitting arguments.
+    """Check that the call may run: access first, then deployed object, known function,
+    fitting arguments.
 
     `check_access=False` is for the local operator (the CLI), who holds the database anyway.
     """
     with session_scope() as session:
         obj = store.get_object(session, slug)
+        if check_access:
+            _authorize(obj, user)
         if obj.deployed_version is None:
             raise NotFound(f"object {slug!r} is not deployed")
         version = store.get_version(session, slug, obj.deployed_version)
         schema = {f["name"]: f for f in version.api_schema.get("functions", [])}
         if function not in schema:
-            raise NotFound(f"{slug} v{version.number} has no function {function!r}")
-        if check_access:
-            _authorize(obj, user)
+            raise NotFound(f"object {slug} v{version.number} has no function {function!r}")
         kwargs = bind_arguments(schema[function], args)
         ensure_mirrored(slug, version)
         return CallTarget(obj.id, slug, version.number, function, kwargs, dict(obj.limits))

@@ -9,11 +9,12 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from backend import audit, config, db, jobs
-from backend.enums import JobKind, ModificationStatus, TaskStatus
-from backend.models import Modification, Task
+from backend.enums import JobKind, TaskStatus
+from backend.models import Task
 from backend.objects.deploy import deploy
 from backend.objects.store import create_object, edit_object, set_limits
 from tests.browser.conftest import screenshot
+from tests.factories import waiting_modification
 from tests.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
 
 pytest_plugins = ["tests.llm_fixtures"]
@@ -196,20 +197,8 @@ def test_member_sees_approve_disabled_and_is_refused_a_reject(member_page: Page,
     page = member_page
     _make_object()
     with db.session_scope() as session:
-        base = edit_object(
-            session, "greeter", files={"main.py": MAIN_PY + ADDED}, actor=audit.SYSTEM
-        )
-        session.add(
-            Modification(
-                slug="greeter",
-                name="Greeter",
-                object_id=base.object_id,
-                base_version_id=base.id,
-                prompt="say it twice",
-                proposed_files={"main.py": MAIN_PY + ADDED + "\n"},
-                status=ModificationStatus.AWAITING_APPROVAL,
-            )
-        )
+        edit_object(session, "greeter", files={"main.py": MAIN_PY + ADDED}, actor=audit.SYSTEM)
+        waiting_modification(session, "greeter", {"main.py": MAIN_PY + ADDED + "\n"})
     page.goto(_url(harness, "/objects/greeter"))
     page.click("#tab-modify")
     approve = page.locator("#approve-button")
