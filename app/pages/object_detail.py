@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
+from components.code_text import code_text
 from components.confirm_dialog import confirm_dialog
 from components.diff_view import diff_view
 from components.editor import code_editor
@@ -443,7 +444,7 @@ def _deployment_row(d: rx.Var) -> rx.Component:
         ),
         rx.el.details(
             rx.el.summary("Log"),
-            rx.code_block(d.logs, language="log", wrap_long_lines=True),
+            code_text(d.logs, wrap=True),
         ),
         width="100%",
         spacing="1",
@@ -542,7 +543,7 @@ def _console_tab() -> rx.Component:
                     C.result != "",
                     rx.vstack(
                         rx.text("Result", weight="medium", size="2"),
-                        rx.code_block(C.result, language="json", id="console-result"),
+                        code_text(C.result, id="console-result"),
                         width="100%",
                         spacing="1",
                     ),
@@ -565,7 +566,7 @@ def _console_tab() -> rx.Component:
                 color_scheme="gray",
                 id="storage-count",
             ),
-            rx.code_block(C.storage, language="json", id="object-storage"),
+            code_text(C.storage, id="object-storage"),
         ),
         width="100%",
         spacing="4",
@@ -639,7 +640,7 @@ def _endpoint(endpoint: rx.Var) -> rx.Component:
             spacing="2",
             wrap="wrap",
         ),
-        rx.code_block(endpoint.curl, language="bash", width="100%", class_name="endpoint-curl"),
+        code_text(endpoint.curl, class_name="endpoint-curl"),
         width="100%",
         spacing="1",
         class_name="endpoint",
