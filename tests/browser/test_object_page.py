@@ -91,7 +91,8 @@ def test_the_tabs_fit_a_phone(admin_page: Page, harness) -> None:
         # Not clipped inside its trigger either ("Co" for Console).
         assert tab.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), key
     page.click("#tab-console")
-    expect(page.locator("#panel-console")).to_be_visible()
+    expect(page.locator("#tab-console")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tabpanel")).to_be_visible()
     screenshot(page, "object-phone")
 
 
