@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 import tasks.dispatch  # noqa: F401  (registers the runner the backend starts its jobs with)
-from app.pages import dashboard, history, login, object_detail, objects, settings
+from app.pages import dashboard, history, login, object_detail, objects, settings, tokens
 from app.startup import log_sandbox_tier
 from backend.api import create_api
 from state.push import web_app_pushes
@@ -14,8 +14,9 @@ app = rx.App(
     # Reflex mounts itself inside this Starlette app, so /api/* routes are served on the
     # same port as the pages and win over Reflex's catch-all.
     api_transformer=create_api(),
+    stylesheets=["/product.css"],
 )
-for pages in (login, dashboard, objects, object_detail, history, settings):
+for pages in (login, dashboard, objects, object_detail, history, settings, tokens):
     pages.register(app)
 app.register_lifespan_task(log_sandbox_tier)
 app.register_lifespan_task(web_app_pushes)

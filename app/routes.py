@@ -12,6 +12,7 @@ TASKS = "/tasks"
 EVENTS = "/events"
 AUDIT = "/audit"
 SETTINGS = "/settings"
+TOKENS = "/tokens"
 
 
 def object_url(slug: str) -> str:

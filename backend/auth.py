@@ -1,10 +1,13 @@
-"""Web sign-in: password hashes, sign up, log in, and signed session tokens.
+"""Web sign-in: password hashes, sign up, log in and out, new passwords, session tokens.
 
 Passwords are hashed with scrypt (stdlib) and a random salt; the stored string names its
 algorithm and parameters ("scrypt$n$r$p$salt$hash"), so parameters can change later without
-breaking existing hashes. Session tokens are "user_id.expiry.signature" with an HMAC-SHA256
-signature under the secret key: the browser keeps one in a cookie, and any process holding
-the key can check it without a sessions table.
+breaking existing hashes. Session tokens are "user_id.generation.expiry.signature" with an
+HMAC-SHA256 signature under the secret key: the browser keeps one in a cookie, and any
+process holding the key can check it without a sessions table. A token is good only while
+its generation is the user's `session_generation`: logging out and a new password bump it,
+which ends every session signed before (in every browser: a person who logs out anywhere is
+logged out everywhere). Wrong passwords count against `sign_in_limits`.
 """
 
 from __future__ import annotations
@@ -16,18 +19,24 @@ import os
 import secrets
 import time
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from backend import audit, users
+from backend import activity, audit, sign_in_limits, users
 from backend.config import get_settings
-from backend.enums import Channel
+from backend.db import session_scope
+from backend.enums import Channel, EventName
 from backend.errors import InvalidInput
 from backend.models import User
+from backend.permissions import Permission, require
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 BAD_LOGIN = "wrong email or password"
+
+
+class WrongPassword(InvalidInput):
+    """The email or password is wrong (one message for both); counts against the limits."""
 
 
 def _b64(raw: bytes) -> str:
@@ -93,20 +102,102 @@ def sign_up(
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    """The user with this email and password; one message for either being wrong."""
+    """The user with this email and password; `WrongPassword` for either being wrong.
+
+    Emails are stored lower-case (`users.normalise_email`), so any case signs in.
+    """
     try:
         normalised = users.normalise_email(email)
     except InvalidInput:
-        raise InvalidInput(BAD_LOGIN) from None
-    # Emails are matched without regard to case: people type them both ways.
-    user = session.exec(select(User).where(func.lower(User.email) == normalised.lower())).first()
+        normalised = None
+    user = session.exec(select(User).where(User.email == normalised)).first()
     if user is None:
         # Spend the same time as a real check, so timing doesn't tell which emails exist.
         verify_password(password, _DUMMY_HASH)
-        raise InvalidInput(BAD_LOGIN)
+        raise WrongPassword(BAD_LOGIN)
     if not verify_password(password, user.password_hash):
-        raise InvalidInput(BAD_LOGIN)
+        raise WrongPassword(BAD_LOGIN)
     return user
+
+
+def log_in(email: str, password: str, *, address: str = "") -> tuple[User, str]:
+    """Sign in from `address` (the client's IP, "" when unknown): the user and a new token.
+
+    Refused with `sign_in_limits.TooManyAttempts` while the account or the address has had
+    too many wrong passwords lately; a wrong one is counted in its own transaction, since
+    the sign-in itself fails.
+    """
+    limits = sign_in_limits.limits_for(email, address)
+    with session_scope() as session:
+        sign_in_limits.check(session, limits)
+        try:
+            user = authenticate(session, email, password)
+        except WrongPassword:
+            pass
+        else:
+            sign_in_limits.forget(session, limits[0])
+            return user, issue_session_token(user)
+    _count_wrong_password(limits, address)
+    raise WrongPassword(BAD_LOGIN)
+
+
+def _count_wrong_password(limits: list[sign_in_limits.Limit], address: str) -> None:
+    with session_scope() as session:
+        for locked in sign_in_limits.record_failure(session, limits):
+            stranger = audit.Actor(name=address or "anonymous", channel=Channel.WEB)
+            activity.record(
+                session,
+                stranger,
+                EventName.SIGN_IN_LOCKED,
+                detail={"key": locked.key, "minutes": get_settings().sign_in_lock_minutes},
+            )
+
+
+def log_out(token: str | None) -> None:
+    """End the session `token` names (and the person's other sessions: see the module)."""
+    with session_scope() as session:
+        user = user_from_token(session, token)
+        if user is not None:
+            user.session_generation += 1
+            session.add(user)
+
+
+def change_password(
+    user_id: int,
+    current: str,
+    new: str,
+    *,
+    actor: audit.Actor,
+    address: str = "",
+) -> str:
+    """Give the person a new password; returns a session token for the tab that asked.
+
+    The current password must be given (and counts against the sign-in limits when wrong,
+    so a session left open can't be used to guess it); every other session ends.
+    """
+    with session_scope() as session:
+        user = users.get_user(session, user_id)
+        if actor.user_id != user.id:
+            require(actor, Permission.USER_ADMIN)
+        email = user.email
+    limits = sign_in_limits.limits_for(email, address)
+    with session_scope() as session:
+        sign_in_limits.check(session, limits)
+        user = users.get_user(session, user_id)
+        if verify_password(current, user.password_hash):
+            check_password_rules(new)
+            if new == current:
+                raise InvalidInput("the new password is the same as the current one")
+            user.password_hash = hash_password(new)
+            user.session_generation += 1
+            session.add(user)
+            session.flush()
+            activity.record(
+                session, actor, EventName.USER_PASSWORD_CHANGED, detail={"user_id": user.id}
+            )
+            return issue_session_token(user)
+    _count_wrong_password(limits, address)
+    raise WrongPassword("the current password is not right")
 
 
 def secret_key() -> bytes:
@@ -139,22 +230,24 @@ def issue_session_token(user: User, *, hours: float | None = None) -> str:
     if user.id is None:
         raise InvalidInput("the user has no id yet (flush the session first)")
     lifetime = hours if hours is not None else get_settings().session_hours
-    payload = f"{user.id}.{int(time.time() + lifetime * 3600)}"
+    expiry = int(time.time() + lifetime * 3600)
+    payload = f"{user.id}.{user.session_generation}.{expiry}"
     return f"{payload}.{_signature(payload)}"
 
 
 def user_from_token(session: Session, token: str | None) -> User | None:
-    """The user a valid, unexpired token names; None for anything else."""
+    """The user a valid, unexpired, not ended token names; None for anything else."""
     try:
-        user_id, expiry, signature = (token or "").split(".")
-        payload = f"{user_id}.{expiry}"
+        user_id, generation, expiry, signature = (token or "").split(".")
+        payload = f"{user_id}.{generation}.{expiry}"
         if not hmac.compare_digest(signature, _signature(payload)):
             return None
         if int(expiry) < time.time():
             return None
-        return session.get(User, int(user_id))
+        user = session.get(User, int(user_id))
     except ValueError:
         return None
+    return user if user is not None and user.session_generation == int(generation) else None
 
 
 def actor_from_token(session: Session, token: str | None, channel: Channel) -> audit.Actor | None:

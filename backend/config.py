@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # Web
     public_base_url: str = Field(
         default="http://localhost:3000",
-        description="Base URL the outside world (Twilio callbacks, links in messages) uses.",
+        description="Base URL the outside world uses: Twilio callbacks, links in messages, "
+        "and the object URLs, curl examples and OpenAPI documents the pages show.",
     )
 
     secret_key: str = Field(
@@ -48,7 +49,37 @@ class Settings(BaseSettings):
         "kept in DATA_DIR/secret_key (set it when several machines serve the app).",
     )
     session_hours: float = Field(
-        default=24 * 14, gt=0, description="How long a web sign-in lasts, in hours."
+        default=24 * 14,
+        gt=0,
+        description="How long a web sign-in lasts, in hours (log-out and a new password end "
+        "it sooner).",
+    )
+    sign_in_slow_after: int = Field(
+        default=3,
+        ge=1,
+        description="Wrong passwords in a row for one account before each further try must "
+        "wait SIGN_IN_DELAY_SECONDS, doubled at every further wrong one.",
+    )
+    sign_in_delay_seconds: float = Field(
+        default=1.0, gt=0, description="The first wait after SIGN_IN_SLOW_AFTER wrong passwords."
+    )
+    sign_in_lock_after: int = Field(
+        default=10,
+        ge=1,
+        description="Wrong passwords for one account after which its sign-in is refused for "
+        "SIGN_IN_LOCK_MINUTES.",
+    )
+    sign_in_lock_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long sign-in stays refused after too many wrong passwords; failures "
+        "older than this are forgotten.",
+    )
+    sign_in_address_factor: int = Field(
+        default=3,
+        ge=1,
+        description="One address (an office, a NAT) may get this many times the wrong "
+        "passwords of one account before it is slowed and then refused.",
     )
     live_poll_seconds: float = Field(
         default=0.5,

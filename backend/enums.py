@@ -97,7 +97,10 @@ class EventName(StrEnum):
 
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
+    USER_PASSWORD_CHANGED = "user.password_changed"
+    SIGN_IN_LOCKED = "user.sign_in_locked"
     TOKEN_CREATED = "token.created"
+    TOKEN_REVOKED = "token.revoked"
     OBJECT_CREATED = "object.created"
     OBJECT_EDITED = "object.edited"
     OBJECT_ROLLED_BACK = "object.rolled_back"
@@ -142,6 +145,7 @@ class JobKind(StrEnum):
     SYSTEM_CHECK = "system.check"
     MODIFICATION_RUN = "modification.run"
     VERSION_EVALUATE = "version.evaluate"
+    OBJECT_DEPLOY = "object.deploy"
 
 
 class Intent(StrEnum):

@@ -17,3 +17,7 @@ class InvalidInput(ProductError):
 
 class Conflict(ProductError):
     """The request clashes with what exists (a duplicate slug, a forbidden transition)."""
+
+
+class Unauthorized(ProductError):
+    """No credentials where they are needed, or credentials that are no good (HTTP 401)."""

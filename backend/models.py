@@ -75,6 +75,11 @@ def _text() -> Any:
 
 
 class User(SQLModel, table=True):
+    # Emails are stored lower-case (`users.normalise_email`), so the unique index on `email`
+    # means one account per address whatever its case; the check keeps any other writer
+    # (a script, an old version) from storing a second spelling beside it.
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="ck_user_email_lower"),)
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     email: str = Field(max_length=320, unique=True, index=True)
@@ -83,8 +88,27 @@ class User(SQLModel, table=True):
     preferred_channel: str = Field(default=Channel.EMAIL, max_length=16)
     slack_id: str | None = Field(default=None, max_length=64)
     password_hash: str | None = Field(default=None, max_length=255)
+    # Part of every session token: bumping it (log-out, a new password) ends the sessions
+    # signed before (`backend.auth`).
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
     updated_at: datetime = _updated()
+
+
+class SignInFailures(SQLModel, table=True):
+    """Wrong passwords lately for one account or from one address (`backend.sign_in_limits`).
+
+    `key` is "account:<email>" or "address:<ip>"; the count starts again once the last
+    failure is older than SIGN_IN_LOCK_MINUTES, and an account's on a good sign-in.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=400, unique=True, index=True)
+    failures: int = Field(default=0)
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = _when()
 
 
 class DurableObject(SQLModel, table=True):

@@ -7,7 +7,8 @@ Every backend service that changes something calls `require` before it writes; p
 - admins may do anything;
 - a member (any signed-in person) may create objects, edit them and ask for changes; may
   reject (or give more budget to) a change to an object they own or asked for; may switch
-  visibility and auto-apply of objects they own; may create API tokens for themselves;
+  visibility and auto-apply of objects they own; may create, list and revoke their own API
+  tokens;
 - deploying, restoring (rollback), approving, sandbox limits, tokens for other people and
   adding users are for admins only;
 - nobody who is not signed in may change anything.
@@ -51,7 +52,7 @@ _WORDS = {
     Permission.VISIBILITY: "change who may call this object",
     Permission.AUTO_APPLY: "change whether this object's changes apply themselves",
     Permission.LIMITS: "change an object's sandbox limits",
-    Permission.TOKENS: "create API tokens for other people",
+    Permission.TOKENS: "manage API tokens of other people",
     Permission.USER_ADMIN: "add or change users",
 }
 _ADMIN_ONLY = frozenset(
@@ -93,10 +94,11 @@ def refusal(
     raise AssertionError(f"no rule for {permission}")  # every Permission has a rule above
 
 
-def refusals(actor: Actor) -> dict[str, str]:
-    """Every permission's refusal for `actor` ("" where allowed), for things they own none of:
-    what a page needs to show buttons disabled with the reason."""
-    reasons = {str(permission): refusal(actor, permission) for permission in Permission}
+def refusals(actor: Actor, **subject: int | None) -> dict[str, str]:
+    """Every permission's refusal for `actor` ("" where allowed), as sentences: what a page
+    needs to show buttons disabled with the reason. Without `subject` (see `refusal`), for
+    things they own none of; with `owner_id`, for that object."""
+    reasons = {str(permission): refusal(actor, permission, **subject) for permission in Permission}
     return {name: reason[:1].upper() + reason[1:] for name, reason in reasons.items()}
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.config import get_settings
+from backend.config import Settings, get_settings
+from backend.llm import client as llm_client
 from backend.sandbox import sandbox_status
 
 FEATURE_LABELS = {
@@ -14,6 +15,15 @@ FEATURE_LABELS = {
     "slack": "Slack",
     "github": "GitHub issues",
 }
+
+
+def _llm_judges(settings: Settings) -> str:
+    """On only when both asked for (LLM_JUDGES) and possible (an LLM is configured)."""
+    if not settings.llm_judges:
+        return "off (LLM_JUDGES=0)"
+    if not llm_client.is_configured(settings):
+        return "off: no LLM is configured (set OPENAI_BASE_URL or OPENAI_API_KEY)"
+    return "on"
 
 
 def settings_overview() -> dict[str, Any]:
@@ -35,7 +45,7 @@ def settings_overview() -> dict[str, Any]:
         ("Factuality threshold", f"{settings.threshold_factuality:.2f}"),
         ("Generation attempts per modification", str(settings.max_attempts)),
         ("LLM budget per modification", f"${settings.llm_budget_usd:.2f}"),
-        ("LLM judges", "on" if settings.llm_judges else "off"),
+        ("LLM judges", _llm_judges(settings)),
         (
             "Sandbox CPU / wall time per call",
             f"{settings.sandbox_cpu_seconds:g} s / {settings.sandbox_wall_seconds:g} s",

@@ -31,8 +31,13 @@ def normalise_phone(phone: str) -> str:
 
 
 def normalise_email(email: str) -> str:
+    """The address as stored and looked up: valid, and lower-case throughout.
+
+    The local part too: mail servers may tell "Ada" from "ada", but people don't, and two
+    accounts for one inbox (one of which can never sign in) help nobody.
+    """
     try:
-        return validate_email(email, check_deliverability=False).normalized
+        return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise InvalidInput(f"email {email!r} is not valid: {exc}") from None
 
@@ -104,7 +109,11 @@ def sign_up(
     Needs no right: anybody may sign up. The action is recorded as done by the new person.
     """
     is_first = session.exec(select(User.id).limit(1)).first() is None
-    newcomer = audit.Actor(name=(email or "").strip() or "anonymous", channel=channel)
+    try:
+        who = normalise_email(email)
+    except InvalidInput:
+        who = (email or "").strip() or "anonymous"  # refused below, by `_add`
+    newcomer = audit.Actor(name=who, channel=channel)
     return _add(
         session,
         name=name,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import reflex as rx
 from reflex.event import EventType
 
+from components.forms import DIALOG_BODY, DIALOG_CONTENT, DIALOG_FOOTER
+
 
 def confirm_dialog(
     title: rx.Var[str] | str,
     description: rx.Var[str] | str,
     *,
-    confirm: str,
+    confirm: str | rx.Var[str],
     on_confirm: EventType,
     confirm_id: str,
     trigger: rx.Component | None = None,
@@ -46,16 +48,22 @@ def confirm_dialog(
     )
     content = rx.alert_dialog.content(
         rx.alert_dialog.title(title),
-        rx.alert_dialog.description(description),
-        *([error] if error is not None else []),
-        rx.hstack(
-            rx.alert_dialog.cancel(cancel),
-            # A controlled dialog closes when its state says so, not when the button is clicked.
-            button if open is not None else rx.alert_dialog.action(button),
-            justify="end",
-            spacing="2",
-            margin_top="1em",
+        # A long description scrolls; the error and the buttons below it stay in view.
+        rx.box(rx.alert_dialog.description(description), style=DIALOG_BODY),
+        rx.vstack(
+            *([error] if error is not None else []),
+            rx.hstack(
+                rx.alert_dialog.cancel(cancel),
+                # A controlled dialog closes when its state says so, not on the button's click.
+                button if open is not None else rx.alert_dialog.action(button),
+                justify="end",
+                spacing="2",
+                width="100%",
+            ),
+            spacing="3",
+            style=DIALOG_FOOTER,
         ),
+        style=DIALOG_CONTENT,
     )
     if open is not None:
         return rx.alert_dialog.root(content, open=open)

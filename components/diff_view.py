@@ -17,8 +17,18 @@ def _file(change: rx.Var, side_by_side: rx.Var[bool]) -> rx.Component:
                 size="1",
                 color_scheme="gray",
             ),
+            rx.cond(
+                change.whitespace_only,
+                rx.badge(
+                    "whitespace only",
+                    color_scheme="amber",
+                    variant="soft",
+                    class_name="diff-whitespace-only",
+                ),
+            ),
             align="center",
             spacing="2",
+            wrap="wrap",
         ),
         diff_editor(change.old, change.new, side_by_side=side_by_side, height="320px"),
         width="100%",
@@ -38,7 +48,12 @@ def diff_view(
     """`changes` holds items with path, change, added, removed, old and new fields."""
     return rx.vstack(
         rx.hstack(
-            rx.switch(checked=side_by_side, on_change=on_toggle, class_name="diff-side-by-side"),
+            rx.switch(
+                checked=side_by_side,
+                on_change=on_toggle,
+                class_name="diff-side-by-side",
+                aria_label="Side by side",
+            ),
             rx.text("Side by side", size="2"),
             align="center",
             spacing="2",

@@ -2,9 +2,10 @@
 
 reflex-monaco's components load Monaco from cdn.jsdelivr.net by default, so an offline
 machine shows "Loading..." forever. These subclasses point @monaco-editor/react's loader at
-`/monaco/vs` (copied into assets/ by scripts/fetch_monaco.sh) and add what the package
-lacks: an `options` prop, Ctrl/Cmd+S bound to a button on the page, and Python's
-indentation rules (js/python_editing.js: indent after a colon, out after return and pass).
+`/monaco/vs` (copied into assets/ by scripts/install.sh through scripts/fetch_npm_files.sh)
+and add what the package lacks: an `options` prop, Ctrl/Cmd+S bound to a button on the page,
+and Python's indentation rules (js/python_editing.js: indent after a colon, out after return
+and pass).
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def code_editor(
             "readOnly": read_only,
             "minimap": {"enabled": False},
             "fontSize": 13,
+            "ariaLabel": "Code editor",
             **INDENT_OPTIONS,
         },
         custom_attrs={"onMount": rx.Var("monacoOnMount")},
@@ -175,7 +177,14 @@ def diff_editor(
                 "readOnly": True,
                 "renderSideBySide": side_by_side,
                 "useInlineViewWhenSpaceIsLimited": False,
+                # Whitespace is code in Python: a re-indented or trailing-space change is
+                # highlighted like any other (Monaco hides it by default), trailing spaces
+                # drawn as dots.
+                "ignoreTrimWhitespace": False,
+                "renderWhitespace": "trailing",
                 "minimap": {"enabled": False},
+                "originalAriaLabel": "Before the change",
+                "modifiedAriaLabel": "After the change",
             },
         ),
         width="100%",

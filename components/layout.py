@@ -16,6 +16,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Tasks", routes.TASKS, "list-checks"),
     ("Events", routes.EVENTS, "radio"),
     ("Audit log", routes.AUDIT, "scroll-text"),
+    ("API tokens", routes.TOKENS, "key-round"),
     ("Settings", routes.SETTINGS, "settings"),
 ]
 SIDEBAR_WIDTH = "15em"
@@ -68,7 +69,7 @@ def _user_box() -> rx.Component:
                 on_click=AuthState.log_out,
                 id="logout-button",
             ),
-            rx.color_mode.button(size="2", variant="ghost"),
+            rx.color_mode.button(size="2", variant="ghost", aria_label="Switch light or dark mode"),
             align="center",
             justify="between",
             width="100%",

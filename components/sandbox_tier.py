@@ -12,6 +12,7 @@ def sandbox_tier(tier: rx.Var[str], safe: rx.Var[bool], message: rx.Var[str]) ->
         rx.badge(
             rx.cond(tier != "", tier, "checking..."),
             color_scheme=rx.cond(safe, "green", "red"),
+            high_contrast=True,
             id="sandbox-tier",
         ),
         rx.text(message, size="2", color_scheme="gray"),

@@ -35,11 +35,21 @@ STATUS_COLORS: dict[str, str] = {
 }
 
 
-def status_badge(status: rx.Var[str] | str, **props) -> rx.Component:
+def status_badge(
+    status: rx.Var[str] | str, class_name: str = "status-badge", **props
+) -> rx.Component:
     """`status` as a soft badge; unknown words are gray."""
     color = (
         STATUS_COLORS.get(status, "gray")
         if isinstance(status, str)
         else rx.match(status, *STATUS_COLORS.items(), "gray")
     )
-    return rx.badge(status, color_scheme=color, variant="soft", class_name="status-badge", **props)
+    # high_contrast: the soft amber and green badges fall below WCAG AA contrast without it.
+    return rx.badge(
+        status,
+        color_scheme=color,
+        variant="soft",
+        high_contrast=True,
+        class_name=class_name,
+        **props,
+    )

@@ -7,16 +7,11 @@ from collections.abc import Callable
 
 import reflex as rx
 
-TASK_COLORS = {"pending": "gray", "running": "blue", "succeeded": "green", "failed": "red"}
+from components.status_badge import status_badge
 
 
 def task_status_badge(status: rx.Var[str]) -> rx.Component:
-    return rx.badge(
-        status,
-        color_scheme=rx.match(status, *TASK_COLORS.items(), "gray"),
-        variant="soft",
-        class_name="task-status",
-    )
+    return status_badge(status, class_name="task-status")
 
 
 def data_table(
@@ -45,6 +40,9 @@ def data_table(
         ),
         overflow_x="auto",
         width="100%",
+        # Focusable, so a table wider than the screen scrolls by keyboard too; the table's own
+        # scroll area is turned off in assets/product.css.
+        tab_index=0,
         **props,
     )
 
@@ -52,7 +50,9 @@ def data_table(
 def task_progress(task: rx.Var) -> rx.Component:
     """A task's progress bar with its percentage (value in `data-progress` for tests)."""
     return rx.hstack(
-        rx.progress(value=task.progress, max=100, width="100%", min_width="6em"),
+        rx.progress(
+            value=task.progress, max=100, width="100%", min_width="6em", aria_label="Progress"
+        ),
         rx.text(task.progress.to_string() + "%", size="1", min_width="3em"),
         align="center",
         width="100%",

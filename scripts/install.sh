@@ -69,7 +69,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
 fi
 
 # The code editor's files, served from the app's own assets (no CDN); fetched once.
-scripts/fetch_monaco.sh
+scripts/fetch_npm_files.sh monaco-editor "${MONACO_VERSION:-0.55.1}" min/vs assets/monaco/vs
+# The browser tests check every page they visit with axe-core, loaded from this checkout.
+if [ "$for_tests" = 1 ]; then
+    scripts/fetch_npm_files.sh axe-core "${AXE_VERSION:-4.14.1}" axe.min.js .test-tools/axe.min.js
+fi
 
 # ensure_package BINARY PACKAGE WHY REQUIRED: install Debian's PACKAGE when BINARY is missing
 # and we are root with apt-get; otherwise stop (REQUIRED=1) or warn, in one line.

@@ -7,6 +7,9 @@
 - REDIS_URL, when set, is passed on as REFLEX_REDIS_URL: Reflex keeps its state in Redis and
   the worker can push progress to open tabs. Without it, Reflex runs one backend worker and
   Celery uses its embedded SQLite broker.
+- On a fresh clone (or after a Reflex upgrade) the web folder is set up first, quietly:
+  left to `reflex run`, that step ends with Reflex's hint "Run `uv run reflex run` to start
+  the app", which misleads while the app is starting anyway. Its warnings still show.
 - Each child runs in its own session (process group). SIGINT (Ctrl-C) or SIGTERM here, or
   either child exiting, stops both groups: SIGTERM first, SIGKILL for what is left after
   a grace period. Nothing is left behind.
@@ -46,6 +49,19 @@ def migrate() -> None:
 
     applied = upgrade_database()
     print(f"run: database {'migrated' if applied else 'schema is current'}", flush=True)
+
+
+def prepare_web(env: dict[str, str]) -> bool:
+    """Set up Reflex's web folder when `reflex run` would (it is missing or from another
+    Reflex version), without the step's "next steps" hint. True if it had to."""
+    from reflex.utils import prerequisites
+
+    if not prerequisites.needs_reinit():
+        return False
+    init = [sys.executable, "-m", "reflex", "init", "--no-agents", "--loglevel", "warning"]
+    subprocess.run(init, cwd=ROOT, env=env, check=True)
+    print("run: web folder set up", flush=True)
+    return True
 
 
 def commands(frontend_port: int) -> dict[str, list[str]]:
@@ -144,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(env)
 
     migrate()
+    prepare_web(env)
     wanted = commands(args.port)
     if args.no_worker:
         wanted.pop("worker")

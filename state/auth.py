@@ -20,7 +20,7 @@ from app import routes
 from backend import auth, permissions
 from backend.audit import Actor
 from backend.db import session_scope
-from backend.enums import Channel
+from backend.enums import Channel, Role
 from backend.errors import ProductError
 from backend.models import User
 from state.wording import database_unreachable, sentence
@@ -37,6 +37,7 @@ class SignedInUser:
     name: str
     email: str
     is_admin: bool
+    actor_role: str  # backend.enums.Role, as Actor.for_user gives it
     refusals: dict[str, str]  # permission -> why not ("" where allowed): backend.permissions
 
     @classmethod
@@ -47,6 +48,7 @@ class SignedInUser:
             name=user.name,
             email=user.email,
             is_admin=user.is_admin,
+            actor_role=str(actor.role),
             refusals=permissions.refusals(actor),
         )
 
@@ -63,10 +65,22 @@ def _sign_up(name: str, email: str, password: str, phone: str) -> tuple[SignedIn
         return SignedInUser.from_model(user), auth.issue_session_token(user)
 
 
-def _log_in(email: str, password: str) -> tuple[SignedInUser, str]:
-    with session_scope() as session:
-        user = auth.authenticate(session, email, password)
-        return SignedInUser.from_model(user), auth.issue_session_token(user)
+def _log_in(email: str, password: str, address: str) -> tuple[SignedInUser, str]:
+    user, token = auth.log_in(email, password, address=address)
+    return SignedInUser.from_model(user), token
+
+
+def refusals_for(auth: AuthState, **subject: int | None) -> dict[str, str]:
+    """What the backend's rules refuse this tab's person about one thing (`owner_id`: an
+    object's owner), by permission ("" where allowed); `AuthState.refusals` is for things
+    they own none of. Worded as of the page's load, like `refusals`; the services check again."""
+    actor = Actor(
+        name=auth.user_email or "anonymous",
+        channel=Channel.WEB,
+        user_id=auth.user_id or None,
+        role=Role(auth.actor_role),
+    )
+    return permissions.refusals(actor, **subject)
 
 
 class AuthState(rx.State):
@@ -76,6 +90,7 @@ class AuthState(rx.State):
     user_name: str = ""
     user_email: str = ""
     is_admin: bool = False
+    actor_role: str = str(Role.ANONYMOUS)
     # What the backend's rules refuse this person, by permission ("" where allowed), so a page
     # shows a button disabled with the reason instead of failing after the click.
     refusals: dict[str, str] = {}
@@ -96,6 +111,7 @@ class AuthState(rx.State):
         self.user_name = user.name if user else ""
         self.user_email = user.email if user else ""
         self.is_admin = user.is_admin if user else False
+        self.actor_role = user.actor_role if user else str(Role.ANONYMOUS)
         self.refusals = user.refusals if user else {}
 
     async def current_user(self) -> SignedInUser | None:
@@ -154,7 +170,10 @@ class AuthState(rx.State):
         self.auth_error = ""
         try:
             user, token = await asyncio.to_thread(
-                _log_in, str(form.get("email", "")), str(form.get("password", ""))
+                _log_in,
+                str(form.get("email", "")),
+                str(form.get("password", "")),
+                self.router.session.client_ip,
             )
         except ProductError as exc:
             self.auth_error = sentence(exc)
@@ -164,7 +183,13 @@ class AuthState(rx.State):
         return rx.redirect(routes.DASHBOARD)
 
     @rx.event
-    def log_out(self):
+    async def log_out(self):
+        """End the session on the server too: the token is no good even if kept somewhere."""
+        token = self.session_token
         self._set_user(None)
         self.session_token = ""
+        try:
+            await asyncio.to_thread(auth.log_out, token)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("the session could not be ended on the server: %s", exc)
         return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.redirect(routes.LOGIN)]

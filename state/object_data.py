@@ -29,7 +29,13 @@ def restore(slug: str, number: int, actor: audit.Actor) -> int:
         return store.rollback(session, slug, number, actor=actor).number
 
 
-def deploy(slug: str, actor: audit.Actor) -> tuple[str, str]:
-    """Deploy the current version; returns (status, log)."""
-    deployment = deployments.deploy(slug, actor=actor)
-    return str(deployment.status), deployment.logs
+def deploy(slug: str, number: int, actor: audit.Actor) -> int:
+    """Ask for version `number` to be deployed (the backend starts the job); the job's id."""
+    with session_scope() as session:
+        return int(deployments.schedule_deploy(session, slug, actor=actor, number=number).id)
+
+
+def set_visibility(slug: str, public: bool, actor: audit.Actor) -> bool:
+    """Make the object public (callable without a token) or private; returns `public`."""
+    with session_scope() as session:
+        return store.set_visibility(session, slug, public=public, actor=actor).is_public

@@ -14,7 +14,7 @@ import reflex as rx
 from app import routes
 from backend import audit
 from backend.db import session_scope
-from backend.enums import ObjectKind
+from backend.enums import ModificationKind, ObjectKind
 from backend.models import DurableObject, Modification, Task
 from backend.objects import store
 from backend.pipeline import modifications
@@ -90,6 +90,8 @@ class ObjectListState(LiveMixin, rx.State):
     new_busy: bool = False
 
     scratch_open: bool = False
+    # Why nothing can be written from scratch ("" when an LLM is configured), said up front.
+    scratch_llm_missing: str = ""
     scratch_error: str = ""
     scratch_busy: bool = False
     scratch_slug: str = ""
@@ -132,6 +134,15 @@ class ObjectListState(LiveMixin, rx.State):
         self.scratch_status = creation.status
         if creation.error:
             self.scratch_error = sentence(Exception(creation.error))
+
+    @rx.event
+    def load(self):
+        """on_load: the dialogs open only when asked (one left open before a reload or another
+        page stays closed), then the list goes live."""
+        self.new_open = self.scratch_open = False
+        self.new_error = ""
+        self.scratch_llm_missing = sentence(modifications.llm_missing(ModificationKind.CREATE))
+        return ObjectListState.start_live
 
     @rx.event
     def set_search(self, value: str) -> None:

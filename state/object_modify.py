@@ -14,7 +14,7 @@ from typing import ClassVar
 import reflex as rx
 
 from backend import audit
-from backend.enums import ModificationStatus
+from backend.enums import ModificationKind, ModificationStatus
 from backend.models import Evaluation, Modification
 from backend.pipeline import modifications
 from backend.read_models.evaluations import EvaluationView
@@ -30,6 +30,7 @@ from state.live import LiveMixin, tables_of
 from state.object_console import ObjectConsoleState
 from state.object_page import ObjectPageState, slug_from_path
 from state.web_actor import Action
+from state.wording import sentence
 
 ACTIVE = {ModificationStatus.PLANNING, ModificationStatus.GENERATING, ModificationStatus.EVALUATING}
 
@@ -65,6 +66,8 @@ def _deploy_failed(done: Approval) -> str:
 class ObjectModifyState(LiveMixin, rx.State):
     live_tables: ClassVar[frozenset[str]] = tables_of(Modification, Evaluation)
     object_slug: str = ""
+    # Why no change can be asked for ("" when an LLM is configured), said before writing one.
+    llm_missing: str = ""
     prompt: str = ""
     starting: bool = False
     start_error: str = ""
@@ -101,6 +104,7 @@ class ObjectModifyState(LiveMixin, rx.State):
     def load(self):
         self.object_slug = slug_from_path(self.router.url.path)
         self.start_error = self.decide_error = ""
+        self.llm_missing = sentence(modifications.llm_missing(ModificationKind.MODIFY))
         self._live_apply(ModificationDetail())
         return ObjectModifyState.start_live
 

@@ -1,24 +1,32 @@
-"""State of the object page: the object, its editor, versions, diffs, restore and deploys.
+"""State of the object page: the object, its editor, versions, diffs, restore, deploys and
+how it is called over HTTP (visibility, URLs, curl).
 
 The call console and durable storage live in `state.object_console`, the modification box
 in `state.object_modify`. This state reads the object (one snapshot, on load and after each
 change) and hands the console its part; the modification box reads modifications itself.
+Saving and deploying start jobs in the backend; the page follows each job's row until it
+ends (`_follow`), so both also show on the Tasks page.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.config import get_settings
 from backend.errors import NotFound, ProductError
-from backend.read_models.evaluations import EvaluationView, read_evaluation_job
+from backend.read_models.deploy_job import DeployJob, read_deploy_job
+from backend.read_models.evaluations import EvaluationJob, EvaluationView, read_evaluation_job
 from backend.read_models.object_page import (
     DeploymentRow,
     FileChange,
+    HttpAccess,
     ObjectSnapshot,
     VersionRow,
     file_changes,
@@ -27,6 +35,7 @@ from backend.read_models.object_page import (
 )
 from backend.sandbox import sandbox_status
 from state import object_data as data
+from state.auth import AuthState, refusals_for
 from state.object_console import ObjectConsoleState
 from state.web_actor import Action
 from state.wording import database_unreachable, does_not_parse_notice, sentence
@@ -36,6 +45,8 @@ logger = logging.getLogger(__name__)
 SAVE = Action(busy="saving", error="save_error")
 RESTORE = Action(busy="restoring", error="restore_error")
 DEPLOY = Action(busy="deploying", error="deploy_error")
+VISIBILITY = Action(busy="switching_visibility", error="visibility_error")
+Job = TypeVar("Job")
 
 
 def slug_from_path(path: str) -> str:
@@ -53,8 +64,12 @@ class ObjectPageState(rx.State):
     status: str = ""
     current_version: int = 0
     deployed_version: int = 0
+    version_line: str = ""
     loaded: bool = False
     error: str = ""
+    # What the backend's rules refuse this person about this object (by permission, "" where
+    # allowed); rights that depend on no object are in AuthState.refusals.
+    object_refusals: dict[str, str] = {}
 
     # editor
     files: dict[str, str] = {}
@@ -86,9 +101,19 @@ class ObjectPageState(rx.State):
     deployments: list[DeploymentRow] = []
     deploying: bool = False
     deploy_error: str = ""
+    deploy_task_id: int = 0
+    deploy_target: int = 0
+    deploy_progress: int = 0
+    deploy_message: str = ""
     sandbox_tier: str = ""
     sandbox_message: str = ""
     sandbox_safe: bool = True
+
+    # HTTP access
+    is_public: bool = False
+    http: HttpAccess = HttpAccess()
+    switching_visibility: bool = False
+    visibility_error: str = ""
 
     @rx.var
     def editor_path(self) -> str:
@@ -120,6 +145,7 @@ class ObjectPageState(rx.State):
         self.name, self.description, self.kind = snap.name, snap.description, snap.kind
         self.status = snap.status
         self.current_version, self.deployed_version = snap.current_version, snap.deployed_version
+        self.version_line, self.is_public, self.http = snap.version_line, snap.is_public, snap.http
         self.files, self.file_names, self.edited = snap.files, sorted(snap.files), {}
         if self.active_file not in snap.files:
             self.active_file = "main.py" if "main.py" in snap.files else self.file_names[0]
@@ -139,6 +165,8 @@ class ObjectPageState(rx.State):
             return None
         self.error = ""
         self._apply(snap)
+        auth = await self.get_state(AuthState)
+        self.object_refusals = refusals_for(auth, owner_id=snap.owner_id or None)
         console = await self.get_state(ObjectConsoleState)
         console._show(snap.slug, snap.console, fresh=fresh)
         return snap
@@ -148,6 +176,10 @@ class ObjectPageState(rx.State):
         self.object_slug = slug_from_path(self.router.url.path)
         self.loaded = False
         self.save_error = self.deploy_error = self.restore_error = self.diff_error = ""
+        self.visibility_error = ""
+        # Nothing opens by itself: a dialog left open, or a job followed, before a reload or
+        # another page is not brought back (a job still shows in Deployments and Tasks).
+        self.restore_target, self.deploy_task_id, self.deploying = 0, 0, False
         self.diff_files, self.evaluated_version = [], 0
         self.diff_from = self.diff_to = ""
         self._follow_head(await self._reload(fresh=True))
@@ -197,31 +229,48 @@ class ObjectPageState(rx.State):
         yield rx.toast.success(f"Saved {self.object_slug} v{number}; evaluating it.")
         yield ObjectPageState.follow_evaluation(number, task_id)
 
+    async def _follow(
+        self, read: Callable[[], Job], show: Callable[[Job], bool | None]
+    ) -> Job | None:
+        """In a background event: re-read a job with `read` until it ends. `show` puts each
+        reading on the page (the state held) and says whether the job ended (True), is no
+        longer followed here (False: the job is returned as None), or runs on (None)."""
+        while True:
+            try:
+                job = await asyncio.to_thread(read)
+            except (ProductError, SQLAlchemyError, OSError) as exc:
+                logger.warning("a job of %s could not be read: %s", self.object_slug, exc)
+            else:
+                async with self:
+                    ended = show(job)
+                if ended is not None:
+                    return job if ended else None
+            await asyncio.sleep(get_settings().live_poll_seconds)
+
+    def _show_evaluation(self, number: int, job: EvaluationJob) -> bool | None:
+        if self.evaluated_version != number:
+            return False  # another save replaced this one: its own loop follows it
+        self.evaluation_progress, self.evaluation_message = job.progress, job.message
+        if not job.finished:
+            return None
+        self.evaluating = False
+        if job.error:
+            self.save_error = f"The evaluation failed: {job.error}"
+            return False
+        self.evaluation = job.evaluation
+        return True
+
     @rx.event(background=True)
     async def follow_evaluation(self, number: int, task_id: int):
         """Show the evaluation job's progress until it ends, then its verdict."""
         async with self:
             self.evaluating, self.evaluated_version = True, number
             self.evaluation_message = "waiting for a worker"
-        while True:
-            try:
-                job = await asyncio.to_thread(read_evaluation_job, task_id)
-            except (ProductError, SQLAlchemyError, OSError) as exc:
-                logger.warning("evaluation job %s could not be read: %s", task_id, exc)
-                await asyncio.sleep(get_settings().live_poll_seconds)
-                continue
-            async with self:
-                if self.evaluated_version != number:
-                    return  # another save replaced this one: its own loop follows it
-                self.evaluation_progress, self.evaluation_message = job.progress, job.message
-                if job.finished:
-                    self.evaluating = False
-                    if job.error:
-                        self.save_error = f"The evaluation failed: {job.error}"
-                        return
-                    self.evaluation = job.evaluation
-                    break
-            await asyncio.sleep(get_settings().live_poll_seconds)
+        job = await self._follow(
+            partial(read_evaluation_job, task_id), partial(self._show_evaluation, number)
+        )
+        if job is None:
+            return None
         verdict = "accepted" if job.evaluation.verdict == "accept" else "below the thresholds"
         return rx.toast.info(f"v{number} evaluated: {verdict} (overall {job.evaluation.overall}).")
 
@@ -286,18 +335,59 @@ class ObjectPageState(rx.State):
 
     @rx.event
     async def deploy(self):
-        """Deploy the current version (tests run in the sandbox first); admins only."""
+        """Deploy the current version (tests run in the sandbox first) as a job; admins only."""
+        number = self.current_version
         DEPLOY.begin(self)
         yield
-        outcome = await DEPLOY.run(self, data.deploy, self.object_slug)
-        if outcome is None:
+        task_id = await DEPLOY.run(self, data.deploy, self.object_slug, number)
+        if task_id is None:
             # The Deploy button sits in the page header: say it wherever the person looks.
             yield rx.toast.error(self.deploy_error)
             return
-        status, log = outcome
-        await self._reload()  # the console too: the live version may export other functions
-        if status == "live":
-            yield rx.toast.success(f"{self.object_slug} v{self.deployed_version} is live.")
-        else:
-            self.deploy_error = f"The deployment failed: {last_log_line(log)}"
-            yield rx.toast.error("The deployment failed; see its log.")
+        self.deploying, self.deploy_task_id, self.deploy_target = True, task_id, number
+        self.deploy_progress, self.deploy_message = 0, "waiting for a worker"
+        yield rx.toast.info(f"Deploying {self.object_slug} v{number} (task {task_id}).")
+        yield ObjectPageState.follow_deploy(task_id)
+
+    def _show_deploy(self, task_id: int, job: DeployJob) -> bool | None:
+        if self.deploy_task_id != task_id:
+            return False  # the page was reloaded or left: the job is no longer followed here
+        self.deploy_progress, self.deploy_message = job.progress, job.message
+        return True if job.finished else None
+
+    @rx.event(background=True)
+    async def follow_deploy(self, task_id: int):
+        """Show the deploy job's progress until it ends, then the object as it is now."""
+        job = await self._follow(
+            partial(read_deploy_job, task_id), partial(self._show_deploy, task_id)
+        )
+        if job is None:
+            return None
+        async with self:
+            self.deploying, self.deploy_task_id = False, 0
+            # The console too: the live version may export other functions.
+            await self._reload()
+            slug, number = self.object_slug, self.deploy_target
+            if job.error:
+                self.deploy_error = f"The deployment could not run: {job.error}"
+            elif job.status != "live":
+                self.deploy_error = f"The deployment failed: {last_log_line(job.log)}"
+        if job.status == "live":
+            return rx.toast.success(f"{slug} v{number} is live.")
+        return rx.toast.error(f"The deployment of v{number} failed; see its log.")
+
+    # --- HTTP access -----------------------------------------------------------------------
+
+    @rx.event
+    async def set_public(self, public: bool):
+        """Make the object public (anyone may call it) or private (an API token is needed)."""
+        VISIBILITY.begin(self)
+        yield
+        done = await VISIBILITY.run(self, data.set_visibility, self.object_slug, public)
+        if done is None:
+            return
+        await self._reload()
+        yield rx.toast.success(
+            f"{self.object_slug} is {'public' if done else 'private'}: "
+            + ("anyone may call it." if done else "calls need an API token.")
+        )

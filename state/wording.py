@@ -6,8 +6,11 @@ from __future__ import annotations
 from backend.read_models.records import parse_status
 
 
-def sentence(exc: BaseException) -> str:
-    """A product error's message as a sentence for a person (capital, full stop)."""
+def sentence(exc: BaseException | str) -> str:
+    """A product error's message (or a text) as a sentence for a person (capital, full
+    stop); an empty text stays empty."""
+    if isinstance(exc, str) and not exc.strip():
+        return ""
     text = str(exc).strip() or type(exc).__name__
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."

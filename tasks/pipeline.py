@@ -1,4 +1,5 @@
-"""Pipeline jobs: thin wrappers that run a modification or creation, or evaluate a version."""
+"""Pipeline jobs: thin wrappers that run a modification or creation, evaluate a version, or
+deploy one."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from backend.enums import JobKind, ModificationStatus
 from backend.errors import ProductError
 from backend.models import Modification
+from backend.objects import deploy
 from backend.pipeline import modifications, review
 from tasks.base import Job, job_task
 
@@ -38,3 +40,17 @@ def evaluate_version(job: Job) -> dict[str, Any]:
         job.params["slug"], int(job.params["version"]), progress=job.progress
     )
     return {"evaluation_id": evaluation.id, **assessment.to_dict()}
+
+
+# Not safe to repeat blindly: a lost worker leaves its "testing" deployment row behind.
+@job_task(JobKind.OBJECT_DEPLOY)
+def deploy_version(job: Job) -> dict[str, Any]:
+    """Deploy the version named in the job's params; a deployment whose tests fail is a
+    result (its status and log), not a failed job."""
+    deployment = deploy.run_deploy_job(job.params, progress=job.progress)
+    return {
+        "deployment_id": deployment.id,
+        "slug": job.params["slug"],
+        "version": int(job.params["version"]),
+        "status": str(deployment.status),
+    }

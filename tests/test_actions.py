@@ -16,8 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import select
 
-from backend import activity, audit, db, jobs, tokens, users
-from backend.enums import ACTIONS, EventName, ModificationStatus
+from backend import activity, audit, auth, config, db, jobs, tokens, users
+from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.models import AuditEntry, Event, Modification
 from backend.objects import deploy, store
 from backend.objects.files import MAX_FILE_BYTES
@@ -86,7 +86,14 @@ def _everything(llm) -> None:
         users.update_profile(
             session, ada.id, name="Ada L", phone=None, preferred_channel="sms", actor=OPERATOR
         )
-        tokens.create_token(session, email="ada@example.com", actor=OPERATOR)
+        _, token = tokens.create_token(session, email="ada@example.com", actor=OPERATOR)
+        tokens.revoke_token(session, token.id, actor=OPERATOR)
+        bob = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
+    me = audit.Actor.for_user(bob, Channel.WEB)
+    auth.change_password(bob.id, "long enough", "a new password", actor=me)
+    with pytest.raises(auth.WrongPassword):  # SIGN_IN_LOCK_AFTER is 1: locked at once
+        auth.log_in("bob@example.com", "a guess", address="203.0.113.7")
+    with db.session_scope() as session:
         store.create_object(
             session,
             slug="calc",
@@ -139,8 +146,10 @@ def _everything(llm) -> None:
 
 
 def test_every_action_is_one_audit_entry_and_one_event_in_one_commit(
-    migrated_db, scripted_llm, commits
+    migrated_db, scripted_llm, commits, monkeypatch
 ):
+    monkeypatch.setenv("SIGN_IN_LOCK_AFTER", "1")
+    config.reload_settings()
     _everything(scripted_llm)
 
     for audits, events in commits.seen:

@@ -33,7 +33,7 @@ def test_first_user_is_admin_and_user_created_is_emitted(migrated_db: str) -> No
         )
         second = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
         assert (first.is_admin, second.is_admin) == (True, False)
-        assert first.email == "Ada@example.com" and first.phone == "+15551234567"
+        assert first.email == "ada@example.com" and first.phone == "+15551234567"
     with db.session_scope() as session:
         created = session.exec(select(Event).where(Event.name == "user.created")).all()
         assert [e.payload["is_admin"] for e in created] == [True, False]
@@ -82,10 +82,15 @@ def test_session_tokens(migrated_db: str, monkeypatch: pytest.MonkeyPatch) -> No
         user = auth.sign_up(session, name="Ada", email="ada@example.com", password="long enough")
         token = auth.issue_session_token(user)
         assert auth.user_from_token(session, token).id == user.id
-        user_id, expiry, signature = token.split(".")
-        assert auth.user_from_token(session, f"{int(user_id) + 1}.{expiry}.{signature}") is None
-        assert auth.user_from_token(session, f"{user_id}.{int(expiry) + 1}.{signature}") is None
-        for junk in ("", None, "a.b", "1.2.3.4", "x.y.z"):
+        user_id, generation, expiry, signature = token.split(".")
+        for forged in (
+            f"{int(user_id) + 1}.{generation}.{expiry}.{signature}",
+            f"{user_id}.{int(generation) + 1}.{expiry}.{signature}",
+            f"{user_id}.{generation}.{int(expiry) + 1}.{signature}",
+            f"{user_id}.{expiry}.{signature}",  # the old form, without a generation
+        ):
+            assert auth.user_from_token(session, forged) is None
+        for junk in ("", None, "a.b", "1.2.3", "1.2.3.4.5", "x.y.z.w"):
             assert auth.user_from_token(session, junk) is None
         expired = auth.issue_session_token(user, hours=-1)
         assert auth.user_from_token(session, expired) is None

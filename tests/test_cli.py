@@ -232,7 +232,7 @@ def test_deploy_call_visibility_and_tokens(sqlite_db, tmp_path, monkeypatch, cap
     assert cli.main(["objects", "call", "bumper", "bump", "--args", '{"by": 5}']) == 0
     assert capsys.readouterr().out.strip() == "5"
     assert cli.main(["objects", "call", "bumper", "fail"]) == 1
-    assert "KeyError" in capsys.readouterr().err
+    assert capsys.readouterr().err == "error: KeyError: 'missing' (main.py:8 in fail)\n"
     assert cli.main(["objects", "call", "bumper", "bump", "--args", "{oops"]) == 2
     assert "not valid JSON" in capsys.readouterr().err
 

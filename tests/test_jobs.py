@@ -499,6 +499,20 @@ def _wait_finished(worker: Worker, task_id: int, timeout: float = JOB_TIMEOUT) -
 
 
 @pytest.mark.slow
+def test_the_worker_log_says_root_in_one_line(worker: Worker) -> None:
+    """As root, Celery's seven-line superuser warning is left out of the log; the worker
+    says it once, in a line of its own. Real warnings and errors are untouched."""
+    said = "the worker runs as root"
+    deadline = time.monotonic() + WORKER_START_TIMEOUT
+    while os.geteuid() == 0 and said not in worker.log_tail(200):
+        assert time.monotonic() < deadline, worker.log_tail()
+        time.sleep(0.1)
+    log = worker.log_path.read_text(errors="replace")
+    assert "superuser privileges" not in log and "SecurityWarning" not in log
+    assert log.count(said) == (1 if os.geteuid() == 0 else 0)
+
+
+@pytest.mark.slow
 def test_system_check_round_trip(worker: Worker) -> None:
     task_id = enqueue("system.check")
     task = _wait_finished(worker, task_id)

@@ -18,11 +18,12 @@ from sqlmodel import func, select
 import cli.main as cli
 from backend import db, tokens, users
 from backend.audit import Actor
-from backend.enums import Channel, ModificationStatus, Role
-from backend.models import AuditEntry, Modification
+from backend.enums import Channel, Role
+from backend.models import AuditEntry
 from backend.objects import store
 from backend.permissions import Permission, PermissionDenied, allowed, refusal, require
 from tests.api_server import serve_api
+from tests.factories import waiting_modification
 from tests.llm_scenarios import MAIN, TESTS
 
 OPERATOR = Actor.operator("ops")
@@ -94,19 +95,7 @@ def people(migrated_db) -> dict[str, str]:
             owner_id=bob.id,
         )
         store.edit_object(session, "bobs", files={"main.py": MAIN + "\n"}, actor=OPERATOR)
-        base = store.get_version(session, "bobs", 2)
-        session.add(
-            Modification(
-                slug="bobs",
-                name="Bob's",
-                object_id=base.object_id,
-                base_version_id=base.id,
-                prompt="a change",
-                proposed_files={"main.py": MAIN + "\n\n"},
-                status=ModificationStatus.AWAITING_APPROVAL,
-                requested_by_id=bob.id,
-            )
-        )
+        waiting_modification(session, "bobs", {"main.py": MAIN + "\n\n"}, requested_by_id=bob.id)
         plain = {
             person: tokens.create_token(session, email=f"{person}@example.com")[0]
             for person in ("ada", "bob", "cy")

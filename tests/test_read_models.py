@@ -6,6 +6,7 @@ from backend import audit, db
 from backend.enums import ModificationStatus, TaskStatus
 from backend.models import Evaluation, Modification, Task
 from backend.objects import store
+from backend.objects.diff import diff_files
 from backend.read_models import modifications, object_page, tasks
 
 V1 = 'def greet(name: str = "you") -> str:\n    return "hi " + name\n'
@@ -117,3 +118,52 @@ def test_task_rows_show_the_error_line_of_a_failed_task(migrated_db):
     assert [t.kind for t in tasks.read_tasks(status="failed")] == ["deploy"]
     with db.session_scope() as session:
         assert [t.kind for t in tasks.open_task_rows(session)] == ["pipeline.run"]
+
+
+def _row(version: int, status: str) -> object_page.DeploymentRow:
+    return object_page.DeploymentRow(
+        id=version, version=version, status=status, deployed_by="", created="", logs=""
+    )
+
+
+def test_the_version_line_tells_live_and_latest_apart():
+    line = object_page.version_line
+    assert line(6, 5, [_row(6, "failed"), _row(5, "live")]) == (
+        "live v5 · latest v6, its deploy failed"
+    )
+    assert line(6, 6, [_row(6, "live"), _row(6, "failed")]) == "live v6, the latest"
+    assert line(6, 5, [_row(5, "live")]) == "live v5 · latest v6, not deployed"
+    assert line(2, 0, [_row(2, "testing")]) == "nothing live · latest v2, being deployed"
+    assert line(1, 0, []) == "nothing live · latest v1, not deployed"
+
+
+def test_the_snapshot_says_how_to_call_the_live_version(migrated_db):
+    _greeter_at_v2()
+    snap = object_page.read_object("greeter")
+    assert (snap.is_public, snap.owner_id) == (False, 0)
+    assert snap.http.endpoints == []  # nothing live
+    assert snap.http.base_url == "http://localhost:3000"
+    with db.session_scope() as session:
+        store.get_object(session, "greeter").deployed_version = 2
+    http = object_page.read_object("greeter").http
+    (endpoint,) = http.endpoints
+    assert endpoint.url == "http://localhost:3000/api/objects/greeter/greet"
+    assert http.openapi_url == "http://localhost:3000/api/objects/greeter/openapi.json"
+    assert endpoint.curl == (
+        "curl -X POST http://localhost:3000/api/objects/greeter/greet \\\n"
+        "  -H 'Content-Type: application/json' \\\n"
+        '  -H "Authorization: Bearer $DOB_TOKEN" \\\n'
+        """  -d '{"name": "you"}'"""
+    )
+    with db.session_scope() as session:
+        store.set_visibility(session, "greeter", public=True, actor=audit.SYSTEM)
+    assert "Authorization" not in object_page.read_object("greeter").http.endpoints[0].curl
+
+
+def test_a_whitespace_only_change_is_said_so():
+    changes = object_page.changes_between(
+        diff_files({"a.py": "x = 1\n", "b.py": "y = 1\n"}, {"a.py": "x = 1  \n", "b.py": "y=2\n"}),
+        {"a.py": "x = 1\n", "b.py": "y = 1\n"},
+        {"a.py": "x = 1  \n", "b.py": "y=2\n"},
+    )
+    assert [(c.path, c.whitespace_only) for c in changes] == [("a.py", True), ("b.py", False)]

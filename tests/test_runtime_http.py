@@ -136,13 +136,77 @@ def test_private_objects_need_a_fitting_token(server):
         anonymous = client.post(url, json={})
         assert anonymous.status_code == 401
         assert anonymous.headers["www-authenticate"] == "Bearer"
+        assert anonymous.json()["error"] == (
+            "object counter is private: send 'Authorization: Bearer <token>' with an API token"
+        )
         forged = client.post(url, json={}, headers={"Authorization": "Bearer dob_forged"})
         assert forged.status_code == 401
+        assert forged.json()["error"] == "the API token is not valid (unknown or revoked)"
         other = client.post(url, json={}, headers={"Authorization": f"Bearer {other_token}"})
         assert other.status_code == 403
         mine = client.post(url, json={}, headers={"Authorization": f"Bearer {owner_token}"})
         assert (mine.status_code, mine.json()) == (200, {"result": 1})
     assert _storage("counter") == {"count": 1}
+
+
+def test_a_stranger_learns_nothing_about_a_private_object(server):
+    """Access is checked first: unknown functions, bad arguments and bodies answer like a
+    real call would without a token, so the functions and the version stay unknown."""
+    _create(public=False)
+    deploy.deploy("counter", actor=ADMIN)
+    base = f"{server}/api/objects/counter"
+    tries = {
+        "a real function": dict(url=f"{base}/increment", json={}),
+        "an unknown function": dict(url=f"{base}/nosuch", json={}),
+        "a private name": dict(url=f"{base}/_private", json={}),
+        "wrong arguments": dict(url=f"{base}/increment", json={"by": "two", "x": 1}),
+        "a body that is not JSON": dict(url=f"{base}/increment", content=b"{oops"),
+    }
+    for headers in ({}, {"Authorization": "Bearer dob_forged"}, {"Authorization": "Basic x"}):
+        with httpx.Client(timeout=30, headers=headers) as client:
+            answers = {what: client.post(**call) for what, call in tries.items()}
+        statuses = {what: answer.status_code for what, answer in answers.items()}
+        bodies = {answer.text for answer in answers.values()}
+        assert set(statuses.values()) == {401}, (headers, statuses)
+        assert len(bodies) == 1, f"the answers must not differ: {bodies}"
+        assert "v1" not in bodies.pop() and "nosuch" not in answers["an unknown function"].text
+    # A missing token, a bad token and a header that is no bearer token are told apart.
+    with httpx.Client(timeout=30) as client:
+        said = {
+            client.post(f"{base}/nosuch", json={}, headers=headers).json()["error"]
+            for headers in ({}, {"Authorization": "Bearer dob_x"}, {"Authorization": "Basic x"})
+        }
+    assert len(said) == 3
+    # Unknown objects answer 404; a public object with a bad token is refused too.
+    _create("open")
+    deploy.deploy("open", actor=ADMIN)
+    with httpx.Client(timeout=30) as client:
+        assert client.post(f"{server}/api/objects/nope/f", json={}).status_code == 404
+        bad = client.post(
+            f"{server}/api/objects/open/increment", headers={"Authorization": "Bearer dob_x"}
+        )
+        assert bad.status_code == 401
+        assert client.post(f"{server}/api/objects/open/increment").json() == {"result": 1}
+
+
+def test_api_paths_answer_json_for_wrong_methods_and_unknown_paths(server):
+    with httpx.Client(timeout=30) as client:
+        for method, path, allow in (
+            ("GET", "/api/objects/counter/increment", "POST"),
+            ("PUT", "/api/objects/counter/increment", "POST"),
+            ("DELETE", "/api/manage/objects/counter", "GET, HEAD"),
+            ("POST", "/api/health", "GET, HEAD"),
+            ("GET", "/api/manage/objects/counter/deploy", "POST"),
+        ):
+            answer = client.request(method, server + path)
+            assert answer.status_code == 405, (method, path)
+            assert answer.headers["allow"] == allow
+            assert answer.headers["content-type"] == "application/json"
+            assert f"does not answer {method}" in answer.json()["error"]
+        for path in ("/api", "/api/", "/api/nothing", "/api/objects/x", "/api/manage/tasks/x"):
+            answer = client.get(server + path)
+            assert answer.status_code == 404, path
+            assert answer.json() == {"error": f"no API route {path}"}
 
 
 def test_concurrent_increments_are_never_lost(server):

@@ -125,7 +125,7 @@ def test_an_exception_reports_type_message_and_place(pool: SandboxPool, tmp_path
     for result in (zero, negative):
         assert "Traceback" not in result.message + result.logs
         assert "/runtime/" not in result.message + result.where + result.logs
-    assert zero.describe() == "error: ZeroDivisionError: division by zero (main.py:5 in divide)"
+    assert zero.describe() == "ZeroDivisionError: division by zero (main.py:5 in divide)"
 
 
 @pytest.mark.parametrize(

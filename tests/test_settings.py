@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from backend import config
 from backend.config import PROJECT_ROOT, Settings
+from backend.enums import ModificationKind
+from backend.pipeline import modifications
 from backend.settings_doc import render_block
+from backend.settings_view import settings_overview
+
+pytest_plugins = ["tests.llm_fixtures"]
 
 
 def test_defaults_need_no_server(monkeypatch):
@@ -37,3 +42,23 @@ def test_environment_overrides_and_features_turn_on(monkeypatch):
 def test_readme_lists_every_setting():
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert render_block() in readme, "run `python -m backend.settings_doc` to refresh README.md"
+
+
+def _llm_judges_shown() -> str:
+    overview = settings_overview()
+    return next(row["value"] for row in overview["limits"] if row["label"] == "LLM judges")
+
+
+def test_llm_judges_are_on_only_with_an_llm(no_llm, monkeypatch):
+    assert _llm_judges_shown().startswith("off: no LLM is configured")
+    assert "OPENAI_BASE_URL" in _llm_judges_shown()
+    assert modifications.llm_missing(ModificationKind.MODIFY).startswith(
+        "changing objects needs an LLM, and none is configured: set OPENAI_BASE_URL"
+    )
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9999/v1")
+    config.reload_settings()
+    assert _llm_judges_shown() == "on"
+    assert modifications.llm_missing(ModificationKind.CREATE) == ""
+    monkeypatch.setenv("LLM_JUDGES", "0")
+    config.reload_settings()
+    assert _llm_judges_shown() == "off (LLM_JUDGES=0)"

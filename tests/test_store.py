@@ -95,7 +95,7 @@ def test_rollback_creates_a_new_version_equal_to_the_old_one(migrated_db):
         assert versions[2].files == versions[0].files
         assert versions[1].files == {"main.py": MAIN_V2}, "history must not be rewritten"
         assert versions[2].parent_id == versions[1].id
-        assert versions[2].message == "Rollback to v1"
+        assert versions[2].message == "Restored v1"
         actions = session.exec(select(AuditEntry.action).order_by(AuditEntry.id)).all()
         assert actions == ["object.created", "object.edited", "object.rolled_back"]
         diff = store.diff_versions(session, "greeter", 2, 3)

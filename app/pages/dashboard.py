@@ -63,7 +63,8 @@ def _tasks() -> rx.Component:
             rx.vstack(rx.foreach(DashboardState.tasks, _task_card), width="100%", spacing="2"),
             empty_state(
                 "Nothing running",
-                "Background work (evaluations, deployments, creations) shows its progress here.",
+                "Background work shows its progress here: evaluations of saved versions, "
+                "deployments started from an object's page, requested changes and creations.",
                 icon="circle-check",
                 id="tasks-empty",
             ),

@@ -41,7 +41,8 @@ LOGS = [
         tasks_table,
         "Status",
         "No tasks",
-        "Background work (evaluations, deployments, creations) is listed here.",
+        "Background work is listed here: evaluations of saved versions, deployments started "
+        "from an object's page, requested changes and creations.",
     ),
     _Log(
         "events",
@@ -73,7 +74,12 @@ def _filter(log: _Log) -> rx.Component:
     return rx.hstack(
         rx.text(log.filter_label, size="2", color_scheme="gray"),
         rx.select(
-            state.choices, value=state.selected, on_change=state.set_filter, id=f"{log.key}-filter"
+            state.choices,
+            value=state.selected,
+            on_change=state.set_filter,
+            id=f"{log.key}-filter",
+            # rx.select hands only some props to its trigger (the button people focus).
+            custom_attrs={"aria-label": log.filter_label},
         ),
         align="center",
         spacing="2",

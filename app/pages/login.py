@@ -29,7 +29,8 @@ def _form(kind: str, label: str, on_submit: EventType, *fields: rx.Component) ->
 
 def _other_way(question: str, label: str, href: str, id: str) -> rx.Component:
     """The link to the other page ("No account yet? Sign up")."""
-    return rx.text(question, " ", rx.link(label, href=href, id=id), size="2")
+    # Underlined: a link inside text must not be told apart by its colour alone.
+    return rx.text(question, " ", rx.link(label, href=href, id=id, underline="always"), size="2")
 
 
 def login() -> rx.Component:

@@ -1,4 +1,5 @@
-"""The object page: code editor, versions and diffs, modification box, deploys, console."""
+"""The object page: code editor, versions and diffs, modification box, deploys, console, and
+how to call it over HTTP."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import reflex as rx
 
 from app import routes
 from components.code_problems import checked_code_editor
+from components.code_text import code_text
 from components.confirm_dialog import confirm_dialog
 from components.diff_view import diff_view
 from components.empty_state import empty_note, loading
 from components.error_banner import error_banner, error_if
+from components.job_progress import job_progress
 from components.layout import page
+from components.notice import notice_if
 from components.parse_status import api_cell, does_not_parse
 from components.sandbox_tier import sandbox_tier
 from components.score_chart import score_chart
@@ -83,12 +87,14 @@ def _code_tab() -> rx.Component:
                 flex="1",
                 min_width="14em",
                 id="save-message",
+                aria_label="What changed (message)",
             ),
             rx.select(
                 ["change", "refactor"],
                 value=P.save_intent,
                 on_change=P.set_save_intent,
                 id="save-intent",
+                custom_attrs={"aria-label": "Intent: change, or refactor (keeps behaviour)"},
             ),
             rx.button(
                 rx.icon("save"),
@@ -108,20 +114,14 @@ def _code_tab() -> rx.Component:
         error_if(P.save_error, id="save-error"),
         rx.cond(
             P.evaluating,
-            rx.vstack(
-                rx.hstack(
-                    rx.spinner(),
-                    rx.text(
-                        "Evaluating v",
-                        P.evaluated_version.to_string(),
-                        ": ",
-                        P.evaluation_message,
-                        id="evaluation-message",
-                    ),
-                ),
-                rx.progress(value=P.evaluation_progress, max=100, width="100%"),
+            job_progress(
+                "Evaluating v",
+                P.evaluated_version.to_string(),
+                ": ",
+                P.evaluation_message,
+                progress=P.evaluation_progress,
+                message_id="evaluation-message",
                 id="evaluation-running",
-                width="100%",
             ),
             rx.cond(
                 P.evaluation.verdict != "",
@@ -157,6 +157,8 @@ def _version_row(v: rx.Var) -> rx.Component:
                     size="1",
                     variant="soft",
                     on_click=P.ask_restore(v.number),
+                    disabled=AuthState.refusals["rollback"] != "",
+                    title=AuthState.refusals["rollback"],
                     class_name="restore-button",
                 ),
             )
@@ -205,6 +207,7 @@ def _versions_tab() -> rx.Component:
                             value=P.diff_from,
                             on_change=P.set_diff_from,
                             id="diff-from",
+                            custom_attrs={"aria-label": "Compare from version"},
                         ),
                         rx.text("to v", size="2"),
                         rx.select(
@@ -212,6 +215,7 @@ def _versions_tab() -> rx.Component:
                             value=P.diff_to,
                             on_change=P.set_diff_to,
                             id="diff-to",
+                            custom_attrs={"aria-label": "Compare to version"},
                         ),
                         align="center",
                         spacing="2",
@@ -305,6 +309,7 @@ def _decision() -> rx.Component:
                     flex="1",
                     min_width="14em",
                     id="reject-reason",
+                    aria_label="Why reject it? (required)",
                 ),
                 rx.button(
                     "Reject",
@@ -326,21 +331,25 @@ def _decision() -> rx.Component:
 
 def _modify_tab() -> rx.Component:
     mod = M.modification
+    no_llm = M.llm_missing != ""
     return rx.vstack(
+        notice_if(M.llm_missing, id="modify-llm-missing"),
         rx.text_area(
             placeholder="Describe the change, e.g. 'greet in French as well'",
             value=M.prompt,
             on_change=M.set_prompt,
             rows="3",
             width="100%",
+            disabled=no_llm,
             id="modify-prompt",
+            aria_label="Describe the change",
         ),
         rx.button(
             rx.icon("sparkles"),
             "Request change",
             on_click=M.request,
             loading=M.starting,
-            disabled=M.starting | M.running | (M.prompt.strip() == ""),
+            disabled=M.starting | M.running | no_llm | (M.prompt.strip() == ""),
             id="modify-submit",
         ),
         error_if(M.start_error, id="modify-error"),
@@ -407,9 +416,11 @@ def _modify_tab() -> rx.Component:
 
 
 def _deploy_button() -> rx.Component:
+    refused = AuthState.refusals["deploy"]
     return confirm_dialog(
         "Deploy v" + P.current_version.to_string() + "?",
-        "Its tests run in the sandbox first; if they pass it becomes the live version.",
+        "A job runs its tests in the sandbox first (follow it here or on the Tasks page); if "
+        "they pass it becomes the live version, else the live version keeps serving.",
         confirm="Deploy",
         on_confirm=P.deploy,
         confirm_id="deploy-confirm",
@@ -417,7 +428,8 @@ def _deploy_button() -> rx.Component:
             rx.icon("rocket"),
             "Deploy",
             loading=P.deploying,
-            disabled=P.deploying | (P.error != ""),
+            disabled=P.deploying | (P.error != "") | (refused != ""),
+            title=rx.cond(refused != "", refused, "Deploy the latest version"),
             id="deploy-button",
         ),
     )
@@ -434,7 +446,7 @@ def _deployment_row(d: rx.Var) -> rx.Component:
         ),
         rx.el.details(
             rx.el.summary("Log"),
-            rx.code_block(d.logs, language="log", wrap_long_lines=True),
+            code_text(d.logs, wrap=True),
         ),
         width="100%",
         spacing="1",
@@ -442,8 +454,30 @@ def _deployment_row(d: rx.Var) -> rx.Component:
     )
 
 
+def _deploy_running() -> rx.Component:
+    return rx.cond(
+        P.deploying & (P.deploy_task_id > 0),
+        job_progress(
+            "Deploying v",
+            P.deploy_target.to_string(),
+            " (task ",
+            P.deploy_task_id.to_string(),
+            "): ",
+            P.deploy_message,
+            progress=P.deploy_progress,
+            message_id="deploy-message",
+            id="deploy-running",
+        ),
+    )
+
+
 def _deploy_tab() -> rx.Component:
     return rx.vstack(
+        rx.cond(
+            AuthState.refusals["deploy"] != "",
+            empty_note(AuthState.refusals["deploy"], ".", id="deploy-refused"),
+        ),
+        _deploy_running(),
         sandbox_tier(P.sandbox_tier, P.sandbox_safe, P.sandbox_message),
         rx.hstack(
             rx.text("Live version: ", size="2"),
@@ -478,7 +512,11 @@ def _console_tab() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.select(
-                        C.function_names, value=C.function, on_change=C.pick, id="console-function"
+                        C.function_names,
+                        value=C.function,
+                        on_change=C.pick,
+                        id="console-function",
+                        custom_attrs={"aria-label": "Function to call"},
                     ),
                     rx.code(C.signature),
                     align="center",
@@ -492,6 +530,7 @@ def _console_tab() -> rx.Component:
                     font_family="monospace",
                     width="100%",
                     id="console-arguments",
+                    aria_label="Arguments (a JSON object)",
                 ),
                 rx.button(
                     rx.icon("play"),
@@ -506,7 +545,7 @@ def _console_tab() -> rx.Component:
                     C.result != "",
                     rx.vstack(
                         rx.text("Result", weight="medium", size="2"),
-                        rx.code_block(C.result, language="json", id="console-result"),
+                        code_text(C.result, id="console-result"),
                         width="100%",
                         spacing="1",
                     ),
@@ -522,8 +561,132 @@ def _console_tab() -> rx.Component:
         ),
         section(
             "Durable storage (read-only)",
-            rx.text(C.storage_keys.to_string(), " keys", size="2", color_scheme="gray"),
-            rx.code_block(C.storage, language="json", id="object-storage"),
+            rx.text(
+                C.storage_keys.to_string(),
+                rx.cond(C.storage_keys == 1, " key", " keys"),
+                size="2",
+                color_scheme="gray",
+                id="storage-count",
+            ),
+            code_text(C.storage, id="object-storage"),
+        ),
+        width="100%",
+        spacing="4",
+    )
+
+
+# --- HTTP API ------------------------------------------------------------------------------
+
+
+def _visibility() -> rx.Component:
+    refused = P.object_refusals["visibility"]
+    make_public = ~P.is_public
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Who may call it:", size="2", weight="medium"),
+            rx.cond(
+                P.is_public,
+                rx.badge(rx.icon("globe", size=14), "public", color_scheme="green"),
+                rx.badge(rx.icon("lock", size=14), "private", color_scheme="gray"),
+            ),
+            rx.text(
+                rx.cond(
+                    P.is_public,
+                    "anyone who can reach this server, without a token.",
+                    "its owner and admins, with an API token.",
+                ),
+                size="2",
+                color_scheme="gray",
+            ),
+            confirm_dialog(
+                "Make " + P.object_slug + rx.cond(make_public, " public?", " private?"),
+                rx.cond(
+                    make_public,
+                    "Anyone who can reach this server may then call its functions without a "
+                    "token, and read its OpenAPI document.",
+                    "Calls then need an API token of its owner or an admin; programs calling "
+                    "it without one are refused from now on.",
+                ),
+                confirm=rx.cond(make_public, "Make public", "Make private"),
+                on_confirm=P.set_public(make_public),
+                confirm_id="visibility-confirm",
+                color_scheme="amber",
+                trigger=rx.button(
+                    rx.cond(make_public, "Make public", "Make private"),
+                    size="1",
+                    variant="soft",
+                    loading=P.switching_visibility,
+                    disabled=P.switching_visibility | (refused != ""),
+                    title=refused,
+                    id="visibility-button",
+                ),
+            ),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+            id="object-visibility",
+        ),
+        rx.cond(refused != "", empty_note(refused, ".", id="visibility-refused")),
+        error_if(P.visibility_error, id="visibility-error"),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _endpoint(endpoint: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.badge("POST", variant="outline"),
+            rx.code(endpoint.url, class_name="endpoint-url"),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        code_text(endpoint.curl, class_name="endpoint-curl"),
+        width="100%",
+        spacing="1",
+        class_name="endpoint",
+        data_function=endpoint.name,
+    )
+
+
+def _http_tab() -> rx.Component:
+    return rx.vstack(
+        _visibility(),
+        rx.cond(
+            P.http.endpoints.length() > 0,
+            rx.vstack(
+                rx.text(
+                    "Each exported function of the live version answers a POST with its "
+                    'arguments as a JSON object; the answer is {"result": ...}.',
+                    size="2",
+                ),
+                rx.cond(
+                    ~P.is_public,
+                    rx.text(
+                        "Set DOB_TOKEN to one of your API tokens first (",
+                        rx.link("create one on the Tokens page", href=routes.TOKENS),
+                        ").",
+                        size="2",
+                        id="http-token-hint",
+                    ),
+                ),
+                rx.foreach(P.http.endpoints, _endpoint),
+                rx.text(
+                    "OpenAPI 3.1 document, for any OpenAPI client or tool (the same access rule): ",
+                    rx.code(P.http.openapi_url, id="openapi-url"),
+                    size="2",
+                ),
+                width="100%",
+                spacing="3",
+                id="http-endpoints",
+            ),
+            empty_note(
+                "Nothing is live yet: deploy it, and its functions answer at ",
+                rx.code(P.http.base_url, "/api/objects/", P.object_slug, "/<function>"),
+                ".",
+                id="http-not-deployed",
+            ),
         ),
         width="100%",
         spacing="4",
@@ -537,15 +700,16 @@ def _tabs() -> rx.Component:
         ("modify", "Modify", _modify_tab),
         ("deploy", "Deployments", _deploy_tab),
         ("console", "Console", _console_tab),
+        ("http", "HTTP API", _http_tab),
     ]
     return rx.tabs.root(
         rx.tabs.list(
             *[rx.tabs.trigger(label, value=key, id=f"tab-{key}") for key, label, _ in tabs],
+            # On a phone the tabs wrap onto a second row instead of being cut off.
+            flex_wrap="wrap",
+            id="object-tabs",
         ),
-        *[
-            rx.tabs.content(body(), value=key, padding_top="1em", id=f"panel-{key}")
-            for key, _, body in tabs
-        ],
+        *[rx.tabs.content(body(), value=key, padding_top="1em") for key, _, body in tabs],
         default_value="code",
         width="100%",
     )
@@ -566,9 +730,7 @@ def _body() -> rx.Component:
                     rx.code(P.object_slug, id="object-slug"),
                     status_badge(P.status, id="object-status"),
                     rx.badge(P.kind, variant="outline"),
-                    rx.text(
-                        "current v", P.current_version.to_string(), size="2", id="object-version"
-                    ),
+                    rx.text(P.version_line, size="2", id="object-version"),
                     does_not_parse(P.current_syntax_error, id="object-parse-error"),
                     rx.text(P.description, size="2", color_scheme="gray"),
                     align="center",

@@ -7,8 +7,9 @@ import reflex as rx
 from app import routes
 from components.empty_state import empty_state, loading
 from components.error_banner import error_banner, error_if
-from components.forms import form_dialog, labelled
+from components.forms import code_area, form_dialog, labelled
 from components.layout import page
+from components.notice import notice_if
 from components.parse_status import does_not_parse_badge
 from components.status_badge import status_badge
 from components.tables import data_table
@@ -93,26 +94,15 @@ def _new_dialog() -> rx.Component:
         labelled("Kind", rx.select(KINDS, name="kind", default_value=KINDS[0], id="new-kind")),
         labelled(
             "main.py",
-            rx.text_area(
-                name="main_py",
-                placeholder=MAIN_PY_PLACEHOLDER,
-                rows="10",
-                font_family="monospace",
-                id="new-main",
-                required=True,
+            code_area(
+                "main_py", id="new-main", rows="10", placeholder=MAIN_PY_PLACEHOLDER, required=True
             ),
         ),
         labelled(
             "test_main.py (optional)",
-            rx.text_area(
-                name="tests_py",
-                placeholder=TESTS_PLACEHOLDER,
-                rows="5",
-                font_family="monospace",
-                id="new-tests",
-            ),
+            code_area("tests_py", id="new-tests", rows="5", placeholder=TESTS_PLACEHOLDER),
         ),
-        error_if(S.new_error, id="new-error"),
+        error=error_if(S.new_error, id="new-error"),
         trigger=rx.button(rx.icon("plus"), "New object", id="new-object-button"),
         submit="Create",
         submit_id="new-submit",
@@ -135,7 +125,13 @@ def _scratch_progress() -> rx.Component:
                 spacing="2",
                 align="center",
             ),
-            rx.progress(value=S.scratch_progress, max=100, width="100%", id="scratch-progress"),
+            rx.progress(
+                value=S.scratch_progress,
+                max=100,
+                width="100%",
+                id="scratch-progress",
+                aria_label="Progress of the new object",
+            ),
             rx.text(S.scratch_message, size="2", color_scheme="gray", id="scratch-message"),
             rx.cond(
                 S.scratch_status == "applied",
@@ -165,25 +161,33 @@ def _scratch_dialog() -> rx.Component:
     return form_dialog(
         "Create from scratch",
         "Describe what the object should do; a model writes it and the evaluator checks it.",
+        notice_if(S.scratch_llm_missing, id="scratch-llm-missing"),
         labelled("Slug", rx.input(name="slug", id="scratch-slug", required=True)),
         labelled("Name", rx.input(name="name", id="scratch-name", required=True)),
         labelled("Description", rx.input(name="description", id="scratch-description")),
         labelled(
             "Requirements",
-            rx.text_area(name="requirements", rows="6", id="scratch-requirements", required=True),
+            rx.text_area(
+                name="requirements",
+                rows="6",
+                id="scratch-requirements",
+                required=True,
+                disabled=S.scratch_llm_missing != "",
+            ),
         ),
-        error_if(S.scratch_error, id="scratch-error"),
         _scratch_progress(),
+        error=error_if(S.scratch_error, id="scratch-error"),
         trigger=rx.button(
             rx.icon("sparkles"), "Create from scratch", variant="soft", id="scratch-button"
         ),
         submit="Start",
         submit_id="scratch-submit",
         on_submit=S.create_from_scratch,
-        busy=S.scratch_busy | S.scratch_running,
+        busy=S.scratch_busy | S.scratch_running | (S.scratch_llm_missing != ""),
         open=S.scratch_open,
         on_open_change=S.set_scratch_open,
-        close="Close",
+        # Once the creation runs, closing the dialog cancels nothing: the job goes on.
+        close=rx.cond(S.scratch_task_id > 0, "Close", "Cancel"),
     )
 
 
@@ -193,6 +197,7 @@ def objects_page() -> rx.Component:
         rx.input(
             rx.input.slot(rx.icon("search")),
             placeholder="Search by slug or name",
+            aria_label="Search by slug or name",
             value=S.search,
             on_change=S.set_search,
             width="100%",
@@ -210,5 +215,5 @@ def register(app: rx.App) -> None:
         objects_page,
         route=routes.OBJECTS,
         title="Objects · Durable objects",
-        on_load=[AuthState.require_login, ObjectListState.start_live],
+        on_load=[AuthState.require_login, ObjectListState.load],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventType
 
 from app import routes
 from components.empty_state import loading
@@ -13,6 +14,7 @@ from components.sandbox_tier import sandbox_tier
 from components.section import section
 from components.tables import data_table
 from state.auth import AuthState
+from state.password import PasswordState
 from state.settings import SettingsState
 
 
@@ -65,6 +67,29 @@ def _limits() -> rx.Component:
     )
 
 
+def _form(
+    kind: str,
+    submit: str,
+    busy: rx.Var[bool],
+    on_submit: EventType,
+    *fields: rx.Component,
+    **props,
+) -> rx.Component:
+    """`fields` above a submit button that spins while `busy`; ids `{kind}-form`, `-save`."""
+    return rx.form(
+        rx.vstack(
+            *fields,
+            rx.button(submit, type="submit", loading=busy, disabled=busy, id=f"{kind}-save"),
+            spacing="3",
+            width="100%",
+            max_width="28em",
+        ),
+        on_submit=on_submit,
+        id=f"{kind}-form",
+        **props,
+    )
+
+
 def _profile() -> rx.Component:
     return section(
         "Your profile",
@@ -76,42 +101,60 @@ def _profile() -> rx.Component:
             wrap="wrap",
         ),
         error_if(SettingsState.profile_error, id="profile-error"),
-        rx.form(
-            rx.vstack(
-                field("Name", "name", default_value=SettingsState.name, key=SettingsState.name),
-                field(
-                    "Phone (+15551234567; empty for none)",
-                    "phone",
-                    type="tel",
-                    required=False,
-                    default_value=SettingsState.phone,
-                    key=SettingsState.phone,
-                ),
-                labelled(
-                    "Preferred channel",
-                    rx.select(
-                        SettingsState.channels,
-                        value=SettingsState.preferred_channel,
-                        on_change=SettingsState.set_preferred_channel,
-                        id="preferred-channel",
-                    ),
-                ),
-                rx.button(
-                    "Save profile",
-                    type="submit",
-                    loading=SettingsState.saving,
-                    disabled=SettingsState.saving,
-                    id="profile-save",
-                ),
-                spacing="3",
-                width="100%",
-                max_width="28em",
+        _form(
+            "profile",
+            "Save profile",
+            SettingsState.saving,
+            SettingsState.save_profile,
+            field("Name", "name", default_value=SettingsState.name, key=SettingsState.name),
+            field(
+                "Phone (+15551234567; empty for none)",
+                "phone",
+                type="tel",
+                required=False,
+                default_value=SettingsState.phone,
+                key=SettingsState.phone,
             ),
-            on_submit=SettingsState.save_profile,
-            id="profile-form",
+            labelled(
+                "Preferred channel",
+                rx.select(
+                    SettingsState.channels,
+                    value=SettingsState.preferred_channel,
+                    on_change=SettingsState.set_preferred_channel,
+                    id="preferred-channel",
+                    custom_attrs={"aria-label": "Preferred channel"},
+                ),
+            ),
         ),
         card=True,
         id="settings-profile",
+    )
+
+
+def _password() -> rx.Component:
+    def secret(label: str, name: str, auto_complete: str) -> rx.Component:
+        return field(label, name, type="password", auto_complete=auto_complete)
+
+    return section(
+        "Password",
+        rx.text(
+            "A new password logs you out everywhere else; this tab stays signed in.",
+            size="2",
+            color_scheme="gray",
+        ),
+        error_if(PasswordState.password_error, id="password-error"),
+        _form(
+            "password",
+            "Change password",
+            PasswordState.changing,
+            PasswordState.change_password,
+            secret("Current password", "current_password", "current-password"),
+            secret("New password (8 characters or more)", "new_password", "new-password"),
+            secret("New password again", "repeat_password", "new-password"),
+            reset_on_submit=True,
+        ),
+        card=True,
+        id="settings-password",
     )
 
 
@@ -120,7 +163,7 @@ def settings() -> rx.Component:
         "Settings",
         rx.cond(
             SettingsState.loaded,
-            rx.vstack(_profile(), _features(), _limits(), spacing="4", width="100%"),
+            rx.vstack(_profile(), _password(), _features(), _limits(), spacing="4", width="100%"),
             loading(),
         ),
         subtitle="What is configured, the limits in force, and your profile.",

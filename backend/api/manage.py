@@ -28,13 +28,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend import jobs, tokens
-from backend.api.objects import error_response, read_json
+from backend.api.objects import caller, error_response, read_json
 from backend.audit import Actor
 from backend.db import session_scope
 from backend.enums import Channel
-from backend.errors import InvalidInput, ProductError
+from backend.errors import InvalidInput, ProductError, Unauthorized
 from backend.objects import deploy as deployments
-from backend.objects import runtime, store
+from backend.objects import store
 from backend.pipeline import modifications
 from backend.read_models.records import (
     deployment_view,
@@ -47,13 +47,10 @@ PREFIX = "/api/manage"
 
 
 def _actor(authorization: str | None) -> Actor:
-    if not authorization:
-        raise runtime.Unauthorized("send 'Authorization: Bearer <token>' (an API token)")
-    with session_scope() as session:
-        user = tokens.authenticate(session, authorization)
-        if user is None:
-            raise runtime.Unauthorized("the API token is not valid (unknown or revoked)")
-        return Actor.for_user(user, Channel.API)
+    user = caller(authorization)
+    if user is None:
+        raise Unauthorized(tokens.SEND_A_TOKEN)
+    return Actor.for_user(user, Channel.API)
 
 
 def _field(body: Any, name: str, kind: type, *, required: bool = False) -> Any:
@@ -79,8 +76,8 @@ def _route(path: str, action: Action, method: str, status: int = 200) -> Route:
 
     async def endpoint(request: Request) -> JSONResponse:
         try:
-            body = await read_json(request) if method == "POST" else {}
             actor = await run_in_threadpool(_actor, request.headers.get("authorization"))
+            body = await read_json(request) if method == "POST" else {}
             answer = await run_in_threadpool(action, request, actor, body)
         except ProductError as exc:
             return error_response(exc)

@@ -43,6 +43,12 @@ def require_llm(what: str = "this") -> Settings:
     return settings
 
 
+def unconfigured_reason(what: str = "this") -> str:
+    """Why `what` can't run ("" when an LLM is configured): the sentence `require_llm` raises,
+    for a page to say before anyone asks."""
+    return "" if is_configured() else str(LLMNotConfigured(what))
+
+
 def model_for(role: Role | str, settings: Settings | None = None) -> str:
     """The model name configured for a role."""
     settings = settings or get_settings()

@@ -73,7 +73,11 @@ def check_value(annotation: str | None, value: Any) -> bool:
 
 
 def bind_arguments(function: dict[str, Any], args: Any) -> dict[str, Any]:
-    """Check `args` (a JSON object) against a function's schema; returns the keyword arguments."""
+    """Check `args` (a JSON object) against a function's schema; returns the keyword arguments.
+
+    Each refusal starts with a word, not the function's name, so a page that words it as a
+    sentence (capital first) doesn't rename `c_to_f` to "C_to_f".
+    """
     if not isinstance(args, dict):
         raise InvalidInput("arguments must be a JSON object of parameter names to values")
     name = function["name"]
@@ -82,20 +86,20 @@ def bind_arguments(function: dict[str, Any], args: Any) -> dict[str, Any]:
     for param in function["params"]:
         if param["kind"] == "positional_only" and param["required"]:
             raise InvalidInput(
-                f"{name}() has positional-only parameter {param['name']!r}, which can't be "
-                "given as JSON; make it an ordinary parameter"
+                f"function {name}() has positional-only parameter {param['name']!r}, which "
+                "can't be given as JSON; make it an ordinary parameter"
             )
     unknown = [key for key in args if key not in params or params[key]["kind"].startswith("var_")]
     if unknown and not accepts_extra:
-        raise InvalidInput(f"{name}() has no parameter {', '.join(map(repr, unknown))}")
+        raise InvalidInput(f"function {name}() has no parameter {', '.join(map(repr, unknown))}")
     missing = [p["name"] for p in function["params"] if p["required"] and p["name"] not in args]
     if missing:
-        raise InvalidInput(f"{name}() is missing required {', '.join(map(repr, missing))}")
+        raise InvalidInput(f"function {name}() is missing required {', '.join(map(repr, missing))}")
     for key, value in args.items():
         param = params.get(key)
         if param and not check_value(param["annotation"], value):
             raise InvalidInput(
-                f"{name}() parameter {key!r} should be {param['annotation']}, "
+                f"function {name}() parameter {key!r} should be {param['annotation']}, "
                 f"got {type(value).__name__} {value!r:.60}"
             )
     return args

@@ -1,21 +1,25 @@
 """Deploying a version: load it in the sandbox, run its tests, then make it the live one.
 
 A failed deployment is recorded with its log and changes nothing that is live: the object
-keeps serving whatever version was deployed before.
+keeps serving whatever version was deployed before. `deploy` does it while the caller waits
+(the CLI, the HTTP API, approve-and-deploy); `schedule_deploy` asks for it as a job
+(`object.deploy`, the web page), so it shows on the Tasks page with its progress.
 """
 
 from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from backend import activity, audit
+from backend import activity, audit, jobs
 from backend.db import session_scope
-from backend.enums import DeploymentStatus, EventName, ObjectStatus
-from backend.models import Deployment, ObjectVersion, utcnow
+from backend.enums import Channel, DeploymentStatus, EventName, JobKind, ObjectStatus, Role
+from backend.errors import ProductError
+from backend.models import Deployment, ObjectVersion, Task, User, utcnow
 from backend.objects import files as object_files
 from backend.objects import store
 from backend.objects.status import check_transition
 from backend.permissions import Permission, require
+from backend.pipeline.progress import Progress, no_progress
 from backend.sandbox import limits_for, run_tests, smoke_import
 
 
@@ -37,17 +41,21 @@ def ensure_mirrored(slug: str, version: ObjectVersion) -> None:
     object_files.write_version(slug, version.number, version.files)
 
 
-def _verify(slug: str, version: ObjectVersion, limits: dict) -> tuple[bool, list[str]]:
+def _verify(
+    slug: str, version: ObjectVersion, limits: dict, progress: Progress
+) -> tuple[bool, list[str]]:
     """Smoke-import and run the version's tests in the sandbox; returns (passed, log lines)."""
     if version.syntax_error:
         return False, [f"syntax error: {version.syntax_error}"]
     ensure_mirrored(slug, version)
     code_dir = object_files.version_dir(slug, version.number)
     log: list[str] = []
+    progress(20, f"loading v{version.number} in the sandbox")
     imported = smoke_import(code_dir, limits=limits_for(limits))
     if not imported.ok:
         return False, [f"import failed: {imported.describe()}"]
     log.append(f"import ok: functions {', '.join(imported.value or []) or '(none)'}")
+    progress(50, f"running the tests of v{version.number}")
     report = run_tests(code_dir, limits=limits_for(limits))
     log.extend(report.lines())
     return report.passed, log
@@ -59,6 +67,7 @@ def deploy(
     actor: audit.Actor,
     number: int | None = None,
     superseded_status: DeploymentStatus = DeploymentStatus.SUPERSEDED,
+    progress: Progress = no_progress,
 ) -> Deployment:
     """Deploy version `number` (default: the current one); returns the Deployment row.
 
@@ -81,7 +90,7 @@ def deploy(
 
     # The slow part runs outside any transaction, so the "testing" row is visible meanwhile.
     try:
-        passed, log = _verify(slug, version, limits)
+        passed, log = _verify(slug, version, limits, progress)
     except Exception as exc:  # the sandbox itself failed: record it, never lose the request
         passed, log = False, [f"deployment could not run: {type(exc).__name__}: {exc}"]
 
@@ -112,6 +121,48 @@ def deploy(
             )
         session.add_all([deployment, obj])
     return deployment
+
+
+def schedule_deploy(
+    session: Session, slug: str, *, actor: audit.Actor, number: int | None = None
+) -> Task:
+    """Ask for version `number` (default: the current one) to be deployed by a job.
+
+    What can be refused is refused now (rights, an unknown version, a deprecated object);
+    the job then runs `deploy` as the same person (`run_deploy_job`).
+    """
+    require(actor, Permission.DEPLOY)
+    obj = store.get_object(session, slug)
+    version = store.get_version(session, slug, number)
+    check_transition(obj.status, ObjectStatus.DEPLOYED)
+    by = {"name": actor.name, "channel": str(actor.channel), "user_id": actor.user_id}
+    if actor.user_id is None:
+        by["role"] = str(actor.role)
+    return jobs.schedule(
+        session, JobKind.OBJECT_DEPLOY, {"slug": slug, "version": version.number, "by": by}
+    )
+
+
+def _actor_of(by: dict) -> audit.Actor:
+    """Who asked for a deploy job: a person with the role their account has now (a demoted
+    admin's job is refused), or the operator or system that asked."""
+    if by.get("user_id") is None:
+        return audit.Actor(name=by["name"], channel=Channel(by["channel"]), role=Role(by["role"]))
+    with session_scope() as session:
+        user = session.get(User, int(by["user_id"]))
+        if user is None:
+            raise ProductError(f"{by['name']} asked for this deployment but no longer exists")
+        return audit.Actor.for_user(user, Channel(by["channel"]))
+
+
+def run_deploy_job(params: dict, progress: Progress = no_progress) -> Deployment:
+    """The `object.deploy` job's work (see `schedule_deploy`)."""
+    return deploy(
+        params["slug"],
+        actor=_actor_of(params["by"]),
+        number=int(params["version"]),
+        progress=progress,
+    )
 
 
 def rollback_and_deploy(slug: str, number: int, *, actor: audit.Actor) -> Deployment:

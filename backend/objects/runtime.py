@@ -10,19 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend import tokens
+from backend.config import get_settings
 from backend.db import session_scope
-from backend.errors import NotFound, ProductError
+from backend.errors import NotFound, ProductError, Unauthorized
 from backend.models import DurableObject, User
 from backend.objects import state, store
 from backend.objects.arguments import bind_arguments
 from backend.objects.deploy import ensure_mirrored
 from backend.objects.files import version_dir
 from backend.objects.locks import object_lock
+from backend.objects.openapi import openapi_document
 from backend.sandbox import CallResult, get_pool, limits_for
-
-
-class Unauthorized(ProductError):
-    """No valid token was given for a private object."""
 
 
 class Forbidden(ProductError):
@@ -51,28 +50,39 @@ def _authorize(obj: DurableObject, user: User | None) -> None:
     if obj.is_public:
         return
     if user is None:
-        raise Unauthorized(f"{obj.slug} is private: send 'Authorization: Bearer <token>'")
+        raise Unauthorized(f"object {obj.slug} is private: {tokens.SEND_A_TOKEN}")
     if not (user.is_admin or obj.owner_id in (None, user.id)):
-        raise Forbidden(f"{user.email} may not call {obj.slug}")
+        raise Forbidden(f"only the owner of {obj.slug} and admins may call it, not {user.email}")
+
+
+def authorize(slug: str, user: User | None) -> None:
+    """Refuse (`Unauthorized`, `Forbidden`) a caller who may not call object `slug`.
+
+    The first thing a call checks, so a stranger learns nothing about a private object (its
+    functions, its version, whether it is deployed, how its arguments are judged).
+    """
+    with session_scope() as session:
+        _authorize(store.get_object(session, slug), user)
 
 
 def resolve_call(
     slug: str, function: str, args: Any, *, user: User | None, check_access: bool = True
 ) -> CallTarget:
-    """Check that the call may run: deployed object, known function, fitting arguments.
+    """Check that the call may run: access first, then deployed object, known function,
+    fitting arguments.
 
     `check_access=False` is for the local operator (the CLI), who holds the database anyway.
     """
     with session_scope() as session:
         obj = store.get_object(session, slug)
+        if check_access:
+            _authorize(obj, user)
         if obj.deployed_version is None:
             raise NotFound(f"object {slug!r} is not deployed")
         version = store.get_version(session, slug, obj.deployed_version)
         schema = {f["name"]: f for f in version.api_schema.get("functions", [])}
         if function not in schema:
-            raise NotFound(f"{slug} v{version.number} has no function {function!r}")
-        if check_access:
-            _authorize(obj, user)
+            raise NotFound(f"object {slug} v{version.number} has no function {function!r}")
         kwargs = bind_arguments(schema[function], args)
         ensure_mirrored(slug, version)
         return CallTarget(obj.id, slug, version.number, function, kwargs, dict(obj.limits))
@@ -109,3 +119,23 @@ def call_as(slug: str, function: str, args: Any, *, user_id: int) -> Any:
     if user is None:
         raise Unauthorized("sign in again: your account no longer exists")
     return call_object(slug, function, args, user=user)
+
+
+def read_openapi(slug: str, *, user: User | None) -> dict[str, Any]:
+    """The deployed version's OpenAPI 3.1 document, under the same access rule as its calls
+    (public: anyone; private: its owner's or an admin's token)."""
+    with session_scope() as session:
+        obj = store.get_object(session, slug)
+        _authorize(obj, user)
+        if obj.deployed_version is None:
+            raise NotFound(f"object {slug!r} is not deployed")
+        version = store.get_version(session, slug, obj.deployed_version)
+        return openapi_document(
+            slug=obj.slug,
+            name=obj.name,
+            description=obj.description,
+            version=version.number,
+            api_schema=version.api_schema,
+            public=obj.is_public,
+            base_url=get_settings().public_base_url,
+        )

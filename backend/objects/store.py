@@ -243,7 +243,7 @@ def rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) ->
         obj,
         target.files,
         author=actor.name,
-        message=f"Rollback to v{number}",
+        message=f"Restored v{number}",
         parent=parent,
     )
     activity.record(

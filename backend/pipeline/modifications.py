@@ -37,6 +37,17 @@ from backend.pipeline.progress import Progress, no_progress
 S = ModificationStatus
 REJECTIONS_REMEMBERED = 5
 PLAN_DONE = 15  # percent of the progress bar when the plan is ready
+#: What a request of each kind is called when no LLM is configured to run it.
+NEEDS_LLM = {
+    ModificationKind.MODIFY: "changing objects",
+    ModificationKind.CREATE: "writing new objects",
+}
+
+
+def llm_missing(kind: ModificationKind) -> str:
+    """Why a request of `kind` can't be made now ("" when an LLM is configured): what a page
+    says before anyone writes a request."""
+    return llm.client.unconfigured_reason(NEEDS_LLM[kind])
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -55,7 +66,7 @@ def request_modification(
     if not prompt.strip():
         raise InvalidInput("say what should change (the prompt is empty)")
     _check_budget(budget_usd)
-    llm.client.require_llm("changing objects")
+    llm.client.require_llm(NEEDS_LLM[ModificationKind.MODIFY])
     with session_scope() as session:
         obj = store.get_object(session, slug)
         base = store.get_version(session, slug)
@@ -93,7 +104,7 @@ def request_creation(
     if not name.strip() or not requirements.strip():
         raise InvalidInput("a new object needs a name and requirements")
     _check_budget(budget_usd)
-    llm.client.require_llm("writing new objects")
+    llm.client.require_llm(NEEDS_LLM[ModificationKind.CREATE])
     with session_scope() as session:
         _check_slug_free(session, slug)
         return _add_request(
@@ -279,7 +290,7 @@ def run(modification_id: int, progress: Progress = no_progress) -> Modification:
     if modification.status not in RUNNABLE:
         raise Conflict(f"modification {modification_id} is {modification.status}; nothing to run")
     with _stops_cleanly(modification_id):
-        llm.client.require_llm("changing objects")
+        llm.client.require_llm(NEEDS_LLM[ModificationKind.MODIFY])
         _attempt_loop(modification, progress)
     with session_scope() as session:
         return get_modification(session, modification_id)

@@ -1,15 +1,18 @@
-"""One object as its page shows it: files, versions, the newest change, deployments, and
-what its call console offers (the deployed functions with example arguments, and storage)."""
+"""One object as its page shows it: files, versions, the newest change, deployments, what its
+call console offers (the deployed functions with example arguments, and storage), and how to
+call it over HTTP (its URLs, curl examples and OpenAPI document)."""
 
 from __future__ import annotations
 
 import ast
 import dataclasses
 import json
+import shlex
 from typing import Any
 
 from sqlmodel import Session
 
+from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import DurableObject, ObjectVersion
 from backend.objects import deploy as deployments
@@ -50,6 +53,7 @@ class FileChange:
     removed: int
     old: str
     new: str
+    whitespace_only: bool = False  # the texts differ in spaces, tabs or line breaks only
 
 
 @dataclasses.dataclass
@@ -69,6 +73,24 @@ class ConsoleView:
 
 
 @dataclasses.dataclass
+class Endpoint:
+    """One deployed function over HTTP: its URL and a curl command that calls it."""
+
+    name: str
+    url: str
+    curl: str
+
+
+@dataclasses.dataclass
+class HttpAccess:
+    """How the deployed version is called from outside (empty lists while nothing is live)."""
+
+    base_url: str = ""
+    openapi_url: str = ""
+    endpoints: list[Endpoint] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
 class ObjectSnapshot:
     """Everything the object page shows about one object at one moment."""
 
@@ -79,11 +101,15 @@ class ObjectSnapshot:
     status: str
     current_version: int
     deployed_version: int
+    version_line: str  # "live v5 · latest v6, its deploy failed"
+    owner_id: int  # 0: nobody's
+    is_public: bool
     files: dict[str, str]
     versions: list[VersionRow]  # newest first
     latest_change: list[FileChange]  # the previous version to the current one (none for v1)
     deployments: list[DeploymentRow]
     console: ConsoleView
+    http: HttpAccess
 
 
 _EXAMPLES = {"int": 1, "float": 1.0, "str": "text", "bool": True, "list": [], "dict": {}}
@@ -118,6 +144,48 @@ def function_specs(api_schema: dict[str, Any]) -> list[FunctionSpec]:
     return specs
 
 
+def curl_command(url: str, arguments: str, *, public: bool) -> str:
+    """A curl command that POSTs `arguments` (JSON) to `url`; a private object's sends the
+    token from $DOB_TOKEN."""
+    body = json.dumps(json.loads(arguments))
+    lines = [f"curl -X POST {shlex.quote(url)}", "-H 'Content-Type: application/json'"]
+    if not public:
+        lines.append('-H "Authorization: Bearer $DOB_TOKEN"')
+    lines.append(f"-d {shlex.quote(body)}")
+    return " \\\n  ".join(lines)
+
+
+def http_access(slug: str, specs: list[FunctionSpec], *, public: bool) -> HttpAccess:
+    """The URLs (under PUBLIC_BASE_URL) and curl commands of the deployed functions."""
+    base = get_settings().public_base_url.rstrip("/")
+    prefix = f"{base}/api/objects/{slug}"
+    return HttpAccess(
+        base_url=base,
+        openapi_url=f"{prefix}/openapi.json",
+        endpoints=[
+            Endpoint(
+                name=spec.name,
+                url=f"{prefix}/{spec.name}",
+                curl=curl_command(f"{prefix}/{spec.name}", spec.example, public=public),
+            )
+            for spec in specs
+        ],
+    )
+
+
+def version_line(current: int, deployed: int, deployments: list[DeploymentRow]) -> str:
+    """The live version and the latest apart, and what became of the latest's deploy."""
+    if deployed and deployed == current:
+        return f"live v{current}, the latest"
+    # Deployments are newest first: the first one of the latest version says how it went.
+    tried = next((d.status for d in deployments if d.version == current), "")
+    outcome = {"failed": ", its deploy failed", "testing": ", being deployed"}.get(
+        tried, ", not deployed"
+    )
+    live = f"live v{deployed}" if deployed else "nothing live"
+    return f"{live} · latest v{current}{outcome}"
+
+
 def last_log_line(log: str) -> str:
     """A deployment log's last line: where a failed run says what failed."""
     return log.strip().splitlines()[-1] if log.strip() else "no log"
@@ -135,6 +203,8 @@ def changes_between(
             removed=d.removed_lines,
             old=old.get(d.path, ""),
             new=new.get(d.path, ""),
+            whitespace_only=d.change == "changed"
+            and "".join(old.get(d.path, "").split()) == "".join(new.get(d.path, "").split()),
         )
         for d in diffs
     ]
@@ -176,6 +246,18 @@ def object_snapshot(session: Session, slug: str) -> ObjectSnapshot:
     current = by_number.get(obj.current_version) or store.get_version(session, slug)
     number_of = {v.id: v.number for v in versions}
     head = current.number
+    deployment_rows = [
+        DeploymentRow(
+            id=d.id or 0,
+            version=number_of.get(d.version_id, 0),
+            status=str(d.status),
+            deployed_by=d.deployed_by,
+            created=when(d.created_at),
+            logs=d.logs or "(no log yet)",
+        )
+        for d in deployments.list_deployments(session, slug)
+    ]
+    console = _console(session, obj, by_number.get(obj.deployed_version or 0))
     return ObjectSnapshot(
         slug=obj.slug,
         name=obj.name,
@@ -184,21 +266,17 @@ def object_snapshot(session: Session, slug: str) -> ObjectSnapshot:
         status=str(obj.status),
         current_version=obj.current_version or 0,
         deployed_version=obj.deployed_version or 0,
+        version_line=version_line(
+            obj.current_version or 0, obj.deployed_version or 0, deployment_rows
+        ),
+        owner_id=obj.owner_id or 0,
+        is_public=obj.is_public,
         files=dict(current.files),
         versions=[_version_row(v) for v in reversed(versions)],
         latest_change=version_changes(session, slug, head - 1, head) if head > 1 else [],
-        deployments=[
-            DeploymentRow(
-                id=d.id or 0,
-                version=number_of.get(d.version_id, 0),
-                status=str(d.status),
-                deployed_by=d.deployed_by,
-                created=when(d.created_at),
-                logs=d.logs or "(no log yet)",
-            )
-            for d in deployments.list_deployments(session, slug)
-        ],
-        console=_console(session, obj, by_number.get(obj.deployed_version or 0)),
+        deployments=deployment_rows,
+        console=console,
+        http=http_access(obj.slug, console.functions, public=obj.is_public),
     )
 
 

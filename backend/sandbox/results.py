@@ -55,10 +55,16 @@ class CallResult:
         return asdict(self)
 
     def describe(self) -> str:
-        """One line for logs and error responses: "timeout: the call ran past ..."."""
+        """One line for logs and error responses: "timeout: the call ran past ...",
+        "ZeroDivisionError: division by zero (main.py:5 in divide)".
+
+        An exception the code raised is named by its type alone: "error: ZeroDivisionError"
+        read as "error: error: ZeroDivisionError" behind a door's own "error:".
+        """
         if self.ok:
             return "ok"
-        text = f"{self.error_kind}: "
+        raised = self.error_kind == "error" and self.error_type
+        text = "" if raised else f"{self.error_kind}: "
         if self.error_kind in ("error", "input", "forbidden", "memory") and self.error_type:
             text += f"{self.error_type}: "
         text += self.message or "(no message)"

@@ -27,6 +27,7 @@ from playwright.sync_api import Page, expect
 
 from backend import config, db
 from backend.config import PROJECT_ROOT
+from tests.browser import accessibility
 
 CHROMIUM = Path("/usr/bin/chromium")
 WEB_WORKDIR = ".web-tests"  # relative to the project root, where Reflex resolves it
@@ -123,17 +124,34 @@ def fail_on_reflex_errors() -> Iterator[None]:
         pytest.fail(f"Reflex logged errors during the test:\n{messages}")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's report on the test, so a fixture's teardown knows how it went."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def home(harness, page: Page) -> Page:
+def home(harness, page: Page, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A `page` with the failure-prone defaults tightened: short timeouts, console errors
-    collected on `page.console_errors`."""
+    collected on `page.console_errors`; and, after a test that passed, every page it
+    visited checked with axe-core (no serious or critical violations)."""
     page.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.console_errors = errors  # type: ignore[attr-defined]
-    return page
+    visited: list[str] = []
+    page.on("framenavigated", lambda frame: frame is page.main_frame and visited.append(frame.url))
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is None or not report.passed or page.is_closed():
+        return
+    problems = accessibility.check_visited(page, visited)
+    if problems:
+        pytest.fail("axe-core found serious or critical problems:\n" + "\n".join(problems))
 
 
 # --- signed-in pages ------------------------------------------------------------------------

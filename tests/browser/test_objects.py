@@ -9,11 +9,12 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from backend import audit, config, db, jobs
-from backend.enums import JobKind, ModificationStatus, TaskStatus
-from backend.models import Modification, Task
+from backend.enums import JobKind, TaskStatus
+from backend.models import Task
 from backend.objects.deploy import deploy
 from backend.objects.store import create_object, edit_object, set_limits
 from tests.browser.conftest import screenshot
+from tests.factories import waiting_modification
 from tests.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
 
 pytest_plugins = ["tests.llm_fixtures"]
@@ -121,11 +122,15 @@ def test_edit_save_diff_deploy_call_and_restore(admin_page: Page, harness) -> No
     diff.locator(".diff-side-by-side").click()
     expect(diff.locator(".monaco-diff-editor")).to_be_visible()
 
-    # Deploy v2 (admin).
+    # Deploy v2 (admin): the backend starts a job, which the page follows, and which the
+    # Tasks page lists (here the test runs it, as a worker would).
     page.click("#deploy-button")
     page.click("#deploy-confirm")
     page.click("#tab-deploy")
+    expect(page.locator("#deploy-message")).to_contain_text("Deploying v2")
+    _run_latest_job(JobKind.OBJECT_DEPLOY).join(timeout=120)
     expect(page.locator("#live-version")).to_contain_text("v2", timeout=SLOW)
+    expect(page.locator("#object-version")).to_have_text("live v2, the latest")
     expect(page.locator("#deployments .deployment-row").first).to_contain_text("live")
     expect(page.locator("#sandbox-tier")).not_to_have_text("checking...")
     screenshot(page, "object-deployments")
@@ -151,32 +156,38 @@ def test_edit_save_diff_deploy_call_and_restore(admin_page: Page, harness) -> No
     page.click("#restore-confirm")
     expect(page.locator("#object-version")).to_contain_text("v3")
     expect(page.locator("#versions-table .version-row")).to_have_count(3)
-    expect(page.locator("#version-row-3")).to_contain_text("Rollback to v1")
+    expect(page.locator("#version-row-3")).to_contain_text("Restored v1")
+    expect(page.locator("#object-version")).to_have_text("live v2 · latest v3, not deployed")
     _no_error_on_page(page)
 
+    # The deploy was a job like the rest of the long work: the Tasks page lists it.
+    page.goto(_url(harness, "/tasks"))
+    expect(page.locator("#tasks-table")).to_contain_text("object.deploy")
 
-def test_member_is_refused_a_deploy_and_a_restore(member_page: Page, harness) -> None:
+
+def test_member_sees_deploy_and_restore_disabled_with_the_reason(
+    member_page: Page, harness
+) -> None:
+    """The backend's rules, shown before a click: Deploy and Restore are disabled and say why."""
     page = member_page
     _make_object()
     with db.session_scope() as session:
         edit_object(session, "greeter", files={"main.py": MAIN_PY + ADDED}, actor=audit.SYSTEM)
     page.goto(_url(harness, "/objects/greeter"))
     expect(page.locator("#object-page")).to_be_visible()
-    page.click("#deploy-button")
-    page.click("#deploy-confirm")
+    deploy_button = page.locator("#deploy-button")
+    expect(deploy_button).to_be_disabled()
+    expect(deploy_button).to_have_attribute("title", "Only an admin can deploy objects")
     page.click("#tab-deploy")
-    expect(page.locator("#deploy-error")).to_contain_text(
-        "Only an admin can deploy objects (bob@example.com is a member)."
-    )
+    expect(page.locator("#deploy-refused")).to_have_text("Only an admin can deploy objects.")
     expect(page.locator("#deployments-empty")).to_be_visible()
     screenshot(page, "object-deploy-refused")
 
     page.click("#tab-versions")
-    page.locator("#version-row-1 .restore-button").click()
-    page.click("#restore-confirm")
-    expect(page.locator("#restore-error")).to_contain_text(
-        "Only an admin can restore an earlier version"
-    )
+    restore = page.locator("#version-row-1 .restore-button")
+    expect(restore).to_be_disabled()
+    expect(restore).to_have_attribute("title", "Only an admin can restore an earlier version")
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
     expect(page.locator("#object-version")).to_contain_text("v2")
 
 
@@ -186,20 +197,8 @@ def test_member_sees_approve_disabled_and_is_refused_a_reject(member_page: Page,
     page = member_page
     _make_object()
     with db.session_scope() as session:
-        base = edit_object(
-            session, "greeter", files={"main.py": MAIN_PY + ADDED}, actor=audit.SYSTEM
-        )
-        session.add(
-            Modification(
-                slug="greeter",
-                name="Greeter",
-                object_id=base.object_id,
-                base_version_id=base.id,
-                prompt="say it twice",
-                proposed_files={"main.py": MAIN_PY + ADDED + "\n"},
-                status=ModificationStatus.AWAITING_APPROVAL,
-            )
-        )
+        edit_object(session, "greeter", files={"main.py": MAIN_PY + ADDED}, actor=audit.SYSTEM)
+        waiting_modification(session, "greeter", {"main.py": MAIN_PY + ADDED + "\n"})
     page.goto(_url(harness, "/objects/greeter"))
     page.click("#tab-modify")
     approve = page.locator("#approve-button")

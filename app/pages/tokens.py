@@ -1,0 +1,178 @@
+"""API tokens: a person creates one (named; its text shown once), lists and revokes their own."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from app import routes
+from components.confirm_dialog import confirm_dialog
+from components.empty_state import empty_note, loading
+from components.error_banner import error_if
+from components.forms import field
+from components.layout import page
+from components.section import section
+from components.tables import data_table
+from state.auth import AuthState
+from state.tokens import TokensState
+
+T = TokensState
+
+
+def _new_token() -> rx.Component:
+    return rx.cond(
+        T.new_token != "",
+        rx.callout(
+            rx.vstack(
+                rx.text(
+                    "Your new token ",
+                    rx.text.strong(T.new_token_name),
+                    ". Copy it now: it is shown only this once (only a hash of it is kept).",
+                ),
+                rx.hstack(
+                    rx.code(T.new_token, id="new-token", word_break="break-all"),
+                    rx.icon_button(
+                        rx.icon("copy", size=16),
+                        size="1",
+                        variant="soft",
+                        on_click=rx.set_clipboard(T.new_token),
+                        aria_label="Copy the token",
+                        id="copy-token",
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text(
+                    "Send it as ",
+                    rx.code("Authorization: Bearer <token>"),
+                    " when calling a private object, or keep it in DOB_TOKEN for the curl "
+                    "examples on an object's HTTP API tab.",
+                    size="2",
+                ),
+                spacing="2",
+            ),
+            icon="key-round",
+            color_scheme="green",
+            width="100%",
+            id="new-token-callout",
+        ),
+    )
+
+
+def _create() -> rx.Component:
+    return section(
+        "New token",
+        rx.form(
+            rx.flex(
+                rx.box(
+                    field(
+                        "Name (what will use it)",
+                        "token_name",
+                        placeholder="weather dashboard",
+                        max_length=100,
+                    ),
+                    flex="1",
+                    min_width="14em",
+                    margin_right="var(--space-3)",
+                ),
+                rx.button(
+                    rx.icon("plus"),
+                    "Create token",
+                    type="submit",
+                    loading=T.creating,
+                    disabled=T.creating,
+                    id="create-token",
+                ),
+                row_gap="3",
+                align="end",
+                wrap="wrap",
+                width="100%",
+            ),
+            on_submit=T.create,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        error_if(T.create_error, id="create-token-error"),
+        _new_token(),
+        card=True,
+        id="tokens-create",
+    )
+
+
+def _revoke_button(row: rx.Var) -> rx.Component:
+    return confirm_dialog(
+        "Revoke the token " + row.name + "?",
+        "Whatever uses it is refused from now on; this can't be undone. Create a new token "
+        "to replace it.",
+        confirm="Revoke",
+        on_confirm=T.revoke(row.id),
+        confirm_id="revoke-confirm",
+        color_scheme="red",
+        trigger=rx.button(
+            "Revoke",
+            size="1",
+            variant="soft",
+            color_scheme="red",
+            loading=T.revoking,
+            class_name="revoke-button",
+        ),
+    )
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(row.name, class_name="token-name"),
+        rx.table.cell(rx.code(row.prefix, "…")),
+        rx.table.cell(row.created, white_space="nowrap"),
+        rx.table.cell(rx.cond(row.last_used != "", row.last_used, "never"), white_space="nowrap"),
+        rx.table.cell(
+            rx.cond(
+                row.revoked != "",
+                rx.badge("revoked " + row.revoked, color_scheme="gray", class_name="token-revoked"),
+                _revoke_button(row),
+            )
+        ),
+        id="token-row-" + row.id.to_string(),
+        class_name="token-row",
+    )
+
+
+def _list() -> rx.Component:
+    return section(
+        "Your tokens",
+        error_if(T.load_error, id="tokens-error"),
+        error_if(T.revoke_error, id="revoke-error"),
+        rx.cond(
+            T.has_tokens,
+            data_table(
+                ["Name", "Starts with", "Created", "Last used", ""],
+                T.rows,
+                _row,
+                size="2",
+                id="tokens-table",
+            ),
+            empty_note("No tokens yet: create one above.", id="tokens-empty"),
+        ),
+        card=True,
+        id="tokens-list",
+    )
+
+
+def tokens_page() -> rx.Component:
+    return page(
+        "API tokens",
+        rx.cond(
+            T.loaded,
+            rx.vstack(_create(), _list(), spacing="4", width="100%"),
+            loading(id="tokens-loading"),
+        ),
+        subtitle="Bearer tokens for calling private objects and the manage API as yourself.",
+    )
+
+
+def register(app: rx.App) -> None:
+    app.add_page(
+        tokens_page,
+        route=routes.TOKENS,
+        title="API tokens · Durable objects",
+        on_load=[AuthState.require_login, TokensState.load],
+    )

@@ -1,0 +1,64 @@
+"""Accessibility checks with axe-core, run in the browser on the pages the tests visit.
+
+axe-core's own script (an npm package, fetched by `make test` into .test-tools/) is added to
+the page and run there; violations of impact "serious" or "critical" fail the test that
+visited the page. Each page is checked as the test left it, then every other page the test
+navigated to is opened again and checked once it has drawn.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page
+
+from backend.config import PROJECT_ROOT
+
+AXE = PROJECT_ROOT / ".test-tools" / "axe.min.js"
+FAILING_IMPACTS = ("serious", "critical")
+# Toasts are left out: they fade in and out, and axe measures the contrast of a half-faded
+# toast (they use the theme's own colours, which the rest of the page is checked in).
+_RUN = """async () => {
+  const context = {exclude: [["[data-sonner-toaster]"]]};
+  const result = await axe.run(context, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + " " + n.html.slice(0, 160)),
+  }));
+}"""
+
+
+def violations(page: Page) -> list[str]:
+    """The serious and critical axe-core violations of the page as it is now, one line each."""
+    if not AXE.exists():
+        raise FileNotFoundError(f"{AXE} is missing: run `make test` (it fetches axe-core)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(_RUN)
+    where = urlsplit(page.url).path
+    return [
+        f"{where}: {v['impact']} {v['id']}: {v['help']} ({'; '.join(v['nodes'])})"
+        for v in found
+        if v["impact"] in FAILING_IMPACTS
+    ]
+
+
+def _settled(page: Page) -> None:
+    """Wait until the page has drawn what it loads (Reflex hydrates after the load event)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)  # one live-poll round for pages that read on a timer
+
+
+def check_visited(page: Page, urls: list[str]) -> list[str]:
+    """Check the page as it is, then every other page among `urls` (each path once)."""
+    problems = violations(page)
+    seen = {urlsplit(page.url).path}
+    for url in urls:
+        path = urlsplit(url).path
+        if path in seen or not url.startswith("http"):
+            continue
+        seen.add(path)
+        page.goto(url)
+        _settled(page)
+        problems += violations(page)
+    return problems
