@@ -23,6 +23,7 @@ def _file(change: rx.Var, side_by_side: rx.Var[bool]) -> rx.Component:
                     "whitespace only",
                     color_scheme="amber",
                     variant="soft",
+                    high_contrast=True,
                     class_name="diff-whitespace-only",
                 ),
             ),

@@ -137,6 +137,8 @@ def code_editor(
             "minimap": {"enabled": False},
             "fontSize": 13,
             "ariaLabel": "Code editor",
+            # Monaco dims the number of the line after a final newline below AA contrast.
+            "renderFinalNewline": "on",
             **INDENT_OPTIONS,
         },
         custom_attrs={"onMount": rx.Var("monacoOnMount")},
@@ -185,6 +187,9 @@ def diff_editor(
                 "minimap": {"enabled": False},
                 "originalAriaLabel": "Before the change",
                 "modifiedAriaLabel": "After the change",
+                # Monaco's EditContext input takes no aria label in the diff's original side;
+                # its textarea input does.
+                "editContext": False,
             },
         ),
         width="100%",

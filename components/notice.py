@@ -10,5 +10,12 @@ def notice_if(message: rx.Var[str], **props) -> rx.Component:
     """The notice while the state holds a message; nothing while it is empty."""
     return rx.cond(
         message != "",
-        rx.callout(message, icon="info", color_scheme="amber", width="100%", **props),
+        rx.callout(
+            message,
+            icon="info",
+            color_scheme="amber",
+            high_contrast=True,  # amber text on amber fails WCAG AA contrast without it
+            width="100%",
+            **props,
+        ),
     )

@@ -665,7 +665,9 @@ def _http_tab() -> rx.Component:
                     ~P.is_public,
                     rx.text(
                         "Set DOB_TOKEN to one of your API tokens first (",
-                        rx.link("create one on the Tokens page", href=routes.TOKENS),
+                        rx.link(
+                            "create one on the Tokens page", href=routes.TOKENS, underline="always"
+                        ),
                         ").",
                         size="2",
                         id="http-token-hint",

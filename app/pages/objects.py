@@ -91,7 +91,16 @@ def _new_dialog() -> rx.Component:
             rx.input(name="name", placeholder="Weather report", id="new-name", required=True),
         ),
         labelled("Description", rx.input(name="description", id="new-description")),
-        labelled("Kind", rx.select(KINDS, name="kind", default_value=KINDS[0], id="new-kind")),
+        labelled(
+            "Kind",
+            rx.select(
+                KINDS,
+                name="kind",
+                default_value=KINDS[0],
+                id="new-kind",
+                custom_attrs={"aria-label": "Kind"},
+            ),
+        ),
         labelled(
             "main.py",
             code_area(

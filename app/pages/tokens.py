@@ -52,6 +52,7 @@ def _new_token() -> rx.Component:
             ),
             icon="key-round",
             color_scheme="green",
+            high_contrast=True,
             width="100%",
             id="new-token-callout",
         ),
