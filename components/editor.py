@@ -35,6 +35,15 @@ function monacoOnMount(editor, monaco) {
   monacoPythonRules(editor, monaco);
 }
 """
+#: The diff editor's onMount: names both sides for screen readers. Monaco 0.55 takes
+#: `originalAriaLabel`/`modifiedAriaLabel` only at construction, and @monaco-editor/react's
+#: later option updates blank them again, so they are set on each side once it is mounted.
+_DIFF_ON_MOUNT = """
+function monacoDiffOnMount(editor) {
+  editor.getOriginalEditor().updateOptions({ ariaLabel: "Before the change" });
+  editor.getModifiedEditor().updateOptions({ ariaLabel: "After the change" });
+}
+"""
 _PYTHON_EDITING = (Path(__file__).parent / "js" / "python_editing.js").read_text(encoding="utf-8")
 
 #: How the editor indents: 4 spaces a level (PEP 8), unless the file already indents
@@ -93,7 +102,7 @@ class _LocalMonaco:
         return {MONACO_LIBRARY: [ImportVar(tag="loader")]}
 
     def add_custom_code(self) -> list[str]:
-        return [_LOADER_CONFIG, _PYTHON_EDITING, _ON_MOUNT, _IGNORE_CANCELED]
+        return [_LOADER_CONFIG, _PYTHON_EDITING, _ON_MOUNT, _DIFF_ON_MOUNT, _IGNORE_CANCELED]
 
 
 class LocalMonacoEditor(_LocalMonaco, MonacoEditor):
@@ -187,10 +196,8 @@ def diff_editor(
                 "minimap": {"enabled": False},
                 "originalAriaLabel": "Before the change",
                 "modifiedAriaLabel": "After the change",
-                # Monaco's EditContext input takes no aria label in the diff's original side;
-                # its textarea input does.
-                "editContext": False,
             },
+            custom_attrs={"onMount": rx.Var("monacoDiffOnMount")},
         ),
         width="100%",
         border=f"1px solid {rx.color('gray', 6)}",
