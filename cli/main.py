@@ -28,14 +28,25 @@ from cli.output import EXIT_BAD_INPUT, Command, Handler, Outcome, Parser
 NOUNS = (user_commands, objects, modifications, evaluate, tokens, database)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    common.add_argument("--as", dest="as_user", metavar="EMAIL", help="act as this user")
+def _common_flags(*, defaults: bool) -> argparse.ArgumentParser:
+    """`--json` and `--as`, allowed before the command's name and after it.
 
-    parser = Parser(prog="python -m backend", parents=[common], description=__doc__)
+    Only the top-level parser has defaults: a subcommand's parser would otherwise set them
+    again and silently undo `--as EMAIL` given before the command's name.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    unset = {} if defaults else {"default": argparse.SUPPRESS}
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON", **unset)
+    common.add_argument("--as", dest="as_user", metavar="EMAIL", help="act as this user", **unset)
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="python -m backend", parents=[_common_flags(defaults=True)], description=__doc__
+    )
     groups = parser.add_subparsers(dest="group", required=True, parser_class=Parser)
-    command = _command_adder(common)
+    command = _command_adder(_common_flags(defaults=False))
     for noun in NOUNS:
         noun.register(groups, command)
     return parser

@@ -198,3 +198,12 @@ def test_http_without_a_token_or_with_a_bad_one_is_401_with_different_messages(p
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_cli_as_before_the_command_name_counts_too(people, capsys):
+    """`--as` and `--json` work on either side of the command's name (a subcommand's own
+    defaults must not undo them)."""
+    assert cli.main(["--as", "bob@example.com", "objects", "deploy", "bobs"]) == 2
+    assert "(bob@example.com is a member)" in capsys.readouterr().err
+    assert cli.main(["--json", "objects", "list"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == "bobs"
