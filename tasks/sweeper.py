@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import tasks.dispatch  # noqa: F401  (registers the runner the sweeper publishes through)
 from backend import jobs
 from backend.config import get_settings
 
 logger = logging.getLogger(__name__)
-
-_stop = threading.Event()
 
 
 def _loop() -> None:
@@ -29,17 +28,11 @@ def _loop() -> None:
         else:
             if any(outcome.values()):
                 logger.info("job sweeper: %s", outcome)
-        if _stop.wait(get_settings().job_sweep_seconds):
-            return
+        time.sleep(get_settings().job_sweep_seconds)
 
 
 def start() -> threading.Thread:
     """Start sweeping in a daemon thread (it ends with the process)."""
-    _stop.clear()
     thread = threading.Thread(target=_loop, name="job-sweeper", daemon=True)
     thread.start()
     return thread
-
-
-def stop() -> None:
-    _stop.set()
