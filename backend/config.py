@@ -205,6 +205,51 @@ class Settings(BaseSettings):
     twilio_account_sid: str = Field(default="", description="Twilio account SID (AC...).")
     twilio_auth_token: str = Field(default="", description="Twilio auth token.")
     twilio_phone_number: str = Field(default="", description="Twilio number, E.164.")
+    twilio_api_base_url: str = Field(
+        default="https://api.twilio.com",
+        description="Base URL of Twilio's REST API; point it at a local mock in tests.",
+    )
+    voice_language: str = Field(
+        default="en-US", description="Language of speech recognition and of the spoken voice."
+    )
+    voice_speech_model: str = Field(
+        default="phone_call",
+        description="Twilio speech recognition model for spoken commands (pinned: Twilio's "
+        "default changes on their side).",
+    )
+    phone_rate_limit_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Calls and messages one phone number may send a minute before it is "
+        "answered politely that it must wait.",
+    )
+    conversation_minutes: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a question the product asked by phone or SMS (which object? "
+        "your PIN? confirm?) waits for its answer.",
+    )
+    pin_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Wrong PINs in a row after which changes by phone and SMS are refused for "
+        "SIGN_IN_LOCK_MINUTES.",
+    )
+    phone_code_minutes: float = Field(
+        default=10.0, gt=0, description="How long a phone verification code sent by SMS is valid."
+    )
+    notify_max_attempts: int = Field(
+        default=4,
+        ge=1,
+        le=20,
+        description="Tries of one outgoing call or message before it is recorded failed.",
+    )
+    notify_retry_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Wait before the second try of a call or message that failed; doubled "
+        "before each further try.",
+    )
 
     # Slack, GitHub
     slack_bot_token: str = Field(default="", description="Slack bot token (xoxb-...).")

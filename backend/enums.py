@@ -68,9 +68,17 @@ class TaskStatus(StrEnum):
 
 
 class NotificationStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+    QUEUED = "queued"  # written, waiting for its job
+    SENT = "sent"  # the vendor took it
+    DELIVERED = "delivered"  # the vendor says it arrived (a call answered, an SMS delivered)
+    FAILED = "failed"  # given up on, with the last error
+    SUPPRESSED = "suppressed"  # deliberately not sent (opted out, quiet hours), with why
+
+
+class NotificationPurpose(StrEnum):
+    RESULT = "result"  # the outcome of work a person asked for by phone or SMS
+    VERIFICATION = "verification"  # a code that proves a phone number
+    ALERT = "alert"  # a monitor fired
 
 
 class Channel(StrEnum):
@@ -146,6 +154,7 @@ class JobKind(StrEnum):
     MODIFICATION_RUN = "modification.run"
     VERSION_EVALUATE = "version.evaluate"
     OBJECT_DEPLOY = "object.deploy"
+    NOTIFICATION_SEND = "notification.send"
 
 
 class Intent(StrEnum):

@@ -91,8 +91,30 @@ class User(SQLModel, table=True):
     # Part of every session token: bumping it (log-out, a new password) ends the sessions
     # signed before (`backend.auth`).
     session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Only a verified number is recognised when it calls or texts: numbers an admin adds
+    # (CLI) count as verified; numbers a person enters are verified by a code sent by SMS.
+    phone_verified: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The PIN that confirms, on the keypad or in a reply, changes asked for by phone or SMS.
+    pin_hash: str | None = Field(default=None, max_length=255)
+    # The number replied STOP: no SMS goes to it until it replies START.
+    sms_opted_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = _created()
     updated_at: datetime = _updated()
+
+
+class PhoneVerification(SQLModel, table=True):
+    """A code sent by SMS to prove a person holds the number they entered."""
+
+    __tablename__ = "phone_verification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    phone: str = Field(max_length=16)
+    code_hash: str = Field(max_length=128)
+    attempts: int = Field(default=0)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    verified_at: datetime | None = _when()
+    created_at: datetime = _created()
 
 
 class SignInFailures(SQLModel, table=True):
@@ -293,19 +315,80 @@ class Event(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
+    """One message the product sends a person (a call, an SMS, ...) and how its delivery went.
+
+    Written `queued` in the transaction that asked for it, sent by a job (`backend.channels`)
+    with retries; a message that can't be delivered ends `failed` with the last error, never
+    silently dropped.
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     monitor_id: int | None = Field(default=None, foreign_key="monitor.id", index=True)
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     channel: str = Field(max_length=16)
+    # What it is for (`NotificationPurpose`): a result, a verification code, a monitor's alert.
+    purpose: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     target: str = Field(default="", max_length=320)
     subject: str = Field(default="", max_length=300)
     body: str = _text()
-    status: str = Field(default=NotificationStatus.PENDING, max_length=16, index=True)
+    # Channel-specific extras: the TwiML of a call, the modification a call offers to approve.
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
+    status: str = Field(default=NotificationStatus.QUEUED, max_length=16, index=True)
+    # The vendor's id for it (a Twilio CallSid or MessageSid), once sent.
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
     error: str | None = Field(default=None, sa_type=sa.Text)
     attempts: int = Field(default=0)
     created_at: datetime = _created()
+    updated_at: datetime = _updated()
     sent_at: datetime | None = _when()
+
+
+class Interaction(SQLModel, table=True):
+    """One call turn or message between a phone number and the product, as it happened."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)  # sms | voice
+    direction: str = Field(default="in", max_length=8)  # in | out
+    phone: str = Field(default="", max_length=32, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    # The Twilio CallSid or MessageSid.
+    provider_sid: str = Field(default="", max_length=64, index=True)
+    step: str = Field(default="", max_length=32)
+    transcript: str = _text()
+    confidence: float | None = Field(default=None)
+    command: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    outcome: str = Field(default="", max_length=32)
+    reply: str = _text()
+    created_at: datetime = _created()
+
+
+class Conversation(SQLModel, table=True):
+    """What the product is waiting for from one number on one channel (an answer to "which
+    one?", a PIN, a confirmation), until it expires."""
+
+    __table_args__ = (sa.UniqueConstraint("phone", "channel", name="uq_conversation_phone"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=32)
+    channel: str = Field(max_length=16)
+    state: dict[str, Any] = _json()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = _updated()
+
+
+class WebhookReceipt(SQLModel, table=True):
+    """A webhook already answered (Twilio retries): the same request gets the same answer and
+    does nothing twice."""
+
+    __tablename__ = "webhook_receipt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True, index=True)
+    response: str = _text()
+    created_at: datetime = _created()
 
 
 class Task(SQLModel, table=True):

@@ -30,6 +30,10 @@ TABLES = {
     "api_token",
     "llm_call",
     "sign_in_failures",
+    "phone_verification",
+    "interaction",
+    "conversation",
+    "webhook_receipt",
 }
 
 
