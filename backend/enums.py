@@ -127,6 +127,7 @@ class EventName(StrEnum):
     MODIFICATION_RESUMED = "modification.resumed"
     MODIFICATION_FAILED = "modification.failed"
     TASK_FAILED = "task.failed"
+    MONITOR_CREATED = "monitor.created"
     PAYMENT_FAILED = "payment.failed"
     PAYMENT_SUCCEEDED = "payment.succeeded"
 

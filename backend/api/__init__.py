@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from backend.api import health, manage, objects
+from backend.api import health, manage, objects, webhooks
 from backend.api.fallback import fallback_routes
 
 API_PREFIX = "/api"
@@ -19,11 +19,11 @@ API_PREFIX = "/api"
 def api_routes() -> list[BaseRoute]:
     """Every route of the API; each module under backend/api contributes its `routes`.
 
-    Last come the catch-alls for anything else under /api/ (JSON 404 or 405), so no API
-    path falls through to the web app mounted behind.
+    Then come the catch-alls for anything else under /api/ (JSON 404 or 405), so no API
+    path falls through to the web app mounted behind, and Twilio's webhooks (/webhooks/).
     """
     routes = [*health.routes, *manage.routes, *objects.routes]
-    return [*routes, *fallback_routes(API_PREFIX, routes)]
+    return [*routes, *fallback_routes(API_PREFIX, routes), *webhooks.routes]
 
 
 def create_api() -> Starlette:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from backend import activity, audit, jobs
+from backend.commands import results
 from backend.db import session_scope
 from backend.enums import Channel, DeploymentStatus, EventName, JobKind, ObjectStatus, Role
 from backend.errors import ProductError
@@ -124,7 +125,12 @@ def deploy(
 
 
 def schedule_deploy(
-    session: Session, slug: str, *, actor: audit.Actor, number: int | None = None
+    session: Session,
+    slug: str,
+    *,
+    actor: audit.Actor,
+    number: int | None = None,
+    superseded_status: DeploymentStatus = DeploymentStatus.SUPERSEDED,
 ) -> Task:
     """Ask for version `number` (default: the current one) to be deployed by a job.
 
@@ -138,8 +144,23 @@ def schedule_deploy(
     by = {"name": actor.name, "channel": str(actor.channel), "user_id": actor.user_id}
     if actor.user_id is None:
         by["role"] = str(actor.role)
-    return jobs.schedule(
-        session, JobKind.OBJECT_DEPLOY, {"slug": slug, "version": version.number, "by": by}
+    params = {"slug": slug, "version": version.number, "by": by}
+    if superseded_status != DeploymentStatus.SUPERSEDED:
+        params["superseded_status"] = str(superseded_status)
+    return jobs.schedule(session, JobKind.OBJECT_DEPLOY, params)
+
+
+def schedule_rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) -> Task:
+    """Restore version `number` as a new version now, and deploy that by a job (what
+    `rollback_and_deploy` does while the caller waits)."""
+    require(actor, Permission.DEPLOY)
+    restored = store.rollback(session, slug, number, actor=actor)
+    return schedule_deploy(
+        session,
+        slug,
+        actor=actor,
+        number=restored.number,
+        superseded_status=DeploymentStatus.ROLLED_BACK,
     )
 
 
@@ -156,13 +177,19 @@ def _actor_of(by: dict) -> audit.Actor:
 
 
 def run_deploy_job(params: dict, progress: Progress = no_progress) -> Deployment:
-    """The `object.deploy` job's work (see `schedule_deploy`)."""
-    return deploy(
+    """The `object.deploy` job's work (see `schedule_deploy`); whoever asked by phone or SMS
+    is told how it went."""
+    deployment = deploy(
         params["slug"],
         actor=_actor_of(params["by"]),
         number=int(params["version"]),
+        superseded_status=DeploymentStatus(
+            params.get("superseded_status", DeploymentStatus.SUPERSEDED)
+        ),
         progress=progress,
     )
+    results.report_deployment(params["by"], deployment)
+    return deployment
 
 
 def rollback_and_deploy(slug: str, number: int, *, actor: audit.Actor) -> Deployment:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from backend import activity, audit, jobs, llm
+from backend.commands import results
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import EventName, JobKind, ModificationKind, ModificationStatus
@@ -289,9 +290,12 @@ def run(modification_id: int, progress: Progress = no_progress) -> Modification:
         modification = get_modification(session, modification_id)
     if modification.status not in RUNNABLE:
         raise Conflict(f"modification {modification_id} is {modification.status}; nothing to run")
-    with _stops_cleanly(modification_id):
-        llm.client.require_llm(NEEDS_LLM[ModificationKind.MODIFY])
-        _attempt_loop(modification, progress)
+    try:
+        with _stops_cleanly(modification_id):
+            llm.client.require_llm(NEEDS_LLM[ModificationKind.MODIFY])
+            _attempt_loop(modification, progress)
+    finally:
+        results.report_modification(modification_id)
     with session_scope() as session:
         return get_modification(session, modification_id)
 
@@ -531,7 +535,7 @@ def reject(modification_id: int, reason: str, *, actor: audit.Actor) -> Modifica
     """A person turns the change down; the reason goes into later prompts for the object."""
     with session_scope() as session:
         modification = get_modification(session, modification_id)
-        require(actor, Permission.REJECT, **_concerned(session, modification))
+        require(actor, Permission.REJECT, **concerned(session, modification))
         if not reason.strip():
             raise InvalidInput("say why the change is rejected (the reason is required)")
         if modification.status != S.AWAITING_APPROVAL:
@@ -558,7 +562,7 @@ def resume(
     """Give a modification paused for budget a higher budget, and schedule its job again."""
     with session_scope() as session:
         modification = get_modification(session, modification_id)
-        require(actor, Permission.RESUME, **_concerned(session, modification))
+        require(actor, Permission.RESUME, **concerned(session, modification))
         if modification.status != S.PAUSED_BUDGET:
             raise Conflict(f"modification {modification_id} is {modification.status}, not paused")
         if budget_usd <= modification.cost_usd:
@@ -581,7 +585,7 @@ def resume(
         return modification
 
 
-def _concerned(session: Session, modification: Modification) -> dict[str, int | None]:
+def concerned(session: Session, modification: Modification) -> dict[str, int | None]:
     """Whose a modification is, for the permission rules: the object's owner and who asked."""
     owner = None
     if modification.object_id is not None:

@@ -1,0 +1,95 @@
+"""Twilio's webhooks: thin doors onto `backend.telephony`.
+
+Each route reads the form, checks `X-Twilio-Signature` against the URL Twilio called (built
+from PUBLIC_BASE_URL, never from the Host header) over every form parameter, and answers 403
+with nothing done when it doesn't hold, is missing, or Twilio is not configured. A valid
+request makes one call into `backend.telephony` and answers its TwiML. The work runs in a
+thread: the database calls block.
+
+    POST /webhooks/voice            a call comes in
+    POST /webhooks/voice/command    what the caller said
+    POST /webhooks/voice/pin        the PIN on the keypad
+    POST /webhooks/voice/confirm    1 to confirm, 2 to cancel
+    POST /webhooks/voice/menu       the keypad menu
+    POST /webhooks/voice/status     call status callbacks
+    POST /webhooks/sms              a message comes in
+    POST /webhooks/sms/status       message status callbacks
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from backend.telephony import signature, sms, voice
+from backend.webhook_urls import (
+    SMS_PATH,
+    SMS_STATUS_PATH,
+    VOICE_COMMAND_PATH,
+    VOICE_CONFIRM_PATH,
+    VOICE_MENU_PATH,
+    VOICE_PATH,
+    VOICE_PIN_PATH,
+    VOICE_STATUS_PATH,
+)
+
+FORBIDDEN = "This webhook only answers requests signed by Twilio for this product.\n"
+
+
+async def _signed_form(request: Request) -> dict[str, str] | None:
+    """The form's first values if the request is signed by Twilio, else None."""
+    form = await request.form()
+    items = [(key, str(value)) for key, value in form.multi_items()]
+    valid = signature.is_valid(
+        request.url.path,
+        request.url.query,
+        items,
+        request.headers.get("x-twilio-signature", ""),
+    )
+    return {key: str(value) for key, value in form.items()} if valid else None
+
+
+def _route(path: str, handle: Callable[[dict[str, str], dict[str, str]], str]) -> Route:
+    async def endpoint(request: Request) -> Response:
+        form = await _signed_form(request)
+        if form is None:
+            return PlainTextResponse(FORBIDDEN, status_code=403)
+        body = await run_in_threadpool(handle, form, dict(request.query_params))
+        if not body:
+            return Response(status_code=204)
+        return Response(body, media_type="application/xml")
+
+    endpoint.__name__ = handle.__name__
+    return Route(path, endpoint, methods=["POST"])
+
+
+def _voice(step: Callable[[voice.Call], str]) -> Callable[[dict[str, str], dict[str, str]], str]:
+    def handle(form: dict[str, str], query: dict[str, str]) -> str:
+        return step(voice.Call(form=form, query=query))
+
+    handle.__name__ = f"voice_{step.__name__}"
+    return handle
+
+
+def _sms(step: Callable[[dict[str, str]], str]) -> Callable[[dict[str, str], dict[str, str]], str]:
+    def handle(form: dict[str, str], query: dict[str, str]) -> str:
+        return step(form)
+
+    handle.__name__ = f"sms_{step.__name__}"
+    return handle
+
+
+routes = [
+    _route(VOICE_PATH, _voice(voice.incoming)),
+    _route(VOICE_COMMAND_PATH, _voice(voice.command)),
+    _route(VOICE_PIN_PATH, _voice(voice.pin)),
+    _route(VOICE_CONFIRM_PATH, _voice(voice.confirm)),
+    _route(VOICE_MENU_PATH, _voice(voice.menu)),
+    _route(VOICE_STATUS_PATH, _voice(voice.status)),
+    _route(SMS_PATH, _sms(sms.incoming)),
+    _route(SMS_STATUS_PATH, _sms(sms.status)),
+]

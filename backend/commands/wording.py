@@ -1,0 +1,88 @@
+"""How the product says things aloud: events, channels, monitors and the help it offers.
+
+One place, so a spoken answer, an SMS and a web page describe the same thing the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.enums import Channel, EventName, Metric
+
+EVENT_PHRASES: dict[str, str] = {
+    EventName.USER_CREATED: "a new user signs up",
+    EventName.PAYMENT_FAILED: "a payment fails",
+    EventName.PAYMENT_SUCCEEDED: "a payment goes through",
+    EventName.OBJECT_DEPLOYED: "an object is deployed",
+    EventName.DEPLOYMENT_FAILED: "a deployment fails",
+    EventName.MODIFICATION_AWAITING_APPROVAL: "a change is waiting for approval",
+    EventName.MODIFICATION_APPLIED: "a change is applied",
+    EventName.MODIFICATION_FAILED: "a change fails",
+    EventName.MODIFICATION_REJECTED: "a change is rejected",
+    EventName.TASK_FAILED: "a background task fails",
+    EventName.OBJECT_CREATED: "an object is created",
+    EventName.OBJECT_EDITED: "an object is edited",
+}
+METRIC_PHRASES: dict[str, str] = {
+    Metric.USERS_COUNT: "the number of users",
+    Metric.PAYMENTS_FAILED_COUNT: "the number of failed payments",
+}
+OP_PHRASES = {
+    "==": "is",
+    "!=": "is not",
+    ">": "is more than",
+    ">=": "is at least",
+    "<": "is less than",
+    "<=": "is at most",
+    "contains": "contains",
+    "endswith": "ends with",
+}
+NOTIFY_PHRASES: dict[str, str] = {
+    Channel.VOICE: "call you",
+    Channel.SMS: "text you",
+    Channel.EMAIL: "email you",
+    Channel.SLACK: "post to Slack",
+    Channel.GITHUB: "open a GitHub issue",
+}
+
+HELP = (
+    "You can say things like: call me when a new user signs up; how many users are there; "
+    "create a weather widget that shows the forecast; update the calculator to round to two "
+    "places; deploy the calculator; what's the status of my request."
+)
+REPHRASE = (
+    "Sorry, I didn't understand that. Try: how many users are there, call me when a payment "
+    "fails, or update the calculator to round to two places."
+)
+
+
+def event_phrase(event: str) -> str:
+    return EVENT_PHRASES.get(event, f"{event} happens")
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def filters_phrase(filters: list[dict[str, Any]]) -> str:
+    """ " where is_admin is true and amount is more than 500", or ""."""
+    parts = []
+    for item in filters:
+        value = item.get("value")
+        shown = str(value).lower() if isinstance(value, bool) else _number(value)
+        field = str(item.get("field", "")).replace("_", " ")
+        parts.append(f"{field} {OP_PHRASES.get(item.get('op'), item.get('op'))} {shown}")
+    return f" where {' and '.join(parts)}" if parts else ""
+
+
+def condition_phrase(event: str, condition: dict[str, Any]) -> str:
+    """ "a new user signs up where is admin is true", "the number of users is more than 1,000"."""
+    if condition.get("kind") == "metric":
+        metric = METRIC_PHRASES.get(condition.get("metric"), condition.get("metric"))
+        op = OP_PHRASES.get(condition.get("op"), condition.get("op"))
+        window = condition.get("window_minutes")
+        within = f" in the last {window} minutes" if window else ""
+        return f"{metric}{within} {op} {_number(condition.get('value'))}"
+    return event_phrase(event) + filters_phrase(condition.get("filters") or [])

@@ -1,0 +1,71 @@
+"""Every call turn and message, as it happened (an Interaction row), and the per-number limit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from backend.config import get_settings
+from backend.enums import Channel
+from backend.models import Interaction, User, utcnow
+
+TRANSCRIPT_MAX = 2000
+
+
+def record(
+    session: Session,
+    *,
+    channel: Channel,
+    phone: str,
+    user: User | None,
+    sid: str,
+    step: str,
+    transcript: str = "",
+    confidence: float | None = None,
+    command: dict[str, Any] | None = None,
+    outcome: str = "",
+    reply: str = "",
+    direction: str = "in",
+) -> Interaction:
+    """Add one Interaction row to the caller's transaction."""
+    row = Interaction(
+        channel=str(channel),
+        direction=direction,
+        phone=(phone or "")[:32],
+        user_id=user.id if user is not None else None,
+        provider_sid=(sid or "")[:64],
+        step=step[:32],
+        transcript=(transcript or "")[:TRANSCRIPT_MAX],
+        confidence=confidence,
+        command=command,
+        outcome=str(outcome)[:32],
+        reply=reply,
+    )
+    session.add(row)
+    return row
+
+
+def over_limit(session: Session, phone: str) -> bool:
+    """Whether this number already sent PHONE_RATE_LIMIT_PER_MINUTE requests in the last
+    minute (numbers we can't tell apart, like withheld ones, share one count)."""
+    since = utcnow() - timedelta(minutes=1)
+    count = session.exec(
+        select(func.count())
+        .select_from(Interaction)
+        .where(
+            Interaction.phone == (phone or "")[:32],
+            Interaction.direction == "in",
+            col(Interaction.created_at) >= since,
+        )
+    ).one()
+    return int(count) >= get_settings().phone_rate_limit_per_minute
+
+
+RATE_LIMITED = "You've sent a lot of requests in the last minute. Please wait a moment."
+UNKNOWN_CALLER = (
+    "Sorry, I don't recognise this number. Add and verify it on your profile page in the web "
+    "app, then try again. Goodbye."
+)

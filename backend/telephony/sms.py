@@ -1,0 +1,178 @@
+"""A text message in, a TwiML `<Message>` out: commands, answers to questions, keywords.
+
+STOP, START and HELP (and their synonyms) are Twilio's keywords: never read as commands.
+STOP marks the person opted out of SMS, START undoes it; Twilio answers those itself. A
+question the product asked ("which one?", "reply YES and your PIN") takes the next message
+from that number as its answer until it expires.
+"""
+
+from __future__ import annotations
+
+import re
+
+from backend import phones
+from backend.channels import notify
+from backend.commands import parse, processor, wording
+from backend.commands.processor import Outcome, Reply
+from backend.db import session_scope
+from backend.enums import Channel, Intent
+from backend.errors import ProductError
+from backend.models import User
+from backend.telephony import conversation, interactions, receipts, twiml
+
+STOP_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+_YES = re.compile(r"^\s*(?:yes|y|ok|confirm)\b[\s,.:;-]*(\d{4,8})?\s*[.!]?\s*$", re.IGNORECASE)
+_NO = re.compile(r"^\s*(?:no|n|nope)\b[\s,.:;-]*(.*)$", re.IGNORECASE | re.DOTALL)
+UNSURE = 0.5
+CONFIRM_HOW = "Reply YES and your PIN (for example YES 1234) to go ahead, or NO to cancel."
+UNKNOWN_SENDER = (
+    "Sorry, I don't recognise this number. Add and verify it on your profile page in the web "
+    "app, then text again."
+)
+
+
+def incoming(form: dict[str, str]) -> str:
+    """The TwiML answer to one incoming message (the same answer again for a retry)."""
+    return receipts.once(
+        f"sms:{form.get('MessageSid', '')}" if form.get("MessageSid") else "",
+        lambda: _incoming(form),
+    )
+
+
+def _incoming(form: dict[str, str]) -> str:
+    phone = (form.get("From") or "").strip()
+    body = (form.get("Body") or "").strip()
+    keyword = re.sub(r"[^A-Z]", "", body.upper()) if len(body) <= 12 else ""
+    with session_scope() as session:
+        user = phones.find_verified_user(session, phone) if phone else None
+        limited = interactions.over_limit(session, phone)
+        pending = conversation.get(session, phone, Channel.SMS) if user else None
+
+        def record(outcome: str, reply: str = "", command: dict | None = None) -> None:
+            interactions.record(
+                session,
+                channel=Channel.SMS,
+                phone=phone,
+                user=user,
+                sid=form.get("MessageSid", ""),
+                step="message",
+                transcript=body,
+                command=command,
+                outcome=outcome,
+                reply=reply,
+            )
+
+        if keyword in STOP_WORDS:
+            phones.set_sms_opt_out(session, phone, True)
+            record("opted_out")
+            return twiml.message(None)
+        if keyword in START_WORDS and not (keyword == "YES" and pending):
+            phones.set_sms_opt_out(session, phone, False)
+            record("opted_in")
+            return twiml.message(None)
+        if user is None:
+            record("unknown_caller", UNKNOWN_SENDER)
+            return twiml.message(UNKNOWN_SENDER)
+        if limited:
+            record("rate_limited", interactions.RATE_LIMITED)
+            return twiml.message(interactions.RATE_LIMITED)
+        if keyword in HELP_WORDS:
+            record(Outcome.HELP, wording.HELP)
+            return twiml.message(wording.HELP)
+    reply, parsed = _reply(user, phone, body, pending)
+    text = _text(user, phone, reply)
+    with session_scope() as session:
+        interactions.record(
+            session,
+            channel=Channel.SMS,
+            phone=phone,
+            user=user,
+            sid=form.get("MessageSid", ""),
+            step="message",
+            transcript=body,
+            confidence=parsed.get("confidence") if parsed else None,
+            command=parsed,
+            outcome=reply.outcome,
+            reply=text,
+        )
+    return twiml.message(text)
+
+
+def _reply(user: User, phone: str, body: str, pending: dict | None) -> tuple[Reply, dict | None]:
+    """Answer the message: as the answer to what was asked, or as a new command."""
+    if pending and pending.get("kind") == "confirm":
+        answer = _confirmation(user, phone, body, pending)
+        if answer is not None:
+            return answer, None
+    if pending and pending.get("kind") == "choice":
+        reply = processor.choose(user, pending, body, Channel.SMS)
+        if reply.outcome != Outcome.ASKED:
+            return reply, None
+    if pending:
+        with session_scope() as session:  # a new command: the question is dropped
+            conversation.clear(session, phone, Channel.SMS)
+    parsed = parse.parse_grammar(body)
+    if parsed.confidence < UNSURE:
+        return Reply(wording.REPHRASE, Outcome.UNKNOWN), parsed.model_dump(mode="json")
+    return processor.process(user, parsed, Channel.SMS), parsed.model_dump(mode="json")
+
+
+def _confirmation(user: User, phone: str, body: str, pending: dict) -> Reply | None:
+    """YES + PIN goes ahead, NO cancels (or, for a change offered for approval, rejects it
+    with the rest of the message as the reason); anything else is a new command (None)."""
+    yes, no = _YES.match(body), _NO.match(body)
+    if yes is None and no is None:
+        return None
+    with session_scope() as session:
+        if no is not None:
+            conversation.clear(session, phone, Channel.SMS)
+        elif not yes.group(1):
+            return Reply(
+                f"Please add your PIN, for example YES 1234, to {pending['action']}.",
+                Outcome.CONFIRM,
+            )
+        else:
+            try:
+                right = phones.check_pin(session, user, yes.group(1), channel=Channel.SMS)
+            except ProductError as exc:
+                conversation.clear(session, phone, Channel.SMS)
+                return Reply(str(exc), Outcome.REFUSED)
+            if not right:
+                return Reply(
+                    "That PIN isn't right. Reply YES and your PIN to go ahead.", Outcome.REFUSED
+                )
+            conversation.clear(session, phone, Channel.SMS)
+    if no is not None:
+        if not pending.get("decide"):
+            return Reply("Cancelled; nothing was changed.", Outcome.CANCELLED)
+        reason = no.group(1).strip() or "rejected by SMS"
+        command = {**pending["command"], "intent": str(Intent.REJECT), "reason": reason}
+        return processor.execute(user, {**pending, "command": command}, Channel.SMS)
+    return processor.execute(user, pending, Channel.SMS)
+
+
+def _text(user: User, phone: str, reply: Reply) -> str:
+    """The message to send back; keeps what the reply waits for."""
+    with session_scope() as session:
+        if reply.pending:
+            conversation.put(session, phone, Channel.SMS, reply.pending)
+            if reply.pending["kind"] == "confirm":
+                return f"{reply.say} {CONFIRM_HOW}"
+            return reply.say
+    return reply.sms
+
+
+def status(form: dict[str, str]) -> str:
+    """A delivery status callback of a message we sent."""
+    with session_scope() as session:
+        notify.record_provider_status(
+            session,
+            form.get("MessageSid", ""),
+            form.get("MessageStatus", "") or form.get("SmsStatus", ""),
+            error_code=form.get("ErrorCode") or None,
+        )
+    return ""

@@ -1,0 +1,352 @@
+"""A phone call, turn by turn: greeting, spoken command, PIN, confirmation, answer.
+
+Each function takes what Twilio posted (`Call`) and returns the TwiML to answer with. A
+caller is recognised only by a verified number; anything that changes code or deployments
+needs their PIN on the keypad and then "press 1"; a caller whose caller ID failed
+verification (`StirVerstat`) may only ask questions. What a call waits for (a choice, a PIN,
+a key) is kept per number (`conversation`), and every turn is an Interaction row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from backend import phones
+from backend.channels import notify
+from backend.commands import parse, processor
+from backend.commands.processor import Outcome, Reply
+from backend.commands.schema import Command
+from backend.db import session_scope
+from backend.enums import Channel, Intent, QuerySubject
+from backend.errors import ProductError
+from backend.models import User
+from backend.objects import store
+from backend.pipeline import modifications
+from backend.telephony import conversation, interactions, receipts, twiml
+from backend.webhook_urls import (
+    VOICE_COMMAND_PATH,
+    VOICE_CONFIRM_PATH,
+    VOICE_MENU_PATH,
+    VOICE_PIN_PATH,
+)
+
+#: Speech whose parse is less sure than this is asked again.
+UNSURE = 0.5
+#: Times a caller is asked again before the keypad menu is offered.
+ASK_AGAIN = 2
+#: Wrong PINs in one call before the request is dropped (the account limit also applies).
+PIN_TRIES = 3
+WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "+266696687"}
+
+MENU = {
+    "1": ("system status", QuerySubject.SYSTEM_STATUS),
+    "2": ("your latest request", None),
+    "3": ("what you can say", None),
+}
+
+
+@dataclass
+class Call:
+    """One webhook request of a call: the form Twilio posted and our own query parameters."""
+
+    form: dict[str, str]
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def sid(self) -> str:
+        return self.form.get("CallSid", "")
+
+    @property
+    def number(self) -> str:
+        """The person's number: the caller, or the one we called on an outbound call."""
+        outbound = self.form.get("Direction", "").startswith("outbound")
+        return (self.form.get("To") if outbound else self.form.get("From")) or ""
+
+    @property
+    def may_change(self) -> bool:
+        """False when the carrier said the caller ID failed verification (or an earlier
+        turn of this call said so)."""
+        failed = "failed" in self.form.get("StirVerstat", "").lower()
+        return not failed and self.query.get("unverified") != "1"
+
+    def url(self, path: str, **query: object) -> str:
+        """A URL for the next turn, carrying what this call learned about the caller."""
+        return twiml.url(path, unverified=None if self.may_change else 1, **query)
+
+
+def _user(session: Session, call: Call) -> User | None:
+    number = call.number.strip()
+    if number.lower() in WITHHELD:
+        return None
+    return phones.find_verified_user(session, number)
+
+
+def _hints(session: Session) -> str:
+    return ",".join(obj.name for obj in store.list_objects(session)[:30])
+
+
+def _key(call: Call, step: str, said: str = "") -> str:
+    return f"voice:{call.sid}:{step}:{said}:{call.query.get('tries', '')}" if call.sid else ""
+
+
+def incoming(call: Call) -> str:
+    """A call comes in: greet a known caller by name and ask for a command."""
+    return receipts.once(_key(call, "greet"), lambda: _greet(call))
+
+
+def _greet(call: Call) -> str:
+    with session_scope() as session:
+        user = _user(session, call)
+        limited = interactions.over_limit(session, call.number)
+        if user is None or limited:
+            say = interactions.RATE_LIMITED if limited else interactions.UNKNOWN_CALLER
+            outcome = "rate_limited" if limited else "unknown_caller"
+            _record(session, call, user, "greet", outcome=outcome, reply=say)
+            return twiml.goodbye(say)
+        say = f"Hello {user.name.split()[0]}. What would you like to do?"
+        _record(session, call, user, "greet", outcome="greeted", reply=say)
+        return twiml.listen(say, call.url(VOICE_COMMAND_PATH), hints=_hints(session))
+
+
+def _record(session: Session, call: Call, user: User | None, step: str, **fields: Any) -> None:
+    interactions.record(
+        session,
+        channel=Channel.VOICE,
+        phone=call.number,
+        user=user,
+        sid=call.sid,
+        step=step,
+        direction="out" if call.form.get("Direction", "").startswith("outbound") else "in",
+        **fields,
+    )
+
+
+def command(call: Call) -> str:
+    """What the caller said (`SpeechResult`, `Confidence`), or silence."""
+    said = call.form.get("SpeechResult", "").strip()
+    return receipts.once(_key(call, "command", said), lambda: _command(call, said))
+
+
+def _command(call: Call, said: str) -> str:
+    with session_scope() as session:
+        user = _user(session, call)
+        if user is None:
+            return twiml.goodbye(interactions.UNKNOWN_CALLER)
+        if interactions.over_limit(session, call.number):
+            _record(session, call, user, "command", outcome="rate_limited")
+            return twiml.goodbye(interactions.RATE_LIMITED)
+        pending = conversation.get(session, call.number, Channel.VOICE)
+    if pending and pending.get("kind") == "choice" and said:
+        reply = processor.choose(user, pending, said, Channel.VOICE)
+        return _answer(call, user, reply, said=said)
+    if not said:
+        if call.query.get("after") == "1":
+            return _goodbye(call, user)
+        return _ask_again(call, user, "I didn't hear anything.", said)
+    parsed = parse.parse_grammar(said)
+    if parsed.confidence < UNSURE or parsed.intent == Intent.UNKNOWN:
+        return _ask_again(call, user, "Sorry, I didn't catch that.", said, parsed.model_dump())
+    reply = processor.process(user, parsed, Channel.VOICE, may_change=call.may_change)
+    return _answer(call, user, reply, said=said, parsed=parsed.model_dump(mode="json"))
+
+
+def _confidence(call: Call) -> float | None:
+    try:
+        return float(call.form["Confidence"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _ask_again(call: Call, user: User, why: str, said: str, parsed: dict | None = None) -> str:
+    tries = int(call.query.get("tries") or 0)
+    with session_scope() as session:
+        if tries < ASK_AGAIN:
+            say = f"{why} Please say it again."
+            answer = twiml.listen(say, call.url(VOICE_COMMAND_PATH, tries=tries + 1))
+        else:
+            choices = ", ".join(f"press {key} for {words}" for key, (words, _) in MENU.items())
+            say = f"{why} You can use the keypad: {choices}."
+            answer = twiml.keypad(
+                say, call.url(VOICE_MENU_PATH), digits=1, fallback="Goodbye. Call again any time."
+            )
+        _record(
+            session,
+            call,
+            user,
+            "command",
+            transcript=said,
+            confidence=_confidence(call),
+            command=parsed,
+            outcome="asked_again" if tries < ASK_AGAIN else "menu",
+            reply=say,
+        )
+    return answer
+
+
+def _goodbye(call: Call, user: User) -> str:
+    with session_scope() as session:
+        _record(session, call, user, "command", outcome="ended", reply="Goodbye.")
+    return twiml.goodbye("Goodbye.")
+
+
+def _answer(
+    call: Call,
+    user: User,
+    reply: Reply,
+    *,
+    said: str = "",
+    parsed: dict | None = None,
+    step: str = "command",
+) -> str:
+    """Speak the reply and go on: ask for the PIN, ask which one, or take another command."""
+    with session_scope() as session:
+        if reply.pending and reply.pending["kind"] == "confirm":
+            conversation.put(
+                session, call.number, Channel.VOICE, {**reply.pending, "call": call.sid}
+            )
+            say = f"{reply.say} To go ahead, enter your PIN, then press pound."
+            answer = twiml.keypad(say, call.url(VOICE_PIN_PATH))
+        elif reply.pending:
+            conversation.put(session, call.number, Channel.VOICE, reply.pending)
+            say = reply.say
+            answer = twiml.listen(say, call.url(VOICE_COMMAND_PATH), hints=_hints(session))
+        else:
+            conversation.clear(session, call.number, Channel.VOICE)
+            say = f"{reply.say} Anything else?"
+            answer = twiml.listen(say, call.url(VOICE_COMMAND_PATH, after=1), fallback="Goodbye.")
+        _record(
+            session,
+            call,
+            user,
+            step,
+            transcript=said,
+            confidence=_confidence(call),
+            command=parsed,
+            outcome=reply.outcome,
+            reply=say,
+        )
+    return answer
+
+
+def pin(call: Call) -> str:
+    """The PIN typed on the keypad, for the change the call waits to confirm."""
+    digits = call.form.get("Digits", "")
+    return receipts.once(_key(call, "pin", digits), lambda: _pin(call, digits))
+
+
+def _pin(call: Call, digits: str) -> str:
+    with session_scope() as session:
+        user = _user(session, call)
+        if user is None:
+            return twiml.goodbye(interactions.UNKNOWN_CALLER)
+        pending = conversation.get(session, call.number, Channel.VOICE)
+        decide = call.query.get("decide")
+        if decide and (pending is None or str(pending.get("modification_id")) != decide):
+            pending = _approval_offer(session, int(decide))
+        if not pending or pending.get("kind") != "confirm":
+            return _nothing_waiting(session, call, user)
+        try:
+            right = phones.check_pin(session, user, digits)
+        except ProductError as exc:  # locked, or no PIN set
+            conversation.clear(session, call.number, Channel.VOICE)
+            _record(session, call, user, "pin", outcome="refused", reply=str(exc))
+            return twiml.goodbye(f"{exc} Goodbye.")
+        if not right:
+            tries = int(pending.get("pin_tries", 0)) + 1
+            if tries >= PIN_TRIES:
+                conversation.clear(session, call.number, Channel.VOICE)
+                say = "That PIN isn't right either. I've cancelled the request. Goodbye."
+                _record(session, call, user, "pin", outcome="refused", reply=say)
+                return twiml.goodbye(say)
+            conversation.put(session, call.number, Channel.VOICE, {**pending, "pin_tries": tries})
+            say = "That PIN isn't right. Enter your PIN, then press pound."
+            _record(session, call, user, "pin", outcome="wrong_pin", reply=say)
+            return twiml.keypad(say, call.url(VOICE_PIN_PATH, decide=decide))
+        conversation.put(session, call.number, Channel.VOICE, {**pending, "pin_ok": True})
+        if pending.get("decide"):
+            say = "Press 1 to approve the change, or 2 to reject it."
+        else:
+            say = f"Press 1 to {pending['action']}, or 2 to cancel."
+        _record(session, call, user, "pin", outcome="pin_ok", reply=say)
+        return twiml.keypad(say, call.url(VOICE_CONFIRM_PATH), digits=1)
+
+
+def _approval_offer(session: Session, modification_id: int) -> dict[str, Any] | None:
+    try:
+        modification = modifications.get_modification(session, modification_id)
+    except ProductError:
+        return None
+    return conversation.approval_pending(modification_id, modification.name)
+
+
+def _nothing_waiting(session: Session, call: Call, user: User) -> str:
+    say = "Nothing is waiting for your PIN. What would you like to do?"
+    _record(session, call, user, "pin", outcome="nothing_waiting", reply=say)
+    return twiml.listen(say, call.url(VOICE_COMMAND_PATH))
+
+
+def confirm(call: Call) -> str:
+    """1 confirms (or approves), 2 cancels (or rejects) what the PIN unlocked."""
+    digits = call.form.get("Digits", "")
+    return receipts.once(_key(call, "confirm", digits), lambda: _confirm(call, digits))
+
+
+def _confirm(call: Call, digits: str) -> str:
+    with session_scope() as session:
+        user = _user(session, call)
+        if user is None:
+            return twiml.goodbye(interactions.UNKNOWN_CALLER)
+        pending = conversation.get(session, call.number, Channel.VOICE)
+        if not pending or not pending.get("pin_ok"):
+            return _nothing_waiting(session, call, user)
+        conversation.clear(session, call.number, Channel.VOICE)
+    if digits == "1":
+        reply = processor.execute(user, pending, Channel.VOICE)
+    elif digits == "2" and pending.get("decide"):
+        rejection = {
+            **pending,
+            "command": {
+                **pending["command"],
+                "intent": str(Intent.REJECT),
+                "reason": "rejected by phone",
+            },
+        }
+        reply = processor.execute(user, rejection, Channel.VOICE)
+    else:
+        reply = Reply("Cancelled; nothing was changed.", Outcome.CANCELLED)
+    return _answer(call, user, reply, step="confirm")
+
+
+def menu(call: Call) -> str:
+    """The keypad menu offered after speech failed twice."""
+    digits = call.form.get("Digits", "")
+    return receipts.once(_key(call, "menu", digits), lambda: _menu(call, digits))
+
+
+def _menu(call: Call, digits: str) -> str:
+    with session_scope() as session:
+        user = _user(session, call)
+    if user is None:
+        return twiml.goodbye(interactions.UNKNOWN_CALLER)
+    if digits not in MENU:
+        return _goodbye(call, user)
+    _, subject = MENU[digits]
+    intent = Intent.QUERY if subject else (Intent.STATUS if digits == "2" else Intent.HELP)
+    command = Command(intent=intent, subject=subject, confidence=1.0, text=f"menu {digits}")
+    reply = processor.process(user, command, Channel.VOICE, may_change=False)
+    return _answer(call, user, reply, step="menu")
+
+
+def status(call: Call) -> str:
+    """A status callback of a call (ours or theirs): kept as an Interaction, and on the
+    Notification the call delivers, if any."""
+    state = call.form.get("CallStatus", "")
+    with session_scope() as session:
+        notify.record_provider_status(
+            session, call.sid, state, error_code=call.form.get("ErrorCode") or None
+        )
+        _record(session, call, _user(session, call), "status", outcome=state)
+    return ""
