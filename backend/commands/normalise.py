@@ -184,7 +184,7 @@ def _starts_with(words: list[str], phrase: list[str]) -> bool:
 
 
 def _filler_like(previous: str | None, following: str | None) -> bool:
-    """"like" is a filler unless it compares ("something like", "like the one", "I like")."""
+    """ "like" is a filler unless it compares ("something like", "like the one", "I like")."""
     if previous in LIKE_KEEPERS:
         return False
     return following not in LIKE_COMPARED
