@@ -49,6 +49,7 @@ REQUESTISH = (
     r"it|that|stuff)"
 )
 ROLL = r"(?:roll back|roll it back|revert|undo|go back|restore|rewind)"
+PREVIOUS = r"(?:previous|last|prior|earlier|old|older|last good|last working)"
 DEPLOY = (
     r"(?:deploy|redeploy|publish|release|ship|launch|push out|push|roll out|put out|"
     r"go live with)"
@@ -133,10 +134,9 @@ def _object(u: Utterance, start: int, end: int) -> str | None:
 def _rollback(u: Utterance) -> Command | None:
     patterns = (
         rf"{ROLL} (?:back )?(?:to )?(?:the )?{VERSION} (?:of|for) (?P<t>.+)",
-        rf"{ROLL} (?P<t>.+?) (?:back )?to (?:the )?(?:previous|last|prior|earlier|old|older|"
-        r"last good|last working) version",
+        rf"{ROLL} (?P<t>.+?) (?:back )?to (?:the )?{PREVIOUS} version",
         rf"{ROLL} (?P<t>.+?) (?:back )?to (?:the )?{VERSION}",
-        rf"roll (?P<t>.+?) back(?: to (?:the )?{VERSION})?",
+        rf"roll (?P<t>.+?) back(?: to (?:the )?(?:{VERSION}|{PREVIOUS} version))?",
         rf"{ROLL} (?:the )?(?:last|latest|previous|recent) (?:change|changes|update|deploy|"
         r"deployment|modification)(?: (?:to|on|of|in|for) (?P<t>.+))?",
         rf"{ROLL}(?: the)? (?:change|changes|update) (?:to|on|of|in|for) (?P<t>.+)",
@@ -324,10 +324,11 @@ def _name(words: list[str], spelled_words: list[str]) -> str | None:
 
 
 def _kind(words: list[str]) -> ObjectKind | None:
-    head = " ".join(words[: _head(words)])
-    for kind, pattern in KIND_WORDS.items():
-        if search(pattern, head):
-            return kind
+    """From the words naming the thing, else from its last word ("a quote of the day widget")."""
+    for words_naming in (" ".join(words[: _head(words)]), words[-1] if words else ""):
+        for kind, pattern in KIND_WORDS.items():
+            if search(pattern, words_naming):
+                return kind
     return None
 
 

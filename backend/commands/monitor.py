@@ -219,6 +219,8 @@ def _metric(text: str) -> tuple[Metric, str, int | float] | None:
     op, value, m = found
     after = text[m.end() :]
     before = text[: m.start()]
+    if search(r"^ (?:dollars|bucks|usd|euros|pounds|cents)\b", after):
+        return None  # an amount of money, not a count
     if search(
         rf"^ (?:\w+ )?(?:failed {PAY}|{PAY} (?:fail|fails|failed|failing)|payment failures)\b",
         after,
