@@ -28,7 +28,7 @@ def cmd_parse(_session: Session, args: argparse.Namespace, _actor: Actor) -> tup
         data = [parse_command(line).model_dump(mode="json") for line in lines]
         return data, "\n".join(json.dumps(item, separators=(",", ":")) for item in data)
     if args.text is None:
-        raise InvalidInput("say what to parse: parse \"TEXT\", or parse --batch < FILE")
+        raise InvalidInput('say what to parse: parse "TEXT", or parse --batch < FILE')
     data = parse_command(args.text).model_dump(mode="json")
     return data, json.dumps(data, indent=2)
 
@@ -36,6 +36,4 @@ def cmd_parse(_session: Session, args: argparse.Namespace, _actor: Actor) -> tup
 def register(groups: Any, command: Command) -> None:
     parse = command(groups, "parse", cmd_parse, "understand a spoken or texted command (JSON)")
     parse.add_argument("text", nargs="?", metavar="TEXT", help="what the person said")
-    parse.add_argument(
-        "--batch", action="store_true", help="read one utterance a line from stdin"
-    )
+    parse.add_argument("--batch", action="store_true", help="read one utterance a line from stdin")

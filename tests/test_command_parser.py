@@ -228,7 +228,11 @@ def test_filters_on_events():
 )
 def test_channels(said, channel):
     command = parse_grammar(f"{said} when a payment fails")
-    assert (command.intent, command.event, command.channel) == ("monitor", "payment.failed", channel)
+    assert (command.intent, command.event, command.channel) == (
+        "monitor",
+        "payment.failed",
+        channel,
+    )
 
 
 def test_payments_failed_count_has_a_window_only_when_said():
@@ -322,7 +326,11 @@ def test_an_unsure_grammar_asks_the_llm_and_uses_its_answer(sqlite_db, llm_serve
     assert parse_grammar(UNCLEAR).confidence < config.get_settings().command_llm_below
     llm_server.push_json(_llm_answer(intent="reject", modification_id=7, reason="it's rubbish"))
     command = parse_command(UNCLEAR)
-    assert (command.intent, command.modification_id, command.reason) == ("reject", 7, "it's rubbish")
+    assert (command.intent, command.modification_id, command.reason) == (
+        "reject",
+        7,
+        "it's rubbish",
+    )
     assert len(llm_server.requests) == 1
     prompt = llm_server.prompt_text()
     assert "payment.failed" in prompt and "users.latest" in prompt and UNCLEAR in prompt

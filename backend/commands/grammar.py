@@ -64,15 +64,61 @@ CREATE = (
     r"i would like|we need|we want|can i get|can i have|new)"
 )
 CREATE_MARKERS = frozenset(
-    "that which who to for with showing displaying listing where so using in on from of "
-    "and called named".split()
+    [
+        "that",
+        "which",
+        "who",
+        "to",
+        "for",
+        "with",
+        "showing",
+        "displaying",
+        "listing",
+        "where",
+        "so",
+        "using",
+        "in",
+        "on",
+        "from",
+        "of",
+        "and",
+        "called",
+        "named",
+    ]
 )
 GENERIC = frozenset(
-    "widget widgets dashboard api endpoint page service function tool app application script "
-    "bot library module thing program component rest http web json simple small little basic "
-    "quick new".split()
+    [
+        "widget",
+        "widgets",
+        "dashboard",
+        "api",
+        "endpoint",
+        "page",
+        "service",
+        "function",
+        "tool",
+        "app",
+        "application",
+        "script",
+        "bot",
+        "library",
+        "module",
+        "thing",
+        "program",
+        "component",
+        "rest",
+        "http",
+        "web",
+        "json",
+        "simple",
+        "small",
+        "little",
+        "basic",
+        "quick",
+        "new",
+    ]
 )
-ADJECTIVES = frozenset("new simple small little basic quick".split())
+ADJECTIVES = frozenset(["new", "simple", "small", "little", "basic", "quick"])
 KIND_WORDS = {
     ObjectKind.ENDPOINT: r"\b(?:endpoint|endpoints|api|apis|webhook|route)\b",
     ObjectKind.WIDGET: r"\b(?:widget|widgets|dashboard|dashboards|panel|chart|card|page|view)\b",

@@ -74,7 +74,8 @@ EVENTS: tuple[tuple[EventName, str], ...] = (
     (
         EventName.PAYMENT_FAILED,
         rf"\b{PAY}\b(?: \S+){{0,7}}? (?:fail|fails|failed|failing|is declined|gets declined|"
-        r"declined|bounces|bounced|is rejected|gets rejected|errors|(?:does|do|did) not go through)\b"
+        r"declined|bounces|bounced|is rejected|gets rejected|errors|"
+        r"(?:does|do|did) not go through)\b"
         rf"|\b(?:failed|failing|declined|bounced|unsuccessful|rejected) {PAY}\b"
         r"|\bpayment (?:failure|failures|error|errors|problem|problems)\b",
     ),

@@ -52,9 +52,7 @@ OPENERS = tuple(
     )
 )
 # Closers removed at the end: "for me", "now", "thanks".
-CLOSERS = tuple(
-    phrase.split() for phrase in ("for me", "right now", "asap", "now", "thanks")
-)
+CLOSERS = tuple(phrase.split() for phrase in ("for me", "right now", "asap", "now", "thanks"))
 # "like" is kept where it means something ("something like", "would like", "looks like").
 LIKE_KEEPERS = frozenset({"would", "something", "looks", "look", "feel", "feels", "things", "i"})
 LIKE_COMPARED = frozenset({"a", "an", "the", "this", "that", "these", "those", "it", "mine"})

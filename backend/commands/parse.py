@@ -61,9 +61,7 @@ def parse_with_llm(text: str) -> Command:
         {"role": "system", "content": _system_prompt()},
         {"role": "user", "content": text},
     ]
-    answer = structured(
-        client.Role.PARSER, Command, messages, what="understanding the command"
-    )
+    answer = structured(client.Role.PARSER, Command, messages, what="understanding the command")
     answer.text = text
     return answer
 

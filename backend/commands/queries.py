@@ -36,7 +36,7 @@ SUBJECTS: tuple[tuple[QuerySubject, str], ...] = (
     (
         QuerySubject.USERS_LATEST,
         r"\b(?:latest|newest|recent|last|most recent|new|recently registered|recently joined)"
-        rf" (?:\w+ )?(?:users?|registrations?|sign ups|signups|accounts|members|customers)\b"
+        r" (?:\w+ )?(?:users?|registrations?|sign ups|signups|accounts|members|customers)\b"
         r"|\bwho (?:has |have )?(?:just |recently )?(?:signed up|sign up|joined|registered)\b"
         r"|\bwho is (?:the )?(?:newest|latest|last) (?:user|member|customer)\b|\banyone new\b"
         r"|\b(?:sign ups|registrations) (?:today|recently|lately|this week)\b",
