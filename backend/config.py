@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     llm_parser_model: str = Field(
         default="gpt-4o-mini", description="Model that parses spoken and texted commands."
     )
+    command_llm_below: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="A spoken or texted command the grammar understands with less confidence "
+        "than this is sent to the parser model (when an LLM is configured); 0 never asks it.",
+    )
     llm_timeout_seconds: float = Field(default=60.0, description="Timeout of one LLM request.")
     llm_max_retries: int = Field(
         default=2,

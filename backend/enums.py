@@ -166,6 +166,8 @@ class Intent(StrEnum):
     DEPLOY = "deploy"
     ROLLBACK = "rollback"
     STATUS = "status"
+    APPROVE = "approve"
+    REJECT = "reject"
     HELP = "help"
     UNKNOWN = "unknown"
 

@@ -1,0 +1,82 @@
+"""`parse_command`: the grammar first, the parser model only for what the grammar isn't
+sure of, so a phone caller never waits for an LLM on a plain command."""
+
+from __future__ import annotations
+
+import logging
+
+from backend.commands.grammar import parse_grammar
+from backend.commands.schema import Command
+from backend.config import get_settings
+from backend.enums import EventName, Intent, Metric, QuerySubject
+from backend.llm import client
+from backend.llm.errors import LLMError
+from backend.llm.structured import structured
+
+log = logging.getLogger(__name__)
+
+
+def _system_prompt() -> str:
+    def listed(values: object) -> str:
+        return ", ".join(str(v) for v in values)  # type: ignore[attr-defined]
+
+    return f"""You turn what a person said or texted to a service into one structured command.
+The text may come from speech-to-text: no punctuation, fillers, numbers in words.
+
+Intents: {listed(Intent)}.
+- monitor: be told when something happens. Either `event` (one of: {listed(EventName)})
+  with optional `filters` (each {{"field", "op", "value"}}, op one of == != > >= < <=
+  contains endswith; user.created has email, name, is_admin; payments have amount), or
+  `metric` (one of: {listed(Metric)}) with `op` (> >= < <= ==), `value` (a number) and
+  `window_minutes` (or null). `channel`: voice (call me), sms (text me), email, slack,
+  github (open an issue), or null when the person didn't say how.
+- create: a new object; `name` (short), `description` (what they asked for), `kind`
+  (widget, endpoint, monitor, library, or null).
+- modify: `target` (the object, without articles) and `instruction` (the change).
+- deploy / rollback: `target` and optional `version` (a number).
+- status: progress of a request; `target` is the object, or null for "my request".
+- approve / reject: `modification_id` (a number) or `target`; reject may have `reason`.
+- query: `subject` one of: {listed(QuerySubject)}.
+- help: what can I say. unknown: anything else.
+Fields an intent doesn't use are null (filters: []). `confidence` (0 to 1) is how sure
+you are; `text` is the utterance.
+
+Examples:
+"email me if a payment over 500 dollars fails" -> intent monitor, event payment.failed,
+  filters [{{"field": "amount", "op": ">", "value": 500}}], channel email.
+"ping me when we pass a thousand users" -> intent monitor, metric users.count, op >,
+  value 1000, channel null.
+"could you spin up a little thing that tells the time in Tokyo" -> intent create,
+  name "Tokyo clock", description "a little thing that tells the time in Tokyo".
+"the calculator should also do square roots" -> intent modify, target "calculator",
+  instruction "also do square roots".
+"who joined lately" -> intent query, subject users.latest.
+"bin change seven it's broken" -> intent reject, modification_id 7, reason "it's broken".
+"""
+
+
+def parse_with_llm(text: str) -> Command:
+    """Ask the parser model; raises an `LLMError` when it can't give an answer."""
+    messages = [
+        {"role": "system", "content": _system_prompt()},
+        {"role": "user", "content": text},
+    ]
+    answer = structured(client.Role.PARSER, Command, messages, what="understanding the command")
+    answer.text = text
+    return answer
+
+
+def parse_command(text: str) -> Command:
+    """The grammar's answer, or the LLM's where the grammar is unsure (below
+    COMMAND_LLM_BELOW) and an LLM is configured; a failed LLM keeps the grammar's answer."""
+    command = parse_grammar(text)
+    settings = get_settings()
+    if command.confidence >= settings.command_llm_below or not client.is_configured(settings):
+        return command
+    try:
+        answer = parse_with_llm(text)
+    except LLMError as exc:
+        log.warning("keeping the grammar's reading of a command: %s", exc)
+        return command
+    answer.text = command.text
+    return answer

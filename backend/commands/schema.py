@@ -1,0 +1,66 @@
+"""`Command`: what a person asked for, in one shape for every channel (web, SMS, voice).
+
+Every field is always present: the ones an intent doesn't use are null or [], so
+`model_dump(mode="json")` has one stable shape the processor (and the LLM) can rely on.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from backend.enums import EventName, Intent, Metric, ObjectKind, QuerySubject
+
+FilterOp = Literal["==", "!=", ">", ">=", "<", "<=", "contains", "endswith"]
+MetricOp = Literal[">", ">=", "<", "<=", "=="]
+NotifyChannel = Literal["voice", "sms", "email", "slack", "github"]
+
+
+class Filter(BaseModel):
+    """A condition on an event's payload: `amount > 500`, `email endswith "@gmail.com"`."""
+
+    field: str = Field(description="Payload field, e.g. is_admin, amount, email.")
+    op: FilterOp
+    value: bool | int | float | str
+
+
+class Command(BaseModel):
+    """One understood command. Which fields matter depends on `intent`:
+
+    monitor: event + filters, or metric + op + value (+ window_minutes); channel.
+    create: name, description, kind. modify: target, instruction.
+    deploy, rollback: target, version. status: target (null: the person's latest request).
+    approve, reject: modification_id or target; reject also reason. query: subject.
+    """
+
+    intent: Intent
+    confidence: float = Field(ge=0, le=1, description="How sure the parser is, 0 to 1.")
+    text: str = Field(default="", description="The cleaned utterance.")
+    # monitor
+    event: EventName | None = Field(default=None, description="Event to watch for.")
+    filters: list[Filter] = Field(default_factory=list)
+    metric: Metric | None = Field(default=None, description="Metric to watch instead of an event.")
+    op: MetricOp | None = Field(default=None, description="Comparison of the metric.")
+    value: int | float | None = Field(default=None, description="Threshold of the metric.")
+    window_minutes: int | None = Field(
+        default=None, description="Time window of the metric, e.g. 60 for 'in the last hour'."
+    )
+    channel: NotifyChannel | None = Field(
+        default=None, description="How to notify; null when the person didn't say."
+    )
+    # create
+    name: str | None = Field(default=None, description="Short name of the new object.")
+    description: str | None = Field(default=None, description="What the new object should do.")
+    kind: ObjectKind | None = None
+    # modify, deploy, rollback, status, approve
+    target: str | None = Field(
+        default=None, description="The person's words for the object, without articles."
+    )
+    instruction: str | None = Field(default=None, description="The change asked for.")
+    version: int | None = Field(default=None, description="Version number to deploy or roll to.")
+    # approve, reject
+    modification_id: int | None = None
+    reason: str | None = Field(default=None, description="Why a change is rejected.")
+    # query
+    subject: QuerySubject | None = None
