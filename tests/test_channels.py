@@ -262,11 +262,19 @@ def test_an_opted_out_number_is_a_permanent_failure(twilio: RecordingHttpClient)
     assert "Attempt to send to unsubscribed recipient" in row.error
 
 
-def test_a_server_error_is_retried_then_failed(twilio: RecordingHttpClient) -> None:
+def test_a_server_error_is_retried_then_failed(
+    twilio: RecordingHttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTIFY_RETRY_SECONDS", "0.25")
+    config.reload_settings()
+    waits: list[float] = []
+    monkeypatch.setattr(delivery.time, "sleep", waits.append)
     twilio.answer = _twilio_error(503, 20503, "Service unavailable")
     notification_id = _queued(Channel.SMS)
 
     result = delivery.deliver(notification_id)
+
+    assert waits == [0.25, 0.5]  # doubled before each further try
 
     assert len(twilio.sent) == MAX_ATTEMPTS
     row = _row(notification_id)

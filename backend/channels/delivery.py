@@ -148,22 +148,23 @@ def deliver(notification_id: int) -> dict[str, Any]:
             NotificationStatus.SUPPRESSED,
             error="not sent: the number opted out of text messages (replied STOP)",
         )
-    first = notification.attempts + 1  # a lost run's tries count too
-    last = max(first, settings.notify_max_attempts)
-    for attempt in range(first, last + 1):
+    attempt = notification.attempts  # a lost run's tries count too
+    last = max(attempt + 1, settings.notify_max_attempts)
+    delay = settings.notify_retry_seconds
+    while True:
+        attempt += 1
         try:
             provider_id = sender_for(notification.channel).send(notification)
         except TransientFailure as exc:
-            if attempt == last:
-                return _finish(
-                    notification_id,
-                    NotificationStatus.FAILED,
-                    attempts=attempt,
-                    error=f"{exc} (gave up after {attempt} tries)",
-                )
-            _record_try(notification_id, attempt, str(exc))
-            time.sleep(settings.notify_retry_seconds * 2 ** (attempt - first))
-            continue
+            if attempt < last:
+                _record_try(notification_id, attempt, str(exc))
+                time.sleep(delay)
+                delay *= 2
+                continue
+            error = f"{exc} (gave up after {attempt} tries)"
+            return _finish(
+                notification_id, NotificationStatus.FAILED, attempts=attempt, error=error
+            )
         except (DeliveryFailure, ProductError) as exc:  # refused, or not configured
             return _finish(
                 notification_id, NotificationStatus.FAILED, attempts=attempt, error=str(exc)
@@ -177,4 +178,3 @@ def deliver(notification_id: int) -> dict[str, Any]:
             )
             raise
         return _sent(notification_id, attempt, provider_id)
-    raise AssertionError("unreachable: the last try always returns")

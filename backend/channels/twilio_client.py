@@ -111,7 +111,7 @@ def _server_said(client: Client, status: int) -> str:
     return "; ".join(parts)
 
 
-def _refusal(exc: TwilioRestException | TwilioServiceException, client: Client) -> str:
+def _reason(exc: TwilioRestException | TwilioServiceException, client: Client) -> str:
     """A readable reason: HTTP status, Twilio's error code and message."""
     status = int(exc.status)
     code = f", Twilio error {exc.code}" if exc.code and exc.code != status else ""
@@ -134,10 +134,10 @@ def translated_errors(client: Client, what: str) -> Iterator[None]:
     try:
         yield
     except (TwilioRestException, TwilioServiceException) as exc:
-        reason = f"Twilio refused {what}: {_refusal(exc, client)}"
-        if int(exc.status) >= 500 or int(exc.status) in RETRYABLE_4XX:
-            raise TransientFailure(reason.replace("refused", "failed on", 1)) from exc
-        raise PermanentFailure(reason) from exc
+        status = int(exc.status)
+        if status >= 500 or status in RETRYABLE_4XX:
+            raise TransientFailure(f"Twilio failed on {what}: {_reason(exc, client)}") from exc
+        raise PermanentFailure(f"Twilio refused {what}: {_reason(exc, client)}") from exc
     except requests.Timeout as exc:
         raise TransientFailure(f"Twilio did not answer in time for {what}: {exc}") from exc
     except requests.RequestException as exc:
