@@ -8,7 +8,8 @@
 # include with -r) plus the Python version; when it matches, nothing is installed, so a
 # second `make run` starts in seconds. Deleting .venv resets everything.
 # --for-tests: also make sure /usr/bin/chromium and /usr/bin/bwrap exist (Debian packages,
-# installed with apt-get when we are root; Playwright's own browser download is never used).
+# installed with apt-get when we are root; Playwright's own browser download is never used),
+# and fetch the test tools into .test-tools/ (axe-core, the Prism mock server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,6 +74,18 @@ scripts/fetch_npm_files.sh monaco-editor "${MONACO_VERSION:-0.55.1}" min/vs asse
 # The browser tests check every page they visit with axe-core, loaded from this checkout.
 if [ "$for_tests" = 1 ]; then
     scripts/fetch_npm_files.sh axe-core "${AXE_VERSION:-4.14.1}" axe.min.js .test-tools/axe.min.js
+fi
+# The channel tests send real Twilio (later Slack, GitHub) requests to Prism, a mock server
+# that validates each request against the vendor's OpenAPI description (../shared/specs).
+PRISM_DIR=.test-tools/prism
+if [ "$for_tests" = 1 ] && [ ! -x "$PRISM_DIR/node_modules/.bin/prism" ]; then
+    NPM="$PWD/$VENV/bin/npm"
+    command -v "$NPM" >/dev/null 2>&1 || NPM=$(command -v npm || true)
+    [ -n "$NPM" ] || { echo "error: npm not found (install requirements into .venv first)" >&2; exit 1; }
+    echo "Installing @stoplight/prism-cli@${PRISM_VERSION:-5.16.0} into $PRISM_DIR (once)"
+    mkdir -p "$PRISM_DIR"
+    PATH="$(dirname "$NPM"):$PATH" "$NPM" install --prefix "$PRISM_DIR" --no-audit --no-fund \
+        --loglevel=error "@stoplight/prism-cli@${PRISM_VERSION:-5.16.0}"
 fi
 
 # ensure_package BINARY PACKAGE WHY REQUIRED: install Debian's PACKAGE when BINARY is missing

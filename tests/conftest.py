@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 import tasks.dispatch  # noqa: F401  (registers the job runner, as every door does)
 from backend import config, db
 from tests.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)
+from tests.prism import prism, prism_twilio  # noqa: F401  (mock vendor APIs, tests/prism.py)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

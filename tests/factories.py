@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from backend.enums import ModificationStatus
-from backend.models import Modification
+from backend import users
+from backend.enums import Channel, ModificationStatus
+from backend.models import Modification, User
 from backend.objects import store
 
 
@@ -28,3 +29,27 @@ def waiting_modification(
     session.add(modification)
     session.flush()
     return modification
+
+
+def phone_user(
+    session: Session,
+    *,
+    name: str = "Pat",
+    phone: str = "+15551230001",
+    verified: bool = True,
+    preferred: Channel = Channel.EMAIL,
+    sms_opted_out: bool = False,
+) -> User:
+    """A person with a phone number, verified or not, who may have replied STOP."""
+    user = users.add_user(
+        session,
+        name=name,
+        email=f"{name.lower()}@example.com",
+        phone=phone,
+        preferred_channel=preferred,
+    )
+    user.phone_verified = verified
+    user.sms_opted_out = sms_opted_out
+    session.add(user)
+    session.flush()
+    return user

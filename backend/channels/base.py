@@ -1,0 +1,43 @@
+"""The one small interface every outgoing channel implements, and how a send can fail.
+
+A sender turns a `Notification` row into one request to its vendor and returns the vendor's
+id for it (a Twilio CallSid or MessageSid). It never writes to the database: recording
+attempts, retries and the outcome on the row is `delivery`'s job, so every channel is
+retried and recorded the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from backend.enums import Channel
+from backend.errors import ProductError
+from backend.models import Notification
+
+
+class ChannelNotConfigured(ProductError):
+    """The channel's settings are missing; the message names the variables to set."""
+
+
+class DeliveryFailure(Exception):
+    """A send that did not go out; the message is the readable reason kept on the row."""
+
+
+class PermanentFailure(DeliveryFailure):
+    """The vendor refused the request (HTTP 4xx: an invalid number, an opted-out recipient);
+    sending the same request again would fail the same way, so it is not retried."""
+
+
+class TransientFailure(DeliveryFailure):
+    """The vendor could not be reached or failed on its side (HTTP 5xx, a connection error, a
+    timeout); the same request may well go through later, so it is retried."""
+
+
+class Sender(Protocol):
+    """Sends notifications of one channel."""
+
+    channel: Channel
+
+    def send(self, notification: Notification) -> str:
+        """Send it; the vendor's id for it. Raises `PermanentFailure`, `TransientFailure` or
+        `ChannelNotConfigured`."""
