@@ -236,3 +236,49 @@ def test_one_number_one_person_on_both_databases(migrated_db):
         assert session.exec(select(PhoneVerification)).one().attempts == 1, "counted, kept"
     assert _confirm(ada, code).phone_verified
     assert _recognised(ADA_PHONE) == ada.id
+
+
+def test_webhook_urls_are_built_from_the_public_base_url(sqlite_db, monkeypatch):
+    from backend import webhook_urls
+    from backend.settings_view import settings_overview
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://dob.example.com/")
+    config.reload_settings()
+    assert webhook_urls.public_url(webhook_urls.VOICE_STATUS_PATH) == (
+        "https://dob.example.com/webhooks/voice/status"
+    )
+    twilio = settings_overview()["twilio"]
+    assert not twilio["configured"] and "TWILIO_ACCOUNT_SID" in twilio["message"]
+    assert [w["url"] for w in twilio["webhooks"]] == [
+        "https://dob.example.com/webhooks/voice",
+        "https://dob.example.com/webhooks/sms",
+        "https://dob.example.com/webhooks/voice/status",
+    ]
+
+
+def test_interactions_read_newest_first_with_the_person(sqlite_db):
+    from backend.models import Interaction
+    from backend.read_models.interactions import read_interactions
+
+    ada = _user("Ada", phone=ADA_PHONE, verified=True)
+    with db.session_scope() as session:
+        session.add(Interaction(channel="sms", phone="+15550000000", transcript="hi"))
+        session.flush()
+        session.add(
+            Interaction(
+                channel="voice",
+                phone=ADA_PHONE,
+                user_id=ada.id,
+                transcript="deploy calc",
+                confidence=0.876,
+                command={"intent": "deploy", "slug": "calc"},
+                outcome="confirmed",
+                reply="Deployed.",
+                provider_sid="CA123",
+            )
+        )
+    rows = read_interactions()
+    assert [(r.person, r.intent, r.confidence, r.sid) for r in rows] == [
+        ("Ada", "deploy", "0.88", "CA123"),
+        ("", "", "", ""),
+    ]
