@@ -5,7 +5,16 @@ from __future__ import annotations
 import reflex as rx
 
 import tasks.dispatch  # noqa: F401  (registers the runner the backend starts its jobs with)
-from app.pages import dashboard, history, login, object_detail, objects, settings, tokens
+from app.pages import (
+    dashboard,
+    history,
+    interactions,
+    login,
+    object_detail,
+    objects,
+    settings,
+    tokens,
+)
 from app.startup import log_sandbox_tier
 from backend.api import create_api
 from state.push import web_app_pushes
@@ -16,7 +25,7 @@ app = rx.App(
     api_transformer=create_api(),
     stylesheets=["/product.css"],
 )
-for pages in (login, dashboard, objects, object_detail, history, settings, tokens):
+for pages in (login, dashboard, objects, object_detail, history, interactions, settings, tokens):
     pages.register(app)
 app.register_lifespan_task(log_sandbox_tier)
 app.register_lifespan_task(web_app_pushes)

@@ -11,6 +11,7 @@ OBJECT = "/objects/[slug]"
 TASKS = "/tasks"
 EVENTS = "/events"
 AUDIT = "/audit"
+INTERACTIONS = "/interactions"
 SETTINGS = "/settings"
 TOKENS = "/tokens"
 

@@ -7,6 +7,7 @@ from typing import Any
 from backend.config import Settings, get_settings
 from backend.llm import client as llm_client
 from backend.sandbox import sandbox_status
+from backend.webhook_urls import console_urls
 
 FEATURE_LABELS = {
     "llm": "LLM (plans, code, judges)",
@@ -28,7 +29,8 @@ def _llm_judges(settings: Settings) -> str:
 
 def settings_overview() -> dict[str, Any]:
     """Features configured or not (and what each needs), evaluator thresholds, attempt
-    limits, LLM budget, and the sandbox tier. Values only; never a key or a password."""
+    limits, LLM budget, the sandbox tier, and the webhook URLs to paste into Twilio's
+    console. Values only; never a key or a password."""
     settings = get_settings()
     features = [
         {
@@ -53,7 +55,13 @@ def settings_overview() -> dict[str, Any]:
         ("Sandbox memory per call", f"{settings.sandbox_memory_mb} MiB"),
     ]
     sandbox = sandbox_status()
+    twilio = settings.features["twilio"]
     return {
+        "twilio": {
+            "configured": bool(twilio["configured"]),
+            "message": str(twilio["message"]),
+            "webhooks": console_urls(),
+        },
         "features": features,
         "limits": [{"label": label, "value": value} for label, value in limits],
         "sandbox": {

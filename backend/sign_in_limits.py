@@ -114,6 +114,18 @@ def check(session: Session, limits: list[Limit], now: datetime | None = None) ->
             )
 
 
+def locked_for(session: Session, key: str, now: datetime | None = None) -> str:
+    """How long `key` stays locked, in words ("3 minutes"); "" when it is not locked now.
+
+    For counters other than sign-in (PINs: "pin:<user id>") that word their own refusal.
+    """
+    now = now or utcnow()
+    row = _row(session, key)
+    if row is None or not row.locked_until or now >= row.locked_until:
+        return ""
+    return _in_words(row.locked_until - now)
+
+
 def record_failure(
     session: Session, limits: list[Limit], now: datetime | None = None
 ) -> list[Limit]:

@@ -1,4 +1,5 @@
-"""Where Twilio calls the product: one place for the webhook paths and their public URLs."""
+"""The paths Twilio calls, in one place: the webhook routes serve them, the settings page
+shows the full URLs to paste into Twilio's console."""
 
 from __future__ import annotations
 
@@ -9,13 +10,25 @@ VOICE_COMMAND_PATH = "/webhooks/voice/command"
 VOICE_STATUS_PATH = "/webhooks/voice/status"
 SMS_PATH = "/webhooks/sms"
 SMS_STATUS_PATH = "/webhooks/sms/status"
-
-
-def public_url(path: str) -> str:
-    """The URL the outside world reaches `path` at: PUBLIC_BASE_URL plus the path."""
-    return get_settings().public_base_url.rstrip("/") + path
-
-
+#: The later turns of a call, named by the product in its own TwiML.
 VOICE_PIN_PATH = "/webhooks/voice/pin"
 VOICE_CONFIRM_PATH = "/webhooks/voice/confirm"
 VOICE_MENU_PATH = "/webhooks/voice/menu"
+
+#: (where it goes in Twilio's console, path) for the URLs a person pastes there; the others
+#: (the spoken command's answer, an SMS's status) are named by the product in its own calls.
+CONSOLE_URLS = (
+    ("A call comes in", VOICE_PATH),
+    ("A message comes in", SMS_PATH),
+    ("Call status changes", VOICE_STATUS_PATH),
+)
+
+
+def public_url(path: str) -> str:
+    """`path` under PUBLIC_BASE_URL, the address the outside world reaches the product by."""
+    return get_settings().public_base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def console_urls() -> list[dict[str, str]]:
+    """What to paste where in Twilio's console: [{"label", "url"}]."""
+    return [{"label": label, "url": public_url(path)} for label, path in CONSOLE_URLS]

@@ -1,21 +1,35 @@
-"""`users`: the people who use the product."""
+"""`users`: the people who use the product, their verified numbers and PINs."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 from typing import Any
 
 from sqlmodel import Session
 
-from backend import users
+from backend import phones, users
 from backend.audit import Actor
 from backend.enums import Channel
+from backend.errors import InvalidInput
+from backend.read_models.records import user_view
 from cli.output import Command, noun, table
 
 NOTIFY_CHANNELS = [c.value for c in (Channel.EMAIL, Channel.SMS, Channel.VOICE, Channel.SLACK)]
+LIST_COLUMNS = [
+    "id",
+    "name",
+    "email",
+    "phone",
+    "phone_verified",
+    "has_pin",
+    "is_admin",
+    "preferred_channel",
+]
 
 
 def cmd_users_add(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    # A number an admin adds is trusted: it is recognised when it calls or texts.
     user = users.add_user(
         session,
         name=args.name,
@@ -23,26 +37,53 @@ def cmd_users_add(session: Session, args: argparse.Namespace, actor: Actor) -> t
         phone=args.phone,
         is_admin=args.admin,
         preferred_channel=Channel(args.channel),
+        phone_verified=True,
         actor=actor,
     )
-    view = _user_view(user)
-    return view, f"added user {user.email} (id {user.id})"
+    return user_view(user), f"added user {user.email} (id {user.id})"
 
 
 def cmd_users_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    rows = [_user_view(u) for u in users.list_users(session)]
-    return rows, table(rows, ["id", "name", "email", "phone", "is_admin", "preferred_channel"])
+    rows = [user_view(u) for u in users.list_users(session)]
+    return rows, table(rows, LIST_COLUMNS)
 
 
-def _user_view(user) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "name": user.name,
-        "email": user.email,
-        "phone": user.phone,
-        "is_admin": user.is_admin,
-        "preferred_channel": user.preferred_channel,
-    }
+def cmd_users_set_pin(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    pin = args.pin
+    if pin is None:
+        pin = getpass.getpass("New PIN (4 to 8 digits): ")
+        if getpass.getpass("The same PIN again: ") != pin:
+            raise InvalidInput("the two PINs differ")
+    user = users.get_user_by_email(session, args.email)
+    user = phones.set_pin(session, user.id, pin, actor=actor)
+    return user_view(user), f"PIN set for {user.email}"
+
+
+def cmd_users_verify_phone(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    if args.trusted:
+        if args.phone:
+            raise InvalidInput("--trusted vouches for the number the user has: leave out --phone")
+        user = phones.mark_phone_verified(session, args.email, actor=actor)
+        return user_view(user), f"{user.phone} of {user.email} is verified"
+    if not args.phone:
+        raise InvalidInput("give --phone (a code is sent to it) or --trusted")
+    user = users.get_user_by_email(session, args.email)
+    verification = phones.start_phone_verification(session, user.id, args.phone, actor=actor)
+    text = (
+        f"a code was sent to {verification.phone}; confirm it with "
+        f"'users confirm-phone {user.email} CODE'"
+    )
+    return {**user_view(user), "code_sent_to": verification.phone}, text
+
+
+def cmd_users_confirm_phone(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    user = users.get_user_by_email(session, args.email)
+    user = phones.confirm_phone(session, user.id, args.code, actor=actor)
+    return user_view(user), f"{user.phone} of {user.email} is verified"
 
 
 def register(groups: Any, command: Command) -> None:
@@ -50,7 +91,9 @@ def register(groups: Any, command: Command) -> None:
     add = command(cmds, "add", cmd_users_add, "add a user")
     add.add_argument("--name", required=True)
     add.add_argument("--email", required=True)
-    add.add_argument("--phone", help="E.164, like +15551234567")
+    add.add_argument(
+        "--phone", help="E.164, like +15551234567; counts as verified (you vouch for it)"
+    )
     add.add_argument("--admin", action="store_true")
     add.add_argument(
         "--channel",
@@ -59,3 +102,17 @@ def register(groups: Any, command: Command) -> None:
         help="preferred notification channel",
     )
     command(cmds, "list", cmd_users_list, "list users")
+    pin = command(cmds, "set-pin", cmd_users_set_pin, "set the PIN that confirms changes by phone")
+    pin.add_argument("email", metavar="EMAIL")
+    pin.add_argument("--pin", help="4 to 8 digits; asked for (hidden) when left out")
+    verify = command(
+        cmds, "verify-phone", cmd_users_verify_phone, "send a code to a number, or vouch for it"
+    )
+    verify.add_argument("email", metavar="EMAIL")
+    verify.add_argument("--phone", help="the number to send a code to (it becomes the user's)")
+    verify.add_argument(
+        "--trusted", action="store_true", help="mark the user's number verified without a code"
+    )
+    confirm = command(cmds, "confirm-phone", cmd_users_confirm_phone, "confirm a number's code")
+    confirm.add_argument("email", metavar="EMAIL")
+    confirm.add_argument("code", metavar="CODE")

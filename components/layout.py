@@ -16,6 +16,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Tasks", routes.TASKS, "list-checks"),
     ("Events", routes.EVENTS, "radio"),
     ("Audit log", routes.AUDIT, "scroll-text"),
+    ("Calls and messages", routes.INTERACTIONS, "phone"),
     ("API tokens", routes.TOKENS, "key-round"),
     ("Settings", routes.SETTINGS, "settings"),
 ]

@@ -25,6 +25,12 @@ class FeatureRow:
 
 
 @dataclasses.dataclass
+class WebhookRow:
+    label: str
+    url: str
+
+
+@dataclasses.dataclass
 class LimitRow:
     label: str
     value: str
@@ -57,6 +63,9 @@ class SettingsState(rx.State):
     sandbox_tier: str = ""
     sandbox_message: str = ""
     sandbox_safe: bool = False
+    webhooks: list[WebhookRow] = []
+    twilio_configured: bool = False
+    twilio_message: str = ""
     name: str = ""
     email: str = ""
     phone: str = ""
@@ -87,6 +96,9 @@ class SettingsState(rx.State):
         self.sandbox_tier = overview["sandbox"]["tier"]
         self.sandbox_message = overview["sandbox"]["message"]
         self.sandbox_safe = overview["sandbox"]["safe"]
+        self.webhooks = [WebhookRow(**row) for row in overview["twilio"]["webhooks"]]
+        self.twilio_configured = overview["twilio"]["configured"]
+        self.twilio_message = overview["twilio"]["message"]
         if user is not None:
             self._show_user(user)
         self.profile_error = ""
@@ -117,3 +129,6 @@ class SettingsState(rx.State):
         auth.user_name = user.name
         self.saving = False
         yield rx.toast.success("Profile saved.")
+        from state.phone import PhoneState  # (which imports this module)
+
+        yield PhoneState.load  # a changed number is not verified any more

@@ -308,3 +308,61 @@ def test_a_version_that_does_not_parse_says_so_everywhere(sqlite_db, tmp_path, m
     assert [v["parses"] for v in json.loads(capsys.readouterr().out)] == [False, True]
     assert cli.main(["objects", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["code"] == "parses"
+
+
+def test_phones_and_pins(sqlite_db, monkeypatch, capsys):
+    """`users add --phone` vouches for the number; a code verifies one; PINs are set and
+    listed as set, never shown."""
+    from tests.test_phones import latest_code
+
+    def run(*args: str) -> int:
+        return cli.main(list(args))
+
+    assert (
+        run(
+            "users",
+            "add",
+            "--name",
+            "Ada",
+            "--email",
+            "ada@example.com",
+            "--phone",
+            "+15551230001",
+            "--admin",
+        )
+        == 0
+    )
+    assert run("users", "add", "--name", "Bob", "--email", "bob@example.com") == 0
+    capsys.readouterr()
+    assert run("users", "verify-phone", "bob@example.com", "--phone", "+15551230002") == 0
+    assert "a code was sent to +15551230002" in capsys.readouterr().out
+    assert run("users", "confirm-phone", "bob@example.com", "000000x") == 2
+    assert "6 digits" in capsys.readouterr().err
+    assert run("users", "confirm-phone", "bob@example.com", latest_code(2)) == 0
+    assert "+15551230002 of bob@example.com is verified" in capsys.readouterr().out
+
+    assert run("users", "set-pin", "ada@example.com", "--pin", "12") == 2
+    assert "4 to 8 digits" in capsys.readouterr().err
+    assert (
+        run("--as", "bob@example.com", "users", "set-pin", "ada@example.com", "--pin", "1234") == 2
+    )
+    assert "Only an admin" in capsys.readouterr().err
+    answers = iter(["2468", "2468"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert run("--as", "bob@example.com", "users", "set-pin", "bob@example.com") == 0
+    assert "PIN set for bob@example.com" in capsys.readouterr().out
+
+    assert run("users", "add", "--name", "Cy", "--email", "cy@example.com") == 0
+    assert run("users", "verify-phone", "cy@example.com", "--trusted") == 2
+    assert "has no phone number" in capsys.readouterr().err
+    assert run("users", "list", "--json") == 0
+    listed = {u["email"]: u for u in json.loads(capsys.readouterr().out)}
+    assert [(u["phone_verified"], u["has_pin"]) for u in listed.values()] == [
+        (True, False),
+        (True, True),
+        (False, False),
+    ]
+    assert not any("pin_hash" in u for u in listed.values())
+    assert run("users", "list") == 0
+    heading = capsys.readouterr().out.splitlines()[0].split()
+    assert heading[3:6] == ["PHONE", "PHONE_VERIFIED", "HAS_PIN"]

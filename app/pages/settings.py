@@ -15,6 +15,7 @@ from components.section import section
 from components.tables import data_table
 from state.auth import AuthState
 from state.password import PasswordState
+from state.phone import PhoneState
 from state.settings import SettingsState
 
 
@@ -158,12 +159,123 @@ def _password() -> rx.Component:
     )
 
 
+def _phone() -> rx.Component:
+    def digits(label: str, name: str, **props) -> rx.Component:
+        return field(label, name, input_mode="numeric", auto_complete="off", **props)
+
+    return section(
+        "Phone and PIN",
+        rx.text(
+            "Only a verified number is recognised when it calls or texts; your PIN confirms "
+            "the changes you ask for by phone or text.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.hstack(
+            rx.text("Number:", size="2"),
+            rx.text(rx.cond(PhoneState.phone != "", PhoneState.phone, "none"), id="phone-number"),
+            rx.badge(
+                rx.cond(PhoneState.verified, "verified", "not verified"),
+                color_scheme=rx.cond(PhoneState.verified, "green", "orange"),
+                id="phone-status",
+            ),
+            rx.text("PIN:", size="2"),
+            rx.badge(
+                rx.cond(PhoneState.has_pin, "set", "not set"),
+                color_scheme=rx.cond(PhoneState.has_pin, "green", "gray"),
+                id="pin-status",
+            ),
+            align="center",
+            wrap="wrap",
+        ),
+        error_if(PhoneState.phone_error, id="phone-error"),
+        _form(
+            "phone-code",
+            "Send code",
+            PhoneState.sending,
+            PhoneState.send_code,
+            field(
+                "Number to verify (+15551234567); a code is sent to it by SMS",
+                "verify_phone",
+                type="tel",
+                auto_complete="tel",
+                default_value=PhoneState.phone,
+                key=PhoneState.phone,
+            ),
+        ),
+        rx.cond(
+            PhoneState.code_sent,
+            _form(
+                "phone-verify",
+                "Verify",
+                PhoneState.verifying,
+                PhoneState.verify_code,
+                digits("Code from the text message", "code", auto_focus=True),
+                reset_on_submit=True,
+            ),
+        ),
+        error_if(PhoneState.pin_error, id="pin-error"),
+        _form(
+            "pin",
+            "Save PIN",
+            PhoneState.saving_pin,
+            PhoneState.save_pin,
+            digits("New PIN (4 to 8 digits)", "pin", type="password"),
+            digits("New PIN again", "pin_repeat", type="password"),
+            reset_on_submit=True,
+        ),
+        card=True,
+        id="settings-phone",
+    )
+
+
+def _webhook(row: rx.Var) -> rx.Component:
+    return rx.data_list.item(
+        rx.data_list.label(row.label),
+        rx.data_list.value(rx.code(row.url, class_name="webhook-url")),
+    )
+
+
+def _webhooks() -> rx.Component:
+    return section(
+        "Twilio webhooks",
+        rx.hstack(
+            rx.badge(
+                rx.cond(SettingsState.twilio_configured, "configured", "off"),
+                color_scheme=rx.cond(SettingsState.twilio_configured, "green", "gray"),
+                id="twilio-status",
+            ),
+            rx.text(SettingsState.twilio_message, size="2", color=rx.color("gray", 11)),
+            align="center",
+            wrap="wrap",
+        ),
+        rx.text(
+            "Paste these into your Twilio number's configuration (method HTTP POST). They are "
+            "built from PUBLIC_BASE_URL, which Twilio must be able to reach.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.data_list.root(rx.foreach(SettingsState.webhooks, _webhook)),
+        card=True,
+        id="settings-webhooks",
+    )
+
+
 def settings() -> rx.Component:
     return page(
         "Settings",
         rx.cond(
             SettingsState.loaded,
-            rx.vstack(_profile(), _password(), _features(), _limits(), spacing="4", width="100%"),
+            rx.vstack(
+                _profile(),
+                _phone(),
+                _password(),
+                _features(),
+                _webhooks(),
+                _limits(),
+                spacing="4",
+                width="100%",
+            ),
             loading(),
         ),
         subtitle="What is configured, the limits in force, and your profile.",
@@ -175,5 +287,5 @@ def register(app: rx.App) -> None:
         settings,
         route=routes.SETTINGS,
         title="Settings",
-        on_load=[AuthState.require_login, SettingsState.load],
+        on_load=[AuthState.require_login, SettingsState.load, PhoneState.load],
     )

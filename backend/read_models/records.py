@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.models import Deployment, DurableObject, Modification, ObjectVersion, Task
+from backend.models import Deployment, DurableObject, Modification, ObjectVersion, Task, User
 from backend.objects.schema import function_signature
 
 
 def _when(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def user_view(user: User) -> dict[str, Any]:
+    """A person: never a password or PIN hash, only whether a PIN is set."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "phone": user.phone,
+        "phone_verified": bool(user.phone and user.phone_verified),
+        "has_pin": bool(user.pin_hash),
+        "sms_opted_out": user.sms_opted_out,
+        "is_admin": user.is_admin,
+        "preferred_channel": user.preferred_channel,
+    }
 
 
 def object_view(obj: DurableObject) -> dict[str, Any]:

@@ -1,0 +1,131 @@
+"""The settings page's "Phone and PIN" part: verify a number by a code sent by SMS, set a PIN.
+
+Each event makes one backend call as the tab's person (`state.web_actor.Action`); what the
+page shows of the number comes back with it, so nothing is read twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import reflex as rx
+
+from backend import audit, phones, users
+from backend.db import session_scope
+from backend.errors import NotFound
+from backend.models import User
+from state.auth import AuthState
+from state.settings import SettingsState
+from state.web_actor import Action
+
+SEND = Action(busy="sending", error="phone_error")
+VERIFY = Action(busy="verifying", error="phone_error")
+PIN = Action(busy="saving_pin", error="pin_error")
+
+
+@dataclasses.dataclass
+class PhoneStatus:
+    phone: str
+    verified: bool
+    has_pin: bool
+
+
+def _status(user: User) -> PhoneStatus:
+    return PhoneStatus(
+        phone=user.phone or "",
+        verified=bool(user.phone and user.phone_verified),
+        has_pin=phones.has_pin(user),
+    )
+
+
+def _read(user_id: int) -> PhoneStatus | None:
+    with session_scope() as session:
+        try:
+            return _status(users.get_user(session, user_id))
+        except NotFound:
+            return None
+
+
+def _send_code(user_id: int, phone: str, *, actor: audit.Actor) -> PhoneStatus:
+    with session_scope() as session:
+        phones.start_phone_verification(session, user_id, phone, actor=actor)
+        return _status(users.get_user(session, user_id))
+
+
+def _confirm(user_id: int, code: str, *, actor: audit.Actor) -> PhoneStatus:
+    with session_scope() as session:
+        return _status(phones.confirm_phone(session, user_id, code, actor=actor))
+
+
+def _set_pin(user_id: int, pin: str, *, actor: audit.Actor) -> PhoneStatus:
+    with session_scope() as session:
+        return _status(phones.set_pin(session, user_id, pin, actor=actor))
+
+
+class PhoneState(rx.State):
+    phone: str = ""
+    verified: bool = False
+    has_pin: bool = False
+    code_sent: bool = False  # a code went out from this tab: show where to type it
+    phone_error: str = ""
+    pin_error: str = ""
+    sending: bool = False
+    verifying: bool = False
+    saving_pin: bool = False
+
+    def _show(self, status: PhoneStatus) -> None:
+        self.phone, self.verified, self.has_pin = status.phone, status.verified, status.has_pin
+
+    @rx.event
+    async def load(self):
+        auth = await self.get_state(AuthState)
+        if not auth.signed_in:
+            return
+        status = await asyncio.to_thread(_read, auth.user_id)
+        if status is not None:
+            self._show(status)
+        self.code_sent = self.code_sent and not self.verified
+        self.phone_error = self.pin_error = ""
+
+    @rx.event
+    async def send_code(self, form: dict):
+        SEND.begin(self)
+        yield
+        auth = await self.get_state(AuthState)
+        phone = str(form.get("verify_phone", ""))
+        status = await SEND.run(self, _send_code, auth.user_id, phone)
+        if status is None:
+            return
+        self._show(status)
+        self.code_sent = True
+        # The profile form shows the number too: it is the person's number now.
+        (await self.get_state(SettingsState)).phone = status.phone
+        yield rx.toast.success(f"A code was sent to {status.phone}.")
+
+    @rx.event
+    async def verify_code(self, form: dict):
+        VERIFY.begin(self)
+        yield
+        auth = await self.get_state(AuthState)
+        status = await VERIFY.run(self, _confirm, auth.user_id, str(form.get("code", "")))
+        if status is None:
+            return
+        self._show(status)
+        self.code_sent = False
+        yield rx.toast.success(f"{status.phone} is verified.")
+
+    @rx.event
+    async def save_pin(self, form: dict):
+        pin = str(form.get("pin", ""))
+        if pin != str(form.get("pin_repeat", "")):
+            self.pin_error = "The PIN and its repetition differ."
+            return
+        PIN.begin(self)
+        yield
+        auth = await self.get_state(AuthState)
+        status = await PIN.run(self, _set_pin, auth.user_id, pin)
+        if status is None:
+            return
+        self._show(status)
+        yield rx.toast.success("PIN saved.")
