@@ -77,8 +77,16 @@ class Turn:
 
 
 def read(twiml: str) -> Turn:
+    """What the caller hears before they answer (the Says up to and inside the Gather; all of
+    them when there is none), and where the call goes next."""
     root = ET.fromstring(twiml)
-    said = [node.text or "" for node in root.iter("Say")]
+    said: list[str] = []
+    for node in root:
+        if node.tag == "Say":
+            said.append(node.text or "")
+        elif node.tag == "Gather":
+            said.extend(child.text or "" for child in node.iter("Say"))
+            break
     gather = root.find("Gather")
     redirect = root.find("Redirect")
     return Turn(

@@ -112,7 +112,10 @@ def process(user: User, command: Command, channel: Channel, *, may_change: bool 
 
 
 def _refused(exc: ProductError) -> Reply:
+    """A refusal said as one sentence: the service's own words, capitalised and ended."""
     message = str(exc).strip()
+    if message and message[-1] not in ".?!":
+        message += "."
     return Reply(message[:1].upper() + message[1:], Outcome.REFUSED)
 
 

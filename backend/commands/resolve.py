@@ -107,7 +107,7 @@ def resolve(session: Session, text: str) -> Resolution:
     close = [obj for value, obj in good if best - value <= CLOSE]
     if len(close) == 1 or best >= 0.99 > good[1][0]:
         return Resolution(match=close[0])
-    return Resolution(choices=close[:4])
+    return Resolution(choices=sorted(close[:4], key=lambda obj: obj.name.lower()))
 
 
 def pick(options: list[DurableObject], answer: str) -> DurableObject | None:

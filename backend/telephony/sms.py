@@ -46,7 +46,8 @@ def incoming(form: dict[str, str]) -> str:
 def _incoming(form: dict[str, str]) -> str:
     phone = (form.get("From") or "").strip()
     body = (form.get("Body") or "").strip()
-    keyword = re.sub(r"[^A-Z]", "", body.upper()) if len(body) <= 12 else ""
+    alone = re.fullmatch(r"([A-Za-z]+)[\s.!]*", body)  # a keyword counts only alone
+    keyword = alone.group(1).upper() if alone else ""
     with session_scope() as session:
         user = phones.find_verified_user(session, phone) if phone else None
         limited = interactions.over_limit(session, phone)
