@@ -180,6 +180,7 @@ def _object(u: Utterance, start: int, end: int) -> str | None:
 def _rollback(u: Utterance) -> Command | None:
     patterns = (
         rf"{ROLL} (?:back )?(?:to )?(?:the )?{VERSION} (?:of|for) (?P<t>.+)",
+        rf"{ROLL} (?:back )?to (?:the )?{PREVIOUS} version (?:of|for) (?P<t>.+)",
         rf"{ROLL} (?P<t>.+?) (?:back )?to (?:the )?{PREVIOUS} version",
         rf"{ROLL} (?P<t>.+?) (?:back )?to (?:the )?{VERSION}",
         rf"roll (?P<t>.+?) back(?: to (?:the )?(?:{VERSION}|{PREVIOUS} version))?",
@@ -252,6 +253,7 @@ def _status(u: Utterance) -> Command | None:
         r"any (?:news|updates?|progress)(?: (?:on|about|with|for) (?P<t>.+))?",
         r"(?:where are we|where am i) (?:with|on) (?P<t>.+)",
         r"what happened (?:to|with) (?P<t>.+)",
+        r"what is (?:going on|happening|up) (?:to|with) (?P<t>.+)",
         r"check (?:on )?(?P<t>.+)",
         r"(?P<t>.+?) status",
     )

@@ -36,6 +36,7 @@ OPENERS = tuple(
         "would you",
         "will you",
         "hey there",
+        "yo",
         "hey",
         "hi",
         "hello",

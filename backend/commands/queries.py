@@ -31,7 +31,8 @@ SUBJECTS: tuple[tuple[QuerySubject, str], ...] = (
         rf"|\bhow (?:are|is) (?:the |our )?{PAYMENTS}\b"
         rf"|\b(?:are|is) (?:the |our )?{PAYMENTS} (?:working|okay|up|down|failing|healthy|running|"
         r"fine|alright|all right|broken)\b|\bany (?:failed|failing|declined) payments\b"
-        r"|\bhow many payments\b|\bpayments? (?:problems|issues|failures)\b",
+        r"|\bhow many payments\b|\bpayments? (?:problems|issues|failures)\b"
+        rf"|\b(?:up|going on|happening) with (?:the |my |our )?{PAYMENTS}\b",
     ),
     (
         QuerySubject.USERS_LATEST,
@@ -70,7 +71,7 @@ SUBJECTS: tuple[tuple[QuerySubject, str], ...] = (
         r"|\bare you (?:up|okay|alive|working|running|there|online)\b"
         r"|\bany (?:problems|issues|errors|outages|incidents)\b|\bhow are things\b"
         r"|\bis (?:anything|something) (?:broken|down|wrong)\b"
-        r"|\beverything (?:okay|alright|good|fine|working)\b|\ball systems\b",
+        r"|\beverything (?:is )?(?:okay|alright|good|fine|working)\b|\ball systems\b",
     ),
 )
 

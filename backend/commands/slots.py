@@ -11,6 +11,7 @@ from backend.commands.numbers import as_number
 
 NUMBER = r"\d+(?:\.\d+)?"
 ARTICLES = re.compile(r"^(?:(?:the|a|an|my|our|your|this|that|their|his|her|its|some) )+")
+PRONOUNS = frozenset({"it", "this", "that", "them", "this one", "that one", "everything"})
 ORDINALS = {
     "first": 1,
     "second": 2,
@@ -89,7 +90,7 @@ def object_words(u: Utterance, m: re.Match[str], group: str = "t") -> str | None
     trail = re.search(r"(?: (?:please|now|again|right now|for me|object))+$", u.low[start:end])
     if trail:
         end -= len(trail.group(0))
-    if start >= end:
+    if start >= end or u.low[start:end] in PRONOUNS:
         return None
     return u.original(start, end) or None
 
