@@ -160,6 +160,7 @@ class JobKind(StrEnum):
     VERSION_EVALUATE = "version.evaluate"
     OBJECT_DEPLOY = "object.deploy"
     NOTIFICATION_SEND = "notification.send"
+    COMMAND_INTERPRET = "command.interpret"
 
 
 class Intent(StrEnum):

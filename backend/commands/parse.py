@@ -66,13 +66,17 @@ def parse_with_llm(text: str) -> Command:
     return answer
 
 
-def parse_command(text: str) -> Command:
-    """The grammar's answer, or the LLM's where the grammar is unsure (below
-    COMMAND_LLM_BELOW) and an LLM is configured; a failed LLM keeps the grammar's answer."""
-    command = parse_grammar(text)
+def needs_llm(command: Command) -> bool:
+    """Whether the grammar's reading is unsure (below COMMAND_LLM_BELOW) and an LLM is
+    configured to read it better. A door that must answer at once (a phone call) asks a job
+    to do that (`backend.telephony.interpret`)."""
     settings = get_settings()
-    if command.confidence >= settings.command_llm_below or not client.is_configured(settings):
-        return command
+    return command.confidence < settings.command_llm_below and client.is_configured(settings)
+
+
+def refine(text: str, command: Command) -> Command:
+    """The LLM's reading of `text`, which the grammar read as `command` but was unsure of; a
+    failed LLM keeps the grammar's answer."""
     try:
         answer = parse_with_llm(text)
     except LLMError as exc:
@@ -80,3 +84,10 @@ def parse_command(text: str) -> Command:
         return command
     answer.text = command.text
     return answer
+
+
+def parse_command(text: str) -> Command:
+    """The grammar's answer, or the LLM's where the grammar is unsure (below
+    COMMAND_LLM_BELOW) and an LLM is configured; a failed LLM keeps the grammar's answer."""
+    command = parse_grammar(text)
+    return refine(text, command) if needs_llm(command) else command
