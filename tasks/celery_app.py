@@ -34,7 +34,13 @@ APP_PATH = "tasks.celery_app:celery_app"
 #: Modules that register the product's jobs; the worker and `enqueue` import them.
 #: tasks.dispatch registers no job: it gives the worker's own code (jobs that schedule more
 #: jobs, the sweeper) the runner that hands jobs to the broker.
-TASK_MODULES = ("tasks.system", "tasks.pipeline", "tasks.notifications", "tasks.dispatch")
+TASK_MODULES = (
+    "tasks.system",
+    "tasks.pipeline",
+    "tasks.notifications",
+    "tasks.commands",
+    "tasks.dispatch",
+)
 
 _REDIS_SCHEMES = ("redis://", "rediss://", "redis+socket://")
 

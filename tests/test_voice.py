@@ -81,9 +81,7 @@ def test_the_signature_covers_repeated_parameters(world):
             return value if isinstance(value, list) else [value]
 
     url = "https://dobj.example.test/webhooks/voice"
-    good = RequestValidator("test-auth-token-0123456789abcdef").compute_signature(
-        url, Multi(form)
-    )
+    good = RequestValidator("test-auth-token-0123456789abcdef").compute_signature(url, Multi(form))
     client = world.peer.client
     assert client.post("/webhooks/voice", data=form, headers={"X-Twilio-Signature": good})
     answered = client.post("/webhooks/voice", data=form, headers={"X-Twilio-Signature": good})

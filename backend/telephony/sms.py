@@ -18,7 +18,7 @@ from backend.db import session_scope
 from backend.enums import Channel, Intent
 from backend.errors import ProductError
 from backend.models import User
-from backend.telephony import conversation, interactions, receipts, twiml
+from backend.telephony import conversation, interactions, interpret, receipts, twiml
 
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -29,6 +29,7 @@ _YES = re.compile(r"^\s*(?:yes|y|ok|confirm)\b[\s,.:;-]*(\d{4,8})?\s*[.!]?\s*$",
 _NO = re.compile(r"^\s*(?:no|n|nope)\b[\s,.:;-]*(.*)$", re.IGNORECASE | re.DOTALL)
 UNSURE = 0.5
 CONFIRM_HOW = "Reply YES and your PIN (for example YES 1234) to go ahead, or NO to cancel."
+THINKING = "Let me think about that; I'll text you the answer in a moment."
 UNKNOWN_SENDER = (
     "Sorry, I don't recognise this number. Add and verify it on your profile page in the web "
     "app, then text again."
@@ -84,8 +85,8 @@ def _incoming(form: dict[str, str]) -> str:
         if keyword in HELP_WORDS:
             record(Outcome.HELP, wording.HELP)
             return twiml.message(wording.HELP)
-    reply, parsed = _reply(user, phone, body, pending)
-    text = _text(user, phone, reply)
+    reply, parsed = _reply(user, phone, body, pending, form.get("MessageSid", ""))
+    text = reply_text(phone, reply)
     with session_scope() as session:
         interactions.record(
             session,
@@ -103,7 +104,9 @@ def _incoming(form: dict[str, str]) -> str:
     return twiml.message(text)
 
 
-def _reply(user: User, phone: str, body: str, pending: dict | None) -> tuple[Reply, dict | None]:
+def _reply(
+    user: User, phone: str, body: str, pending: dict | None, sid: str
+) -> tuple[Reply, dict | None]:
     """Answer the message: as the answer to what was asked, or as a new command."""
     if pending and pending.get("kind") == "confirm":
         answer = _confirmation(user, phone, body, pending)
@@ -117,6 +120,12 @@ def _reply(user: User, phone: str, body: str, pending: dict | None) -> tuple[Rep
         with session_scope() as session:  # a new command: the question is dropped
             conversation.clear(session, phone, Channel.SMS)
     parsed = parse.parse_grammar(body)
+    if parse.needs_llm(parsed):
+        with session_scope() as session:
+            interpret.schedule(
+                session, body, channel=Channel.SMS, user_id=user.id, phone=phone, sid=sid
+            )
+        return Reply(THINKING, Outcome.STARTED, long_work=True), parsed.model_dump(mode="json")
     if parsed.confidence < UNSURE:
         return Reply(wording.REPHRASE, Outcome.UNKNOWN), parsed.model_dump(mode="json")
     return processor.process(user, parsed, Channel.SMS), parsed.model_dump(mode="json")
@@ -156,7 +165,7 @@ def _confirmation(user: User, phone: str, body: str, pending: dict) -> Reply | N
     return processor.execute(user, pending, Channel.SMS)
 
 
-def _text(user: User, phone: str, reply: Reply) -> str:
+def reply_text(phone: str, reply: Reply) -> str:
     """The message to send back; keeps what the reply waits for."""
     with session_scope() as session:
         if reply.pending:

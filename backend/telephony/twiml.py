@@ -68,6 +68,16 @@ def keypad(prompt: str, action: str, *, digits: int | None = None, fallback: str
     return str(response)
 
 
+def hold(text: str, then: str, *, seconds: int = 2) -> str:
+    """Say `text` (if any), wait a moment, then come back to `then`."""
+    response = VoiceResponse()
+    if text:
+        _say(response, text)
+    response.pause(length=seconds)
+    response.redirect(then, method="POST")
+    return str(response)
+
+
 def goodbye(text: str) -> str:
     """Say `text` and end the call."""
     response = VoiceResponse()

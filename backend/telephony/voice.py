@@ -14,18 +14,18 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import phones
+from backend import jobs, phones
 from backend.channels import notify
 from backend.commands import parse, processor
 from backend.commands.processor import Outcome, Reply
 from backend.commands.schema import Command
 from backend.db import session_scope
-from backend.enums import Channel, Intent, QuerySubject
+from backend.enums import Channel, Intent, QuerySubject, TaskStatus
 from backend.errors import ProductError
 from backend.models import User
 from backend.objects import store
 from backend.pipeline import modifications
-from backend.telephony import conversation, interactions, receipts, twiml
+from backend.telephony import conversation, interactions, interpret, receipts, twiml
 from backend.webhook_urls import (
     VOICE_COMMAND_PATH,
     VOICE_CONFIRM_PATH,
@@ -37,6 +37,8 @@ from backend.webhook_urls import (
 UNSURE = 0.5
 #: Times a caller is asked again before the keypad menu is offered.
 ASK_AGAIN = 2
+#: Times a caller on hold is told "one moment" while a job reads their words (2 s each).
+HOLD_POLLS = 6
 #: Wrong PINs in one call before the request is dropped (the account limit also applies).
 PIN_TRIES = 3
 WITHHELD = {"", "anonymous", "restricted", "unknown", "private", "+266696687"}
@@ -125,9 +127,35 @@ def _record(session: Session, call: Call, user: User | None, step: str, **fields
 
 
 def command(call: Call) -> str:
-    """What the caller said (`SpeechResult`, `Confidence`), or silence."""
+    """What the caller said (`SpeechResult`, `Confidence`), or silence; or, with `wait`, back
+    for the LLM's reading of what they said."""
     said = call.form.get("SpeechResult", "").strip()
+    if call.query.get("wait"):
+        step = f"wait{call.query['wait']}.{call.query.get('polls', '')}"
+        return receipts.once(_key(call, step), lambda: _waited(call))
     return receipts.once(_key(call, "command", said), lambda: _command(call, said))
+
+
+def _waited(call: Call) -> str:
+    """The caller held while a job read their words: go on with its reading, or hold on a
+    little longer, or ask them to say it again."""
+    polls = int(call.query.get("polls") or 0)
+    with session_scope() as session:
+        user = _user(session, call)
+        if user is None:
+            return twiml.goodbye(interactions.UNKNOWN_CALLER)
+        task = jobs.get_task(session, int(call.query["wait"]))
+        if task.params.get("sid") != call.sid:
+            return _nothing_waiting(session, call, user)
+        status, result, said = task.status, task.result or {}, task.params["text"]
+    if status in jobs.OPEN_STATUSES and polls < HOLD_POLLS:
+        return twiml.hold(
+            "", call.url(VOICE_COMMAND_PATH, wait=call.query["wait"], polls=polls + 1)
+        )
+    if status != TaskStatus.SUCCEEDED:
+        return _ask_again(call, user, "Sorry, I couldn't work that out.", said)
+    parsed = Command.model_validate(result["command"])
+    return _understood(call, user, said, parsed)
 
 
 def _command(call: Call, said: str) -> str:
@@ -147,8 +175,34 @@ def _command(call: Call, said: str) -> str:
             return _goodbye(call, user)
         return _ask_again(call, user, "I didn't hear anything.", said)
     parsed = parse.parse_grammar(said)
+    if parse.needs_llm(parsed):
+        with session_scope() as session:
+            task = interpret.schedule(
+                session,
+                said,
+                channel=Channel.VOICE,
+                user_id=user.id,
+                phone=call.number,
+                sid=call.sid,
+            )
+            _record(
+                session,
+                call,
+                user,
+                "command",
+                transcript=said,
+                confidence=_confidence(call),
+                command=parsed.model_dump(mode="json"),
+                outcome="interpreting",
+                reply="One moment.",
+            )
+        return twiml.hold("One moment.", call.url(VOICE_COMMAND_PATH, wait=task.id, polls=0))
+    return _understood(call, user, said, parsed)
+
+
+def _understood(call: Call, user: User, said: str, parsed: Command) -> str:
     if parsed.confidence < UNSURE or parsed.intent == Intent.UNKNOWN:
-        return _ask_again(call, user, "Sorry, I didn't catch that.", said, parsed.model_dump())
+        return _ask_again(call, user, "Sorry, I didn't catch that.", said, parsed.model_dump(mode="json"))
     reply = processor.process(user, parsed, Channel.VOICE, may_change=call.may_change)
     return _answer(call, user, reply, said=said, parsed=parsed.model_dump(mode="json"))
 
