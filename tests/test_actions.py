@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import select
 
-from backend import activity, audit, auth, config, db, jobs, phones, tokens, users
+from backend import activity, audit, auth, config, db, jobs, monitors, phones, tokens, users
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.models import AuditEntry, Event, Modification
 from backend.objects import deploy, store
@@ -92,6 +92,15 @@ def _everything(llm) -> None:
         phones.mark_phone_verified(session, "ada@example.com", actor=OPERATOR)
         phones.set_pin(session, ada.id, "1234", actor=OPERATOR)
         phones.set_sms_opt_out(session, "+15551230001", True)
+        monitors.create_monitor(
+            session,
+            owner_id=ada.id,
+            event="user.created",
+            condition=monitors.event_condition([{"field": "is_admin", "op": "==", "value": True}]),
+            channel="sms",
+            description="text me when an admin signs up",
+            actor=OPERATOR,
+        )
         bob = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
     me = audit.Actor.for_user(bob, Channel.WEB)
     auth.change_password(bob.id, "long enough", "a new password", actor=me)
