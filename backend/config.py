@@ -224,6 +224,13 @@ class Settings(BaseSettings):
         description="Twilio speech recognition model for spoken commands (pinned: Twilio's "
         "default changes on their side).",
     )
+    webhook_threads: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Twilio webhooks worked on at once per web process; a burst waits its "
+        "turn (each answer takes milliseconds) rather than crowding the database's write lock.",
+    )
     phone_rate_limit_per_minute: int = Field(
         default=10,
         ge=1,

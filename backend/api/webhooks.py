@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from backend.config import get_settings
 from backend.telephony import signature, sms, voice
 from backend.webhook_urls import (
     SMS_PATH,
@@ -38,6 +40,17 @@ from backend.webhook_urls import (
 )
 
 FORBIDDEN = "This webhook only answers requests signed by Twilio for this product.\n"
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def _threads() -> anyio.CapacityLimiter:
+    """At most WEBHOOK_THREADS webhooks work at once; a burst queues here rather than in the
+    database's write lock, where SQLite's busy waits made the slowest answers ten times
+    slower (bench/webhook_latency.py)."""
+    global _limiter
+    if _limiter is None:  # made on first use, inside the server's event loop
+        _limiter = anyio.CapacityLimiter(get_settings().webhook_threads)
+    return _limiter
 
 
 async def _signed_form(request: Request) -> dict[str, str] | None:
@@ -58,7 +71,8 @@ def _route(path: str, handle: Callable[[dict[str, str], dict[str, str]], str]) -
         form = await _signed_form(request)
         if form is None:
             return PlainTextResponse(FORBIDDEN, status_code=403)
-        body = await run_in_threadpool(handle, form, dict(request.query_params))
+        query = dict(request.query_params)
+        body = await anyio.to_thread.run_sync(handle, form, query, limiter=_threads())
         if not body:
             return Response(status_code=204)
         return Response(body, media_type="application/xml")

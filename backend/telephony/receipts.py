@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from backend.db import session_scope
 from backend.models import WebhookReceipt
@@ -14,10 +14,24 @@ from backend.models import WebhookReceipt
 KEY_MAX = 200
 
 
+def stored(session: Session, key: str) -> str | None:
+    """The answer already given to `key` (None: not seen yet, or no key)."""
+    if not key:
+        return None
+    row = session.exec(select(WebhookReceipt).where(WebhookReceipt.key == key[:KEY_MAX])).first()
+    return None if row is None else row.response
+
+
+def keep(session: Session, key: str, response: str) -> None:
+    """Remember the answer to `key` in the caller's transaction; a copy answered meanwhile
+    makes that transaction fail on commit (IntegrityError), so nothing is done twice."""
+    if key:
+        session.add(WebhookReceipt(key=key[:KEY_MAX], response=response))
+
+
 def _stored(key: str) -> str | None:
     with session_scope() as session:
-        row = session.exec(select(WebhookReceipt).where(WebhookReceipt.key == key)).first()
-        return None if row is None else row.response
+        return stored(session, key)
 
 
 def once(key: str, answer: Callable[[], str]) -> str:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
 from backend import phones
 from backend.channels import notify
 from backend.commands import parse, processor, wording
@@ -37,71 +40,92 @@ UNKNOWN_SENDER = (
 
 
 def incoming(form: dict[str, str]) -> str:
-    """The TwiML answer to one incoming message (the same answer again for a retry)."""
-    return receipts.once(
-        f"sms:{form.get('MessageSid', '')}" if form.get("MessageSid") else "",
-        lambda: _incoming(form),
-    )
+    """The TwiML answer to one incoming message (the same answer again for a retry).
+
+    What needs no other service (a keyword, an unknown sender, the limit, HELP, a retry) is
+    read, answered, recorded and remembered in one transaction: Twilio's webhooks come in
+    bursts, and this keeps each to one commit.
+    """
+    key = f"sms:{form.get('MessageSid')}" if form.get("MessageSid") else ""
+    message = _Message(form)
+    try:
+        with session_scope() as session:
+            stored = receipts.stored(session, key)
+            if stored is not None:
+                return stored
+            answer = _without_services(session, message)
+            if answer is not None:
+                receipts.keep(session, key, answer)
+                return answer
+        reply, parsed = _reply(
+            message.user, message.phone, message.body, message.pending, message.sid
+        )
+        text = reply_text(message.phone, reply)
+        answer = twiml.message(text)
+        with session_scope() as session:
+            message.record(session, reply.outcome, text, parsed)
+            receipts.keep(session, key, answer)
+        return answer
+    except IntegrityError:
+        # A copy of this message was answered meanwhile (Twilio retried): answer the same.
+        with session_scope() as session:
+            return receipts.stored(session, key) or twiml.message(None)
 
 
-def _incoming(form: dict[str, str]) -> str:
-    phone = (form.get("From") or "").strip()
-    body = (form.get("Body") or "").strip()
-    alone = re.fullmatch(r"([A-Za-z]+)[\s.!]*", body)  # a keyword counts only alone
-    keyword = alone.group(1).upper() if alone else ""
-    with session_scope() as session:
-        user = phones.find_verified_user(session, phone) if phone else None
-        limited = interactions.over_limit(session, phone)
-        pending = conversation.get(session, phone, Channel.SMS) if user else None
+class _Message:
+    """One incoming message: who sent it, what it says, and what was asked of them."""
 
-        def record(outcome: str, reply: str = "", command: dict | None = None) -> None:
-            interactions.record(
-                session,
-                channel=Channel.SMS,
-                phone=phone,
-                user=user,
-                sid=form.get("MessageSid", ""),
-                step="message",
-                transcript=body,
-                command=command,
-                outcome=outcome,
-                reply=reply,
-            )
+    def __init__(self, form: dict[str, str]):
+        self.phone = (form.get("From") or "").strip()
+        self.body = (form.get("Body") or "").strip()
+        self.sid = form.get("MessageSid", "")
+        alone = re.fullmatch(r"([A-Za-z]+)[\s.!]*", self.body)  # a keyword counts only alone
+        self.keyword = alone.group(1).upper() if alone else ""
+        self.user: User | None = None
+        self.pending: dict | None = None
 
-        if keyword in STOP_WORDS:
-            phones.set_sms_opt_out(session, phone, True)
-            record("opted_out")
-            return twiml.message(None)
-        if keyword in START_WORDS and not (keyword == "YES" and pending):
-            phones.set_sms_opt_out(session, phone, False)
-            record("opted_in")
-            return twiml.message(None)
-        if user is None:
-            record("unknown_caller", UNKNOWN_SENDER)
-            return twiml.message(UNKNOWN_SENDER)
-        if limited:
-            record("rate_limited", interactions.RATE_LIMITED)
-            return twiml.message(interactions.RATE_LIMITED)
-        if keyword in HELP_WORDS:
-            record(Outcome.HELP, wording.HELP)
-            return twiml.message(wording.HELP)
-    reply, parsed = _reply(user, phone, body, pending, form.get("MessageSid", ""))
-    text = reply_text(phone, reply)
-    with session_scope() as session:
+    def record(
+        self, session: Session, outcome: str, reply: str = "", command: dict | None = None
+    ) -> None:
         interactions.record(
             session,
             channel=Channel.SMS,
-            phone=phone,
-            user=user,
-            sid=form.get("MessageSid", ""),
+            phone=self.phone,
+            user=self.user,
+            sid=self.sid,
             step="message",
-            transcript=body,
-            confidence=parsed.get("confidence") if parsed else None,
-            command=parsed,
-            outcome=reply.outcome,
-            reply=text,
+            transcript=self.body,
+            confidence=command.get("confidence") if command else None,
+            command=command,
+            outcome=outcome,
+            reply=reply,
         )
-    return twiml.message(text)
+
+
+def _without_services(session: Session, message: _Message) -> str | None:
+    """The answer when no other service is needed, recorded; None for a command to run."""
+    phone, keyword = message.phone, message.keyword
+    message.user = phones.find_verified_user(session, phone) if phone else None
+    if message.user is not None:
+        message.pending = conversation.get(session, phone, Channel.SMS)
+    if keyword in STOP_WORDS:
+        phones.set_sms_opt_out(session, phone, True)
+        message.record(session, "opted_out")
+        return twiml.message(None)
+    if keyword in START_WORDS and not (keyword == "YES" and message.pending):
+        phones.set_sms_opt_out(session, phone, False)
+        message.record(session, "opted_in")
+        return twiml.message(None)
+    if message.user is None:
+        message.record(session, "unknown_caller", UNKNOWN_SENDER)
+        return twiml.message(UNKNOWN_SENDER)
+    if interactions.over_limit(session, phone):
+        message.record(session, "rate_limited", interactions.RATE_LIMITED)
+        return twiml.message(interactions.RATE_LIMITED)
+    if keyword in HELP_WORDS:
+        message.record(session, Outcome.HELP, wording.HELP)
+        return twiml.message(wording.HELP)
+    return None
 
 
 def _reply(

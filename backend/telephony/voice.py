@@ -202,7 +202,9 @@ def _command(call: Call, said: str) -> str:
 
 def _understood(call: Call, user: User, said: str, parsed: Command) -> str:
     if parsed.confidence < UNSURE or parsed.intent == Intent.UNKNOWN:
-        return _ask_again(call, user, "Sorry, I didn't catch that.", said, parsed.model_dump(mode="json"))
+        return _ask_again(
+            call, user, "Sorry, I didn't catch that.", said, parsed.model_dump(mode="json")
+        )
     reply = processor.process(user, parsed, Channel.VOICE, may_change=call.may_change)
     return _answer(call, user, reply, said=said, parsed=parsed.model_dump(mode="json"))
 
