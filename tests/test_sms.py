@@ -4,13 +4,14 @@ unknown senders, retries, the per-number limit, refusals and approval by reply."
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import timedelta
 
 from sqlmodel import select
 
 from backend import config, db, users
 from backend.commands import results
 from backend.enums import Channel, JobKind, ModificationStatus
-from backend.models import Modification, Notification, Task, User
+from backend.models import Interaction, Modification, Notification, Task, User
 from tests.factories import waiting_modification
 from tests.phone_world import ADA_PHONE, ADA_PIN, BOB_PHONE, STRANGER, interactions, monitors
 
@@ -92,6 +93,11 @@ def test_the_per_number_limit_answers_politely(world, monkeypatch):
     answers = [_reply(world.peer.sms(ADA_PHONE, "how many users")) for _ in range(3)]
     assert answers[:2] == ["There are 2 users."] * 2
     assert answers[2].startswith("You've sent a lot of requests")
+    with db.session_scope() as session:  # a minute later: the turned-away ones don't count
+        for row in session.exec(select(Interaction).where(Interaction.outcome == "answered")):
+            row.created_at -= timedelta(minutes=2)
+            session.add(row)
+    assert _reply(world.peer.sms(ADA_PHONE, "how many users")) == "There are 2 users."
 
 
 def test_a_member_is_refused_a_deploy_by_sms_as_on_the_web(world):

@@ -13,6 +13,8 @@ from backend.enums import Channel
 from backend.models import Interaction, User, utcnow
 
 TRANSCRIPT_MAX = 2000
+#: The outcome of a request turned away by the per-number limit.
+RATE_LIMITED_OUTCOME = "rate_limited"
 
 
 def record(
@@ -50,7 +52,8 @@ def record(
 
 def over_limit(session: Session, phone: str) -> bool:
     """Whether this number already sent PHONE_RATE_LIMIT_PER_MINUTE requests in the last
-    minute (numbers we can't tell apart, like withheld ones, share one count)."""
+    minute (numbers we can't tell apart, like withheld ones, share one count). Requests that
+    were turned away don't count: a number is never kept out longer than a minute."""
     since = utcnow() - timedelta(minutes=1)
     count = session.exec(
         select(func.count())
@@ -58,6 +61,7 @@ def over_limit(session: Session, phone: str) -> bool:
         .where(
             Interaction.phone == (phone or "")[:32],
             Interaction.direction == "in",
+            Interaction.outcome != RATE_LIMITED_OUTCOME,
             col(Interaction.created_at) >= since,
         )
     ).one()

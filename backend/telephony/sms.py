@@ -120,7 +120,7 @@ def _without_services(session: Session, message: _Message) -> str | None:
         message.record(session, "unknown_caller", UNKNOWN_SENDER)
         return twiml.message(UNKNOWN_SENDER)
     if interactions.over_limit(session, phone):
-        message.record(session, "rate_limited", interactions.RATE_LIMITED)
+        message.record(session, interactions.RATE_LIMITED_OUTCOME, interactions.RATE_LIMITED)
         return twiml.message(interactions.RATE_LIMITED)
     if keyword in HELP_WORDS:
         message.record(session, Outcome.HELP, wording.HELP)

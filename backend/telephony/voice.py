@@ -105,7 +105,7 @@ def _greet(call: Call) -> str:
         limited = interactions.over_limit(session, call.number)
         if user is None or limited:
             say = interactions.RATE_LIMITED if limited else interactions.UNKNOWN_CALLER
-            outcome = "rate_limited" if limited else "unknown_caller"
+            outcome = interactions.RATE_LIMITED_OUTCOME if limited else "unknown_caller"
             _record(session, call, user, "greet", outcome=outcome, reply=say)
             return twiml.goodbye(say)
         say = f"Hello {user.name.split()[0]}. What would you like to do?"
@@ -164,7 +164,7 @@ def _command(call: Call, said: str) -> str:
         if user is None:
             return twiml.goodbye(interactions.UNKNOWN_CALLER)
         if interactions.over_limit(session, call.number):
-            _record(session, call, user, "command", outcome="rate_limited")
+            _record(session, call, user, "command", outcome=interactions.RATE_LIMITED_OUTCOME)
             return twiml.goodbye(interactions.RATE_LIMITED)
         pending = conversation.get(session, call.number, Channel.VOICE)
     if pending and pending.get("kind") == "choice" and said:
