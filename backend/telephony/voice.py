@@ -9,6 +9,7 @@ a key) is kept per number (`conversation`), and every turn is an Interaction row
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,17 +288,28 @@ def _answer(
     return answer
 
 
-def pin(call: Call) -> str:
-    """The PIN typed on the keypad, for the change the call waits to confirm."""
+def _keys(call: Call, step: str, work: Callable[[Call, User, str], str]) -> str:
+    """Keys pressed in answer to `step`: `work(call, caller, digits)` once per CallSid, step
+    and keys; an unknown caller is sent away."""
     digits = call.form.get("Digits", "")
-    return receipts.once(_key(call, "pin", digits), lambda: _pin(call, digits))
 
-
-def _pin(call: Call, digits: str) -> str:
-    with session_scope() as session:
-        user = _user(session, call)
+    def answer() -> str:
+        with session_scope() as session:
+            user = _user(session, call)
         if user is None:
             return twiml.goodbye(interactions.UNKNOWN_CALLER)
+        return work(call, user, digits)
+
+    return receipts.once(_key(call, step, digits), answer)
+
+
+def pin(call: Call) -> str:
+    """The PIN typed on the keypad, for the change the call waits to confirm."""
+    return _keys(call, "pin", _pin)
+
+
+def _pin(call: Call, user: User, digits: str) -> str:
+    with session_scope() as session:
         pending = conversation.get(session, call.number, Channel.VOICE)
         decide = call.query.get("decide")
         if decide and (pending is None or str(pending.get("modification_id")) != decide):
@@ -346,15 +358,11 @@ def _nothing_waiting(session: Session, call: Call, user: User) -> str:
 
 def confirm(call: Call) -> str:
     """1 confirms (or approves), 2 cancels (or rejects) what the PIN unlocked."""
-    digits = call.form.get("Digits", "")
-    return receipts.once(_key(call, "confirm", digits), lambda: _confirm(call, digits))
+    return _keys(call, "confirm", _confirm)
 
 
-def _confirm(call: Call, digits: str) -> str:
+def _confirm(call: Call, user: User, digits: str) -> str:
     with session_scope() as session:
-        user = _user(session, call)
-        if user is None:
-            return twiml.goodbye(interactions.UNKNOWN_CALLER)
         pending = conversation.get(session, call.number, Channel.VOICE)
         if not pending or not pending.get("pin_ok"):
             return _nothing_waiting(session, call, user)
@@ -378,15 +386,10 @@ def _confirm(call: Call, digits: str) -> str:
 
 def menu(call: Call) -> str:
     """The keypad menu offered after speech failed twice."""
-    digits = call.form.get("Digits", "")
-    return receipts.once(_key(call, "menu", digits), lambda: _menu(call, digits))
+    return _keys(call, "menu", _menu)
 
 
-def _menu(call: Call, digits: str) -> str:
-    with session_scope() as session:
-        user = _user(session, call)
-    if user is None:
-        return twiml.goodbye(interactions.UNKNOWN_CALLER)
+def _menu(call: Call, user: User, digits: str) -> str:
     if digits not in MENU:
         return _goodbye(call, user)
     _, subject = MENU[digits]
