@@ -24,6 +24,7 @@ from backend.enums import Channel, JobKind, NotificationPurpose, NotificationSta
 from backend.errors import InvalidInput
 from backend.models import Notification, Task
 from tests.factories import phone_user
+from tests.flaky_vendor import FlakyVendor, twilio_error
 from tests.llm_server import closed_port
 from tests.prism import TWILIO_ACCOUNT_SID
 
@@ -35,9 +36,9 @@ MAX_ATTEMPTS = 3
 class RecordingHttpClient(twilio_client.BaseUrlHttpClient):
     """The product's http client, keeping what was sent and what came back.
 
-    `tamper(url, data)` may change a request before it goes (to make one Prism rejects);
-    `answer` is a canned response given instead of sending (an error Prism can't produce:
-    the Twilio spec declares none).
+    `tamper(url, data)` may change a request before it goes (to make one Prism rejects).
+    Errors Prism can't produce (Twilio's spec declares none) come from a real HTTP peer in
+    front of it (`flaky_twilio`).
     """
 
     def __init__(self, base_url: str) -> None:
@@ -45,7 +46,6 @@ class RecordingHttpClient(twilio_client.BaseUrlHttpClient):
         self.sent: list[dict[str, Any]] = []
         self.answers: list[Response] = []
         self.tamper: Callable[[str, dict[str, Any]], None] | None = None
-        self.answer: Response | None = None
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         data = dict(kwargs.get("data") or {})
@@ -53,10 +53,7 @@ class RecordingHttpClient(twilio_client.BaseUrlHttpClient):
             self.tamper(url, data)
             kwargs["data"] = data
         self.sent.append({"method": method, "url": url, "data": data})
-        if self.answer is not None:
-            self.last_response = self.answer
-        else:
-            super().request(method, url, *args, **kwargs)
+        super().request(method, url, *args, **kwargs)
         assert self.last_response is not None
         self.answers.append(self.last_response)
         return self.last_response
@@ -134,11 +131,6 @@ def _reject_calls(url: str, data: dict[str, Any]) -> None:
     """Make every call request invalid for Twilio's spec (Prism answers 422)."""
     if url.endswith("/Calls.json"):
         data["StatusCallbackMethod"] = "PUT"
-
-
-def _twilio_error(status: int, code: int, message: str) -> Response:
-    body = {"code": code, "message": message, "more_info": "", "status": status}
-    return Response(status, json.dumps(body))
 
 
 # --- sending through Prism ---------------------------------------------------------------
@@ -250,8 +242,55 @@ def test_a_rejected_request_fails_at_once_with_a_readable_error(
     assert result["status"] == "failed" and result["replaced_by"] is None  # an alert
 
 
-def test_an_opted_out_number_is_a_permanent_failure(twilio: RecordingHttpClient) -> None:
-    twilio.answer = _twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")
+@pytest.fixture
+def flaky_twilio(
+    twilio: RecordingHttpClient, prism_twilio: str, monkeypatch
+) -> Iterator[FlakyVendor]:
+    """Twilio behind a real HTTP peer that answers errors on request, then passes on to
+    Prism."""
+    vendor = FlakyVendor(prism_twilio)
+    monkeypatch.setenv("TWILIO_API_BASE_URL", vendor.url)
+    config.reload_settings()
+    yield vendor
+    vendor.close()
+
+
+def test_a_server_error_is_retried_then_failed(
+    flaky_twilio: FlakyVendor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTIFY_RETRY_SECONDS", "0.25")
+    config.reload_settings()
+    waits: list[float] = []
+    monkeypatch.setattr(delivery.time, "sleep", waits.append)
+    flaky_twilio.failures = [twilio_error(503, 20503, "Service unavailable")] * MAX_ATTEMPTS
+    notification_id = _queued(Channel.SMS)
+
+    result = delivery.deliver(notification_id)
+
+    assert waits == [0.25, 0.5]  # doubled before each further try
+    assert len(flaky_twilio.requests) == MAX_ATTEMPTS
+    row = _row(notification_id)
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert "HTTP 503, Twilio error 20503: Unable to create record: Service unavailable" in (
+        row.error
+    )
+    assert f"gave up after {MAX_ATTEMPTS} tries" in row.error
+    assert result["attempts"] == MAX_ATTEMPTS
+
+
+def test_a_server_error_then_success_is_sent(flaky_twilio: FlakyVendor) -> None:
+    flaky_twilio.failures = [twilio_error(500, 20500, "Internal server error")]
+    notification_id = _queued(Channel.VOICE)
+
+    delivery.deliver(notification_id)
+
+    row = _row(notification_id)
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert row.provider_id and len(flaky_twilio.requests) == 2
+
+
+def test_an_opted_out_number_is_a_permanent_failure(flaky_twilio: FlakyVendor) -> None:
+    flaky_twilio.failures = [twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")]
     notification_id = _queued(Channel.SMS)
 
     delivery.deliver(notification_id)
@@ -260,30 +299,6 @@ def test_an_opted_out_number_is_a_permanent_failure(twilio: RecordingHttpClient)
     assert (row.status, row.attempts) == ("failed", 1)
     assert "HTTP 400, Twilio error 21610" in row.error
     assert "Attempt to send to unsubscribed recipient" in row.error
-
-
-def test_a_server_error_is_retried_then_failed(
-    twilio: RecordingHttpClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("NOTIFY_RETRY_SECONDS", "0.25")
-    config.reload_settings()
-    waits: list[float] = []
-    monkeypatch.setattr(delivery.time, "sleep", waits.append)
-    twilio.answer = _twilio_error(503, 20503, "Service unavailable")
-    notification_id = _queued(Channel.SMS)
-
-    result = delivery.deliver(notification_id)
-
-    assert waits == [0.25, 0.5]  # doubled before each further try
-
-    assert len(twilio.sent) == MAX_ATTEMPTS
-    row = _row(notification_id)
-    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
-    assert "HTTP 503, Twilio error 20503: Unable to create record: Service unavailable" in (
-        row.error
-    )
-    assert f"gave up after {MAX_ATTEMPTS} tries" in row.error
-    assert result["attempts"] == MAX_ATTEMPTS
 
 
 def test_an_unreachable_twilio_is_retried(
