@@ -267,8 +267,54 @@ class Settings(BaseSettings):
 
     # Slack, GitHub
     slack_bot_token: str = Field(default="", description="Slack bot token (xoxb-...).")
+    slack_channel: str = Field(
+        default="",
+        description="Slack channel (an ID like C0123, or #name) for people who have no Slack "
+        "member ID of their own.",
+    )
+    slack_api_base_url: str = Field(
+        default="https://slack.com/api/",
+        description="Base URL of Slack's Web API; point it at a local mock in tests.",
+    )
     github_token: str = Field(default="", description="GitHub token for issues.")
     github_repo: str = Field(default="", description="GitHub repository, owner/name.")
+    github_api_url: str = Field(
+        default="https://api.github.com",
+        description="Base URL of GitHub's REST API (GitHub Enterprise: https://HOST/api/v3).",
+    )
+    github_labels: str = Field(
+        default="alert",
+        description="Comma-separated labels put on the GitHub issues monitors open.",
+    )
+
+    # Monitors and alerts
+    monitor_group_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="A new monitor's grouping window: matching events inside it become one "
+        "notification that says how many (0 sends each at once).",
+    )
+    metric_check_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often metric monitors are checked on a schedule, besides whenever a "
+        "related event arrives.",
+    )
+    max_calls_per_hour: int = Field(
+        default=5,
+        ge=0,
+        description="Alert calls one person gets in an hour at most; more go out as SMS.",
+    )
+    alert_call_repeat_minutes: float = Field(
+        default=5.0,
+        gt=0,
+        description="Minutes before an alert call that was not acknowledged is tried again.",
+    )
+    alert_call_tries: int = Field(
+        default=3,
+        ge=1,
+        description="Alert calls for one firing before it goes out by SMS instead.",
+    )
 
     # Email
     smtp_host: str = Field(default="", description="SMTP server host.")

@@ -98,6 +98,11 @@ class User(SQLModel, table=True):
     pin_hash: str | None = Field(default=None, max_length=255)
     # The number replied STOP: no SMS goes to it until it replies START.
     sms_opted_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Where the person lives (an IANA name), for quiet hours; during quiet hours ("22:00" to
+    # "07:00", both empty for none) a call to them becomes an SMS.
+    timezone: str = Field(default="UTC", max_length=64, sa_column_kwargs={"server_default": "UTC"})
+    quiet_start: str = Field(default="", max_length=5, sa_column_kwargs={"server_default": ""})
+    quiet_end: str = Field(default="", max_length=5, sa_column_kwargs={"server_default": ""})
     created_at: datetime = _created()
     updated_at: datetime = _updated()
 
@@ -291,6 +296,13 @@ class Deployment(SQLModel, table=True):
 
 
 class Monitor(SQLModel, table=True):
+    """What a person asked to be told about (`backend.monitors`, `backend.monitoring`).
+
+    `active` False is paused; `silenced_until` in the future is silenced; `condition_met` is
+    a metric monitor's last verdict (edge-triggered: it fires when this turns true and says
+    "resolved" when it turns false). Its check is also a durable object (`object_id`).
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="user.id", index=True)
     event_name: str = Field(max_length=64, index=True)
@@ -299,11 +311,55 @@ class Monitor(SQLModel, table=True):
     target: str = Field(default="", max_length=320)
     description: str = _text()
     active: bool = Field(default=True, index=True)
+    silenced_until: datetime | None = _when()
+    condition_met: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The durable object holding its check(event) -> bool; None until one is generated.
+    object_id: int | None = Field(default=None, foreign_key="durable_object.id")
+    # A burst of matching events inside this many seconds is one notification.
+    group_seconds: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
+    last_fired_at: datetime | None = _when()
     created_at: datetime = _created()
     updated_at: datetime = _updated()
 
 
+class MonitorFiring(SQLModel, table=True):
+    """One firing of a monitor (or its resolution): the events it covers and whether the
+    person acknowledged it. Notifications point at it."""
+
+    __tablename__ = "monitor_firing"
+
+    id: int | None = Field(default=None, primary_key=True)
+    monitor_id: int = Field(foreign_key="monitor.id", index=True)
+    kind: str = Field(default="fired", max_length=16)  # fired | resolved
+    event_ids: list[int] = Field(default_factory=list, sa_type=sa.JSON)
+    count: int = Field(default=1)
+    summary: str = _text()
+    # Events matching until then join this firing (the grouping window); then it is sent.
+    group_until: datetime | None = _when()
+    notified_at: datetime | None = _when()
+    acknowledged_at: datetime | None = _when()
+    acknowledged_by: str = Field(default="", max_length=200)
+    created_at: datetime = _created()
+
+
+class EventSource(SQLModel, table=True):
+    """Another system allowed to report events (`POST /api/events`); only its key's SHA-256
+    is stored."""
+
+    __tablename__ = "event_source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True, index=True)
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = _created()
+    last_used_at: datetime | None = _when()
+    revoked_at: datetime | None = _when()
+
+
 class Event(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("idempotency_key", name="uq_event_idempotency_key"),)
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64, index=True)
     payload: dict[str, Any] = _json()
@@ -312,6 +368,8 @@ class Event(SQLModel, table=True):
     # When the dispatcher handed the event to the monitors; None means not yet. Indexed, so
     # "the events not dispatched yet" is cheap however many events there are.
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # "<source>:<id>" for an event reported with an idempotency id: the same one is kept once.
+    idempotency_key: str | None = Field(default=None, max_length=300)
 
 
 class Notification(SQLModel, table=True):
@@ -337,6 +395,11 @@ class Notification(SQLModel, table=True):
         default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
     )
     status: str = Field(default=NotificationStatus.QUEUED, max_length=16, index=True)
+    firing_id: int | None = Field(default=None, foreign_key="monitor_firing.id", index=True)
+    # Which try of an alert call this is (unacknowledged calls are tried again), and who
+    # answered it by Twilio's answering-machine detection (human, machine_start, ...).
+    repeat: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    answered_by: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     # The vendor's id for it (a Twilio CallSid or MessageSid), once sent.
     provider_id: str | None = Field(default=None, max_length=64, index=True)
     error: str | None = Field(default=None, sa_type=sa.Text)

@@ -34,6 +34,8 @@ TABLES = {
     "interaction",
     "conversation",
     "webhook_receipt",
+    "monitor_firing",
+    "event_source",
 }
 
 
