@@ -75,6 +75,13 @@ class NotificationStatus(StrEnum):
     SUPPRESSED = "suppressed"  # deliberately not sent (opted out, quiet hours), with why
 
 
+class MonitorState(StrEnum):
+    ARMED = "armed"  # watching
+    FIRING = "firing"  # a metric's condition holds, or a firing waits to be acknowledged
+    PAUSED = "paused"
+    SILENCED = "silenced"  # watching, but telling nobody until a time
+
+
 class NotificationPurpose(StrEnum):
     RESULT = "result"  # the outcome of work a person asked for by phone or SMS
     VERIFICATION = "verification"  # a code that proves a phone number
@@ -132,6 +139,11 @@ class EventName(StrEnum):
     MODIFICATION_FAILED = "modification.failed"
     TASK_FAILED = "task.failed"
     MONITOR_CREATED = "monitor.created"
+    MONITOR_PAUSED = "monitor.paused"
+    MONITOR_RESUMED = "monitor.resumed"
+    MONITOR_SILENCED = "monitor.silenced"
+    MONITOR_DELETED = "monitor.deleted"
+    MONITOR_ACKNOWLEDGED = "monitor.acknowledged"
     PAYMENT_FAILED = "payment.failed"
     PAYMENT_SUCCEEDED = "payment.succeeded"
 

@@ -318,6 +318,8 @@ class Monitor(SQLModel, table=True):
     # A burst of matching events inside this many seconds is one notification.
     group_seconds: int = Field(default=60, sa_column_kwargs={"server_default": "60"})
     last_fired_at: datetime | None = _when()
+    # Deleted monitors are kept (their firings and notifications are history), never shown.
+    deleted_at: datetime | None = _when()
     created_at: datetime = _created()
     updated_at: datetime = _updated()
 

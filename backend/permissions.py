@@ -39,6 +39,7 @@ class Permission(StrEnum):
     LIMITS = "limits"
     TOKENS = "tokens"
     USER_ADMIN = "user_admin"
+    MONITOR = "monitor"  # pause, resume, silence, delete, acknowledge a monitor
 
 
 #: What each permission is called in a refusal ("only an admin can <this>").
@@ -54,6 +55,7 @@ _WORDS = {
     Permission.LIMITS: "change an object's sandbox limits",
     Permission.TOKENS: "manage API tokens of other people",
     Permission.USER_ADMIN: "add or change users",
+    Permission.MONITOR: "change this monitor",
 }
 _ADMIN_ONLY = frozenset(
     {Permission.DEPLOY, Permission.ROLLBACK, Permission.APPROVE, Permission.LIMITS}
@@ -87,7 +89,7 @@ def refusal(
     mine = actor.user_id in {owner_id, requester_id} - {None}
     if permission in (Permission.REJECT, Permission.RESUME):
         return "" if mine else f"only an admin, the object's owner or who asked can {what}"
-    if permission in (Permission.VISIBILITY, Permission.AUTO_APPLY):
+    if permission in (Permission.VISIBILITY, Permission.AUTO_APPLY, Permission.MONITOR):
         return "" if actor.user_id == owner_id else f"only an admin or the owner can {what}"
     if permission == Permission.TOKENS:
         return "" if subject_user_id == actor.user_id else f"only an admin can {what}"

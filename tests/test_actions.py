@@ -101,6 +101,11 @@ def _everything(llm) -> None:
             description="text me when an admin signs up",
             actor=OPERATOR,
         )
+        watched = monitors.list_monitors(session, owner_id=ada.id)[0].id
+        monitors.pause(session, watched, actor=OPERATOR)
+        monitors.resume(session, watched, actor=OPERATOR)
+        monitors.silence(session, watched, minutes=60, actor=OPERATOR)
+        monitors.delete(session, watched, actor=OPERATOR)
         bob = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
     me = audit.Actor.for_user(bob, Channel.WEB)
     auth.change_password(bob.id, "long enough", "a new password", actor=me)

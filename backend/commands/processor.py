@@ -25,7 +25,7 @@ from backend.commands.results import describe_modification
 from backend.commands.schema import Command
 from backend.db import session_scope
 from backend.enums import Channel, Intent, ModificationStatus
-from backend.errors import NotFound, ProductError
+from backend.errors import InvalidInput, NotFound, ProductError
 from backend.models import DurableObject, Modification, User
 from backend.objects import deploy as deployments
 from backend.objects import store
@@ -150,35 +150,19 @@ def _object_or_none(session: Session, slug: str) -> DurableObject | None:
 
 
 def _monitor(user: User, command: Command, channel: Channel) -> Reply:
-    if command.metric:
-        condition = monitors.metric_condition(
-            command.metric, command.op or ">", float(command.value or 0), command.window_minutes
-        )
-        event = str(monitors.METRIC_EVENTS[condition["metric"]])
-    elif command.event:
-        event = command.event
-        filters = [item.model_dump(mode="json") for item in command.filters]
-        condition = monitors.event_condition(filters)
-    else:
+    try:
+        form = monitors.form_of(command, user)
+    except InvalidInput:
         return Reply(
             "What should I watch for? For example: call me when a new user signs up.",
             Outcome.UNKNOWN,
         )
-    notify_by = command.channel or user.preferred_channel
     with session_scope() as session:
         monitor = monitors.create_monitor(
-            session,
-            owner_id=user.id,
-            event=event,
-            condition=condition,
-            channel=notify_by,
-            description=command.text or wording.condition_phrase(event, condition),
-            actor=_actor(user, channel),
+            session, owner_id=user.id, actor=_actor(user, channel), **form
         )
         monitor_id = monitor.id
-    how = wording.NOTIFY_PHRASES.get(notify_by, f"tell you by {notify_by}")
-    say = f"OK, I'll {how} when {wording.condition_phrase(event, condition)}."
-    return Reply(say, Outcome.ANSWERED, extra={"monitor_id": monitor_id})
+    return Reply(monitors.confirmation(form), Outcome.ANSWERED, extra={"monitor_id": monitor_id})
 
 
 def _status(user: User, command: Command) -> Reply:

@@ -68,6 +68,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('object_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('group_seconds', sa.Integer(), server_default='60', nullable=False))
         batch_op.add_column(sa.Column('last_fired_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key('fk_monitor_object_id', 'durable_object', ['object_id'], ['id'])
 
     with op.batch_alter_table('notification', schema=None) as batch_op:
@@ -101,6 +102,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('monitor', schema=None) as batch_op:
         batch_op.drop_constraint('fk_monitor_object_id', type_='foreignkey')
+        batch_op.drop_column('deleted_at')
         batch_op.drop_column('last_fired_at')
         batch_op.drop_column('group_seconds')
         batch_op.drop_column('object_id')
