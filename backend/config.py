@@ -289,10 +289,16 @@ class Settings(BaseSettings):
 
     # Monitors and alerts
     monitor_group_seconds: int = Field(
-        default=60,
+        default=30,
         ge=0,
         description="A new monitor's grouping window: matching events inside it become one "
         "notification that says how many (0 sends each at once).",
+    )
+    monitor_dispatch_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often the worker hands new events to the monitors watching them "
+        "(and sends the firings whose grouping window closed).",
     )
     metric_check_seconds: float = Field(
         default=60.0,

@@ -32,3 +32,7 @@ def public_url(path: str) -> str:
 def console_urls() -> list[dict[str, str]]:
     """What to paste where in Twilio's console: [{"label", "url"}]."""
     return [{"label": label, "url": public_url(path)} for label, path in CONSOLE_URLS]
+
+
+VOICE_ALERT_PATH = "/webhooks/voice/alert"
+VOICE_AMD_PATH = "/webhooks/voice/amd"

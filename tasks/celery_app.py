@@ -39,6 +39,7 @@ TASK_MODULES = (
     "tasks.pipeline",
     "tasks.notifications",
     "tasks.commands",
+    "tasks.monitoring",
     "tasks.dispatch",
 )
 
@@ -141,6 +142,18 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "imports": extra_task_modules(settings),
         "enable_utc": True,
         "timezone": "UTC",
+        # The worker runs beat too (`-B`): metric monitors are checked on this schedule.
+        "beat_schedule": {
+            "check-metric-monitors": {
+                "task": "monitors.check_metrics",
+                "schedule": settings.metric_check_seconds,
+                "options": {
+                    "queue": settings.celery_queue,
+                    "expires": settings.metric_check_seconds,
+                },
+            }
+        },
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
     }
 
 
@@ -155,6 +168,7 @@ def worker_argv() -> list[str]:
         "worker",
         "--loglevel=INFO",
         "--concurrency=1",
+        "--beat",
     ]
 
 
@@ -215,6 +229,14 @@ def _start_sweeper(**_: Any) -> None:
     from tasks import sweeper  # imported here: it imports the job modules, which import this
 
     sweeper.start()
+
+
+@worker_ready.connect
+def _start_dispatcher(**_: Any) -> None:
+    """The main process hands new events to the monitors (tasks.monitoring)."""
+    from tasks import monitoring
+
+    monitoring.start()
 
 
 @worker_process_init.connect

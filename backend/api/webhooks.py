@@ -11,6 +11,8 @@ thread: the database calls block.
     POST /webhooks/voice/pin        the PIN on the keypad
     POST /webhooks/voice/confirm    1 to confirm, 2 to cancel
     POST /webhooks/voice/menu       the keypad menu
+    POST /webhooks/voice/alert      1 acknowledges an alert call, 2 pauses, 3 silences
+    POST /webhooks/voice/amd        who answered an alert call (answering-machine detection)
     POST /webhooks/voice/status     call status callbacks
     POST /webhooks/sms              a message comes in
     POST /webhooks/sms/status       message status callbacks
@@ -31,6 +33,8 @@ from backend.telephony import signature, sms, voice
 from backend.webhook_urls import (
     SMS_PATH,
     SMS_STATUS_PATH,
+    VOICE_ALERT_PATH,
+    VOICE_AMD_PATH,
     VOICE_COMMAND_PATH,
     VOICE_CONFIRM_PATH,
     VOICE_MENU_PATH,
@@ -103,6 +107,8 @@ routes = [
     _route(VOICE_PIN_PATH, _voice(voice.pin)),
     _route(VOICE_CONFIRM_PATH, _voice(voice.confirm)),
     _route(VOICE_MENU_PATH, _voice(voice.menu)),
+    _route(VOICE_ALERT_PATH, _voice(voice.alert)),
+    _route(VOICE_AMD_PATH, _voice(voice.answered_by)),
     _route(VOICE_STATUS_PATH, _voice(voice.status)),
     _route(SMS_PATH, _sms(sms.incoming)),
     _route(SMS_STATUS_PATH, _sms(sms.status)),

@@ -23,6 +23,8 @@ def queue(
     data: dict[str, Any] | None = None,
     monitor_id: int | None = None,
     event_id: int | None = None,
+    firing_id: int | None = None,
+    repeat: int = 0,
 ) -> Notification:
     """Write a queued Notification in the caller's transaction and schedule its sending.
 
@@ -39,6 +41,8 @@ def queue(
         user_id=user_id,
         monitor_id=monitor_id,
         event_id=event_id,
+        firing_id=firing_id,
+        repeat=repeat,
         status=NotificationStatus.QUEUED,
     )
     session.add(notification)

@@ -12,6 +12,7 @@ from backend.channels.base import PermanentFailure
 from backend.config import get_settings
 from backend.enums import Channel
 from backend.models import Notification
+from backend.webhook_urls import VOICE_AMD_PATH, public_url
 
 #: Where Twilio reports how a call went (`notify.record_provider_status`).
 STATUS_PATH = "/webhooks/voice/status"
@@ -84,6 +85,18 @@ class VoiceSender:
         settings = get_settings()
         twiml = self.twiml(notification)
         client = self._client_factory()
+        # An alert asks who answered (answering-machine detection), without dead air: the
+        # verdict arrives later, so voicemail is told apart from a person.
+        detection = (
+            {
+                "machine_detection": "Enable",
+                "async_amd": "true",
+                "async_amd_status_callback": public_url(VOICE_AMD_PATH),
+                "async_amd_status_callback_method": "POST",
+            }
+            if (notification.data or {}).get("amd")
+            else {}
+        )
         with twilio_client.translated_errors(client, "the call"):
             call = client.calls.create(
                 to=notification.target,
@@ -92,5 +105,6 @@ class VoiceSender:
                 status_callback=settings.public_base_url.rstrip("/") + STATUS_PATH,
                 status_callback_event=STATUS_EVENTS,
                 status_callback_method="POST",
+                **detection,
             )
         return str(call.sid)

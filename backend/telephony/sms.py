@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from backend import phones
+from backend.audit import Actor
 from backend.channels import notify
 from backend.commands import parse, processor, wording
 from backend.commands.processor import Outcome, Reply
@@ -21,6 +22,7 @@ from backend.db import session_scope
 from backend.enums import Channel, Intent
 from backend.errors import ProductError
 from backend.models import User
+from backend.monitoring import alerts
 from backend.telephony import conversation, interactions, interpret, receipts, twiml
 
 STOP_WORDS = frozenset(
@@ -125,7 +127,29 @@ def _without_services(session: Session, message: _Message) -> str | None:
     if keyword in HELP_WORDS:
         message.record(session, Outcome.HELP, wording.HELP)
         return twiml.message(wording.HELP)
+    answer = _ALERT_ANSWER.fullmatch(message.body)
+    if answer is not None:
+        said = _answer_alert(session, message.user, answer.group(1).lower())
+        message.record(session, "alert_" + answer.group(1).lower()[:4], said)
+        return twiml.message(said)
     return None
+
+
+#: Replies to an alert: ACK, PAUSE or MUTE 1H (an hour is the only silence offered).
+_ALERT_ANSWER = re.compile(
+    r"\s*(ack|acknowledge|pause|mute)(?:\s+(?:1\s*h|1\s*hour|an hour))?[\s.!]*", re.IGNORECASE
+)
+
+
+def _answer_alert(session: Session, user: User, word: str) -> str:
+    firing = alerts.latest_firing(session, user.id)
+    if firing is None:
+        return "There is no alert waiting for an answer."
+    choice = {"ack": "ack", "acknowledge": "ack", "pause": "pause", "mute": "mute"}[word]
+    try:
+        return alerts.answer(session, firing.id, choice, actor=Actor.for_user(user, Channel.SMS))
+    except ProductError as exc:
+        return str(exc)
 
 
 def _reply(

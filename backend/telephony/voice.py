@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from backend import jobs, phones
+from backend.audit import Actor
 from backend.channels import notify
 from backend.commands import parse, processor
 from backend.commands.processor import Outcome, Reply
@@ -24,6 +25,7 @@ from backend.db import session_scope
 from backend.enums import Channel, Intent, QuerySubject, TaskStatus
 from backend.errors import ProductError
 from backend.models import User
+from backend.monitoring import alerts
 from backend.objects import store
 from backend.pipeline import modifications
 from backend.telephony import conversation, interactions, interpret, receipts, twiml
@@ -408,4 +410,37 @@ def status(call: Call) -> str:
             session, call.sid, state, error_code=call.form.get("ErrorCode") or None
         )
         _record(session, call, _user(session, call), "status", outcome=state)
+    return ""
+
+
+ALERT_KEYS = {"1": "ack", "2": "pause", "3": "mute"}
+
+
+def alert(call: Call) -> str:
+    """A key pressed on an alert call: 1 acknowledges, 2 pauses the monitor, 3 silences it
+    for an hour."""
+    return _keys(call, "alert", _alert)
+
+
+def _alert(call: Call, user: User, digits: str) -> str:
+    choice = ALERT_KEYS.get(digits)
+    if choice is None:
+        return twiml.goodbye("Nothing was changed. Goodbye.")
+    try:
+        with session_scope() as session:
+            said = alerts.answer(
+                session, int(call.query.get("firing") or 0), choice,
+                actor=Actor.for_user(user, Channel.VOICE),
+            )  # fmt: skip
+    except ProductError as exc:
+        said = str(exc)
+    with session_scope() as session:
+        _record(session, call, user, "alert", transcript=digits, outcome=choice, reply=said)
+    return twiml.goodbye(f"{said} Goodbye.")
+
+
+def answered_by(call: Call) -> str:
+    """Twilio's verdict on who answered an alert call (a person or voicemail)."""
+    with session_scope() as session:
+        alerts.record_answered_by(session, call.sid, call.form.get("AnsweredBy", ""))
     return ""

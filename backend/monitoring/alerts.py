@@ -1,0 +1,198 @@
+"""Telling a monitor's owner that it fired: which channel, what it says, and the answers.
+
+The monitor's channel is used unless the person's limits say otherwise: a call during
+their quiet hours (in their own time zone), or past MAX_CALLS_PER_HOUR, becomes an SMS that
+says why. A silenced monitor's firing is still recorded, with a notification marked
+suppressed. An alert call says what happened and offers "press 1 to acknowledge, 2 to pause
+this monitor, 3 to silence it for an hour" (SMS: reply ACK, PAUSE or MUTE 1H); until then
+the call is tried again every ALERT_CALL_REPEAT_MINUTES, ALERT_CALL_TRIES times in all
+(voicemail counts as not reached), and then goes out by SMS.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from backend import activity, audit, monitors
+from backend.channels import outbox
+from backend.config import get_settings
+from backend.enums import Channel, EventName, NotificationPurpose, NotificationStatus
+from backend.errors import Conflict, NotFound
+from backend.models import Monitor, MonitorFiring, Notification, User, utcnow
+from backend.monitoring.messages import Message
+from backend.telephony import twiml
+from backend.webhook_urls import VOICE_ALERT_PATH
+
+ALERT_CHOICES = "Press 1 to acknowledge, 2 to pause this monitor, 3 to silence it for an hour."
+SMS_CHOICES = "Reply ACK to acknowledge, PAUSE to pause this monitor, MUTE 1H to silence it."
+
+
+def in_quiet_hours(user: User, now: datetime | None = None) -> bool:
+    """Whether it is the person's quiet time, in their own time zone."""
+    if not user.quiet_start or not user.quiet_end:
+        return False
+    try:
+        zone = ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (now or utcnow()).astimezone(zone).strftime("%H:%M")
+    start, end = user.quiet_start, user.quiet_end
+    return start <= local < end if start <= end else local >= start or local < end
+
+
+def _calls_last_hour(session: Session, user_id: int) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.user_id == user_id,
+                Notification.channel == Channel.VOICE,
+                Notification.purpose == NotificationPurpose.ALERT,
+                col(Notification.created_at) >= since,
+            )
+        ).one()
+    )
+
+
+def _channel(session: Session, monitor: Monitor, owner: User) -> tuple[Channel, str]:
+    """The channel to use now, and why it is not the monitor's own ("" when it is)."""
+    channel = Channel(monitor.channel)
+    if channel != Channel.VOICE:
+        return channel, ""
+    if in_quiet_hours(owner):
+        return Channel.SMS, "It's your quiet hours, so I'm texting instead of calling."
+    if _calls_last_hour(session, owner.id) >= get_settings().max_calls_per_hour:
+        return Channel.SMS, "You've had the most calls an hour allows, so I'm texting."
+    return channel, ""
+
+
+def _target(owner: User, channel: Channel) -> str:
+    settings = get_settings()
+    if channel in (Channel.VOICE, Channel.SMS):
+        return owner.phone or ""
+    if channel == Channel.EMAIL:
+        return owner.email
+    if channel == Channel.SLACK:
+        return owner.slack_id or settings.slack_channel
+    return settings.github_repo
+
+
+def alert_call_twiml(short: str, firing_id: int) -> str:
+    """What an alert call says, and the keys it takes."""
+    return twiml.keypad(
+        short + " " + ALERT_CHOICES,
+        twiml.url(VOICE_ALERT_PATH, firing=firing_id),
+        digits=1,
+        fallback="Goodbye.",
+    )
+
+
+def send(
+    session: Session,
+    monitor: Monitor,
+    firing: MonitorFiring,
+    message: Message,
+    *,
+    repeat: int = 0,
+    channel: Channel | None = None,
+) -> Notification:
+    """Queue the notification of `firing` (in the caller's transaction)."""
+    owner = session.get(User, monitor.owner_id)
+    chosen, why = (channel, "") if channel else _channel(session, monitor, owner)
+    full = chosen in (Channel.EMAIL, Channel.GITHUB, Channel.SLACK)
+    body = message.full if full else message.short
+    if chosen == Channel.SMS:
+        body = " ".join(filter(None, [why, body, SMS_CHOICES]))
+    data: dict = {"link": message.link}
+    if chosen == Channel.VOICE:
+        data.update(twiml=alert_call_twiml(message.short, firing.id), amd=True)
+    notification = outbox.queue(
+        session,
+        channel=chosen,
+        target=_target(owner, chosen),
+        body=body,
+        subject=message.subject,
+        purpose=NotificationPurpose.ALERT,
+        user_id=owner.id,
+        monitor_id=monitor.id,
+        event_id=(firing.event_ids or [None])[0],
+        firing_id=firing.id,
+        repeat=repeat,
+        data=data,
+    )
+    silenced = monitor.silenced_until is not None and monitor.silenced_until > utcnow()
+    if silenced:
+        notification.status = NotificationStatus.SUPPRESSED
+        notification.error = f"silenced until {monitor.silenced_until:%Y-%m-%d %H:%M} UTC"
+        session.add(notification)
+    return notification
+
+
+# --- answers: acknowledge, pause, silence -------------------------------------------------------
+
+
+def latest_firing(session: Session, user_id: int) -> MonitorFiring | None:
+    """The person's newest firing that was sent and not acknowledged (what ACK answers)."""
+    return session.exec(
+        select(MonitorFiring)
+        .join(Monitor, Monitor.id == MonitorFiring.monitor_id)
+        .where(
+            Monitor.owner_id == user_id,
+            col(MonitorFiring.notified_at).is_not(None),
+            col(MonitorFiring.acknowledged_at).is_(None),
+        )
+        .order_by(col(MonitorFiring.id).desc())
+        .limit(1)
+    ).first()
+
+
+def answer(session: Session, firing_id: int, choice: str, *, actor: audit.Actor) -> str:
+    """Acknowledge the firing ("ack"), and pause ("pause") or silence its monitor for an
+    hour ("mute"); a sentence saying what was done. Repeats stop once acknowledged."""
+    firing = session.get(MonitorFiring, firing_id)
+    if firing is None:
+        raise NotFound(f"no firing {firing_id}")
+    monitor = monitors.get_monitor(session, firing.monitor_id)
+    if choice == "pause":
+        monitors.pause(session, monitor.id, actor=actor)
+    elif choice == "mute":
+        monitors.silence(session, monitor.id, minutes=60, actor=actor)
+    elif choice != "ack":
+        raise Conflict(f"unknown answer {choice!r}")
+    changed = session.execute(
+        update(MonitorFiring)
+        .where(col(MonitorFiring.id) == firing_id, col(MonitorFiring.acknowledged_at).is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by=actor.name)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        activity.record(
+            session,
+            actor,
+            EventName.MONITOR_ACKNOWLEDGED,
+            object_id=monitor.object_id,
+            detail={"monitor_id": monitor.id, "firing_id": firing_id, "answer": choice},
+        )
+    done = {
+        "ack": "Acknowledged.",
+        "pause": "Acknowledged, and the monitor is paused.",
+        "mute": "Acknowledged, and the monitor is silenced for an hour.",
+    }
+    return done[choice]
+
+
+def record_answered_by(session: Session, call_sid: str, answered_by: str) -> None:
+    """Who answered an alert call (Twilio's answering-machine detection: human,
+    machine_start, machine_end_beep, fax, unknown, ...)."""
+    session.execute(
+        update(Notification)
+        .where(col(Notification.provider_id) == call_sid)
+        .values(answered_by=answered_by[:32])
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,46 @@
+"""Monitoring in the worker: the dispatcher thread, and the schedule's check of metrics.
+
+The dispatcher is a thread in the worker's main process (like the sweeper) that every
+MONITOR_DISPATCH_SECONDS hands new events to their monitors, sends firings whose grouping
+window closed and tries unanswered alert calls again (`backend.monitoring.dispatcher`).
+Several workers doing it at once is safe: each event and each firing is claimed by a
+conditional UPDATE. Metric monitors are also checked on a schedule, by Celery beat.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import tasks.dispatch  # noqa: F401  (registers the runner notifications are sent through)
+from backend.config import get_settings
+from backend.monitoring import dispatcher
+from tasks.celery_app import celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def _loop() -> None:
+    while True:
+        try:
+            outcome = dispatcher.run_once()
+        except Exception as exc:  # the database may be away for a moment; try again later
+            logger.warning("monitor dispatcher: %s", exc)
+        else:
+            if outcome.get("sent") or outcome.get("repeated"):
+                logger.info("monitor dispatcher: %s", outcome)
+        time.sleep(get_settings().monitor_dispatch_seconds)
+
+
+def start() -> threading.Thread:
+    """Start dispatching in a daemon thread (it ends with the process)."""
+    thread = threading.Thread(target=_loop, name="monitor-dispatcher", daemon=True)
+    thread.start()
+    return thread
+
+
+@celery_app.task(name="monitors.check_metrics", ignore_result=True)
+def check_metrics() -> int:
+    """Check every metric monitor now (beat's schedule); how many changed state."""
+    return dispatcher.check_metrics()
