@@ -18,7 +18,8 @@ from sqlmodel import select
 
 from backend import activity, audit, auth, config, db, jobs, monitors, phones, tokens, users
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
-from backend.models import AuditEntry, Event, Modification
+from backend.models import AuditEntry, Event, Modification, MonitorFiring, utcnow
+from backend.monitoring import alerts
 from backend.objects import deploy, store
 from backend.objects.files import MAX_FILE_BYTES
 from backend.pipeline import modifications
@@ -105,6 +106,10 @@ def _everything(llm) -> None:
         monitors.pause(session, watched, actor=OPERATOR)
         monitors.resume(session, watched, actor=OPERATOR)
         monitors.silence(session, watched, minutes=60, actor=OPERATOR)
+        firing = MonitorFiring(monitor_id=watched, notified_at=utcnow())
+        session.add(firing)
+        session.flush()
+        alerts.answer(session, firing.id, "ack", actor=OPERATOR)
         monitors.delete(session, watched, actor=OPERATOR)
         bob = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
     me = audit.Actor.for_user(bob, Channel.WEB)

@@ -59,7 +59,9 @@ def _verdict(session: Session, monitor: Monitor, event: Event) -> Verdict:
     condition = monitor.condition or {}
     value = None
     if condition.get("kind") == "metric":
-        value = metrics.measure(session, condition["metric"], condition.get("window_minutes"))
+        value = metrics.measure(
+            session, condition["metric"], condition.get("window_minutes"), as_of=event.created_at
+        )
     slug = _checked_in_sandbox(session, monitor)
     if slug is not None:
         try:
@@ -106,7 +108,9 @@ def dispatch_pending(limit: int = BATCH) -> int:
         _claim_all(quiet)
     for event in events:
         if event.name in by_name:
-            dispatch_one(event, by_name[event.name])
+            # A monitor is told only of what happened after it was made.
+            newer = [m for m in by_name[event.name] if m.created_at <= event.created_at]
+            dispatch_one(event, newer)
     return len(events)
 
 
