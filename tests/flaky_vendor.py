@@ -13,6 +13,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -22,12 +23,15 @@ class FlakyVendor:
         self.upstream = upstream.rstrip("/")
         self.failures: list[tuple[int, dict[str, Any]]] = []
         self.requests: list[str] = []
+        #: The form bodies that arrived, decoded (a repeated key keeps its last value).
+        self.forms: list[dict[str, str]] = []
         vendor = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 vendor.requests.append(self.path)
+                vendor.forms.append(dict(parse_qsl(body.decode(errors="replace"))))
                 if vendor.failures:
                     status, payload = vendor.failures.pop(0)
                     data, headers = (

@@ -19,7 +19,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -35,13 +34,15 @@ from backend.db import session_scope
 from backend.enums import EventName, TaskStatus
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import Event, Task
-from tasks.celery_app import prune_embedded_broker, worker_argv
+from tasks.celery_app import prune_embedded_broker
 from tasks.dispatch import enqueue
+from tests.workers import WORKER_START_TIMEOUT, Worker
+from tests.workers import start_worker as _start_worker
+from tests.workers import stop as _stop
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
 TEST_JOBS_MODULE = "tests.jobs_test_only"
-WORKER_START_TIMEOUT = 30.0
 #: The test workers sweep often and notice a silent worker soon.
 FAST_SWEEPS = {"JOB_SWEEP_SECONDS": "0.5", "JOB_HEARTBEAT_SECONDS": "0.5", "JOB_LOST_SECONDS": "5"}
 JOB_TIMEOUT = 60.0
@@ -379,54 +380,6 @@ def _redis_unreachable() -> str | None:
         return None
     except Exception as exc:  # any failure means "not here"
         return f"Redis at {TEST_REDIS_URL} unreachable: {exc.__class__.__name__}: {exc}"
-
-
-@dataclass
-class Worker:
-    """A running worker process and what it was started with."""
-
-    process: subprocess.Popen
-    log_path: Path
-    env: dict[str, str]
-    broker: str
-
-    def log_tail(self, lines: int = 40) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Warm shutdown, then kill the whole process group (pool processes included)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(15)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)  # any pool process left behind
-    process.wait(5)
-
-
-def _start_worker(env: dict[str, str], log_path: Path, broker: str) -> Worker:
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        worker_argv(),
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so the finalizer can end all of it
-    )
-    log.close()
-    worker = Worker(process, log_path, env, broker)
-    deadline = time.monotonic() + WORKER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"worker exited with {process.returncode}:\n{worker.log_tail()}")
-        if " ready." in log_path.read_text(errors="replace"):
-            return worker
-        time.sleep(0.1)
-    _stop(process)
-    pytest.fail(f"worker not ready within {WORKER_START_TIMEOUT:g} s:\n{worker.log_tail()}")
 
 
 @pytest.fixture(scope="module", params=["embedded", "redis"])
