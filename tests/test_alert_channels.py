@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlmodel import col, select
 
 from backend import config
@@ -123,12 +124,29 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    """Lets in "bot" with "secret"; a refusal must not be `handled`, or the client hangs."""
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        b"bot",
+        b"secret",
+    )
+    return AuthResult(success=ok, handled=False)
+
+
 @pytest.fixture
 def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
-    """A real SMTP server on 127.0.0.1, configured as the product's."""
+    """A real SMTP server on 127.0.0.1, configured as the product's; it offers a login
+    (without TLS, as tests have no certificate) that is optional."""
     handler = Mailbox()
     port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        loop=asyncio.new_event_loop(),
+        authenticator=_authenticator,
+        auth_require_tls=False,
+    )
     controller.start()
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(port))
@@ -184,6 +202,23 @@ def test_a_refused_recipient_fails_at_once(mailbox: Mailbox) -> None:
     assert (row.status, row.attempts) == ("failed", 1)
     assert "refused the email to nobody@example.com: 550 no such user" in row.error
     assert mailbox.messages == []
+
+
+@pytest.mark.parametrize(("password", "status"), [("secret", "sent"), ("wrong", "failed")])
+def test_the_login_is_used_and_a_refused_one_is_final(
+    mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch, password: str, status: str
+) -> None:
+    monkeypatch.setenv("SMTP_USERNAME", "bot")
+    monkeypatch.setenv("SMTP_PASSWORD", password)
+    config.reload_settings()
+    notification_id = _queued(Channel.EMAIL, "pat@example.com")
+
+    delivery.deliver(notification_id)
+
+    row = _row(notification_id)
+    assert (row.status, row.attempts, len(mailbox.messages)) == (status, 1, status == "sent")
+    if status == "failed":
+        assert "refused the email to pat@example.com: 535" in row.error
 
 
 def test_a_temporary_refusal_is_retried(mailbox: Mailbox) -> None:
