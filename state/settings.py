@@ -25,6 +25,17 @@ class FeatureRow:
 
 
 @dataclasses.dataclass
+class ChannelRow:
+    key: str
+    label: str
+    configured: bool
+    ok: bool
+    detail: str
+    message: str
+    url: str
+
+
+@dataclasses.dataclass
 class WebhookRow:
     label: str
     url: str
@@ -59,6 +70,7 @@ def _save(user_id: int, name: str, phone: str, channel: str) -> User:
 
 class SettingsState(rx.State):
     features: list[FeatureRow] = []
+    channel_rows: list[ChannelRow] = []
     limits: list[LimitRow] = []
     sandbox_tier: str = ""
     sandbox_message: str = ""
@@ -92,6 +104,7 @@ class SettingsState(rx.State):
             return
         overview, user = await asyncio.to_thread(_read, auth.user_id)
         self.features = [FeatureRow(**row) for row in overview["features"]]
+        self.channel_rows = [ChannelRow(**row) for row in overview["channels"]]
         self.limits = [LimitRow(**row) for row in overview["limits"]]
         self.sandbox_tier = overview["sandbox"]["tier"]
         self.sandbox_message = overview["sandbox"]["message"]

@@ -4,7 +4,9 @@ declares no errors, so errors come from here, over real HTTP, in the vendor's ow
 
 `FlakyVendor(upstream).failures` is a list of (status, JSON body): each request takes the
 next one and gets it as the answer; once the list is empty, requests are passed on to
-`upstream` (Prism) and its answer is returned as it is. `requests` counts what arrived.
+`upstream` (Prism) and its answer is returned as it is. `requests` counts what arrived (its
+paths); `received` keeps each request's method, path and body, for tests that check what a
+client sent; `answers` the status each got.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class FlakyVendor:
         self.requests: list[str] = []
         #: The form bodies that arrived, decoded (a repeated key keeps its last value).
         self.forms: list[dict[str, str]] = []
+        self.received: list[tuple[str, str, bytes]] = []
+        self.answers: list[int] = []
         vendor = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +36,7 @@ class FlakyVendor:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 vendor.requests.append(self.path)
                 vendor.forms.append(dict(parse_qsl(body.decode(errors="replace"))))
+                vendor.received.append((self.command, self.path, body))
                 if vendor.failures:
                     status, payload = vendor.failures.pop(0)
                     data, headers = (
@@ -49,6 +54,7 @@ class FlakyVendor:
                     )
                     status, data = answer.status_code, answer.content
                     headers = {"content-type": answer.headers.get("content-type", "")}
+                vendor.answers.append(status)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)

@@ -239,7 +239,8 @@ def test_a_rejected_request_fails_at_once_with_a_readable_error(
     assert (row.status, row.attempts, row.provider_id) == ("failed", 1, None)
     assert row.error.startswith("Twilio refused the call: HTTP 422")
     assert "StatusCallbackMethod must be equal to one of the allowed values" in row.error
-    assert result["status"] == "failed" and result["replaced_by"] is None  # an alert
+    [text] = _replacements(notification_id)  # an alert goes out by the next channel too
+    assert result["status"] == "failed" and result["replaced_by"] == text.id
 
 
 @pytest.fixture
@@ -330,6 +331,7 @@ def test_a_failed_result_call_is_replaced_by_a_text(twilio: RecordingHttpClient)
     delivery.deliver(int(text.id))
     assert _row(int(text.id)).status == "sent"
     assert fallback.next_channel(text) is None
+    assert text.subject == "greeter v3 is live."  # the original's title
 
 
 def test_a_text_to_an_opted_out_person_becomes_a_call(twilio: RecordingHttpClient) -> None:
@@ -469,13 +471,23 @@ def test_an_undelivered_result_text_fails_and_becomes_a_call(sqlite_db: str) -> 
     assert call.channel == "voice" and call.body.startswith("A text message to you could not")
 
 
-def test_a_busy_alert_call_fails_without_a_replacement(sqlite_db: str) -> None:
+def test_a_busy_alert_call_fails_and_becomes_a_text(sqlite_db: str) -> None:
     sid = "CA" + "3" * 32
     notification_id = _sent_row(Channel.VOICE, sid, NotificationPurpose.ALERT)
 
     assert _callback(sid, "busy") == "failed"
     assert "the line was busy" in _row(notification_id).error
-    assert _replacements(notification_id) == []
+    [text] = _replacements(notification_id)
+    assert (text.channel, text.target, text.purpose) == ("sms", PHONE, "alert")
+    assert text.body == "This text replaces a call that did not get through: greeter v3 is live."
+
+
+def test_a_failed_verification_code_is_not_sent_again(sqlite_db: str) -> None:
+    sid = "SM" + "4" * 32
+    notification_id = _sent_row(Channel.SMS, sid, NotificationPurpose.VERIFICATION)
+
+    assert _callback(sid, "undelivered") == "failed"
+    assert _replacements(notification_id) == []  # the person asks for a new code
 
 
 # --- choosing the channel -------------------------------------------------------------------

@@ -49,6 +49,43 @@ def _features() -> rx.Component:
     )
 
 
+def _channel(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.label),
+        rx.table.cell(
+            rx.badge(
+                rx.cond(row.ok, "working", rx.cond(row.configured, "failing", "off")),
+                color_scheme=rx.cond(row.ok, "green", rx.cond(row.configured, "red", "gray")),
+            )
+        ),
+        rx.table.cell(
+            rx.cond(
+                row.url != "",
+                rx.link(row.detail, href=row.url, is_external=True),
+                rx.text(row.detail),
+            )
+        ),
+        rx.table.cell(row.message, color=rx.color("gray", 11)),
+        class_name="channel-row",
+        data_channel=row.key,
+    )
+
+
+def _channels() -> rx.Component:
+    return section(
+        "Email, Slack and GitHub",
+        rx.text(
+            "Where alerts and results go besides calls and texts. Slack and GitHub are checked "
+            "once against the vendor; a check that failed is tried again a minute later.",
+            size="2",
+            color_scheme="gray",
+        ),
+        data_table([], SettingsState.channel_rows, _channel, variant="ghost"),
+        card=True,
+        id="settings-channels",
+    )
+
+
 def _limits() -> rx.Component:
     return section(
         "Limits in force",
@@ -272,6 +309,7 @@ def settings() -> rx.Component:
                 _password(),
                 _features(),
                 _webhooks(),
+                _channels(),
                 _limits(),
                 spacing="4",
                 width="100%",

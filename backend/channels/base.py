@@ -1,7 +1,8 @@
 """The one small interface every outgoing channel implements, and how a send can fail.
 
 A sender turns a `Notification` row into one request to its vendor and returns the vendor's
-id for it (a Twilio CallSid or MessageSid). It never writes to the database: recording
+id for it (a Twilio CallSid or MessageSid, an email's Message-ID, a Slack message's
+"channel:ts", a GitHub issue's "owner/name#number"). It never writes to the database: recording
 attempts, retries and the outcome on the row is `delivery`'s job, so every channel is
 retried and recorded the same way.
 """
@@ -13,6 +14,9 @@ from typing import Protocol
 from backend.enums import Channel
 from backend.errors import ProductError
 from backend.models import Notification
+
+#: The longest vendor id a Notification row keeps (its `provider_id` column).
+PROVIDER_ID_MAX_CHARS: int = Notification.__table__.c.provider_id.type.length
 
 
 class ChannelNotConfigured(ProductError):
@@ -31,6 +35,15 @@ class PermanentFailure(DeliveryFailure):
 class TransientFailure(DeliveryFailure):
     """The vendor could not be reached or failed on its side (HTTP 5xx, a connection error, a
     timeout); the same request may well go through later, so it is retried."""
+
+
+def title_of(notification: Notification) -> str:
+    """A one-line title: the subject, else the body's first non-empty line (an email's
+    Subject, a GitHub issue's title)."""
+    if notification.subject.strip():
+        return notification.subject.strip()
+    lines = [line.strip() for line in notification.body.splitlines() if line.strip()]
+    return lines[0] if lines else "(no subject)"
 
 
 class Sender(Protocol):

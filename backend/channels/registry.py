@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from backend.channels.base import Sender
+from backend.channels.email import EmailSender
+from backend.channels.github import GithubSender
+from backend.channels.slack import SlackSender
 from backend.channels.sms import SmsSender
 from backend.channels.voice import VoiceSender
 from backend.enums import Channel
 from backend.errors import ProductError
 
-#: One sender per channel; email, Slack and GitHub join here.
+#: One sender per channel.
 SENDERS: dict[Channel, Sender] = {
     Channel.SMS: SmsSender(),
     Channel.VOICE: VoiceSender(),
+    Channel.EMAIL: EmailSender(),
+    Channel.SLACK: SlackSender(),
+    Channel.GITHUB: GithubSender(),
 }
 
 
