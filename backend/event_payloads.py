@@ -84,7 +84,7 @@ _SOURCE = {
 }
 _LOCK = {
     "key": _f("string", "what was locked: an address, an account or a PIN"),
-    "minutes": _f("integer", "how long it stays locked"),
+    "minutes": _f("number", "how long it stays locked, in minutes"),
 }
 _PAYMENT = {
     "amount": _f("number", "the amount, in the currency's main unit (12.5 = 12.50)"),
