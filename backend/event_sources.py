@@ -20,8 +20,11 @@ from backend.enums import EventName
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import EventSource, utcnow
 from backend.permissions import Permission, require
+from backend.webhook_urls import public_url
 
 KEY_PREFIX = "dev_"
+#: Where sources report events (served by `backend.api.events`).
+EVENTS_PATH = "/api/events"
 #: "api:<name>" must fit the Event's source column (32 characters).
 SOURCE_PREFIX = "api:"
 NAME_MAX_LENGTH = 32 - len(SOURCE_PREFIX)
@@ -121,3 +124,13 @@ def find_by_key(session: Session, key: str) -> EventSource | None:
     return session.exec(
         select(EventSource).where(EventSource.key_hash == _hash(key.strip()))
     ).first()
+
+
+def curl_example() -> str:
+    """How a source reports an event, as a curl command against PUBLIC_BASE_URL."""
+    return (
+        f"curl -X POST {public_url(EVENTS_PATH)} \\\n"
+        '  -H "Authorization: Bearer $EVENT_KEY" -H "Content-Type: application/json" \\\n'
+        """  -d '{"type": "payment.failed", "id": "pay_123", "payload": """
+        """{"amount": 49.5, "currency": "USD", "customer": "cus_42", "reason": "card declined"}}'"""
+    )

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from backend import events
+from backend import event_sources, events
 from backend.api.objects import error_response, read_body
 from backend.errors import ProductError
 
@@ -34,4 +34,4 @@ async def report_event(request: Request) -> JSONResponse:
     return JSONResponse(answer, status_code=202)
 
 
-routes = [Route("/api/events", report_event, methods=["POST"])]
+routes = [Route(event_sources.EVENTS_PATH, report_event, methods=["POST"])]
