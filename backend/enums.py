@@ -120,6 +120,8 @@ class EventName(StrEnum):
     SMS_OPT_OUT_CHANGED = "user.sms_opt_out_changed"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    EVENT_SOURCE_CREATED = "event_source.created"
+    EVENT_SOURCE_REVOKED = "event_source.revoked"
     OBJECT_CREATED = "object.created"
     OBJECT_EDITED = "object.edited"
     OBJECT_ROLLED_BACK = "object.rolled_back"

@@ -9,8 +9,8 @@ Every backend service that changes something calls `require` before it writes; p
   reject (or give more budget to) a change to an object they own or asked for; may switch
   visibility and auto-apply of objects they own; may create, list and revoke their own API
   tokens;
-- deploying, restoring (rollback), approving, sandbox limits, tokens for other people and
-  adding users are for admins only;
+- deploying, restoring (rollback), approving, sandbox limits, tokens for other people,
+  adding users and event sources (keys other systems report events with) are for admins only;
 - nobody who is not signed in may change anything.
 """
 
@@ -40,6 +40,7 @@ class Permission(StrEnum):
     TOKENS = "tokens"
     USER_ADMIN = "user_admin"
     MONITOR = "monitor"  # pause, resume, silence, delete, acknowledge a monitor
+    EVENT_SOURCES = "event_sources"  # keys other systems report events with
 
 
 #: What each permission is called in a refusal ("only an admin can <this>").
@@ -56,10 +57,11 @@ _WORDS = {
     Permission.TOKENS: "manage API tokens of other people",
     Permission.USER_ADMIN: "add or change users",
     Permission.MONITOR: "change this monitor",
+    Permission.EVENT_SOURCES: "manage event sources",
 }
 _ADMIN_ONLY = frozenset(
     {Permission.DEPLOY, Permission.ROLLBACK, Permission.APPROVE, Permission.LIMITS}
-    | {Permission.USER_ADMIN}
+    | {Permission.USER_ADMIN, Permission.EVENT_SOURCES}
 )
 _ALL_RIGHTS = frozenset({Role.OPERATOR, Role.SYSTEM, Role.ADMIN})
 

@@ -16,7 +16,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import select
 
-from backend import activity, audit, auth, config, db, jobs, monitors, phones, tokens, users
+from backend import (
+    activity,
+    audit,
+    auth,
+    config,
+    db,
+    event_sources,
+    jobs,
+    monitors,
+    phones,
+    tokens,
+    users,
+)
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.models import AuditEntry, Event, Modification, MonitorFiring, utcnow
 from backend.monitoring import alerts
@@ -89,6 +101,8 @@ def _everything(llm) -> None:
         )
         _, token = tokens.create_token(session, email="ada@example.com", actor=OPERATOR)
         tokens.revoke_token(session, token.id, actor=OPERATOR)
+        event_sources.create_source(session, "shop", actor=OPERATOR)
+        event_sources.revoke_source(session, "shop", actor=OPERATOR)
         phones.start_phone_verification(session, ada.id, "+15551230001", actor=OPERATOR)
         phones.mark_phone_verified(session, "ada@example.com", actor=OPERATOR)
         phones.set_pin(session, ada.id, "1234", actor=OPERATOR)

@@ -366,3 +366,42 @@ def test_phones_and_pins(sqlite_db, monkeypatch, capsys):
     assert run("users", "list") == 0
     heading = capsys.readouterr().out.splitlines()[0].split()
     assert heading[3:6] == ["PHONE", "PHONE_VERIFIED", "HAS_PIN"]
+
+
+def test_keys_and_events(sqlite_db, capsys):
+    assert cli.main(["keys", "create", "--source", "shop", "--json"]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert created["source"] == "shop" and created["key"].startswith(created["prefix"])
+    assert cli.main(["keys", "create", "--source", "bad name"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "letters, digits" in err
+    assert cli.main(["keys", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "shop" in listed and created["prefix"] in listed and created["key"] not in listed
+    assert cli.main(["keys", "revoke", "shop"]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert cli.main(["keys", "revoke", "shop"]) == 2
+    assert "already revoked" in capsys.readouterr().err
+
+    payment = '{"amount": 9.5, "currency": "usd", "customer": "c1", "reason": "declined"}'
+    emit = ["events", "emit", "payment.failed", "--payload", payment, "--id", "p1", "--json"]
+    assert cli.main(emit) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["payload"]["currency"] == "USD" and first["source"] == "cli"
+    assert cli.main(emit) == 0
+    assert json.loads(capsys.readouterr().out)["id"] == first["id"]
+    assert cli.main(["events", "emit", "user.created", "--payload", '{"user_id": 7}']) == 0
+    capsys.readouterr()
+    for bad in (["--payload", "{oops"], ["--payload", '{"amount": "ten"}']):
+        assert cli.main(["events", "emit", "payment.failed", *bad]) == 2
+        assert capsys.readouterr().err.count("\n") == 1
+    assert cli.main(["events", "emit", "payment.refunded"]) == 2
+    assert "payment.failed, payment.succeeded" in capsys.readouterr().err
+
+    assert cli.main(["events", "list", "--type", "payment.failed", "--json"]) == 0
+    assert [e["id"] for e in json.loads(capsys.readouterr().out)] == [first["id"]]
+    assert cli.main(["events", "list", "--limit", "1"]) == 0
+    assert "user.created" in capsys.readouterr().out
+    assert cli.main(["users", "add", "--name", "Bob", "--email", "bob@example.com"]) == 0
+    assert cli.main(["--as", "bob@example.com", "keys", "create", "--source", "bobs"]) == 2
+    assert "Only an admin" in capsys.readouterr().err

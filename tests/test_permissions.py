@@ -57,6 +57,7 @@ def test_nobody_signed_in_may_do_nothing(permission):
         (Permission.APPROVE, False, False),
         (Permission.LIMITS, False, False),
         (Permission.USER_ADMIN, False, False),
+        (Permission.EVENT_SOURCES, False, False),
         (Permission.REJECT, True, False),
         (Permission.RESUME, True, False),
         (Permission.VISIBILITY, True, False),

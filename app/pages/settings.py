@@ -1,4 +1,5 @@
-"""Settings: features configured, limits in force, sandbox tier, and the user's profile."""
+"""Settings: features configured, limits in force, sandbox tier, event sources, and the
+user's profile."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import reflex as rx
 from reflex.event import EventType
 
 from app import routes
+from app.pages.settings_sources import event_sources_card
 from components.empty_state import loading
 from components.error_banner import error_if
 from components.forms import field, labelled
@@ -14,6 +16,7 @@ from components.sandbox_tier import sandbox_tier
 from components.section import section
 from components.tables import data_table
 from state.auth import AuthState
+from state.event_sources import EventSourcesState
 from state.password import PasswordState
 from state.phone import PhoneState
 from state.settings import SettingsState
@@ -309,7 +312,11 @@ def settings() -> rx.Component:
                 _password(),
                 _features(),
                 _webhooks(),
+<<<<<<< HEAD
                 _channels(),
+=======
+                event_sources_card(),
+>>>>>>> issue12-events-api
                 _limits(),
                 spacing="4",
                 width="100%",
@@ -325,5 +332,10 @@ def register(app: rx.App) -> None:
         settings,
         route=routes.SETTINGS,
         title="Settings",
-        on_load=[AuthState.require_login, SettingsState.load, PhoneState.load],
+        on_load=[
+            AuthState.require_login,
+            SettingsState.load,
+            PhoneState.load,
+            EventSourcesState.load,
+        ],
     )

@@ -1,4 +1,4 @@
-"""JSON views of single records (objects, versions, deployments, modifications, tasks).
+"""JSON views of single records (objects, versions, deployments, modifications, tasks, events).
 
 What the CLI's --json prints and the HTTP API answers, so both (and a text message later)
 say the same facts in the same words. Pages show richer views built in the neighbouring
@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.models import Deployment, DurableObject, Modification, ObjectVersion, Task, User
+from backend.models import (
+    Deployment,
+    DurableObject,
+    Event,
+    EventSource,
+    Modification,
+    ObjectVersion,
+    Task,
+    User,
+)
 from backend.objects.schema import function_signature
 
 
@@ -118,4 +127,28 @@ def task_view(task: Task) -> dict[str, Any]:
         "created_at": _when(task.created_at),
         "started_at": _when(task.started_at),
         "finished_at": _when(task.finished_at),
+    }
+
+
+def event_source_view(source: EventSource) -> dict[str, Any]:
+    """A source of events: never its key's hash, only the key's first characters."""
+    return {
+        "id": source.id,
+        "name": source.name,
+        "prefix": source.prefix,
+        "created_at": _when(source.created_at),
+        "last_used_at": _when(source.last_used_at),
+        "revoked_at": _when(source.revoked_at),
+    }
+
+
+def event_view(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "name": event.name,
+        "source": event.source,
+        "payload": event.payload,
+        "idempotency_key": event.idempotency_key,
+        "created_at": _when(event.created_at),
+        "dispatched_at": _when(event.dispatched_at),
     }

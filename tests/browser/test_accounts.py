@@ -123,6 +123,31 @@ def test_change_password_on_the_settings_page(admin_page: Page, harness) -> None
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
+def test_event_source_key_shown_once_then_revoked(admin_page: Page, harness) -> None:
+    page = admin_page
+    page.goto(_url(harness, "/settings"))
+    card = page.locator("#settings-event-sources")
+    expect(card.locator("#sources-empty")).to_be_visible()
+    expect(card.locator("#events-curl")).to_contain_text("/api/events")
+    page.fill("#source_name", "shop")
+    page.click("#create-source")
+    key = page.locator("#new-source-key")
+    expect(key).to_have_text(re.compile(r"^dev_\S{40,}$"))
+    expect(card).to_contain_text("it is not shown again")
+    row = card.locator(".source-row", has_text="shop")
+    expect(row).to_contain_text(key.inner_text()[:10])
+
+    page.reload()  # the key is gone for good: only its first characters are listed
+    expect(row).to_be_visible()
+    expect(page.locator("#new-source-key")).to_have_count(0)
+    row.locator(".revoke-source-button").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("Revoke the key of shop?")
+    page.click("#revoke-source-confirm")
+    expect(row.locator(".source-revoked")).to_be_visible()
+    screenshot(page, "settings-event-sources")
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
 def test_repeated_wrong_passwords_are_refused_with_a_message(
     harness, app_db: Path, home: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:

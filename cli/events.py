@@ -1,0 +1,45 @@
+"""`events`: emit an event by hand (to try a monitor) and list the latest ones."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sqlmodel import Session
+
+from backend import events
+from backend.audit import Actor
+from backend.errors import InvalidInput
+from backend.read_models.records import event_view
+from cli.output import Command, noun, table
+
+LIST_COLUMNS = ["id", "name", "source", "created_at", "payload"]
+
+
+def cmd_events_emit(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    try:
+        payload = json.loads(args.payload)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--payload is not valid JSON: {exc}") from None
+    event = events.emit(session, args.type, payload, event_id=args.id, actor=actor)
+    session.flush()
+    return event_view(event), f"event {event.id}: {event.name}"
+
+
+def cmd_events_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    found = events.list_events(session, name=args.type, limit=args.limit)
+    rows = [event_view(e) for e in found]
+    text_rows = [{**row, "payload": json.dumps(row["payload"], sort_keys=True)} for row in rows]
+    return rows, table(text_rows, LIST_COLUMNS)
+
+
+def register(groups: Any, command: Command) -> None:
+    cmds = noun(groups, "events", "events: emit one by hand, list the latest")
+    emit = command(cmds, "emit", cmd_events_emit, "emit an event (any name of the vocabulary)")
+    emit.add_argument("type", metavar="TYPE", help="e.g. payment.failed")
+    emit.add_argument("--payload", default="{}", metavar="JSON", help="the payload, an object")
+    emit.add_argument("--id", default=None, help="its id: the same id is kept once")
+    listing = command(cmds, "list", cmd_events_list, "the latest events, newest first")
+    listing.add_argument("--type", default=None, metavar="NAME", help="only events of this name")
+    listing.add_argument("--limit", type=int, default=50, metavar="N")

@@ -1,0 +1,41 @@
+"""`keys`: event sources, the other systems allowed to report events, and their keys."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlmodel import Session
+
+from backend import event_sources
+from backend.audit import Actor
+from backend.read_models.records import event_source_view
+from cli.output import Command, noun, table
+
+LIST_COLUMNS = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+def cmd_keys_create(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    plain, source = event_sources.create_source(session, args.source, actor=actor)
+    view = {"key": plain, "source": source.name, "prefix": source.prefix}
+    note = "(shown once; the source reports with 'Authorization: Bearer <key>' to /api/events)"
+    return view, f"{plain}\n{note}"
+
+
+def cmd_keys_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    rows = [event_source_view(s) for s in event_sources.list_sources(session)]
+    return rows, table(rows, LIST_COLUMNS)
+
+
+def cmd_keys_revoke(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    source = event_sources.revoke_source(session, args.source, actor=actor)
+    return event_source_view(source), f"revoked the key of event source {source.name}"
+
+
+def register(groups: Any, command: Command) -> None:
+    cmds = noun(groups, "keys", "keys of event sources (other systems reporting events)")
+    create = command(cmds, "create", cmd_keys_create, "create an event source and its key")
+    create.add_argument("--source", required=True, metavar="NAME", help="letters, digits, - _")
+    command(cmds, "list", cmd_keys_list, "list event sources (never their keys)")
+    revoke = command(cmds, "revoke", cmd_keys_revoke, "revoke a source's key, for good")
+    revoke.add_argument("source", metavar="NAME", help="the source's name (or id)")
