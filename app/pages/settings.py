@@ -312,11 +312,8 @@ def settings() -> rx.Component:
                 _password(),
                 _features(),
                 _webhooks(),
-<<<<<<< HEAD
                 _channels(),
-=======
                 event_sources_card(),
->>>>>>> issue12-events-api
                 _limits(),
                 spacing="4",
                 width="100%",
