@@ -93,6 +93,11 @@ _PAYMENT = {
     "payment_id": _f("string", "the payment's id in the reporting system", required=False),
 }
 
+_MONITOR = {
+    "monitor_id": _f("integer", "the monitor"),
+    "object_id": _f("integer", "the durable object holding its check", required=False),
+}
+
 _ACTION_FIELDS: dict[EventName, dict[str, Field]] = {
     EventName.USER_CREATED: {
         **_USER,
@@ -216,6 +221,16 @@ _ACTION_FIELDS: dict[EventName, dict[str, Field]] = {
         "owner_id": _f("integer", "whose monitor it is"),
         "event": _f("string", "the event name (or metric) it watches"),
         "channel": _f("string", "how it tells its owner"),
+        "object_id": _f("integer", "the durable object holding its check", required=False),
+    },
+    EventName.MONITOR_PAUSED: {**_MONITOR},
+    EventName.MONITOR_RESUMED: {**_MONITOR},
+    EventName.MONITOR_SILENCED: {**_MONITOR, "until": _f("string", "silenced until (ISO, UTC)")},
+    EventName.MONITOR_DELETED: {**_MONITOR},
+    EventName.MONITOR_ACKNOWLEDGED: {
+        **_MONITOR,
+        "firing_id": _f("integer", "the firing answered"),
+        "answer": _f("string", "ack, pause or mute"),
     },
 }
 
