@@ -108,7 +108,7 @@ def send(
     full = chosen in (Channel.EMAIL, Channel.GITHUB, Channel.SLACK)
     body = message.full if full else message.short
     if chosen == Channel.SMS:
-        body = " ".join(filter(None, [why, body, SMS_CHOICES]))
+        body = " ".join(filter(None, [why, body, message.link, SMS_CHOICES]))
     data: dict = {"link": message.link}
     if chosen == Channel.VOICE:
         data.update(twiml=alert_call_twiml(message.short, firing.id), amd=True)
