@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
@@ -206,6 +207,54 @@ def update_profile(
         setattr(user, field, value)
     if "phone" in changes:
         user.phone_verified = False
+    session.add(user)
+    session.flush()
+    if changes:
+        activity.record(
+            session,
+            actor,
+            EventName.USER_UPDATED,
+            detail={"user_id": user.id, "changed": sorted(changes)},
+        )
+    return user
+
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def set_quiet_hours(
+    session: Session,
+    user_id: int,
+    *,
+    timezone: str,
+    start: str,
+    end: str,
+    actor: audit.Actor,
+) -> User:
+    """Set the person's time zone and quiet hours ("22:00" to "07:00"; both empty for none),
+    during which an alert call to them becomes an SMS."""
+    user = get_user(session, user_id)
+    if actor.user_id != user.id:
+        require(actor, Permission.USER_ADMIN)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"unknown time zone {timezone!r}; use an IANA name like Europe/Paris"
+        ) from None
+    start, end = (start or "").strip(), (end or "").strip()
+    if bool(start) != bool(end):
+        raise InvalidInput("quiet hours need both a start and an end (or neither)")
+    for clock in filter(None, (start, end)):
+        if not _CLOCK.match(clock):
+            raise InvalidInput(f"{clock!r} is not a time of day like 22:00")
+    changes = {
+        field: value
+        for field, value in (("timezone", timezone), ("quiet_start", start), ("quiet_end", end))
+        if getattr(user, field) != value
+    }
+    for field, value in changes.items():
+        setattr(user, field, value)
     session.add(user)
     session.flush()
     if changes:

@@ -86,6 +86,18 @@ def cmd_users_confirm_phone(
     return user_view(user), f"{user.phone} of {user.email} is verified"
 
 
+def cmd_users_quiet_hours(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    person = users.get_user_by_email(session, args.email)
+    user = users.set_quiet_hours(
+        session, person.id, timezone=args.timezone, start=args.start, end=args.end, actor=actor
+    )
+    hours = f"{user.quiet_start} to {user.quiet_end}" if user.quiet_start else "none"
+    view = {"email": user.email, "timezone": user.timezone, "quiet_hours": hours}
+    return view, f"{user.email}: time zone {user.timezone}, quiet hours {hours}"
+
+
 def register(groups: Any, command: Command) -> None:
     cmds = noun(groups, "users", "people who use the product")
     add = command(cmds, "add", cmd_users_add, "add a user")
@@ -116,3 +128,11 @@ def register(groups: Any, command: Command) -> None:
     confirm = command(cmds, "confirm-phone", cmd_users_confirm_phone, "confirm a number's code")
     confirm.add_argument("email", metavar="EMAIL")
     confirm.add_argument("code", metavar="CODE")
+    quiet = command(
+        cmds, "quiet-hours", cmd_users_quiet_hours,
+        "set a person's time zone and quiet hours (alert calls become texts then)",
+    )  # fmt: skip
+    quiet.add_argument("email")
+    quiet.add_argument("--timezone", default="UTC", help="an IANA name, e.g. Europe/Paris")
+    quiet.add_argument("--from", dest="start", default="", metavar="HH:MM")
+    quiet.add_argument("--to", dest="end", default="", metavar="HH:MM")

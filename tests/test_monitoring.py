@@ -292,3 +292,21 @@ def test_a_member_may_not_pause_someone_elses_monitor(world):
         except Exception as exc:
             refusal = str(exc)
     assert refusal.startswith("Only an admin or the owner can change this monitor")
+
+
+def test_quiet_hours_are_set_with_the_cli_and_checked(sqlite_db, capsys):
+    from cli.main import main
+
+    assert main(["users", "add", "--name", "Tia", "--email", "tia@example.com"]) == 0
+    args = ["users", "quiet-hours", "tia@example.com", "--timezone", "Europe/Paris"]
+    assert main([*args, "--from", "22:00", "--to", "07:00"]) == 0
+    assert "quiet hours 22:00 to 07:00" in capsys.readouterr().out
+    assert main([*args, "--from", "25:00", "--to", "07:00"]) == 2
+    assert "'25:00' is not a time of day" in capsys.readouterr().err
+    assert main(["users", "quiet-hours", "tia@example.com", "--timezone", "Mars/Olympus"]) == 2
+    with db.session_scope() as session:
+        tia = users.get_user_by_email(session, "tia@example.com")
+    midnight_in_paris = utcnow().replace(hour=23, minute=30)  # 00:30 or 01:30 in Paris
+    noon_in_paris = utcnow().replace(hour=11, minute=0)
+    assert alerts.in_quiet_hours(tia, midnight_in_paris)
+    assert not alerts.in_quiet_hours(tia, noon_in_paris)
