@@ -12,8 +12,9 @@ from backend import config, db, monitors, users
 from backend.audit import Actor
 from backend.enums import Channel, EventName, NotificationStatus
 from backend.models import Event, MonitorFiring, Notification, User, utcnow
-from backend.monitoring import dispatcher
+from backend.monitoring import alerts, dispatcher
 from backend.objects import deploy, store
+from cli.main import main
 from tests.phone_world import ADA_PHONE, OPERATOR
 from tests.twilio_peer import CallReplay
 
@@ -295,8 +296,6 @@ def test_a_member_may_not_pause_someone_elses_monitor(world):
 
 
 def test_quiet_hours_are_set_with_the_cli_and_checked(sqlite_db, capsys):
-    from cli.main import main
-
     assert main(["users", "add", "--name", "Tia", "--email", "tia@example.com"]) == 0
     args = ["users", "quiet-hours", "tia@example.com", "--timezone", "Europe/Paris"]
     assert main([*args, "--from", "22:00", "--to", "07:00"]) == 0
