@@ -20,12 +20,31 @@ from backend import db, users
 from backend.audit import Actor
 from backend.enums import Channel
 from backend.errors import ProductError
-from cli import commands, database, evaluate, modifications, objects, tokens
+from cli import (
+    commands,
+    database,
+    evaluate,
+    modifications,
+    monitors,
+    notifications,
+    objects,
+    tokens,
+)
 from cli import users as user_commands
 from cli.output import EXIT_BAD_INPUT, Command, Handler, Outcome, Parser
 
 # Each noun's module adds its commands; this order is the order `--help` lists them in.
-NOUNS = (user_commands, objects, modifications, evaluate, tokens, commands, database)
+NOUNS = (
+    user_commands,
+    objects,
+    modifications,
+    evaluate,
+    tokens,
+    commands,
+    monitors,
+    notifications,
+    database,
+)
 
 
 def _common_flags(*, defaults: bool) -> argparse.ArgumentParser:
