@@ -23,6 +23,7 @@ def monitor_buttons(
                 "Pause",
                 size="1",
                 variant="soft",
+                high_contrast=True,  # soft amber and green fall below WCAG AA without it
                 on_click=state.pause(row.id),  # type: ignore[attr-defined]
                 disabled=busy,
                 class_name="monitor-pause",
@@ -31,6 +32,7 @@ def monitor_buttons(
                 "Resume",
                 size="1",
                 variant="soft",
+                high_contrast=True,  # soft amber and green fall below WCAG AA without it
                 color_scheme="green",
                 on_click=state.resume(row.id),  # type: ignore[attr-defined]
                 disabled=busy,
@@ -42,6 +44,7 @@ def monitor_buttons(
                 f"Silence {label}",
                 size="1",
                 variant="soft",
+                high_contrast=True,  # soft amber and green fall below WCAG AA without it
                 color_scheme="amber",
                 on_click=state.silence(row.id, minutes),  # type: ignore[attr-defined]
                 disabled=busy,
@@ -61,6 +64,7 @@ def monitor_buttons(
                 "Delete",
                 size="1",
                 variant="soft",
+                high_contrast=True,  # soft amber and green fall below WCAG AA without it
                 color_scheme="red",
                 disabled=busy,
                 class_name="monitor-delete",
