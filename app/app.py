@@ -10,6 +10,9 @@ from app.pages import (
     history,
     interactions,
     login,
+    monitor_detail,
+    monitors,
+    notifications,
     object_detail,
     objects,
     settings,
@@ -25,7 +28,19 @@ app = rx.App(
     api_transformer=create_api(),
     stylesheets=["/product.css"],
 )
-for pages in (login, dashboard, objects, object_detail, history, interactions, settings, tokens):
+for pages in (
+    login,
+    dashboard,
+    objects,
+    object_detail,
+    history,
+    interactions,
+    monitors,
+    monitor_detail,
+    notifications,
+    settings,
+    tokens,
+):
     pages.register(app)
 app.register_lifespan_task(log_sandbox_tier)
 app.register_lifespan_task(web_app_pushes)

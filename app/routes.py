@@ -14,8 +14,16 @@ AUDIT = "/audit"
 INTERACTIONS = "/interactions"
 SETTINGS = "/settings"
 TOKENS = "/tokens"
+MONITORS = "/monitors"
+MONITOR = "/monitors/[monitor]"
+NOTIFICATIONS = "/notifications"
 
 
 def object_url(slug: str) -> str:
     """The page of the object with this slug."""
     return f"{OBJECTS}/{slug}"
+
+
+def monitor_url(monitor_id: int) -> str:
+    """The page of the monitor with this id."""
+    return f"{MONITORS}/{monitor_id}"

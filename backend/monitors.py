@@ -17,11 +17,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from backend import activity, audit
+from backend.commands.parse import parse_command
 from backend.commands.schema import Command
 from backend.commands.wording import NOTIFY_PHRASES as NOTIFY_PHRASES_BY_CHANNEL
 from backend.commands.wording import condition_phrase
 from backend.config import get_settings
-from backend.enums import Channel, EventName, Metric, MonitorState, ObjectKind
+from backend.enums import Channel, EventName, Intent, Metric, MonitorState, ObjectKind
 from backend.errors import InvalidInput, NotFound
 from backend.models import Monitor, User, utcnow
 from backend.monitoring.checks import check_source
@@ -100,6 +101,21 @@ def confirmation(form: dict[str, Any]) -> str:
     """ "OK, I'll call you when a new user signs up." for a monitor's fields."""
     how = NOTIFY_PHRASES_BY_CHANNEL.get(form["channel"], f"tell you by {form['channel']}")
     return f"OK, I'll {how} when {condition_phrase(form['event'], form['condition'])}."
+
+
+def preview(text: str, owner: User) -> dict[str, Any]:
+    """What saving `text` ("call me when a new user signs up") would create for `owner`:
+    `create_monitor`'s fields plus "confirmation", the sentence read back; `InvalidInput`
+    when it asks for no monitor. Writes nothing."""
+    if not text.strip():
+        raise InvalidInput("say what to watch for, e.g. 'call me when a new user signs up'")
+    command = parse_command(text)
+    if command.intent != Intent.MONITOR:
+        raise InvalidInput(
+            "that doesn't ask to be told about something; try 'call me when a new user signs up'"
+        )
+    form = form_of(command, owner)
+    return {**form, "confirmation": confirmation(form)}
 
 
 def create_monitor(

@@ -20,7 +20,18 @@ from backend import db, users
 from backend.audit import Actor
 from backend.enums import Channel
 from backend.errors import ProductError
-from cli import commands, database, evaluate, events, keys, modifications, objects, tokens
+from cli import (
+    commands,
+    database,
+    evaluate,
+    events,
+    keys,
+    modifications,
+    monitors,
+    notifications,
+    objects,
+    tokens,
+)
 from cli import users as user_commands
 from cli.output import EXIT_BAD_INPUT, Command, Handler, Outcome, Parser
 
@@ -34,6 +45,8 @@ NOUNS = (
     keys,
     events,
     commands,
+    monitors,
+    notifications,
     database,
 )
 

@@ -17,6 +17,8 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("Events", routes.EVENTS, "radio"),
     ("Audit log", routes.AUDIT, "scroll-text"),
     ("Calls and messages", routes.INTERACTIONS, "phone"),
+    ("Monitors", routes.MONITORS, "bell-ring"),
+    ("Notifications", routes.NOTIFICATIONS, "send"),
     ("API tokens", routes.TOKENS, "key-round"),
     ("Settings", routes.SETTINGS, "settings"),
 ]

@@ -29,6 +29,16 @@ STATUS_COLORS: dict[str, str] = {
     "pending": "gray",
     "running": "blue",
     "succeeded": "green",
+    # monitors
+    "armed": "green",
+    "firing": "red",
+    "paused": "gray",
+    "silenced": "amber",
+    # notifications
+    "queued": "gray",
+    "sent": "blue",
+    "delivered": "green",
+    "suppressed": "amber",
     # verdicts
     "accept": "green",
     "reject": "red",
