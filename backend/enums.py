@@ -77,7 +77,7 @@ class NotificationStatus(StrEnum):
 
 class MonitorState(StrEnum):
     ARMED = "armed"  # watching
-    FIRING = "firing"  # a metric's condition holds, or a firing waits to be acknowledged
+    FIRING = "firing"  # a metric monitor whose condition holds now
     PAUSED = "paused"
     SILENCED = "silenced"  # watching, but telling nobody until a time
 
