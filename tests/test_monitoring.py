@@ -309,3 +309,21 @@ def test_quiet_hours_are_set_with_the_cli_and_checked(sqlite_db, capsys):
     noon_in_paris = utcnow().replace(hour=11, minute=0)
     assert alerts.in_quiet_hours(tia, midnight_in_paris)
     assert not alerts.in_quiet_hours(tia, noon_in_paris)
+
+
+def test_a_failed_alert_and_its_replacement_belong_to_the_same_firing(world):
+    from backend.channels import fallback
+
+    _monitor(world.ada_id)
+    _sign_up("Uma")
+    dispatcher.run_once()
+    (call,) = _notifications()
+    with db.session_scope() as session:
+        row = session.get(Notification, call.id)
+        row.status, row.error = NotificationStatus.FAILED, "busy"
+        session.add(row)
+        replacement = fallback.after_failure(session, row)
+        assert replacement is not None
+    assert {n.firing_id for n in _notifications()} == {call.firing_id}
+    _age(call.id)
+    assert dispatcher.flush()["repeated"] == 0, "replaced by a text: no more calls"

@@ -78,7 +78,10 @@ def _firing(f: rx.Var) -> rx.Component:
             rx.hstack(
                 status_badge(f.kind),
                 rx.text(f.created, weight="medium"),
-                rx.text(f.count.to_string() + " events", color_scheme="gray"),
+                rx.text(
+                    f.count.to_string() + rx.cond(f.count == 1, " event", " events"),
+                    color_scheme="gray",
+                ),
                 rx.cond(
                     f.acknowledged != "",
                     rx.text("acknowledged by ", f.acknowledged_by, " at ", f.acknowledged),

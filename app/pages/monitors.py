@@ -270,7 +270,12 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row.last_fired != "",
-                rx.text(row.last_fired, " (", row.last_fired_count.to_string(), " events)"),
+                rx.text(
+                    row.last_fired,
+                    " (",
+                    row.last_fired_count.to_string(),
+                    rx.cond(row.last_fired_count == 1, " event)", " events)"),
+                ),
                 "never",
             ),
             white_space="nowrap",

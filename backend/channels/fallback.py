@@ -136,6 +136,7 @@ def replace(
         data=data,
         monitor_id=notification.monitor_id,
         event_id=notification.event_id,
+        firing_id=notification.firing_id,
     )
 
 
