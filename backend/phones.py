@@ -43,6 +43,13 @@ PIN_PATTERN = re.compile(r"^\d{4,8}$")
 PRODUCT_NAME = "Durable Objects"
 
 
+#: What a person without a PIN is told when a change by phone or SMS needs one.
+NO_PIN = (
+    "You have no PIN yet. Set one on the settings page of the web app, or ask an admin to set "
+    "one for you."
+)
+
+
 class NoPin(ProductError):
     """The person has no PIN yet, so nothing that needs one can be done by phone or SMS."""
 
@@ -259,10 +266,7 @@ def check_pin(session: Session, user: User, pin: str, *, channel: Channel = Chan
     `channel`: where the PIN was given, for the audit entry when this locks the PIN.
     """
     if not has_pin(user):
-        raise NoPin(
-            "You have no PIN yet. Set one on the settings page of the web app, or ask an "
-            "admin to set one for you."
-        )
+        raise NoPin(NO_PIN)
     limit = _pin_limit(user)
     wait = sign_in_limits.locked_for(session, limit.key)
     if wait:

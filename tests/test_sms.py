@@ -135,3 +135,12 @@ def test_a_change_waiting_for_approval_is_decided_by_reply(world):
         assert first.status == ModificationStatus.APPLIED
         assert second.status == ModificationStatus.REJECTED
         assert second.rejection_reason == "the old one was clearer"
+
+
+def test_a_change_without_a_pin_is_refused_before_asking_for_it(world):
+    with db.session_scope() as session:
+        ada = session.get(User, world.ada_id)
+        ada.pin_hash = None
+        session.add(ada)
+    answer = _reply(world.peer.sms(ADA_PHONE, "deploy the calculator"))
+    assert answer.startswith("To deploy Calculator version 1 I need your PIN. You have no PIN yet.")

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from backend import llm, monitors
+from backend import llm, monitors, phones
 from backend.audit import Actor
 from backend.commands import answers, wording
 from backend.commands.resolve import Resolution, names_in_words, pick, resolve
@@ -211,6 +211,8 @@ def _prepare(user: User, command: Command, channel: Channel, *, slug: str | None
             obj = store.get_object(session, slug)
             pending["slug"] = slug
             pending["action"] = _object_action(session, intent, command, obj, actor)
+    if not phones.has_pin(user):  # say so now, not after they typed a PIN they don't have
+        return Reply(f"To {pending['action']} I need your PIN. {phones.NO_PIN}", Outcome.REFUSED)
     return Reply(f"You asked me to {pending['action']}.", Outcome.CONFIRM, pending=pending)
 
 
