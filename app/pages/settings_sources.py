@@ -9,10 +9,10 @@ from __future__ import annotations
 import reflex as rx
 
 from components.code_text import code_text
-from components.confirm_dialog import confirm_dialog
 from components.empty_state import empty_note
 from components.error_banner import error_if
 from components.forms import field
+from components.key_rows import key_row
 from components.section import section
 from components.tables import data_table
 from state.event_sources import EventSourcesState
@@ -90,43 +90,19 @@ def _create() -> rx.Component:
     )
 
 
-def _revoke_button(row: rx.Var) -> rx.Component:
-    return confirm_dialog(
-        "Revoke the key of " + row.name + "?",
-        "Its reports are refused from now on (401); this can't be undone. Create a new "
-        "source to replace it.",
-        confirm="Revoke",
+def _row(row: rx.Var) -> rx.Component:
+    return key_row(
+        row,
+        kind="source",
+        question="Revoke the key of " + row.name + "?",
+        consequence=(
+            "Its reports are refused from now on (401); this can't be undone. Create a new "
+            "source to replace it."
+        ),
         on_confirm=S.revoke(row.id),
         confirm_id="revoke-source-confirm",
-        color_scheme="red",
-        trigger=rx.button(
-            "Revoke",
-            size="1",
-            variant="soft",
-            color_scheme="red",
-            loading=S.revoking,
-            class_name="revoke-source-button",
-        ),
-    )
-
-
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row.name, class_name="source-name"),
-        rx.table.cell(rx.code(row.prefix, "…")),
-        rx.table.cell(row.created, white_space="nowrap"),
-        rx.table.cell(rx.cond(row.last_used != "", row.last_used, "never"), white_space="nowrap"),
-        rx.table.cell(
-            rx.cond(
-                row.revoked != "",
-                rx.badge(
-                    "revoked " + row.revoked, color_scheme="gray", class_name="source-revoked"
-                ),
-                _revoke_button(row),
-            )
-        ),
-        id="source-row-" + row.id.to_string(),
-        class_name="source-row",
+        loading=S.revoking,
+        button_class="revoke-source-button",
     )
 
 

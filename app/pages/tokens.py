@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
-from components.confirm_dialog import confirm_dialog
 from components.empty_state import empty_note, loading
 from components.error_banner import error_if
 from components.forms import field
+from components.key_rows import key_row
 from components.layout import page
 from components.section import section
 from components.tables import data_table
@@ -99,41 +99,19 @@ def _create() -> rx.Component:
     )
 
 
-def _revoke_button(row: rx.Var) -> rx.Component:
-    return confirm_dialog(
-        "Revoke the token " + row.name + "?",
-        "Whatever uses it is refused from now on; this can't be undone. Create a new token "
-        "to replace it.",
-        confirm="Revoke",
+def _row(row: rx.Var) -> rx.Component:
+    return key_row(
+        row,
+        kind="token",
+        question="Revoke the token " + row.name + "?",
+        consequence=(
+            "Whatever uses it is refused from now on; this can't be undone. Create a new token "
+            "to replace it."
+        ),
         on_confirm=T.revoke(row.id),
         confirm_id="revoke-confirm",
-        color_scheme="red",
-        trigger=rx.button(
-            "Revoke",
-            size="1",
-            variant="soft",
-            color_scheme="red",
-            loading=T.revoking,
-            class_name="revoke-button",
-        ),
-    )
-
-
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(row.name, class_name="token-name"),
-        rx.table.cell(rx.code(row.prefix, "…")),
-        rx.table.cell(row.created, white_space="nowrap"),
-        rx.table.cell(rx.cond(row.last_used != "", row.last_used, "never"), white_space="nowrap"),
-        rx.table.cell(
-            rx.cond(
-                row.revoked != "",
-                rx.badge("revoked " + row.revoked, color_scheme="gray", class_name="token-revoked"),
-                _revoke_button(row),
-            )
-        ),
-        id="token-row-" + row.id.to_string(),
-        class_name="token-row",
+        loading=T.revoking,
+        button_class="revoke-button",
     )
 
 
