@@ -194,19 +194,23 @@ def update_profile(
         other = session.exec(select(User).where(User.phone == number)).first()
         if other is not None and other.id != user.id:
             raise Conflict(f"a user with phone {number} already exists")
-    changes = {
-        field: value
-        for field, value in (
-            ("name", name.strip()),
-            ("phone", number),
-            ("preferred_channel", str(channel)),
-        )
-        if getattr(user, field) != value
-    }
-    for field, value in changes.items():
-        setattr(user, field, value)
+    changes = _apply(
+        session,
+        user,
+        actor,
+        {"name": name.strip(), "phone": number, "preferred_channel": str(channel)},
+    )
     if "phone" in changes:
         user.phone_verified = False
+        session.add(user)
+    return user
+
+
+def _apply(session: Session, user: User, actor: audit.Actor, values: dict[str, object]) -> set:
+    """Set the fields that differ and record `user.updated` naming them; the changed names."""
+    changes = {field for field, value in values.items() if getattr(user, field) != value}
+    for field in changes:
+        setattr(user, field, values[field])
     session.add(user)
     session.flush()
     if changes:
@@ -216,7 +220,7 @@ def update_profile(
             EventName.USER_UPDATED,
             detail={"user_id": user.id, "changed": sorted(changes)},
         )
-    return user
+    return changes
 
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -248,20 +252,5 @@ def set_quiet_hours(
     for clock in filter(None, (start, end)):
         if not _CLOCK.match(clock):
             raise InvalidInput(f"{clock!r} is not a time of day like 22:00")
-    changes = {
-        field: value
-        for field, value in (("timezone", timezone), ("quiet_start", start), ("quiet_end", end))
-        if getattr(user, field) != value
-    }
-    for field, value in changes.items():
-        setattr(user, field, value)
-    session.add(user)
-    session.flush()
-    if changes:
-        activity.record(
-            session,
-            actor,
-            EventName.USER_UPDATED,
-            detail={"user_id": user.id, "changed": sorted(changes)},
-        )
+    _apply(session, user, actor, {"timezone": timezone, "quiet_start": start, "quiet_end": end})
     return user
