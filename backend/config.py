@@ -180,6 +180,14 @@ class Settings(BaseSettings):
         description="Share of the LLM judge in each preference sub-score when an LLM is "
         "configured; the rest comes from measured signals (lint, complexity, docstrings).",
     )
+    preference_same_within: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="A refactor's preference sub-score within this of its parent's counts as "
+        "the same; a refactor the same or better than its parent on every sub-score passes "
+        "preference even when the parent was below the threshold.",
+    )
     factuality_llm_weight: float = Field(
         default=0.3,
         ge=0,

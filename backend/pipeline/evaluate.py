@@ -84,7 +84,11 @@ def assess(
     )
     progress(int(low + step), "scoring readability and maintainability")
     preference = evaluate_preference(
-        files, parent_files, use_llm=use_llm, modification_id=modification_id
+        files,
+        parent_files,
+        use_llm=use_llm,
+        modification_id=modification_id,
+        relative=keeps_behaviour,  # a refactor is judged against its parent
     )
     progress(int(low + 2 * step), "running the tests in the sandbox")
     factuality = evaluate_factuality(
