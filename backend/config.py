@@ -215,6 +215,26 @@ class Settings(BaseSettings):
         description="Wall-clock limit of one call in the differential check (never above the "
         "object's own limit); a timeout on both sides counts as the same outcome.",
     )
+    mutants: int = Field(
+        default=20,
+        ge=0,
+        le=200,
+        description="Most mutants of a version (one operator, constant or comparison changed) "
+        "its own tests run against to measure how strong they are (0 turns it off).",
+    )
+    mutation_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Time budget of mutation testing in one evaluation, in seconds; mutants "
+        "not started by then are left out, and the reasons say how many ran.",
+    )
+    mutation_weak_below: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Tests that kill fewer than this share of mutants are weak: an accepted "
+        "change says so to the person approving it.",
+    )
 
     # Twilio (voice and SMS)
     twilio_account_sid: str = Field(default="", description="Twilio account SID (AC...).")
