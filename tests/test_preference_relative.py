@@ -31,10 +31,10 @@ def g(a,b):
         return None
 """
 PARENT = {"main.py": BADLY_WRITTEN}
-RENAMED = {
-    "main.py": BADLY_WRITTEN.replace("(l, n)", "(values, n)")
-    .replace("l[i]", "values[i]")
-    .replace("len(l)", "len(values)")
+RENAMED = {  # a local variable renamed: the API and the behaviour are the parent's
+    "main.py": BADLY_WRITTEN.replace("r = []", "kept = []")
+    .replace("r.append", "kept.append")
+    .replace("return r\n", "return kept\n")
 }
 WORSE = {
     "main.py": BADLY_WRITTEN.replace(
