@@ -180,6 +180,14 @@ class Settings(BaseSettings):
         description="Share of the LLM judge in each preference sub-score when an LLM is "
         "configured; the rest comes from measured signals (lint, complexity, docstrings).",
     )
+    preference_same_within: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="A refactor's preference sub-score within this of its parent's counts as "
+        "the same; a refactor the same or better than its parent on every sub-score passes "
+        "preference even when the parent was below the threshold.",
+    )
     factuality_llm_weight: float = Field(
         default=0.3,
         ge=0,
@@ -206,6 +214,26 @@ class Settings(BaseSettings):
         gt=0,
         description="Wall-clock limit of one call in the differential check (never above the "
         "object's own limit); a timeout on both sides counts as the same outcome.",
+    )
+    mutants: int = Field(
+        default=20,
+        ge=0,
+        le=200,
+        description="Most mutants of a version (one operator, constant or comparison changed) "
+        "its own tests run against to measure how strong they are (0 turns it off).",
+    )
+    mutation_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Time budget of mutation testing in one evaluation, in seconds; mutants "
+        "not started by then are left out, and the reasons say how many ran.",
+    )
+    mutation_weak_below: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Tests that kill fewer than this share of mutants are weak: an accepted "
+        "change says so to the person approving it.",
     )
 
     # Twilio (voice and SMS)

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, Protocol
 from sqlmodel import Session
 
 from backend.audit import Actor
+from backend.reward.highlights import highlight_lines
 
 EXIT_BAD_INPUT = 2
 
@@ -63,6 +64,9 @@ def assessment_text(report: dict[str, Any]) -> str:
     ]
     for name, dim in report["dimensions"].items():
         lines += [f"  - {name}: {reason}" for reason in dim["reasons"]]
+    found = report.get("highlights") or {}
+    lines += [f"  {line}" for line in highlight_lines(found)]
+    lines += [f"warning: {warning}" for warning in found.get("warnings", [])]
     if report["verdict"] != "accept":
         lines.append(f"feedback: {report['feedback']}")
     return "\n".join(lines)

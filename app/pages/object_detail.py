@@ -40,6 +40,16 @@ def _evaluation(view: rx.Var, **props) -> rx.Component:
             align="center",
             spacing="2",
         ),
+        rx.foreach(view.warnings, lambda warning: notice_if(warning, class_name="eval-warning")),
+        rx.cond(
+            view.highlights.length() > 0,
+            rx.el.ul(
+                rx.foreach(view.highlights, lambda line: rx.el.li(rx.text(line, size="2"))),
+                padding_left="1.2em",
+                margin="0",
+                class_name="eval-highlights",
+            ),
+        ),
         score_chart(view.bars, view.reasons),
         width="100%",
         spacing="2",

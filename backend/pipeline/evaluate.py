@@ -25,6 +25,7 @@ from backend.reward import (
     judge,
     record_evaluation,
 )
+from backend.reward.highlights import highlights
 
 
 @dataclass
@@ -37,6 +38,13 @@ class Assessment:
     def accepted(self) -> bool:
         return self.judgement.accepted
 
+    def highlights(self) -> dict[str, Any]:
+        """The parent comparison, mutation score, inputs and first difference (`highlights`)."""
+        details = {r.dimension: r.details for r in self.results}
+        return highlights(
+            details.get("preference", {}), details.get("factuality", {}), accepted=self.accepted
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.judgement.verdict.value,
@@ -48,6 +56,7 @@ class Assessment:
                 r.dimension: {"score": r.score, "reasons": r.reasons, "problems": r.problems}
                 for r in self.results
             },
+            "highlights": self.highlights(),
             "seconds": round(self.seconds, 3),
         }
 
@@ -84,7 +93,11 @@ def assess(
     )
     progress(int(low + step), "scoring readability and maintainability")
     preference = evaluate_preference(
-        files, parent_files, use_llm=use_llm, modification_id=modification_id
+        files,
+        parent_files,
+        use_llm=use_llm,
+        modification_id=modification_id,
+        relative=keeps_behaviour,  # a refactor is judged against its parent
     )
     progress(int(low + 2 * step), "running the tests in the sandbox")
     factuality = evaluate_factuality(

@@ -9,6 +9,7 @@ from backend import jobs
 from backend.db import session_scope
 from backend.enums import TaskStatus
 from backend.models import Evaluation
+from backend.reward.highlights import highlight_lines, highlights
 
 DIMENSIONS = ("preference", "constraints", "factuality")
 
@@ -37,6 +38,10 @@ class EvaluationView:
     bars: list[ScoreBar] = dataclasses.field(default_factory=list)
     reasons: list[str] = dataclasses.field(default_factory=list)
     feedback: str = ""
+    # The parent comparison, mutation score, inputs and first difference, one line each;
+    # and what the person approving must know (weak tests of an accepted change).
+    highlights: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
 
 
 def _bars(evaluation: Evaluation) -> list[ScoreBar]:
@@ -70,8 +75,19 @@ def _reasons(evaluation: Evaluation) -> list[str]:
     return reasons
 
 
+def _highlights(evaluation: Evaluation) -> dict[str, Any]:
+    def details(name: str) -> dict[str, Any]:
+        return (getattr(evaluation, name) or {}).get("details") or {}
+
+    accepted = str(evaluation.verdict) == "accept"
+    return highlights(details("preference"), details("factuality"), accepted=accepted)
+
+
 def evaluation_view(evaluation: Evaluation) -> EvaluationView:
+    found = _highlights(evaluation)
     return EvaluationView(
+        highlights=highlight_lines(found),
+        warnings=found["warnings"],
         attempt=evaluation.attempt,
         verdict=str(evaluation.verdict),
         overall=f"{evaluation.overall_score:.2f}",

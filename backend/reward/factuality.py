@@ -9,6 +9,10 @@ Three kinds of evidence, each with reasons a person can read:
   naming the input that shows it;
 - when an LLM is configured, its review of the algorithms and domain facts.
 
+How strong the tests are is reported too (`mutation`: the share of small mutants of the
+version they kill); it doesn't change the score, but weak tests are flagged in the details
+and the reasons, for the person approving the change.
+
 The score:
 - measured = the mean of the test pass ratio and the differential agreement (the fraction
   of inputs with matching outputs), over those that ran. An object without tests counts
@@ -41,6 +45,7 @@ from backend.llm import FactualityJudgment, is_configured, judge_factuality
 from backend.objects.files import ENTRY_FILE, validate_path
 from backend.reward.code import parse, syntax_errors
 from backend.reward.differential import Differential, run_differential
+from backend.reward.mutation import MutationReport, run_mutation
 from backend.reward.results import DimensionResult, clamp, unparsable
 from backend.sandbox import ImportReport, Limits, SandboxPool, TestReport, get_pool
 
@@ -61,6 +66,11 @@ class FactualityResult(DimensionResult):
     @property
     def differential(self) -> dict[str, Any]:
         return self.details.get("differential", {})
+
+    @property
+    def mutation(self) -> dict[str, Any]:
+        """How strong the tests are: mutants made, ran, killed, and the `weak` flag."""
+        return self.details.get("mutation", {})
 
 
 def _write(root: Path, files: Mapping[str, str]) -> Path:
@@ -161,11 +171,13 @@ def _review(
 
 @dataclass
 class _Evidence:
-    """What running the version showed: its import, its tests, the differential check."""
+    """What running the version showed: its import, its tests (and the mutants they kill),
+    the differential check."""
 
     imported: ImportReport
     tests: TestReport
     differential: Differential
+    mutation: MutationReport
 
 
 def _gather(
@@ -177,12 +189,17 @@ def _gather(
     limits: Limits,
     settings: Settings,
 ) -> _Evidence:
-    """Everything that runs in the sandbox. The tests run on one worker while the
-    differential check uses the others (and that one, once the tests are done)."""
+    """Everything that runs in the sandbox. The tests (then the mutants) run in the
+    background while the differential check runs here; they share the pool's workers."""
+
+    def tests_and_mutants(new_dir: Path) -> tuple[TestReport, MutationReport]:
+        tests = pool.run_tests(new_dir, limits)
+        return tests, run_mutation(pool, files, tests, limits=limits, settings=settings)
+
     with tempfile.TemporaryDirectory(prefix="factuality-") as folder:
         new_dir = _write(Path(folder) / "new", files)
         with ThreadPoolExecutor(1, thread_name_prefix="factuality-tests") as background:
-            tests = background.submit(pool.run_tests, new_dir, limits)
+            tests = background.submit(tests_and_mutants, new_dir)
             imported = pool.smoke_import(new_dir, limits)
             differential = Differential(skipped=skip)
             if skip is None and not imported.ok:
@@ -204,7 +221,8 @@ def _gather(
                         limits=limits,
                         settings=settings,
                     )
-            return _Evidence(imported, tests.result(), differential)
+            report, mutation = tests.result()
+            return _Evidence(imported, report, differential, mutation)
 
 
 def evaluate_factuality(
@@ -241,7 +259,11 @@ def evaluate_factuality(
     imported, report, differential = evidence.imported, evidence.tests, evidence.differential
 
     test_ratio, test_text, test_details = _test_summary(report)
-    reasons = [test_text, *differential.reasons(settings.differential_seconds)]
+    reasons = [
+        test_text,
+        *evidence.mutation.reasons(settings.mutation_seconds),
+        *differential.reasons(settings.differential_seconds),
+    ]
     problems = _test_problems(report) + differential.problems
     if not imported.ok:
         problems.insert(0, f"{ENTRY_FILE} does not import in the sandbox: {imported.describe()}")
@@ -282,6 +304,7 @@ def evaluate_factuality(
     details.update(
         tests=test_details,
         differential=differential.to_dict(),
+        mutation=evidence.mutation.to_dict(),
         imported={"ok": imported.ok, "functions": imported.functions},
         factors=factors,
     )

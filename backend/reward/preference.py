@@ -9,6 +9,9 @@ Measured signals first, each mapped to [0, 1] by a simple curve so the reasons c
 When an LLM is configured, its judgement is blended into each sub-score with weight
 PREFERENCE_LLM_WEIGHT. The score is the mean of the four sub-scores. Code that doesn't parse
 scores 0 on each, with the parse error as the reason (nothing of it can be measured).
+
+A refactor (`relative=True`) is also judged against its parent (`relative`): no worse than
+the parent on every measured sub-score, it passes whatever the parent's own level was.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import Any
 from backend.config import Settings, get_settings
 from backend.llm import PreferenceJudgment, is_configured, judge_preference
 from backend.objects.files import ENTRY_FILE
-from backend.reward.code import syntax_errors
+from backend.reward.code import parse, syntax_errors
+from backend.reward.relative import ParentComparison, compare, relative_verdict
 from backend.reward.results import DimensionResult, clamp, unparsable
 from backend.reward.signals import Finding, measure
 
@@ -212,19 +216,62 @@ def _problems(
     return problems
 
 
+def _measure(
+    files: Mapping[str, str], parent_files: Mapping[str, str] | None
+) -> tuple[dict[str, Any], dict[str, tuple[float, str, str]]]:
+    """The signals and, per sub-score, (score, reason, what would fix it)."""
+    signals = measure(files, parent_files)
+    return signals, _score(signals)
+
+
+def _score(signals: dict[str, Any]) -> dict[str, tuple[float, str, str]]:
+    findings = [Finding(**f) for f in signals["lint"]]
+    return {
+        "readability": _readability(signals, findings),
+        "maintainability": _maintainability(signals),
+        "elegance": _elegance(signals, findings),
+        "documentation": _documentation(signals),
+    }
+
+
+def _rounded(measured: dict[str, tuple[float, str, str]]) -> dict[str, float]:
+    return {name: round(value[0], 4) for name, value in measured.items()}
+
+
+def _against_parent(
+    signals: dict[str, Any],
+    parent_files: Mapping[str, str] | None,
+    settings: Settings,
+) -> ParentComparison | None:
+    """The measured sub-scores against the parent's (None: no parent to score).
+
+    Both sides are scored without the size of the change (elegance counts it for the new
+    version only; the parent has no change of its own), so like is compared with like.
+    """
+    if parent_files is None or any(
+        parse(text, path) is None for path, text in parent_files.items() if path.endswith(".py")
+    ):
+        return None
+    _, parent_measured = _measure(parent_files, None)
+    own = _rounded(_score({**signals, "change": None}))
+    return compare(own, _rounded(parent_measured), settings.preference_same_within)
+
+
 def evaluate_preference(
     files: Mapping[str, str],
     parent_files: Mapping[str, str] | None = None,
     *,
     use_llm: bool | None = None,
     modification_id: int | None = None,
+    relative: bool = False,
     settings: Settings | None = None,
 ) -> PreferenceResult:
     """Score `files` (against `parent_files`, when there is a parent) for human preference.
 
-    `use_llm` None means "when one is configured". LLM errors propagate (LLMUnavailable,
-    LLMBadAnswer, BudgetExceeded): a judge that was asked for and didn't answer is not
-    silently left out.
+    `relative` judges a refactor against its parent (see the module docstring); the
+    comparison is in the details under "parent". `use_llm` None means "when one is
+    configured". LLM errors propagate (LLMUnavailable, LLMBadAnswer, BudgetExceeded): a judge
+    that was asked for and didn't answer is not silently left out.
     """
     started = time.monotonic()
     syntax_error = syntax_errors(files)
@@ -234,14 +281,7 @@ def evaluate_preference(
             PreferenceResult, "preference", syntax_error, started, sub_scores=zeros, measured=zeros
         )
     settings = settings or get_settings()
-    signals = measure(files, parent_files)
-    findings = [Finding(**f) for f in signals["lint"]]
-    measured = {
-        "readability": _readability(signals, findings),
-        "maintainability": _maintainability(signals),
-        "elegance": _elegance(signals, findings),
-        "documentation": _documentation(signals),
-    }
+    signals, measured = _measure(files, parent_files)
     sub_scores = {name: round(value[0], 4) for name, value in measured.items()}
     reasons = [value[1] for value in measured.values()]
     details: dict[str, Any] = {"measured": dict(sub_scores), "signals": signals}
@@ -260,9 +300,16 @@ def evaluate_preference(
         details["llm"] = {"weight": weight, **judgment.model_dump()}
 
     details["sub_scores"] = sub_scores
+    score = round(sum(sub_scores.values()) / len(sub_scores), 4)
+    comparison = _against_parent(signals, parent_files, settings) if relative else None
+    if comparison is not None:
+        details["own_score"] = score
+        score, reason = relative_verdict(score, comparison, settings.threshold_preference)
+        reasons.append(reason)
+        details["parent"] = comparison.to_dict()
     return PreferenceResult(
         dimension="preference",
-        score=round(sum(sub_scores.values()) / len(sub_scores), 4),
+        score=score,
         reasons=reasons,
         problems=_problems(sub_scores, measured, settings.threshold_preference, judgment),
         details=details,

@@ -1,0 +1,81 @@
+"""The evaluation's highlights in `evaluate --json` and on the page (issue 13, item 5)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import select
+
+import cli.main as cli
+from backend.db import session_scope
+from backend.models import Evaluation
+from backend.read_models.evaluations import evaluation_view
+from backend.reward.highlights import highlight_lines, highlights
+from tests.test_preference_relative import BADLY_WRITTEN, RENAMED
+
+pytest_plugins = ["tests.llm_fixtures"]
+
+TESTS = """from main import f, g
+
+
+def test_f():
+    assert f([1, 4, 5, None], 2) == [8, 5]
+
+
+def test_g():
+    assert g(True, 3) == 3
+"""
+
+
+def test_evaluate_json_and_the_page_show_the_parent_comparison_and_mutation_score(
+    sqlite_db, no_llm, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "main.py").write_text(BADLY_WRITTEN)
+    (tmp_path / "tests" / "test_main.py").write_text(TESTS)
+    files = ["--file", "main.py", "--file", "tests/test_main.py"]
+    assert cli.main(["objects", "create", "--slug", "bad", "--name", "Bad", *files]) == 0
+    (tmp_path / "main.py").write_text(RENAMED["main.py"])
+    edit = ["objects", "edit", "bad", *files, "--intent", "refactor", "--no-evaluate"]
+    assert cli.main(edit) == 0
+    capsys.readouterr()
+
+    assert cli.main(["evaluate", "bad", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    found = report["highlights"]
+    assert found["parent_comparison"]["no_worse"]
+    assert found["mutation"]["ran"] > 0 and found["mutation"]["score"] is not None
+    assert report["scores"]["preference"] >= report["thresholds"]["preference"]
+    assert "functions" in found  # the differential check ran: inputs per function
+
+    with session_scope() as session:
+        evaluation = session.exec(select(Evaluation).order_by(Evaluation.id.desc())).first()
+        view = evaluation_view(evaluation)
+    assert any(line.startswith("mutation score: tests kill") for line in view.highlights)
+    assert any(line.startswith("against the parent: no worse") for line in view.highlights)
+
+
+def test_hooks_show_inputs_by_source_coverage_and_the_first_difference_when_present():
+    factuality = {
+        "mutation": {"ran": 10, "killed": 3, "score": 0.3, "weak": True, "weak_below": 0.5},
+        "differential": {
+            "functions": {
+                "add": {
+                    "compared": 40,
+                    "inputs_by_source": {"docstring": 2},
+                    "branch_coverage": 0.5,
+                }
+            },
+            "differences": [
+                {"function": "add", "args": {"x": -1}, "parent": "returned 0", "new": "returned 1"}
+            ],
+        },
+    }
+    found = highlights({}, factuality, accepted=True)
+    lines = highlight_lines(found)
+    assert "add(): 40 inputs compared (docstring 2); branch coverage 50%" in lines
+    assert "first differing input: add(x=-1): parent returned 0, new version returned 1" in lines
+    assert found["warnings"] and "weak tests" in found["warnings"][0]
+    assert highlights({}, {}, accepted=True) == {"warnings": []}  # older evaluations
+    assert highlight_lines({"warnings": []}) == []
