@@ -269,14 +269,14 @@ def test_a_function_whose_output_varies_from_run_to_run_is_not_a_difference():
 def test_a_second_evaluation_against_the_same_parent_runs_only_the_new_version(monkeypatch):
     pool = get_pool()
     calls = []
-    real_call = pool.call
+    real_call_many = pool.call_many
 
-    def counting(code_dir, function, args, **kwargs):
-        calls.append(Path(code_dir).name)
-        return real_call(code_dir, function, args, **kwargs)
+    def counting(code_dir, function, inputs, **kwargs):
+        calls.extend(Path(code_dir).name for _ in inputs)
+        return real_call_many(code_dir, function, inputs, **kwargs)
 
     parent_outcomes.clear()
-    monkeypatch.setattr(pool, "call", counting)
+    monkeypatch.setattr(pool, "call_many", counting)
     first = evaluate(REFACTORED)
     assert calls.count("parent") == calls.count("new") == first.differential["compared"]
 

@@ -39,6 +39,7 @@ from backend.reward.literals import key
 from backend.sandbox import CallResult, Limits, SandboxPool
 
 MAX_DIFFERENCES_PER_FUNCTION = 3
+BATCH_INPUTS = 64  # inputs of one function per batch: the unit the time budget is shared in
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
 VALUE_CHARS = 120
@@ -227,8 +228,13 @@ class SideBySide:
             parent_outcomes.put(entry, result)
         return result
 
-    def compare(self, case: Case) -> Comparison:
-        parent, new = self._parent(case), self._call(self.new_dir, case)
+    def compare(
+        self, case: Case, parent: CallResult | None = None, new: CallResult | None = None
+    ) -> Comparison:
+        """Compare one input's outcomes (run singly here when not given), with the reruns
+        the module docstring describes."""
+        parent = parent or self._parent(case)
+        new = new or self._call(self.new_dir, case)
         varies = ""
         if not same_outcome(parent, new):
             if _doubtful(parent):
@@ -250,43 +256,108 @@ class SideBySide:
             varies=varies,
         )
 
+    def _batch(
+        self, code_dir: Path, function: str, inputs: list[dict[str, Any]], deadline: float
+    ) -> list[CallResult]:
+        left = deadline - time.monotonic()
+        if not inputs:
+            return []
+        if left <= 0:
+            return [_NOT_RUN for _ in inputs]
+        return self.pool.call_many(
+            code_dir, function, inputs, limits=self.limits, storage={}, total_seconds=left
+        )
+
+    def _parents(
+        self, function: str, inputs: list[dict[str, Any]], deadline: float
+    ) -> list[CallResult | None]:
+        """The parent's outcomes: remembered ones, and one batch for the rest."""
+        found: list[CallResult | None] = [None] * len(inputs)
+        if self.parent_key is not None:
+            found = [parent_outcomes.get((self.parent_key, function, key(a))) for a in inputs]
+        missing = [i for i, result in enumerate(found) if result is None]
+        ran = self._batch(self.parent_dir, function, [inputs[i] for i in missing], deadline)
+        for index, result in zip(missing, ran, strict=True):
+            found[index] = result
+            if self.parent_key is not None and not _not_run(result):
+                parent_outcomes.put((self.parent_key, function, key(inputs[index])), result)
+        return found
+
     def run(self, cases: dict[str, list[dict[str, Any]]], *, deadline: float) -> DifferentialReport:
-        """Every function's inputs, round-robin, on as many workers as the pool has, until
-        `deadline` (time.monotonic()); inputs not started by then are counted, not run."""
+        """Every function's inputs, in batches (each side of a batch in one sandboxed call),
+        round-robin across functions on as many workers as the pool has, until `deadline`
+        (time.monotonic()); inputs not started by then are counted, not run."""
         started = time.monotonic()
-        order = [
-            Case(name, args)
-            for batch in zip_longest(*([(n, a) for a in args] for n, args in cases.items()))
-            for name, args in filter(None, batch)
+        batches = [
+            batch
+            for group in zip_longest(
+                *(
+                    [
+                        (name, inputs[i : i + BATCH_INPUTS])
+                        for i in range(0, len(inputs), BATCH_INPUTS)
+                    ]
+                    for name, inputs in cases.items()
+                )
+            )
+            for batch in filter(None, group)
         ]
         report = DifferentialReport()
         differing: dict[str, int] = {}
         lock = threading.Lock()
 
-        def one(case: Case) -> Comparison | None:
-            with lock:
-                if time.monotonic() >= deadline:
-                    report.not_run += 1
-                    return None
-                if differing.get(case.function, 0) >= MAX_DIFFERENCES_PER_FUNCTION:
-                    return None
-            comparison = self.compare(case)
-            with lock:
-                if comparison.varies:
-                    differing[case.function] = MAX_DIFFERENCES_PER_FUNCTION
-                    report.varying.setdefault(
-                        case.function,
-                        f"{format_call(case.function, case.args)}: parent {comparison.varies}",
-                    )
-                elif not comparison.same:
-                    differing[case.function] = differing.get(case.function, 0) + 1
-            return comparison
+        waiting = [len(batches)]
 
-        with ThreadPoolExecutor(self.pool.size, thread_name_prefix="differential") as executor:
-            compared = [c for c in executor.map(one, order) if c is not None]
+        def one(batch: tuple[str, list[dict[str, Any]]]) -> list[Comparison]:
+            function, inputs = batch
+            with lock:
+                waiting[0] -= 1
+                if differing.get(function, 0) >= MAX_DIFFERENCES_PER_FUNCTION:
+                    return []
+                # A fair share of the time left, so one slow function can't use it all.
+                lanes = max(1, self.pool.size // 2)
+                share = (deadline - time.monotonic()) * lanes / (waiting[0] + lanes)
+                until = min(deadline, time.monotonic() + max(share, self.limits.wall_seconds))
+            parent_side = sides.submit(self._parents, function, inputs, until)
+            news = self._batch(self.new_dir, function, inputs, until)
+            parents = parent_side.result()
+            compared = []
+            for args, parent, new in zip(inputs, parents, news, strict=True):
+                with lock:
+                    if _not_run(parent) or _not_run(new):
+                        report.not_run += 1
+                        continue
+                    if differing.get(function, 0) >= MAX_DIFFERENCES_PER_FUNCTION:
+                        break
+                case = Case(function, args)
+                comparison = self.compare(case, parent, new)
+                with lock:
+                    if comparison.varies:
+                        differing[function] = MAX_DIFFERENCES_PER_FUNCTION
+                        report.varying.setdefault(
+                            function, f"{format_call(function, args)}: parent {comparison.varies}"
+                        )
+                    elif not comparison.same:
+                        differing[function] = differing.get(function, 0) + 1
+                compared.append(comparison)
+            return compared
+
+        lanes = max(1, self.pool.size // 2)  # each lane runs both sides of a batch at once
+        with (
+            ThreadPoolExecutor(lanes, thread_name_prefix="differential") as executor,
+            ThreadPoolExecutor(lanes, thread_name_prefix="differential-parent") as sides,
+        ):
+            compared = [c for batch in executor.map(one, batches) for c in batch]
         report.comparisons = [c for c in compared if c.function not in report.varying]
         report.seconds = round(time.monotonic() - started, 3)
         return report
+
+
+def _not_run(result: CallResult | None) -> bool:
+    """An input the batch's time ran out before (left out, like an input never started)."""
+    return result is None or result.error_type == "BatchTimeLimit"
+
+
+_NOT_RUN = CallResult(ok=False, error_kind="timeout", error_type="BatchTimeLimit")
 
 
 # One evaluation's check ------------------------------------------------------------------

@@ -20,7 +20,7 @@ import shutil
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ GRACE_SECONDS = 5.0  # beyond the wall limit, for the worker's own bookkeeping
 # limits) and then run the call: so two wall limits, plus the grace.
 WALLS_PER_FRAME = 2
 ACQUIRE_TIMEOUT_S = 120.0
+BATCH_INPUTS = 64  # inputs per batch request: bounds one request's and one answer's size
 _pools: weakref.WeakSet[SandboxPool] = weakref.WeakSet()
 
 
@@ -139,6 +140,93 @@ class SandboxPool:
         }
         frame = self._run(request, code, limits)
         return results.call_result(frame, _ms(started), with_writes=True)
+
+    def call_many(
+        self,
+        code_dir: Path | str,
+        function: str,
+        inputs: Sequence[dict[str, Any]],
+        *,
+        limits: Limits | None = None,
+        storage: dict[str, Any] | None = None,
+        total_seconds: float | None = None,
+    ) -> list[CallResult]:
+        """`call` for each of `inputs`, in one round trip to one worker per `BATCH_INPUTS`.
+
+        The results are in the order of `inputs` and mean what `call`'s would: each input
+        runs with its own limits (`limits` per input), its own copy of `storage` and a fresh
+        import of the object's modules; one that crashes, times out or runs out of memory
+        gets that outcome and the rest go on in a fresh confined child. The batch's total
+        wall-clock time is at most `total_seconds` (default: every input's full wall limit);
+        inputs not started by then come back as timeouts with error_type "BatchTimeLimit".
+        """
+        limits = limits or self.limits
+        problem = self._check_input(function, {}, storage)
+        if problem:
+            return [failure("input", "BadArguments", problem) for _ in inputs]
+        answers: list[CallResult | None] = [None] * len(inputs)
+        valid: list[int] = []
+        for index, args in enumerate(inputs):
+            problem = self._check_input(function, args, None)
+            if problem:
+                answers[index] = failure("input", "BadArguments", problem)
+            else:
+                valid.append(index)
+        code = snapshot(code_dir) if valid else None
+        deadline = time.monotonic() + (total_seconds or len(valid) * limits.wall_seconds)
+        for start in range(0, len(valid), BATCH_INPUTS):
+            chunk = valid[start : start + BATCH_INPUTS]
+            left = deadline - time.monotonic()
+            if left <= 0 or code is None:
+                for index in chunk:
+                    answers[index] = _not_run(total_seconds)
+                continue
+            for index, result in zip(
+                chunk,
+                self._batch(code, function, [inputs[i] for i in chunk], limits, storage, left),
+                strict=True,
+            ):
+                answers[index] = result
+        return [answer or failure("error", "SandboxError", "no answer") for answer in answers]
+
+    def _batch(
+        self,
+        code: CodeSnapshot,
+        function: str,
+        inputs: list[dict[str, Any]],
+        limits: Limits,
+        storage: dict[str, Any] | None,
+        seconds: float,
+    ) -> list[CallResult]:
+        """One batch request; a result per input (the batch's failure for each, if it failed)."""
+        seconds = min(seconds, len(inputs) * limits.wall_seconds)
+        request = {
+            "op": "call_many",
+            "function": function,
+            "inputs": inputs,
+            "storage": storage or {},
+            "limits": {**self._wire(limits), "batch_seconds": seconds},
+        }
+        per_input = 2 * (limits.output_bytes + self._log_cap) + (1 << 16)
+        frame = self._run(
+            request,
+            code,
+            limits,
+            frame_timeout=WALLS_PER_FRAME * limits.wall_seconds + seconds + GRACE_SECONDS,
+            max_bytes=len(inputs) * per_input + (1 << 16),
+        )
+        outcomes = frame.get("outcomes")
+        if frame.get("kind") == "ok":
+            if isinstance(outcomes, list) and len(outcomes) == len(inputs):
+                return [
+                    results.call_result(o, results.duration(o), with_writes=True)
+                    if isinstance(o, dict)
+                    else failure("output", "MalformedResult", "a batch answer was malformed")
+                    for o in outcomes
+                ]
+            frame = _frame("output", "MalformedResult", "the batch's answers were malformed")
+        failed = results.call_result(frame, 0.0, with_writes=False)
+        return [failed for _ in inputs]
 
     def smoke_import(self, code_dir: Path | str, limits: Limits | None = None) -> ImportReport:
         """Import main.py in the sandbox and list the functions it exports."""
@@ -258,16 +346,20 @@ class SandboxPool:
         code: CodeSnapshot,
         limits: Limits,
         on_progress: Callable[[dict[str, Any]], None] | None = None,
+        *,
+        frame_timeout: float | None = None,
+        max_bytes: int | None = None,
     ) -> dict[str, Any]:
         """One request on one worker; the worker's result frame, or a failure frame."""
-        max_bytes = 8 * (limits.output_bytes + self._log_cap) + (1 << 16)
+        max_bytes = max_bytes or 8 * (limits.output_bytes + self._log_cap) + (1 << 16)
+        frame_timeout = frame_timeout or WALLS_PER_FRAME * limits.wall_seconds + GRACE_SECONDS
         for attempt in range(2):
             worker = self._acquire()
             try:
                 frame = worker.exchange(
                     request,
                     code=code,
-                    frame_timeout=WALLS_PER_FRAME * limits.wall_seconds + GRACE_SECONDS,
+                    frame_timeout=frame_timeout,
                     max_bytes=max_bytes,
                     on_progress=on_progress,
                 )
@@ -359,6 +451,12 @@ class SandboxPool:
 
 def _frame(kind: str, error_type: str, message: str) -> dict[str, Any]:
     return {"type": "result", "kind": kind, "error_type": error_type, "message": message}
+
+
+def _not_run(seconds: float | None) -> CallResult:
+    total = f" of {seconds:g} s" if seconds else ""
+    message = f"not started: the batch used up its total time{total}"
+    return failure("timeout", "BatchTimeLimit", message)
 
 
 def _ms(started: float) -> float:

@@ -244,7 +244,7 @@ def parse_test_outcome(entry: Any) -> TestOutcome | None:
     file, name = entry.get("file"), entry.get("name")
     if not isinstance(file, str) or not isinstance(name, str):
         return None
-    result = call_result(entry, _duration(entry), with_writes=False)
+    result = call_result(entry, duration(entry), with_writes=False)
     return TestOutcome(
         file=file[:500],
         name=name[:200],
@@ -258,7 +258,8 @@ def parse_test_outcome(entry: Any) -> TestOutcome | None:
     )
 
 
-def _duration(entry: dict[str, Any]) -> float:
+def duration(entry: dict[str, Any]) -> float:
+    """The child's time for one test or batch input, as the worker measured it."""
     value = entry.get("child_ms")
     return float(value) if isinstance(value, int | float) else 0.0
 

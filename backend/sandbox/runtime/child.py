@@ -32,8 +32,10 @@ import seccomp_policy
 
 REQUEST_FD, RESULT_FD = 3, 4
 EXIT_SETUP_FAILED = 71
+EXIT_RESTART = 72  # a batch's child asks to go on in a fresh one
 RUNTIME_MODULES = (
-    "child", "frames", "landlock", "linux", "ops", "seccomp_policy", "storage", "pyseccomp",
+    "batch", "child", "frames", "landlock", "linux", "ops", "seccomp_policy", "storage",
+    "pyseccomp",
 )  # fmt: skip
 MAX_OPEN_FILES = 64
 MAX_THREADS = 256
@@ -102,12 +104,24 @@ def _warm_up() -> None:
     ops.describe_exception(ValueError("warm"), "/")
 
 
-def _read_request() -> dict[str, Any]:
+def _read_exact(size: int) -> bytes:
     chunks = []
-    while chunk := os.read(REQUEST_FD, 1 << 20):
+    while size:
+        chunk = os.read(REQUEST_FD, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError("the request was cut short")
         chunks.append(chunk)
-    os.close(REQUEST_FD)
-    return json.loads(b"".join(chunks))
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_request() -> dict[str, Any]:
+    """One length-prefixed request. A batch's request pipe stays open: the worker writes one
+    byte on it before each input after the first (see `_next_input`)."""
+    request = json.loads(_read_exact(int.from_bytes(_read_exact(4), "big")))
+    if request.get("op") != "call_many":
+        os.close(REQUEST_FD)
+    return request
 
 
 def _set_limit(which: int, value: int) -> None:
@@ -117,13 +131,21 @@ def _set_limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
-def apply_rlimits(limits: dict[str, Any]) -> None:
+def _cpu_mark(seconds: float) -> int:
+    """The CPU-time reading (whole seconds) at which `seconds` more are used up."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     used = usage.ru_utime + usage.ru_stime  # arming took a few milliseconds
     # Whole seconds only: round rather than ceil, so a 1 s budget isn't silently 2 s.
-    cpu = max(math.ceil(used), round(used + float(limits["cpu_seconds"])))
+    return max(math.ceil(used), round(used + seconds))
+
+
+def apply_rlimits(limits: dict[str, Any], inputs: int = 1) -> None:
+    """The call's limits. For a batch of `inputs`, the hard CPU limit covers all of them
+    (it can never be raised again) and the soft one is set afresh before each input."""
+    cpu = _cpu_mark(float(limits["cpu_seconds"]))
+    total = _cpu_mark(float(limits["cpu_seconds"]) * max(1, inputs))
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
-    hard = cpu + 1 if hard_cpu == resource.RLIM_INFINITY else min(cpu + 1, hard_cpu)
+    hard = total + 1 if hard_cpu == resource.RLIM_INFINITY else min(total + 1, hard_cpu)
     resource.setrlimit(resource.RLIMIT_CPU, (min(cpu, hard), hard))
     _set_limit(resource.RLIMIT_AS, int(limits["memory_bytes"]))
     _set_limit(resource.RLIMIT_FSIZE, int(limits["file_bytes"]))
@@ -142,7 +164,8 @@ def apply_rlimits(limits: dict[str, Any]) -> None:
 
 def confine(config: dict[str, Any], request: dict[str, Any]) -> None:
     """The call-specific layers: rlimits, then Landlock on this call's code folder."""
-    apply_rlimits(request["limits"])
+    batch = request.get("inputs")
+    apply_rlimits(request["limits"], len(batch) if isinstance(batch, list) else 1)
     code_dir = request.get("code_dir")
     read_only = list(config["read_only"])
     read_write = [config["scratch"]]
@@ -201,6 +224,15 @@ def serve(config: dict[str, Any]) -> NoReturn:
         output_cap = int(request["limits"]["output_bytes"])
         if op == "probe":
             answer = op_probe(config)
+        elif op == "call_many":
+            cpu = float(request["limits"]["cpu_seconds"])
+            ops.op_call_many(
+                request,
+                code_dir,
+                output_cap,
+                before_each=lambda first=[True]: _next_input(config["scratch"], cpu, first),
+                emit=_emit,
+            )
         else:
             answer = ops.OPERATIONS[op](request, code_dir, output_cap)
     except BaseException as exc:
@@ -210,6 +242,47 @@ def serve(config: dict[str, Any]) -> NoReturn:
             )
     finally:
         _finish(answer, code)
+
+
+def _next_input(scratch: str, cpu_seconds: float, first: list[bool]) -> None:
+    """Before each input of a batch: wait for the worker's go-ahead (after the first: the
+    worker has read the previous answer and its logs, and starts this input's clock; a closed
+    pipe means stop), then set this input's CPU budget (the soft limit, under the batch's hard
+    one) and empty scratch. Where scratch can't be emptied here, the child leaves with
+    EXIT_RESTART and the worker (which can) goes on in a fresh child."""
+    if first:
+        first.clear()
+    elif not os.read(REQUEST_FD, 1):
+        _finish("", 0)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (min(_cpu_mark(cpu_seconds), hard), hard))
+    try:
+        _clear(scratch)
+    except OSError:
+        _finish("", EXIT_RESTART)
+
+
+def _clear(folder: str) -> None:
+    with os.scandir(folder) as scan:
+        entries = list(scan)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _clear(entry.path)
+            os.rmdir(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+def _emit(answer: str) -> None:
+    """One input's answer as a frame on the result pipe, with the CPU time used so far (the
+    worker uses it only to tell a CPU limit from other deaths)."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    body = f'{{"cpu":{usage.ru_utime + usage.ru_stime:.6f},"answer":{answer}}}'.encode()
+    view = memoryview(len(body).to_bytes(4, "big") + body)
+    while view:
+        view = view[os.write(RESULT_FD, view) :]
 
 
 def _finish(answer: str, code: int) -> NoReturn:

@@ -21,6 +21,7 @@ import linecache
 import os
 import sys
 import types
+from collections.abc import Callable
 from typing import Any
 
 import storage as storage_api
@@ -136,6 +137,40 @@ def op_call(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
             "output", "ResultTooLarge", f"the result is {size} bytes; the limit is {output_cap}"
         )
     return '{"status":"ok","value":' + value_json + ',"writes":' + writes_json + "}"
+
+
+def forget_object_modules(code_dir: str) -> None:
+    """Drop `main` and every module loaded from the object's folder, so the next input
+    imports them afresh: module-level state (caches, counters, the `storage` functions it
+    imported) doesn't carry over from one input of a batch to the next."""
+    prefix = code_dir.rstrip("/") + "/"
+    for name, module in list(sys.modules.items()):
+        try:
+            file = getattr(module, "__file__", None)
+            own = name == ENTRY_MODULE or (isinstance(file, str) and file.startswith(prefix))
+        except BaseException:
+            own = True  # a module object that misbehaves is the object's own
+        if own:
+            sys.modules.pop(name, None)
+
+
+def op_call_many(
+    request: dict[str, Any],
+    code_dir: str,
+    output_cap: int,
+    *,
+    before_each: Callable[[], None],
+    emit: Callable[[str], None],
+) -> None:
+    """Call the function once per input in `request["inputs"]`, in order, each with a fresh
+    copy of the storage snapshot and freshly imported object modules; `emit` each answer
+    (as `op_call` would return it) before starting the next. The worker enforces each
+    input's limits and restarts the batch in a new child after one that ends it."""
+    for args in request["inputs"]:
+        before_each()
+        forget_object_modules(code_dir)
+        single = {"function": request["function"], "args": args, "storage": request.get("storage")}
+        emit(op_call(single, code_dir, output_cap))
 
 
 def op_import(request: dict[str, Any], code_dir: str, output_cap: int) -> str:

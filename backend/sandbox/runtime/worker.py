@@ -35,6 +35,7 @@ from typing import Any
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, RUNTIME_DIR)
 
+import batch  # noqa: E402
 import child  # noqa: E402
 import frames  # noqa: E402
 import landlock  # noqa: E402
@@ -213,7 +214,7 @@ class Worker:
         self.armed = None
         started = time.monotonic()
         with contextlib.suppress(OSError):  # if the child died arming, its status says why
-            frames.write_all(armed.request_w, frames.dumps(payload))
+            frames.write_all(armed.request_w, frames.encode(payload))
         os.close(armed.request_w)
         # Arm the next child while this one runs (there are two cores to share).
         self.armed = self.fork_child()
@@ -418,6 +419,9 @@ class Worker:
                 self.respond({"type": "need_code"})
                 return
         limits = request["limits"]
+        if op == "call_many":
+            self.respond({"type": "result", **batch.run_batch(self, code_dir, request)})
+            return
         if op == "tests":
             self.respond({"type": "result", **self.run_tests(code_dir, limits)})
             return
