@@ -438,6 +438,7 @@ class Differential:
                 "inputs": [key(args)[:INPUT_CHARS] for args in inputs],
                 "compared": compared.get(name, 0),
                 "differences": differing.get(name, 0),
+                "inputs_by_source": self.plan.inputs_by_source(name),
             }
             for name, inputs in self.plan.cases.items()
         }
@@ -446,6 +447,7 @@ class Differential:
             "skipped": None,
             "functions": functions,
             "skipped_functions": self.plan.skipped,
+            "inputs_by_source": self.plan.inputs_by_source(),
             **self.report.to_dict(),
             "generate_seconds": self.generate_seconds,
             "seconds": self.seconds,

@@ -8,9 +8,14 @@ send any JSON there) map to strategies here. Anything else (a class, tuple, date
 not generatable: a required parameter of that kind skips its function, an optional one is
 left to its default.
 
-Each function's inputs are, in order: the tests' own calls made only of literals, then
-rounds of the literals that concern it (see `literals`), then examples that hypothesis
-draws from the strategies. Hypothesis runs as a library here: a `@given` function is run
+Each function's inputs are, in order: the worked examples in its docstring (see
+`examples`), the tests' own calls made only of literals, then rounds of the literals that
+concern it (see `literals`; the examples' values join them), then examples that hypothesis
+draws from the strategies. An unannotated parameter that the docstring examples show takes
+values shaped like theirs (a string, a list of ints) before any JSON value. Every input is
+tagged with its source (SOURCES), so a report can say where its inputs came from.
+
+Hypothesis runs as a library here: a `@given` function is run
 once with generation only, derandomized and without an example database, and records what
 it was given, so the same code always gets the same inputs.
 """
@@ -21,7 +26,7 @@ import ast
 import contextlib
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -32,7 +37,8 @@ from hypothesis.strategies import SearchStrategy
 from backend.objects.arguments import check_value
 from backend.objects.files import ENTRY_FILE
 from backend.objects.schema import derive_api_schema
-from backend.reward.literals import FunctionLiterals, LiteralIndex, unique
+from backend.reward.examples import docstring_calls, function_docstrings
+from backend.reward.literals import FunctionLiterals, LiteralIndex, key, unique
 
 INT_BOUND = 10**6  # wide enough for arithmetic bugs, small enough for `range(n)` to finish
 FLOAT_BOUND = 1e9
@@ -49,6 +55,10 @@ _SCALARS: dict[str, Callable[[], SearchStrategy[Any]]] = {
     "bool": st.booleans,
     "None": st.none,
 }
+# Where an input came from: a docstring example, a call in the tests, the literals of the
+# code and tests, hypothesis's draws from the type hints, or from the shapes of the examples
+# for unannotated parameters, or from any JSON value (no hint and no example).
+SOURCES = ("docstring", "test", "literal", "type", "shape", "random")
 _hypothesis_lock = threading.Lock()  # hypothesis keeps some global state; one run at a time
 
 
@@ -150,6 +160,38 @@ def strategy_for(annotation: str | None) -> SearchStrategy[Any]:
     return _strategy(node)
 
 
+def shape_strategy(value: Any) -> SearchStrategy[Any] | None:
+    """Values shaped like `value` (a str gives strings, a list of ints lists of ints...):
+    how an unannotated parameter's type is learned from the docstring examples."""
+    if isinstance(value, bool):
+        return st.booleans()
+    if isinstance(value, int):
+        return _SCALARS["int"]()
+    if isinstance(value, float):
+        return _SCALARS["float"]()
+    if isinstance(value, str):
+        return _text()
+    if isinstance(value, list | dict):
+        items = value if isinstance(value, list) else list(value.values())
+        inner = [s for item in items[:3] if (s := shape_strategy(item)) is not None]
+        element = st.one_of(*inner) if inner else json_values()
+        if isinstance(value, list):
+            return st.lists(element, max_size=MAX_ITEMS)
+        return st.dictionaries(_text(8), element, max_size=MAX_ITEMS)
+    return None
+
+
+def _learn_shapes(params: list[Param], examples: list[dict[str, Any]]) -> list[Param]:
+    """Unannotated parameters take the shapes of the values the examples give them."""
+    learned = []
+    for param in params:
+        shown = [s for args in examples if (s := shape_strategy(args.get(param.name))) is not None]
+        if shown and not param.typed:
+            param = replace(param, strategy=st.one_of(*shown))
+        learned.append(param)
+    return learned
+
+
 @dataclass(frozen=True)
 class Param:
     """A parameter the inputs may set: its strategy, whether it must be given, and the
@@ -159,6 +201,10 @@ class Param:
     strategy: SearchStrategy[Any]
     required: bool
     annotations: tuple[str | None, ...]
+
+    @property
+    def typed(self) -> bool:
+        return any(self.annotations)
 
     def fits(self, value: Any) -> bool:
         return all(check_value(annotation, value) for annotation in self.annotations)
@@ -237,13 +283,18 @@ def _literal_rounds(
     return inputs
 
 
-def generate_inputs(
-    params: list[Param], literals: FunctionLiterals, count: int
-) -> list[dict[str, Any]]:
-    """Up to `count` distinct argument dicts for one function: the tests' literal calls,
-    then literal rounds (at most half of `count` together), then hypothesis's examples."""
+def generate_tagged_inputs(
+    params: list[Param],
+    literals: FunctionLiterals,
+    count: int,
+    examples: list[dict[str, Any]] | None = None,
+) -> list[tuple[dict[str, Any], str]]:
+    """Up to `count` distinct argument dicts for one function, each with its source (see
+    SOURCES): the docstring's examples, the tests' literal calls, then literal rounds (at
+    most half of `count` together), then hypothesis's examples."""
     if count <= 0:
         return []
+    examples = examples or []
     by_name = {param.name: param for param in params}
     required = {param.name for param in params if param.required}
 
@@ -252,20 +303,56 @@ def generate_inputs(
             name in by_name and by_name[name].fits(value) for name, value in args.items()
         )
 
+    examples = [args for args in examples if fits(args)]
+    shown = {p.name: [args[p.name] for args in examples if p.name in args] for p in params}
     candidates = {
-        param.name: [value for value in literals.candidates(param.name) if param.fits(value)]
+        param.name: [
+            value
+            for value in unique([*shown[param.name], *literals.candidates(param.name)])
+            if param.fits(value)
+        ]
         for param in params
     }
+    learned = _learn_shapes(params, examples)
     strategy = st.fixed_dictionaries(
-        {p.name: p.strategy for p in params if p.required},
-        optional={p.name: p.strategy for p in params if not p.required},
+        {p.name: p.strategy for p in learned if p.required},
+        optional={p.name: p.strategy for p in learned if not p.required},
     )
     drawn = [args for args in draw(strategy, count) if fits(args)]
+    untyped = any(not p.typed for p in params)
+    draw_source = "shape" if any(shown.values()) and untyped else "random" if untyped else "type"
     rounds = _literal_rounds(params, candidates, drawn, count)
     calls = [call for call in literals.calls if fits(call)][: max(count // 4, 1)]
-    first = unique([*calls, *rounds])[: max(count // 2, 1)]
+    first = [
+        *((args, "docstring") for args in examples[: max(count // 4, 1)]),
+        *((args, "test") for args in calls),
+        *((args, "literal") for args in rounds),
+    ]
+    first = _unique_tagged(first)[: max(count // 2, 1)]
     # A small domain (a bool) leaves room after the drawn examples: more literal rounds.
-    return unique([*first, *drawn, *rounds])[:count]
+    rest = [*((args, draw_source) for args in drawn), *((args, "literal") for args in rounds)]
+    return _unique_tagged([*first, *rest])[:count]
+
+
+def _unique_tagged(inputs: list[tuple[dict[str, Any], str]]) -> list[tuple[dict[str, Any], str]]:
+    """The first of each input, with the source it came from first."""
+    seen: set[str] = set()
+    result = []
+    for args, source in inputs:
+        if (k := key(args)) not in seen:
+            seen.add(k)
+            result.append((args, source))
+    return result
+
+
+def generate_inputs(
+    params: list[Param],
+    literals: FunctionLiterals,
+    count: int,
+    examples: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Up to `count` distinct argument dicts for one function (see generate_tagged_inputs)."""
+    return [args for args, _ in generate_tagged_inputs(params, literals, count, examples)]
 
 
 @dataclass
@@ -275,6 +362,17 @@ class Plan:
 
     cases: dict[str, list[dict[str, Any]]]
     skipped: dict[str, str]
+    # Each function's inputs' sources (SOURCES), parallel to `cases`.
+    sources: dict[str, list[str]] = field(default_factory=dict)
+
+    def inputs_by_source(self, name: str | None = None) -> dict[str, int]:
+        """How many inputs came from each source, for one function or all of them."""
+        counts: dict[str, int] = {}
+        for function, sources in self.sources.items():
+            if name is None or function == name:
+                for source in sources:
+                    counts[source] = counts.get(source, 0) + 1
+        return counts
 
 
 def plan_inputs(
@@ -298,6 +396,11 @@ def plan_inputs(
         if reason:
             plan.skipped[name] = reason
             continue
-        literals = index.for_function(name, [p["name"] for p in parent["params"]])
-        plan.cases[name] = generate_inputs(params, literals, count)
+        names = [p["name"] for p in parent["params"]]
+        literals = index.for_function(name, names)
+        docstrings = function_docstrings(index.entry_trees, name)
+        examples = docstring_calls(docstrings, name, names)
+        tagged = generate_tagged_inputs(params, literals, count, examples)
+        plan.cases[name] = [args for args, _ in tagged]
+        plan.sources[name] = [source for _, source in tagged]
     return plan
