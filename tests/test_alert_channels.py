@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from sqlmodel import col, select
 
 from backend import config
 from backend.channels import checks, delivery, fallback
@@ -25,12 +24,12 @@ from backend.channels.email import EmailSender
 from backend.channels.github import GithubSender, check_github_repo
 from backend.channels.slack import SlackSender, check_slack_channel
 from backend.db import session_scope
-from backend.enums import Channel, NotificationPurpose, NotificationStatus
-from backend.models import Notification
+from backend.enums import Channel
 from backend.settings_view import settings_overview
 from tests.factories import phone_user
 from tests.flaky_vendor import FlakyVendor
 from tests.llm_server import closed_port
+from tests.notification_rows import queued, replacements, stored
 
 MAX_ATTEMPTS = 3
 FROM = "alerts@dobj.example.com"
@@ -61,31 +60,7 @@ def _queued(
     data: dict[str, Any] | None = None,
 ) -> int:
     """A queued alert, without its job (the test delivers it itself)."""
-    with session_scope() as session:
-        notification = Notification(
-            channel=channel,
-            purpose=NotificationPurpose.ALERT,
-            target=target,
-            subject=subject,
-            body=body,
-            data=data or {},
-            user_id=user_id,
-            status=NotificationStatus.QUEUED,
-        )
-        session.add(notification)
-        session.flush()
-        return int(notification.id)
-
-
-def _row(notification_id: int) -> Notification:
-    with session_scope() as session:
-        return session.get(Notification, notification_id)
-
-
-def _replacements(notification_id: int) -> list[Notification]:
-    with session_scope() as session:
-        rows = session.exec(select(Notification).order_by(col(Notification.id))).all()
-        return [row for row in rows if row.data.get("replaces") == notification_id]
+    return queued(channel, target=target, body=body, user_id=user_id, subject=subject, data=data)
 
 
 def _person(**fields: Any) -> tuple[int, str, str]:
@@ -178,7 +153,7 @@ def test_an_email_arrives_with_text_and_html_parts(mailbox: Mailbox) -> None:
     assert "<p>Tests &amp; checks &lt;all&gt; passed.<br>\nSecond line.</p>" in html
     assert "<p>A new paragraph.</p>" in html
     assert '<a href="https://dobj.example.com/objects/greeter?a=1&amp;b=2">' in html
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts, row.error) == ("sent", 1, None)
     assert row.provider_id == message["Message-ID"] == result["provider_id"]
     assert row.provider_id.endswith("@dobj.example.com>")
@@ -198,7 +173,7 @@ def test_a_refused_recipient_fails_at_once(mailbox: Mailbox) -> None:
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", 1)
     assert "refused the email to nobody@example.com: 550 no such user" in row.error
     assert mailbox.messages == []
@@ -215,7 +190,7 @@ def test_the_login_is_used_and_a_refused_one_is_final(
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts, len(mailbox.messages)) == (status, 1, status == "sent")
     if status == "failed":
         assert "refused the email to pat@example.com: 535" in row.error
@@ -227,7 +202,7 @@ def test_a_temporary_refusal_is_retried(mailbox: Mailbox) -> None:
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert "451 try again later" in row.error and "gave up after 3 tries" in row.error
 
@@ -242,10 +217,10 @@ def test_a_stopped_mail_server_is_retried_then_the_next_channel_is_tried(
 
     result = delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert "could not be reached" in row.error and "ConnectionRefusedError" in row.error
-    [text] = _replacements(notification_id)
+    [text] = replacements(notification_id)
     assert result["replaced_by"] == text.id
     assert (text.channel, text.target, text.status, text.purpose) == (
         "sms",
@@ -283,7 +258,7 @@ def test_a_slack_message_is_posted(slack: FlakyVendor) -> None:
     assert (method, path, slack.answers) == ("POST", "/chat.postMessage", [200])
     sent = json.loads(body)
     assert sent == {"channel": SLACK_CHANNEL, "text": "Disk *full* on web-1\n<https://x>"}
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("sent", 1)
     channel, _, ts = row.provider_id.partition(":")
     assert channel.startswith("C") and ts.replace(".", "").isdigit()  # Prism's example
@@ -301,7 +276,7 @@ def test_slack_saying_not_ok_is_a_permanent_failure(slack: FlakyVendor) -> None:
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", 1)
     assert row.error == f"Slack refused the message to {SLACK_CHANNEL}: channel_not_found"
 
@@ -312,7 +287,7 @@ def test_a_slack_server_error_is_retried_then_failed(slack: FlakyVendor) -> None
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert "HTTP 500: internal_error" in row.error and "gave up after 3 tries" in row.error
     assert len(slack.requests) == MAX_ATTEMPTS  # the client's own retries are off
@@ -324,7 +299,7 @@ def test_slack_rate_limited_then_sent(slack: FlakyVendor) -> None:
 
     delivery.deliver(notification_id)
 
-    assert (_row(notification_id).status, _row(notification_id).attempts) == ("sent", 2)
+    assert (stored(notification_id).status, stored(notification_id).attempts) == ("sent", 2)
 
 
 def test_the_slack_channel_is_checked_once(slack: FlakyVendor) -> None:
@@ -383,7 +358,7 @@ def test_a_github_issue_is_opened_with_labels(github: FlakyVendor) -> None:
         "body": body,
         "labels": ["alert", "monitor"],
     }
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("sent", 1)
     assert row.provider_id == result["provider_id"] == f"{REPO}#1347"  # Prism's example
 
@@ -394,7 +369,7 @@ def test_a_github_server_error_is_retried_then_failed(github: FlakyVendor) -> No
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert "GitHub failed on the issue in octocat/Hello-World: HTTP 500: Server Error" in row.error
     assert len(github.requests) == MAX_ATTEMPTS
@@ -406,7 +381,7 @@ def test_a_missing_github_repository_is_a_permanent_failure(github: FlakyVendor)
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", 1)
     assert row.error == "GitHub refused the issue in octocat/Hello-World: HTTP 404: Not Found"
 
@@ -441,11 +416,11 @@ def test_a_channel_not_configured_fails_naming_the_settings(
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", 1)
     assert "not configured" in row.error and names in row.error
     with pytest.raises(ChannelNotConfigured, match=names):
-        sender.send(_row(notification_id))
+        sender.send(stored(notification_id))
 
 
 def _channels() -> dict[str, dict[str, Any]]:
@@ -499,8 +474,8 @@ def _fail_on_slack(monkeypatch: pytest.MonkeyPatch, **person: Any) -> tuple[int,
     user_id, _, _ = _person(**person)
     notification_id = _queued(Channel.SLACK, "U0123ABC", user_id=user_id)
     delivery.deliver(notification_id)
-    assert _row(notification_id).status == "failed"
-    return notification_id, _replacements(notification_id)
+    assert stored(notification_id).status == "failed"
+    return notification_id, replacements(notification_id)
 
 
 def test_a_failed_slack_alert_goes_to_the_preferred_channel(
@@ -543,8 +518,8 @@ def test_a_replacement_is_never_replaced(monkeypatch: pytest.MonkeyPatch) -> Non
     result = delivery.deliver(int(email.id))
 
     assert result["status"] == "failed" and result["replaced_by"] is None
-    assert _replacements(int(email.id)) == []
-    assert fallback.next_channel(_row(int(email.id))) is None
+    assert replacements(int(email.id)) == []
+    assert fallback.next_channel(stored(int(email.id))) is None
 
 
 def test_a_failed_email_for_nobody_in_particular_stays_failed(mailbox: Mailbox) -> None:

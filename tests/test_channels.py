@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from twilio.http.response import Response
 
 from backend import config, jobs
@@ -26,6 +26,7 @@ from backend.models import Notification, Task
 from tests.factories import phone_user
 from tests.flaky_vendor import FlakyVendor, twilio_error
 from tests.llm_server import closed_port
+from tests.notification_rows import queued, replacements, stored
 from tests.prism import TWILIO_ACCOUNT_SID
 
 PUBLIC = "https://dobj.example.com"
@@ -95,30 +96,7 @@ def _queued(
     data: dict[str, Any] | None = None,
 ) -> int:
     """A queued notification row, without its job (the test delivers it itself)."""
-    with session_scope() as session:
-        notification = Notification(
-            channel=channel,
-            purpose=purpose,
-            target=PHONE,
-            body=body,
-            data=data or {},
-            user_id=user_id,
-            status=NotificationStatus.QUEUED,
-        )
-        session.add(notification)
-        session.flush()
-        return int(notification.id)
-
-
-def _row(notification_id: int) -> Notification:
-    with session_scope() as session:
-        return session.get(Notification, notification_id)
-
-
-def _replacements(notification_id: int) -> list[Notification]:
-    with session_scope() as session:
-        rows = session.exec(select(Notification).order_by(col(Notification.id))).all()
-        return [row for row in rows if row.data.get("replaces") == notification_id]
+    return queued(channel, target=PHONE, body=body, purpose=purpose, user_id=user_id, data=data)
 
 
 def _send_jobs(notification_id: int) -> list[Task]:
@@ -149,7 +127,7 @@ def test_sms_is_sent_with_the_sid_twilio_returned(twilio: RecordingHttpClient) -
     assert request["data"]["From"] == "+15550009999"
     assert request["data"]["Body"] == "Done: greeter v3 is live."
     assert request["data"]["StatusCallback"] == PUBLIC + "/webhooks/sms/status"
-    row = _row(notification_id)
+    row = stored(notification_id)
     sid = json.loads(answer.text)["sid"]
     assert sid.startswith("SM")
     assert (row.status, row.provider_id, row.attempts, row.error) == ("sent", sid, 1, None)
@@ -172,7 +150,7 @@ def test_call_carries_twiml_status_callback_and_events(twilio: RecordingHttpClie
     say = ET.fromstring(data["Twiml"]).find("Say")
     assert say is not None and say.text == "Tests & checks passed <all of them>."
     assert say.get("language") == "en-US"
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert row.status == "sent" and row.provider_id == json.loads(answer.text)["sid"]
     assert row.provider_id.startswith("CA")
 
@@ -184,7 +162,7 @@ def test_a_call_plays_the_twiml_it_was_given(twilio: RecordingHttpClient) -> Non
     delivery.deliver(notification_id)
 
     assert twilio.sent[0]["data"]["Twiml"] == twiml
-    assert _row(notification_id).status == "sent"
+    assert stored(notification_id).status == "sent"
 
 
 def test_a_long_message_is_shortened_to_valid_twiml(twilio: RecordingHttpClient) -> None:
@@ -198,7 +176,7 @@ def test_a_long_message_is_shortened_to_valid_twiml(twilio: RecordingHttpClient)
     said = ET.fromstring(twiml).find("Say").text  # still well-formed XML
     assert said.startswith("Results & <details>: every check passed,")
     assert said.endswith("too long to read out in full.")
-    assert _row(notification_id).status == "sent"
+    assert stored(notification_id).status == "sent"
 
 
 def test_twiml_over_the_cap_is_never_sent(twilio: RecordingHttpClient) -> None:
@@ -208,7 +186,7 @@ def test_twiml_over_the_cap_is_never_sent(twilio: RecordingHttpClient) -> None:
     delivery.deliver(notification_id)
 
     assert twilio.sent == []
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert row.status == "failed" and "at most 4000" in row.error
 
 
@@ -235,11 +213,11 @@ def test_a_rejected_request_fails_at_once_with_a_readable_error(
     result = delivery.deliver(notification_id)
 
     assert [answer.status_code for answer in twilio.answers] == [422]
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts, row.provider_id) == ("failed", 1, None)
     assert row.error.startswith("Twilio refused the call: HTTP 422")
     assert "StatusCallbackMethod must be equal to one of the allowed values" in row.error
-    [text] = _replacements(notification_id)  # an alert goes out by the next channel too
+    [text] = replacements(notification_id)  # an alert goes out by the next channel too
     assert result["status"] == "failed" and result["replaced_by"] == text.id
 
 
@@ -270,7 +248,7 @@ def test_a_server_error_is_retried_then_failed(
 
     assert waits == [0.25, 0.5]  # doubled before each further try
     assert len(flaky_twilio.requests) == MAX_ATTEMPTS
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert "HTTP 503, Twilio error 20503: Unable to create record: Service unavailable" in (
         row.error
@@ -285,7 +263,7 @@ def test_a_server_error_then_success_is_sent(flaky_twilio: FlakyVendor) -> None:
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("sent", 2)
     assert row.provider_id and len(flaky_twilio.requests) == 2
 
@@ -296,7 +274,7 @@ def test_an_opted_out_number_is_a_permanent_failure(flaky_twilio: FlakyVendor) -
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", 1)
     assert "HTTP 400, Twilio error 21610" in row.error
     assert "Attempt to send to unsubscribed recipient" in row.error
@@ -311,7 +289,7 @@ def test_an_unreachable_twilio_is_retried(
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert row.error.startswith("Twilio could not be reached for the call")
 
@@ -322,14 +300,14 @@ def test_a_failed_result_call_is_replaced_by_a_text(twilio: RecordingHttpClient)
 
     result = delivery.deliver(call_id)
 
-    [text] = _replacements(call_id)
+    [text] = replacements(call_id)
     assert result["replaced_by"] == text.id
     assert (text.channel, text.status, text.target) == ("sms", "queued", PHONE)
     assert text.body == "This text replaces a call that did not get through: greeter v3 is live."
     assert [task.status for task in _send_jobs(text.id)] == [TaskStatus.PENDING]
     # The text goes out; had it failed too, nothing would replace it in turn.
     delivery.deliver(int(text.id))
-    assert _row(int(text.id)).status == "sent"
+    assert stored(int(text.id)).status == "sent"
     assert fallback.next_channel(text) is None
     assert text.subject == "greeter v3 is live."  # the original's title
 
@@ -342,15 +320,15 @@ def test_a_text_to_an_opted_out_person_becomes_a_call(twilio: RecordingHttpClien
     result = delivery.deliver(text_id)
 
     assert twilio.sent == []
-    row = _row(text_id)
+    row = stored(text_id)
     assert row.status == "suppressed" and "opted out" in row.error
-    [call] = _replacements(text_id)
+    [call] = replacements(text_id)
     assert result["replaced_by"] == call.id
     assert call.channel == "voice"
     assert call.body == "You opted out of text messages, so I'm calling. Your code is 4321."
     delivery.deliver(int(call.id))
     assert "so I'm calling. Your code is 4321." in twilio.sent[0]["data"]["Twiml"]
-    assert _row(int(call.id)).status == "sent"
+    assert stored(int(call.id)).status == "sent"
 
 
 def test_twilio_not_configured_fails_naming_the_settings(
@@ -363,7 +341,7 @@ def test_twilio_not_configured_fails_naming_the_settings(
 
     delivery.deliver(notification_id)
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.status, row.attempts) == ("failed", 1)
     assert "Twilio is not configured" in row.error
     assert "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER" in row.error
@@ -399,7 +377,7 @@ def test_the_job_sends_it_and_succeeds(twilio: RecordingHttpClient) -> None:
 
     assert task.status == TaskStatus.SUCCEEDED
     assert task.result["status"] == "sent"
-    assert task.result["provider_id"] == _row(notification_id).provider_id
+    assert task.result["provider_id"] == stored(notification_id).provider_id
     # A delivery failure is the row's outcome, not the job's: the job still succeeds.
     twilio.tamper = _reject_calls
     call_id = _queued(Channel.VOICE)
@@ -448,8 +426,8 @@ def test_call_statuses_end_delivered_and_late_callbacks_change_nothing(sqlite_db
     assert _callback(sid, "completed") == "delivered"
     # Out of order: Twilio's earlier events, or a stray failure, arrive after the end.
     assert [_callback(sid, s) for s in ("ringing", "in-progress", "no-answer")] == ["delivered"] * 3
-    assert _row(notification_id).error is None
-    assert _replacements(notification_id) == []
+    assert stored(notification_id).error is None
+    assert replacements(notification_id) == []
     assert _callback("CA" + "9" * 32, "completed") is None
 
 
@@ -462,12 +440,12 @@ def test_an_undelivered_result_text_fails_and_becomes_a_call(sqlite_db: str) -> 
     assert _callback(sid, "delivered") == "failed"  # a late callback never revives it
     assert _callback(sid, "failed") == "failed"
 
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert row.error == (
         "Twilio reported the text message undelivered: the carrier could not deliver it, "
         "Twilio error 30003"
     )
-    [call] = _replacements(notification_id)  # exactly one, despite the repeated failure
+    [call] = replacements(notification_id)  # exactly one, despite the repeated failure
     assert call.channel == "voice" and call.body.startswith("A text message to you could not")
 
 
@@ -476,8 +454,8 @@ def test_a_busy_alert_call_fails_and_becomes_a_text(sqlite_db: str) -> None:
     notification_id = _sent_row(Channel.VOICE, sid, NotificationPurpose.ALERT)
 
     assert _callback(sid, "busy") == "failed"
-    assert "the line was busy" in _row(notification_id).error
-    [text] = _replacements(notification_id)
+    assert "the line was busy" in stored(notification_id).error
+    [text] = replacements(notification_id)
     assert (text.channel, text.target, text.purpose) == ("sms", PHONE, "alert")
     assert text.body == "This text replaces a call that did not get through: greeter v3 is live."
 
@@ -487,7 +465,7 @@ def test_a_failed_verification_code_is_not_sent_again(sqlite_db: str) -> None:
     notification_id = _sent_row(Channel.SMS, sid, NotificationPurpose.VERIFICATION)
 
     assert _callback(sid, "undelivered") == "failed"
-    assert _replacements(notification_id) == []  # the person asks for a new code
+    assert replacements(notification_id) == []  # the person asks for a new code
 
 
 # --- choosing the channel -------------------------------------------------------------------
@@ -531,7 +509,7 @@ def test_notify_person_queues_to_their_phone(sqlite_db: str) -> None:
             data={"modification_id": 7},
         )
         notification_id = int(notification.id)
-    row = _row(notification_id)
+    row = stored(notification_id)
     assert (row.channel, row.target, row.status, row.purpose) == (
         "voice",
         PHONE,
