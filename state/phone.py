@@ -22,6 +22,7 @@ from state.web_actor import Action
 SEND = Action(busy="sending", error="phone_error")
 VERIFY = Action(busy="verifying", error="phone_error")
 PIN = Action(busy="saving_pin", error="pin_error")
+QUIET = Action(busy="saving_quiet", error="quiet_error")
 
 
 @dataclasses.dataclass
@@ -29,6 +30,9 @@ class PhoneStatus:
     phone: str
     verified: bool
     has_pin: bool
+    timezone: str
+    quiet_start: str
+    quiet_end: str
 
 
 def _status(user: User) -> PhoneStatus:
@@ -36,6 +40,9 @@ def _status(user: User) -> PhoneStatus:
         phone=user.phone or "",
         verified=bool(user.phone and user.phone_verified),
         has_pin=phones.has_pin(user),
+        timezone=user.timezone,
+        quiet_start=user.quiet_start,
+        quiet_end=user.quiet_end,
     )
 
 
@@ -63,6 +70,17 @@ def _set_pin(user_id: int, pin: str, *, actor: audit.Actor) -> PhoneStatus:
         return _status(phones.set_pin(session, user_id, pin, actor=actor))
 
 
+def _set_quiet(
+    user_id: int, timezone: str, start: str, end: str, *, actor: audit.Actor
+) -> PhoneStatus:
+    with session_scope() as session:
+        return _status(
+            users.set_quiet_hours(
+                session, user_id, timezone=timezone, start=start, end=end, actor=actor
+            )
+        )
+
+
 class PhoneState(rx.State):
     phone: str = ""
     verified: bool = False
@@ -73,9 +91,16 @@ class PhoneState(rx.State):
     sending: bool = False
     verifying: bool = False
     saving_pin: bool = False
+    timezone: str = "UTC"
+    quiet_start: str = ""
+    quiet_end: str = ""
+    quiet_error: str = ""
+    saving_quiet: bool = False
 
     def _show(self, status: PhoneStatus) -> None:
         self.phone, self.verified, self.has_pin = status.phone, status.verified, status.has_pin
+        self.timezone, self.quiet_start = status.timezone, status.quiet_start
+        self.quiet_end = status.quiet_end
 
     @rx.event
     async def load(self):
@@ -86,7 +111,7 @@ class PhoneState(rx.State):
         if status is not None:
             self._show(status)
         self.code_sent = self.code_sent and not self.verified
-        self.phone_error = self.pin_error = ""
+        self.phone_error = self.pin_error = self.quiet_error = ""
 
     @rx.event
     async def send_code(self, form: dict):
@@ -129,3 +154,16 @@ class PhoneState(rx.State):
             return
         self._show(status)
         yield rx.toast.success("PIN saved.")
+
+    @rx.event
+    async def save_quiet_hours(self, form: dict):
+        QUIET.begin(self)
+        yield
+        auth = await self.get_state(AuthState)
+        values = [str(form.get(name, "")) for name in ("timezone", "quiet_start", "quiet_end")]
+        status = await QUIET.run(self, _set_quiet, auth.user_id, *values)
+        if status is None:
+            return
+        self._show(status)
+        hours = f"{status.quiet_start} to {status.quiet_end}" if status.quiet_start else "none"
+        yield rx.toast.success(f"Quiet hours: {hours} ({status.timezone}).")

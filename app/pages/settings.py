@@ -264,6 +264,39 @@ def _phone() -> rx.Component:
             digits("New PIN again", "pin_repeat", type="password"),
             reset_on_submit=True,
         ),
+        rx.text(
+            "Quiet hours: alert calls become texts between these times, in your time zone "
+            "(leave both empty for none).",
+            size="2",
+            color_scheme="gray",
+        ),
+        error_if(PhoneState.quiet_error, id="quiet-error"),
+        _form(
+            "quiet",
+            "Save quiet hours",
+            PhoneState.saving_quiet,
+            PhoneState.save_quiet_hours,
+            field(
+                "Time zone (e.g. Europe/Paris)",
+                "timezone",
+                default_value=PhoneState.timezone,
+                key=PhoneState.timezone,
+            ),
+            field(
+                "From (HH:MM)",
+                "quiet_start",
+                required=False,
+                default_value=PhoneState.quiet_start,
+                key=PhoneState.quiet_start,
+            ),
+            field(
+                "To (HH:MM)",
+                "quiet_end",
+                required=False,
+                default_value=PhoneState.quiet_end,
+                key=PhoneState.quiet_end,
+            ),
+        ),
         card=True,
         id="settings-phone",
     )

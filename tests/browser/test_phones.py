@@ -50,6 +50,23 @@ def test_verify_a_number_by_code_and_set_a_pin(admin_page: Page, harness) -> Non
     with db.session_scope() as session:
         user = session.exec(select(User).where(User.email == "ada@example.com")).one()
         assert user.phone_verified and user.pin_hash and "2468" not in user.pin_hash
+
+    page.fill("#timezone", "Mars/Olympus")
+    page.fill("#quiet_start", "22:00")
+    page.fill("#quiet_end", "07:00")
+    page.click("#quiet-save")
+    expect(page.locator("#quiet-error")).to_contain_text("Unknown time zone 'Mars/Olympus'")
+    page.fill("#timezone", "Europe/Paris")
+    page.click("#quiet-save")
+    expect(page.get_by_text("Quiet hours: 22:00 to 07:00 (Europe/Paris).")).to_be_visible()
+    expect(page.locator("#quiet-error")).to_have_count(0)
+    with db.session_scope() as session:
+        user = session.exec(select(User).where(User.email == "ada@example.com")).one()
+        assert (user.timezone, user.quiet_start, user.quiet_end) == (
+            "Europe/Paris",
+            "22:00",
+            "07:00",
+        )
     assert page.console_errors == []  # type: ignore[attr-defined]
 
 
