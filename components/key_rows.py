@@ -1,5 +1,5 @@
-"""A row of a list of keys (API tokens, event sources): name, prefix, dates, and a Revoke
-button behind a confirmation, or the date it was revoked."""
+"""Keys (API tokens, event sources): a new one shown once, and a row of the list: name,
+prefix, dates, and a Revoke button behind a confirmation, or the date it was revoked."""
 
 from __future__ import annotations
 
@@ -54,4 +54,45 @@ def key_row(
         ),
         id=f"{kind}-row-" + row.id.to_string(),
         class_name=f"{kind}-row",
+    )
+
+
+def shown_once(
+    secret: rx.Var,
+    heading: rx.Component,
+    *after: rx.Component,
+    what: str,
+    code_id: str,
+    copy_id: str,
+    callout_id: str,
+) -> rx.Component:
+    """A new key's text, shown once with a copy button (only its hash is kept); nothing
+    while `secret` is empty. `what` names it for the copy button ("token", "key")."""
+    return rx.cond(
+        secret != "",
+        rx.callout(
+            rx.vstack(
+                heading,
+                rx.hstack(
+                    rx.code(secret, id=code_id, word_break="break-all"),
+                    rx.icon_button(
+                        rx.icon("copy", size=16),
+                        size="1",
+                        variant="soft",
+                        on_click=rx.set_clipboard(secret),
+                        aria_label=f"Copy the {what}",
+                        id=copy_id,
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                *after,
+                spacing="2",
+            ),
+            icon="key-round",
+            color_scheme="green",
+            high_contrast=True,
+            width="100%",
+            id=callout_id,
+        ),
     )

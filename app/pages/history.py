@@ -8,9 +8,10 @@ from collections.abc import Callable
 import reflex as rx
 
 from app import routes
-from components.empty_state import empty_state, loading
+from components.empty_state import empty_state
 from components.error_banner import error_if
 from components.layout import page
+from components.live_rows import live_rows
 from components.tables import audit_table, events_table, tasks_table
 from state.auth import AuthState
 from state.history import AuditState, EventsState, TasksState
@@ -90,14 +91,10 @@ def _body(log: _Log) -> rx.Component:
     state = log.state
     return rx.vstack(
         error_if(state.live_error, id=f"{log.key}-error"),
-        rx.cond(
-            state.loaded,
-            rx.cond(
-                state.rows.length() > 0,
-                log.table(state.rows, id=f"{log.key}-table"),
-                empty_state(log.empty_title, log.empty_text, id=f"{log.key}-empty"),
-            ),
-            loading(),
+        live_rows(
+            state,
+            log.table(state.rows, id=f"{log.key}-table"),
+            empty_state(log.empty_title, log.empty_text, id=f"{log.key}-empty"),
         ),
         width="100%",
     )

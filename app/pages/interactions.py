@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
-from components.empty_state import empty_state, loading
+from components.empty_state import empty_state
 from components.error_banner import error_if
 from components.layout import page
+from components.live_rows import live_rows
 from components.tables import data_table
 from state.auth import AuthState
 from state.interactions import InteractionsState
@@ -49,14 +50,10 @@ def _body() -> rx.Component:
     state = InteractionsState
     return rx.vstack(
         error_if(state.live_error, id="interactions-error"),
-        rx.cond(
-            state.loaded,
-            rx.cond(
-                state.rows.length() > 0,
-                data_table(HEADERS, state.rows, _row, id="interactions-table"),
-                empty_state("No calls or messages", EMPTY, icon="phone", id="interactions-empty"),
-            ),
-            loading(),
+        live_rows(
+            state,
+            data_table(HEADERS, state.rows, _row, id="interactions-table"),
+            empty_state("No calls or messages", EMPTY, icon="phone", id="interactions-empty"),
         ),
         width="100%",
     )

@@ -6,10 +6,11 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
-from components.empty_state import empty_state, loading
+from components.empty_state import empty_state
 from components.error_banner import error_if
 from components.forms import labelled
 from components.layout import page
+from components.live_rows import live_rows
 from components.monitor_parts import monitor_buttons
 from components.section import section
 from components.status_badge import status_badge
@@ -304,19 +305,15 @@ def _list() -> rx.Component:
         "Monitors",
         error_if(S.live_error, id="monitors-error"),
         error_if(S.action_error, id="monitor-action-error"),
-        rx.cond(
-            S.loaded,
-            rx.cond(
-                S.rows.length() > 0,
-                data_table(HEADERS, S.rows, _row, size="2", id="monitors-table"),
-                empty_state(
-                    "No monitors yet",
-                    f"No monitors yet. Try: {EXAMPLE}",
-                    icon="bell",
-                    id="monitors-empty",
-                ),
+        live_rows(
+            S,
+            data_table(HEADERS, S.rows, _row, size="2", id="monitors-table"),
+            empty_state(
+                "No monitors yet",
+                f"No monitors yet. Try: {EXAMPLE}",
+                icon="bell",
+                id="monitors-empty",
             ),
-            loading(),
         ),
         id="monitors-list",
     )

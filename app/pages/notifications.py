@@ -6,9 +6,10 @@ from __future__ import annotations
 import reflex as rx
 
 from app import routes
-from components.empty_state import empty_state, loading
+from components.empty_state import empty_state
 from components.error_banner import error_if
 from components.layout import page
+from components.live_rows import live_rows
 from components.status_badge import status_badge
 from components.tables import data_table
 from state.auth import AuthState
@@ -86,14 +87,10 @@ def _filter(label: str, choices: rx.Var, value: rx.Var, on_change, id: str) -> r
 def _body() -> rx.Component:
     return rx.vstack(
         error_if(N.live_error, id="notifications-error"),
-        rx.cond(
-            N.loaded,
-            rx.cond(
-                N.rows.length() > 0,
-                data_table(HEADERS, N.rows, _row, id="notifications-table"),
-                empty_state("No notifications", EMPTY, icon="send", id="notifications-empty"),
-            ),
-            loading(),
+        live_rows(
+            N,
+            data_table(HEADERS, N.rows, _row, id="notifications-table"),
+            empty_state("No notifications", EMPTY, icon="send", id="notifications-empty"),
         ),
         width="100%",
     )

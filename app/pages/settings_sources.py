@@ -12,7 +12,7 @@ from components.code_text import code_text
 from components.empty_state import empty_note
 from components.error_banner import error_if
 from components.forms import field
-from components.key_rows import key_row
+from components.key_rows import key_row, shown_once
 from components.section import section
 from components.tables import data_table
 from state.event_sources import EventSourcesState
@@ -21,36 +21,17 @@ S = EventSourcesState
 
 
 def _new_key() -> rx.Component:
-    return rx.cond(
-        S.new_key != "",
-        rx.callout(
-            rx.vstack(
-                rx.text(
-                    "The key of ",
-                    rx.text.strong(S.new_key_source),
-                    ". Copy it now: it is not shown again (only a hash of it is kept).",
-                ),
-                rx.hstack(
-                    rx.code(S.new_key, id="new-source-key", word_break="break-all"),
-                    rx.icon_button(
-                        rx.icon("copy", size=16),
-                        size="1",
-                        variant="soft",
-                        on_click=rx.set_clipboard(S.new_key),
-                        aria_label="Copy the key",
-                        id="copy-source-key",
-                    ),
-                    align="center",
-                    spacing="2",
-                ),
-                spacing="2",
-            ),
-            icon="key-round",
-            color_scheme="green",
-            high_contrast=True,
-            width="100%",
-            id="new-source-key-callout",
+    return shown_once(
+        S.new_key,
+        rx.text(
+            "The key of ",
+            rx.text.strong(S.new_key_source),
+            ". Copy it now: it is not shown again (only a hash of it is kept).",
         ),
+        what="key",
+        code_id="new-source-key",
+        copy_id="copy-source-key",
+        callout_id="new-source-key-callout",
     )
 
 

@@ -8,7 +8,7 @@ from app import routes
 from components.empty_state import empty_note, loading
 from components.error_banner import error_if
 from components.forms import field
-from components.key_rows import key_row
+from components.key_rows import key_row, shown_once
 from components.layout import page
 from components.section import section
 from components.tables import data_table
@@ -19,43 +19,24 @@ T = TokensState
 
 
 def _new_token() -> rx.Component:
-    return rx.cond(
-        T.new_token != "",
-        rx.callout(
-            rx.vstack(
-                rx.text(
-                    "Your new token ",
-                    rx.text.strong(T.new_token_name),
-                    ". Copy it now: it is shown only this once (only a hash of it is kept).",
-                ),
-                rx.hstack(
-                    rx.code(T.new_token, id="new-token", word_break="break-all"),
-                    rx.icon_button(
-                        rx.icon("copy", size=16),
-                        size="1",
-                        variant="soft",
-                        on_click=rx.set_clipboard(T.new_token),
-                        aria_label="Copy the token",
-                        id="copy-token",
-                    ),
-                    align="center",
-                    spacing="2",
-                ),
-                rx.text(
-                    "Send it as ",
-                    rx.code("Authorization: Bearer <token>"),
-                    " when calling a private object, or keep it in DOB_TOKEN for the curl "
-                    "examples on an object's HTTP API tab.",
-                    size="2",
-                ),
-                spacing="2",
-            ),
-            icon="key-round",
-            color_scheme="green",
-            high_contrast=True,
-            width="100%",
-            id="new-token-callout",
+    return shown_once(
+        T.new_token,
+        rx.text(
+            "Your new token ",
+            rx.text.strong(T.new_token_name),
+            ". Copy it now: it is shown only this once (only a hash of it is kept).",
         ),
+        rx.text(
+            "Send it as ",
+            rx.code("Authorization: Bearer <token>"),
+            " when calling a private object, or keep it in DOB_TOKEN for the curl "
+            "examples on an object's HTTP API tab.",
+            size="2",
+        ),
+        what="token",
+        code_id="new-token",
+        copy_id="copy-token",
+        callout_id="new-token-callout",
     )
 
 
