@@ -3,6 +3,7 @@ the real sandbox; then the pieces (input generation, output comparison) on their
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import time
@@ -355,6 +356,49 @@ def test_generated_values_fit_their_annotation_and_are_json(annotation):
         assert check_value(annotation, value)
         json.dumps(value, allow_nan=False)
     assert draw(strategy_for(annotation), 30) == values  # the same inputs on every run
+
+
+def test_draws_lean_to_the_values_where_code_goes_wrong():
+    ints = draw(strategy_for("int"), 40)
+    assert {0, 1, -1} <= set(ints) and any(abs(n) > 1000 for n in ints)
+    assert sum(abs(n) <= 100 for n in ints) > len(ints) / 2  # small before large
+    texts = draw(strategy_for("str"), 40)
+    assert "" in texts and any(len(t) == 1 for t in texts) and any(not t.isascii() for t in texts)
+    lists = draw(strategy_for("list[int]"), 40)
+    assert [] in lists and any(len(items) == 1 for items in lists)
+    # A seed gives other values, the same ones on every run.
+    assert draw(strategy_for("int"), 40, seed="f") == draw(strategy_for("int"), 40, seed="f")
+    assert draw(strategy_for("int"), 40, seed="f") != ints
+
+
+def test_a_count_parameter_is_sometimes_the_length_of_a_text_one():
+    from backend.reward import draws
+
+    pairs = draws.sized(
+        draws.fixed_dictionaries({"text": draws.text(), "width": draws.integers()}, {}),
+        ["width"],
+        ["text"],
+    )
+    drawn = draw(pairs, 60)
+    assert any(args["width"] == len(args["text"]) > 1 for args in drawn)
+
+
+def test_literal_neighbours_are_the_other_side_of_each_boundary():
+    from backend.reward.literals import literals_in
+
+    tree = ast.parse(
+        "def f(year, word):\n"
+        "    if word in ('ab', 'cd') or [1, 2] == word:\n"
+        "        return 0\n"
+        "    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)\n"
+    )
+    found = literals_in(tree, neighbours=True)
+    assert {3, 5, 99, 101} <= {v for v in found if isinstance(v, int)}
+    assert "" in found and "a" in found and [] in found and [1] in found
+    # 100 divides by 4 but 1,000 doesn't matter: the common multiples are where it decides.
+    assert {100, 400} <= set(v for v in found if isinstance(v, int))
+    plain = literals_in(tree)
+    assert 3 not in plain and "" not in plain
 
 
 @pytest.mark.parametrize("annotation", ["datetime", "tuple[int, int]", "Callable[[], int]", "Foo"])

@@ -124,3 +124,76 @@ def test_mutation_testing_keeps_to_its_budget_and_says_how_many_ran(sandbox):
     mutation = result.mutation
     assert mutation["ran"] < mutation["made"]
     assert "left out at the time budget" in " ".join(result.reasons) or mutation["skipped"]
+
+
+REACH_MAIN = '''"""Prices."""
+
+RATE = 0.2
+
+
+def net(amount: float) -> float:
+    return amount * (1 - RATE)
+
+
+def gross(amount: float) -> float:
+    return round(net(amount) + fee(amount), 2)
+
+
+def fee(amount: float) -> float:
+    return 1.0 if amount < 10 else 0.0
+'''
+REACH_TESTS = """from main import gross, net
+
+
+def check(value):
+    return gross(value) > 0
+
+
+def test_net():
+    assert net(10.0) == 8.0
+
+
+def test_gross_through_a_helper():
+    assert check(5.0)
+
+
+def test_nothing():
+    assert True
+"""
+
+
+def test_a_mutant_runs_only_the_tests_that_reach_its_line_likeliest_killers_first():
+    from backend.reward.test_reach import TestReach
+
+    files = {"main.py": REACH_MAIN, "tests/test_main.py": REACH_TESTS}
+    tests = [("tests/test_main.py", name) for name in ("test_net", "test_gross_through_a_helper")]
+    reach = TestReach(files, [*tests, ("tests/test_main.py", "test_nothing")])
+    lines = REACH_MAIN.splitlines()
+
+    def line_of(text: str) -> int:
+        return next(i for i, line in enumerate(lines, 1) if text in line)
+
+    # net() is named by test_net and reached by gross(), which a helper of the other test calls.
+    assert reach.tests_for("main.py", line_of("amount * (1 - RATE)")) == tests
+    # fee() only through gross(): the helper's test; a constant through the functions using it.
+    assert reach.tests_for("main.py", line_of("1.0 if amount")) == [tests[1]]
+    assert reach.tests_for("main.py", line_of("RATE = 0.2")) == tests
+    # Anywhere else (another file) every test runs.
+    assert len(reach.tests_for("helpers.py", 1)) == 3
+
+
+def test_run_tests_runs_a_selection_in_order_and_can_stop_at_the_first_failure(sandbox, tmp_path):
+    (tmp_path / "main.py").write_text("def one():\n    return 1\n")
+    (tmp_path / "test_main.py").write_text(
+        "from main import one\n\n\ndef test_a():\n    assert one() == 1\n\n\n"
+        "def test_b():\n    assert one() == 2\n\n\ndef test_c():\n    assert one() == 1\n"
+    )
+    pool = get_pool()
+    every = pool.run_tests(tmp_path)
+    assert [t.name for t in every.tests] == ["test_a", "test_b", "test_c"]
+    chosen = pool.run_tests(tmp_path, only=[("test_main.py", "test_c"), ("test_main.py", "test_a")])
+    assert [t.name for t in chosen.tests] == ["test_c", "test_a"] and chosen.passed
+    stopped = pool.run_tests(tmp_path, stop_at_failure=True)
+    assert [(t.name, t.passed) for t in stopped.tests] == [("test_a", True), ("test_b", False)]
+    unknown = pool.run_tests(tmp_path, only=[("test_main.py", "test_zzz")])
+    assert unknown.tests == []

@@ -8,6 +8,8 @@ any other annotation is accepted as it is and left to the object's own code.
 from __future__ import annotations
 
 import ast
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from backend.errors import InvalidInput
@@ -24,52 +26,67 @@ _SIMPLE = {
 _PASS = {"Any", "object", "typing.Any"}
 
 
-def _fits(node: ast.expr, value: Any) -> bool | None:
-    """True/False when the annotation could be checked, None when it is not understood."""
-    if isinstance(node, ast.Constant) and node.value is None:
-        return value is None
-    if isinstance(node, ast.Name | ast.Attribute):
-        name = ast.unparse(node)
-        if name in _PASS:
-            return True
-        check = _SIMPLE.get(
-            name.removeprefix("typing.").lower() if name.startswith("typing.") else name
-        )
-        return check(value) if check else None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        results = [_fits(node.left, value), _fits(node.right, value)]
+Check = Callable[[Any], "bool | None"]
+
+
+def _either(left: Check, right: Check) -> Check:
+    def check(value: Any) -> bool | None:
+        results = [left(value), right(value)]
         if True in results:
             return True
         return None if None in results else False
+
+    return check
+
+
+def _checker(node: ast.expr) -> Check:
+    """A check of one value: True/False when the annotation is understood, else None."""
+    if isinstance(node, ast.Constant) and node.value is None:
+        return lambda value: value is None
+    if isinstance(node, ast.Name | ast.Attribute):
+        name = ast.unparse(node)
+        if name in _PASS:
+            return lambda value: True
+        simple = _SIMPLE.get(
+            name.removeprefix("typing.").lower() if name.startswith("typing.") else name
+        )
+        return simple or (lambda value: None)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _either(_checker(node.left), _checker(node.right))
     if isinstance(node, ast.Subscript):
         outer = ast.unparse(node.value).removeprefix("typing.")
         inner = node.slice
         if outer == "Optional":
-            return True if value is None else _fits(inner, value)
+            check = _checker(inner)
+            return lambda value: True if value is None else check(value)
         if outer in ("list", "List"):
-            if not isinstance(value, list):
-                return False
-            results = [_fits(inner, item) for item in value]
-            return False not in results
+            item = _checker(inner)
+            return lambda value: (
+                isinstance(value, list) and all(item(each) is not False for each in value)
+            )
         if outer in ("dict", "Dict"):
-            if not isinstance(value, dict):
-                return False
             if isinstance(inner, ast.Tuple) and len(inner.elts) == 2:
-                results = [_fits(inner.elts[1], item) for item in value.values()]
-                return False not in results
-            return True
-    return None
+                item = _checker(inner.elts[1])
+                return lambda value: (
+                    isinstance(value, dict)
+                    and all(item(each) is not False for each in value.values())
+                )
+            return lambda value: isinstance(value, dict)
+    return lambda value: None
+
+
+@functools.lru_cache(maxsize=1024)
+def _annotation_check(annotation: str) -> Check:
+    try:
+        node = ast.parse(annotation, mode="eval").body
+    except SyntaxError:
+        return lambda value: None
+    return _checker(node)
 
 
 def check_value(annotation: str | None, value: Any) -> bool:
     """Whether a JSON value fits an annotation (unknown annotations fit anything)."""
-    if not annotation:
-        return True
-    try:
-        node = ast.parse(annotation, mode="eval").body
-    except SyntaxError:
-        return True
-    return _fits(node, value) is not False
+    return not annotation or _annotation_check(annotation)(value) is not False
 
 
 def bind_arguments(function: dict[str, Any], args: Any) -> dict[str, Any]:

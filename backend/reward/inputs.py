@@ -1,7 +1,7 @@
 """Inputs for differential testing: JSON arguments drawn from a function's type hints.
 
 Annotations in an API schema are source text (the code is parsed, never imported), so
-`hypothesis.strategies.from_type` can't be used; instead the JSON-shaped annotations that
+`typing` can't be consulted; instead the JSON-shaped annotations that
 callers can send (int, float, str, bool, None, list, dict, list[X], dict[str, X], X | Y,
 Optional[X], Union[...], Literal[...], Any; no annotation counts as Any, since a caller may
 send any JSON there) map to strategies here. Anything else (a class, tuple, datetime...) is
@@ -10,111 +10,74 @@ left to its default.
 
 Each function's inputs are, in order: the worked examples in its docstring (see
 `examples`), the tests' own calls made only of literals, then rounds of the literals that
-concern it (see `literals`; the examples' values join them), then examples that hypothesis
-draws from the strategies. An unannotated parameter that the docstring examples show takes
+concern it (see `literals`; the examples' values join them), then values drawn by the
+parameters' generators. An unannotated parameter that the docstring examples show takes
 values shaped like theirs (a string, a list of ints) before any JSON value. Every input is
 tagged with its source (SOURCES), so a report can say where its inputs came from.
 
-Hypothesis runs as a library here: a `@given` function is run
-once with generation only, derandomized and without an example database, and records what
-it was given, so the same code always gets the same inputs.
+The draws come from `draws` (seeded generators, no testing engine), seeded by the
+function's parameters, so the same code always gets the same inputs.
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from hypothesis.errors import HypothesisException
-from hypothesis.strategies import SearchStrategy
-
 from backend.objects.arguments import check_value
 from backend.objects.files import ENTRY_FILE
 from backend.objects.schema import derive_api_schema
+from backend.reward import draws
+from backend.reward.draws import Gen, draw
 from backend.reward.examples import docstring_calls, function_docstrings
 from backend.reward.literals import FunctionLiterals, LiteralIndex, key, unique
 
-INT_BOUND = 10**6  # wide enough for arithmetic bugs, small enough for `range(n)` to finish
-FLOAT_BOUND = 1e9
-MAX_TEXT = 20
-MAX_ITEMS = 5
+MAX_ITEMS = draws.MAX_ITEMS
+LITERAL_SHARE = 0.25  # of drawn values that are one of the parameter's literals
 _ANY_NAMES = {"Any", "typing.Any", "object"}
-_SCALARS: dict[str, Callable[[], SearchStrategy[Any]]] = {
-    "int": lambda: st.integers(-INT_BOUND, INT_BOUND),
-    "float": lambda: (
-        st.floats(-FLOAT_BOUND, FLOAT_BOUND, allow_nan=False, allow_infinity=False)
-        | st.integers(-1000, 1000)
-    ),
-    "str": lambda: _text(),
-    "bool": st.booleans,
-    "None": st.none,
+_SCALARS: dict[str, Callable[[], Gen]] = {
+    "int": draws.integers,
+    "float": draws.floats,
+    "str": draws.text,
+    "bool": draws.booleans,
+    "None": draws.none,
 }
 # Where an input came from: a docstring example, a call in the tests, the literals of the
-# code and tests, hypothesis's draws from the type hints, or from the shapes of the examples
+# code and tests, draws by the type hints, or from the shapes of the examples
 # for unannotated parameters, or from any JSON value (no hint and no example).
 SOURCES = ("docstring", "test", "literal", "type", "shape", "random")
-_hypothesis_lock = threading.Lock()  # hypothesis keeps some global state; one run at a time
 
 
 class NotGeneratable(ValueError):
     """An annotation whose values can't be generated as JSON."""
 
 
-def _text(max_size: int = MAX_TEXT) -> SearchStrategy[str]:
-    """Mostly printable ASCII (readable in a report), sometimes any Unicode."""
-    readable = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=max_size)
-    return readable | readable | st.text(max_size=max_size)
-
-
-def json_values() -> SearchStrategy[Any]:
-    """Small JSON values of any shape (for Any, bare list/dict and unannotated parameters)."""
-    scalars = (
-        st.none()
-        | st.booleans()
-        | st.integers(-1000, 1000)
-        | st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
-        | _text()
-    )
-    return st.recursive(
-        scalars,
-        lambda inner: (
-            st.lists(inner, max_size=MAX_ITEMS)
-            | st.dictionaries(_text(8), inner, max_size=MAX_ITEMS)
-        ),
-        max_leaves=8,
-    )
-
-
 def _name(node: ast.expr) -> str:
     return ast.unparse(node).removeprefix("typing.")
 
 
-def _union(nodes: list[ast.expr]) -> SearchStrategy[Any]:
-    return st.one_of(*(_strategy(node) for node in nodes))
+def _union(nodes: list[ast.expr]) -> Gen:
+    return draws.one_of(*(_strategy(node) for node in nodes))
 
 
-def _subscript(node: ast.Subscript) -> SearchStrategy[Any]:
+def _subscript(node: ast.Subscript) -> Gen:
     outer = _name(node.value)
     inner = node.slice
     items = inner.elts if isinstance(inner, ast.Tuple) else [inner]
     if outer == "Optional":
-        return st.none() | _strategy(inner)
+        return draws.one_of(draws.none(), _strategy(inner))
     if outer == "Union":
         return _union(items)
     if outer in ("list", "List", "Sequence", "Iterable") and len(items) == 1:
-        return st.lists(_strategy(items[0]), max_size=MAX_ITEMS)
+        return draws.lists(_strategy(items[0]), max_size=MAX_ITEMS)
     if outer in ("dict", "Dict", "Mapping") and len(items) == 2 and _name(items[0]) == "str":
-        return st.dictionaries(_text(8), _strategy(items[1]), max_size=MAX_ITEMS)
+        return draws.dictionaries(draws.text(8), _strategy(items[1]), max_size=MAX_ITEMS)
     if outer == "Literal":
         values = [value for ok, value in map(_literal, items) if ok]
         if values and len(values) == len(items):
-            return st.sampled_from(values)
+            return draws.sampled_from(values)
     raise NotGeneratable(ast.unparse(node))
 
 
@@ -126,33 +89,33 @@ def _literal(node: ast.expr) -> tuple[bool, Any]:
     return isinstance(value, str | int | float | bool | None), value
 
 
-def _strategy(node: ast.expr) -> SearchStrategy[Any]:
+def _strategy(node: ast.expr) -> Gen:
     if isinstance(node, ast.Constant) and node.value is None:
-        return st.none()
+        return draws.none()
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return strategy_for(node.value)  # a forward reference: "list[int]"
     if isinstance(node, ast.Name | ast.Attribute):
         name = ast.unparse(node)
         if name in _ANY_NAMES:
-            return json_values()
+            return draws.json_values()
         name = name.removeprefix("typing.")
         if name in _SCALARS:
             return _SCALARS[name]()
         if name in ("list", "List"):
-            return st.lists(json_values(), max_size=MAX_ITEMS)
+            return draws.lists(draws.json_values(), max_size=MAX_ITEMS)
         if name in ("dict", "Dict"):
-            return st.dictionaries(_text(8), json_values(), max_size=MAX_ITEMS)
+            return draws.dictionaries(draws.text(8), draws.json_values(), max_size=MAX_ITEMS)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _strategy(node.left) | _strategy(node.right)
+        return draws.one_of(_strategy(node.left), _strategy(node.right))
     if isinstance(node, ast.Subscript):
         return _subscript(node)
     raise NotGeneratable(ast.unparse(node))
 
 
-def strategy_for(annotation: str | None) -> SearchStrategy[Any]:
+def strategy_for(annotation: str | None) -> Gen:
     """The strategy for an annotation's source text; raises NotGeneratable."""
     if not annotation:
-        return json_values()
+        return draws.json_values()
     try:
         node = ast.parse(annotation, mode="eval").body
     except SyntaxError as exc:
@@ -160,24 +123,24 @@ def strategy_for(annotation: str | None) -> SearchStrategy[Any]:
     return _strategy(node)
 
 
-def shape_strategy(value: Any) -> SearchStrategy[Any] | None:
+def shape_strategy(value: Any) -> Gen | None:
     """Values shaped like `value` (a str gives strings, a list of ints lists of ints...):
     how an unannotated parameter's type is learned from the docstring examples."""
     if isinstance(value, bool):
-        return st.booleans()
+        return draws.booleans()
     if isinstance(value, int):
         return _SCALARS["int"]()
     if isinstance(value, float):
         return _SCALARS["float"]()
     if isinstance(value, str):
-        return _text()
+        return draws.text()
     if isinstance(value, list | dict):
         items = value if isinstance(value, list) else list(value.values())
         inner = [s for item in items[:3] if (s := shape_strategy(item)) is not None]
-        element = st.one_of(*inner) if inner else json_values()
+        element = draws.one_of(*inner) if inner else draws.json_values()
         if isinstance(value, list):
-            return st.lists(element, max_size=MAX_ITEMS)
-        return st.dictionaries(_text(8), element, max_size=MAX_ITEMS)
+            return draws.lists(element, max_size=MAX_ITEMS)
+        return draws.dictionaries(draws.text(8), element, max_size=MAX_ITEMS)
     return None
 
 
@@ -187,7 +150,7 @@ def _learn_shapes(params: list[Param], examples: list[dict[str, Any]]) -> list[P
     for param in params:
         shown = [s for args in examples if (s := shape_strategy(args.get(param.name))) is not None]
         if shown and not param.typed:
-            param = replace(param, strategy=st.one_of(*shown))
+            param = replace(param, strategy=draws.one_of(*shown))
         learned.append(param)
     return learned
 
@@ -198,7 +161,7 @@ class Param:
     annotation each version declares (an input must fit both)."""
 
     name: str
-    strategy: SearchStrategy[Any]
+    strategy: Gen
     required: bool
     annotations: tuple[str | None, ...]
 
@@ -241,29 +204,6 @@ def plan_params(parent: dict[str, Any], new: dict[str, Any]) -> tuple[list[Param
     return params, None
 
 
-def draw(strategy: SearchStrategy[Any], count: int) -> list[Any]:
-    """Up to `count` examples of `strategy`, the same ones on every run."""
-    if count <= 0:
-        return []
-    found: list[Any] = []
-
-    @settings(
-        max_examples=count,
-        derandomize=True,
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def record(value: Any) -> None:
-        found.append(value)
-
-    with _hypothesis_lock, contextlib.suppress(HypothesisException):
-        record()  # it can't fail, but hypothesis may still stop early: keep what it gave
-    return found
-
-
 def _literal_rounds(
     params: list[Param], candidates: dict[str, list[Any]], bases: list[dict[str, Any]], count: int
 ) -> list[dict[str, Any]]:
@@ -291,7 +231,7 @@ def generate_tagged_inputs(
 ) -> list[tuple[dict[str, Any], str]]:
     """Up to `count` distinct argument dicts for one function, each with its source (see
     SOURCES): the docstring's examples, the tests' literal calls, then literal rounds (at
-    most half of `count` together), then hypothesis's examples."""
+    most half of `count` together), then values drawn by type or shape."""
     if count <= 0:
         return []
     examples = examples or []
@@ -313,12 +253,23 @@ def generate_tagged_inputs(
         ]
         for param in params
     }
-    learned = _learn_shapes(params, examples)
-    strategy = st.fixed_dictionaries(
+    # The draws take a literal now and then, so the values the code singles out also meet
+    # values of the other parameters that no literal round pairs them with.
+    learned = [
+        replace(p, strategy=draws.sometimes(candidates[p.name], p.strategy, LITERAL_SHARE))
+        for p in _learn_shapes(params, examples)
+    ]
+    strategy = draws.fixed_dictionaries(
         {p.name: p.strategy for p in learned if p.required},
         optional={p.name: p.strategy for p in learned if not p.required},
     )
-    drawn = [args for args in draw(strategy, count) if fits(args)]
+    strategy = draws.sized(
+        strategy,
+        [p.name for p in params if p.typed and p.fits(3) and not p.fits("3")],
+        [p.name for p in params if p.typed and (p.fits("ab") or p.fits([1]))],
+    )
+    seed = ",".join(f"{p.name}:{p.annotations}" for p in params)
+    drawn = [args for args in draw(strategy, count, seed=seed) if fits(args)]
     untyped = any(not p.typed for p in params)
     draw_source = "shape" if any(shown.values()) and untyped else "random" if untyped else "type"
     rounds = _literal_rounds(params, candidates, drawn, count)

@@ -9,8 +9,10 @@ ordered by how closely they concern that function:
 2. literals anywhere in the test functions that mention it (parametrize lists included);
 3. literals in its body, in either version;
 4. every other literal of the test files;
-5. each integer's neighbours in its body (the other side of a boundary), then the literals
-   of the rest of the code.
+5. the neighbours of its body's literals (an integer's k - 1 and k + 1, the other side of a
+   boundary; the empty and one-element forms of a string or list; the common multiples of
+   the numbers it takes remainders by), then the literals of the
+   rest of the code.
 
 Only JSON values are kept (numbers, strings, booleans, None, small lists and dicts).
 """
@@ -28,6 +30,7 @@ from backend.reward.code import parse, python_files
 
 MAX_LITERAL_CHARS = 200  # longer literals (docstrings, fixtures) are not plausible inputs
 MAX_PER_FUNCTION = 200
+MAX_MODULUS = 10_000
 
 
 def _jsonable(value: Any) -> Any:
@@ -73,8 +76,7 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def literals_in(tree: ast.AST, *, neighbours: bool = False) -> list[Any]:
     """Every literal under `tree` in source order: scalars, negative numbers and the
-    containers that are literals as a whole. With `neighbours`, each integer k also gives
-    k - 1 and k + 1, the other side of any boundary the code draws at k."""
+    containers that are literals as a whole; with `neighbours`, each one's neighbours too."""
     skip = _docstrings(tree)
     found: list[Any] = []
     for node in ast.walk(tree):
@@ -85,26 +87,60 @@ def literals_in(tree: ast.AST, *, neighbours: bool = False) -> list[Any]:
             if not ok:
                 continue
             found.append(value)
-            if neighbours and isinstance(value, int) and not isinstance(value, bool):
-                found += [value - 1, value + 1]
+            if neighbours:
+                found += _neighbours(value)
+    if neighbours:
+        found += _common_multiples(tree)
     return found
 
 
-def _calls_to(tree: ast.AST, name: str) -> Iterable[ast.Call]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if called == name:
-                yield node
-
-
-def _mentions(tree: ast.AST, name: str) -> bool:
-    return any(
-        (isinstance(node, ast.Name) and node.id == name)
-        or (isinstance(node, ast.Attribute) and node.attr == name)
-        for node in ast.walk(tree)
+def _common_multiples(tree: ast.AST) -> list[int]:
+    """The least common multiple of each pair of moduli (`x % 4`, `x % 100`): the values
+    that divide by one and not the other are where such code decides (a leap year)."""
+    moduli = sorted(
+        {
+            node.right.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.right, ast.Constant)
+            and type(node.right.value) is int
+            and 1 < node.right.value <= MAX_MODULUS
+        }
     )
+    return [math.lcm(a, b) for i, a in enumerate(moduli) for b in moduli[i + 1 :]]
+
+
+def _neighbours(value: Any) -> list[Any]:
+    """The values just beside a literal: k - 1 and k + 1 for an integer k (the other side
+    of a boundary drawn at k), the empty and one-element forms of a string or list."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value - 1, value + 1]
+    if isinstance(value, str | list) and len(value) > 1:
+        return [value[:0], value[:1]]
+    return []
+
+
+def _calls(tree: ast.AST) -> Iterable[ast.Call]:
+    return (node for node in ast.walk(tree) if isinstance(node, ast.Call))
+
+
+def _called_name(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+
+
+def names_in(tree: ast.AST) -> set[str]:
+    """The names and attribute names `tree` mentions."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+    return found
 
 
 def _test_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -202,16 +238,23 @@ class LiteralIndex:
         self._code_literals = unique(
             v for tree in self.code_trees for v in literals_in(tree, neighbours=True)
         )
+        # One walk of the tests, asked once per function: calls by the name they call, and
+        # each test function's mentioned names with its literals.
+        self._calls: dict[str, list[ast.Call]] = {}
+        for tree in self.test_trees:
+            for call in _calls(tree):
+                self._calls.setdefault(_called_name(call), []).append(call)
+        self._tests = [
+            (names_in(test), literals_in(test))
+            for tree in self.test_trees
+            for test in _test_functions(tree)
+        ]
 
     def for_function(self, name: str, params: list[str]) -> FunctionLiterals:
         found = FunctionLiterals()
-        mentioning: list[Any] = []
-        for tree in self.test_trees:
-            for call in _calls_to(tree, name):
-                _bind_call(call, params, found)
-            for test in _test_functions(tree):
-                if _mentions(test, name):
-                    mentioning += literals_in(test)
+        for call in self._calls.get(name, []):
+            _bind_call(call, params, found)
+        mentioning = [value for names, values in self._tests if name in names for value in values]
         bodies = [body for tree in self.entry_trees if (body := _function_body(tree, name))]
         own = [value for body in bodies for value in literals_in(body)]
         boundaries = [value for body in bodies for value in literals_in(body, neighbours=True)]

@@ -2,10 +2,12 @@
 
 Each mutant (`mutants`) is written to its own folder and the object's tests run against it
 in the sandbox, as factuality runs them against the version itself (each test in its own
-confined process, with the object's limits). A mutant is killed when a test fails or a test
-file fails to load. At most MUTANTS mutants, within MUTATION_SECONDS: mutants not started by
-then are left out and the reasons say how many ran. Tests that kill fewer than
-MUTATION_WEAK_BELOW of them are weak: an accepted change says so to the person approving it.
+confined process, with the object's limits): only the tests that can reach the mutated line
+(`test_reach`), likeliest killers first, up to the first that fails. A mutant is killed when
+a test fails or a test file fails to load; one that no test reaches survives unrun.
+At most MUTANTS mutants, within MUTATION_SECONDS: mutants not started by then are left out
+and the reasons say how many ran. Tests that kill fewer than MUTATION_WEAK_BELOW of them
+are weak: an accepted change says so to the person approving it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from backend.config import Settings
 from backend.objects.files import validate_path
 from backend.reward.mutants import Mutant, make_mutants
+from backend.reward.test_reach import TestReach
 from backend.sandbox import Limits, SandboxPool, TestReport
 
 MAX_SURVIVORS_SHOWN = 5
@@ -118,11 +121,16 @@ def run_mutation(
         return report
     deadline = started + settings.mutation_seconds
 
+    reach = TestReach(files, [(test.file, test.name) for test in tests.tests])
+
     def killed(index: int, mutant: Mutant, root: Path) -> bool | None:
         if time.monotonic() >= deadline:
             return None  # left out: the budget is spent
+        only = reach.tests_for(mutant.path, mutant.line)
+        if not only:
+            return False  # no test reaches the mutated function: it survives
         folder = _write(root / f"mutant-{index}", mutant.files)
-        return not pool.run_tests(folder, limits).passed
+        return not pool.run_tests(folder, limits, only=only, stop_at_failure=True).passed
 
     with (
         tempfile.TemporaryDirectory(prefix="mutation-") as folder,

@@ -250,9 +250,13 @@ class SandboxPool:
         limits: Limits | None = None,
         *,
         on_test: Callable[[results.TestOutcome], None] | None = None,
+        only: Sequence[tuple[str, str]] | None = None,
+        stop_at_failure: bool = False,
     ) -> TestReport:
         """Run the object's `test_*.py` files: each `test*` function in its own confined
-        process with `limits`. `on_test` sees each outcome as it arrives."""
+        process with `limits`. `on_test` sees each outcome as it arrives. `only` runs just
+        those tests ((file, name) pairs that were collected), in that order;
+        `stop_at_failure` ends the run at the first test that doesn't pass."""
         started = time.perf_counter()
         limits = limits or self.limits
         outcomes: list[results.TestOutcome] = []
@@ -264,7 +268,11 @@ class SandboxPool:
                 if on_test is not None:
                     on_test(outcome)
 
-        request = {"op": "tests", "limits": self._wire(limits)}
+        request: dict[str, Any] = {"op": "tests", "limits": self._wire(limits)}
+        if only is not None:
+            request["only"] = [list(test) for test in only]
+        if stop_at_failure:
+            request["stop_at_failure"] = True
         frame = self._run(request, snapshot(code_dir), limits, on_progress=progress)
         if frame.get("kind") != "ok" or not isinstance(frame.get("value"), dict):
             error = results.call_result(frame, 0.0, with_writes=False)

@@ -75,6 +75,33 @@ class Armed:
         self.log_r = log_r
 
 
+class Selection:
+    """Which collected tests a "tests" request runs: `only` those named ([file, name] pairs,
+    in that order; None: all, as collected), stopping at the first that doesn't pass when
+    `stop_at_failure` (mutation testing needs one failure, not all of them)."""
+
+    def __init__(self, only: list[list[str]] | None = None, stop_at_failure: bool = False):
+        self.only, self.stop_at_failure = only, stop_at_failure
+
+    @classmethod
+    def from_request(cls, request: dict[str, Any]) -> Selection:
+        only = request.get("only")
+        if not isinstance(only, list):
+            only = None
+        return cls(only, bool(request.get("stop_at_failure")))
+
+    def order(self, collected: list[Any]) -> list[list[str]]:
+        tests = [item for item in collected if _is_test_id(item)]
+        if self.only is None:
+            return tests
+        known = {tuple(item) for item in tests}
+        return [list(item) for item in self.only if _is_test_id(item) and tuple(item) in known]
+
+
+def _is_test_id(item: Any) -> bool:
+    return isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
+
+
 def _fail(kind: str, error_type: str, message: str, *, retire: bool = False) -> dict[str, Any]:
     return {"kind": kind, "error_type": error_type, "message": message, "retire": retire}
 
@@ -423,7 +450,8 @@ class Worker:
             self.respond({"type": "result", **batch.run_batch(self, code_dir, request)})
             return
         if op == "tests":
-            self.respond({"type": "result", **self.run_tests(code_dir, limits)})
+            selection = Selection.from_request(request)
+            self.respond({"type": "result", **self.run_tests(code_dir, limits, selection)})
             return
         payload = {
             "op": op,
@@ -436,7 +464,11 @@ class Worker:
         }
         self.respond({"type": "result", **self.run_child(payload)})
 
-    def run_tests(self, code_dir: str | None, limits: dict[str, Any]) -> dict[str, Any]:
+    def run_tests(
+        self, code_dir: str | None, limits: dict[str, Any], selection: Selection | None = None
+    ) -> dict[str, Any]:
+        """Each collected test (or the `selection`'s, in its order) in its own child."""
+        selection = selection or Selection()
         base = {"limits": limits, "code_dir": code_dir}
         collected = self.run_child({"op": "collect", **base})
         if collected["kind"] != "ok":
@@ -446,16 +478,14 @@ class Worker:
             return _fail("output", "MalformedResult", "the test collection could not be read")
         retire = False
         results = []
-        for item in value["tests"]:
-            if not (
-                isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
-            ):
-                continue
+        for item in selection.order(value["tests"]):
             outcome = self.run_child({"op": "test", "file": item[0], "name": item[1], **base})
             retire = retire or bool(outcome.pop("retire", False))
             entry = {"file": item[0], "name": item[1], **outcome}
             self.respond({"type": "progress", "test": entry})
             results.append(entry)
+            if selection.stop_at_failure and entry.get("kind") != "ok":
+                break
         errors = value.get("errors") if isinstance(value.get("errors"), list) else []
         return {"kind": "ok", "value": {"tests": results, "errors": errors}, "retire": retire}
 
