@@ -194,6 +194,8 @@ def diff_editor(
                 "ignoreTrimWhitespace": False,
                 "renderWhitespace": "trailing",
                 "minimap": {"enabled": False},
+                # As in the code editor: no dimmed number below AA contrast on the last line.
+                "renderFinalNewline": "on",
                 "originalAriaLabel": "Before the change",
                 "modifiedAriaLabel": "After the change",
             },

@@ -74,8 +74,46 @@ def test_hooks_show_inputs_by_source_coverage_and_the_first_difference_when_pres
     }
     found = highlights({}, factuality, accepted=True)
     lines = highlight_lines(found)
-    assert "add(): 40 inputs compared (docstring 2); branch coverage 50%" in lines
+    assert "add(): 40 inputs compared; by source: docstring 2; branch coverage 50%" in lines
     assert "first differing input: add(x=-1): parent returned 0, new version returned 1" in lines
     assert found["warnings"] and "weak tests" in found["warnings"][0]
     assert highlights({}, {}, accepted=True) == {"warnings": []}  # older evaluations
     assert highlight_lines({"warnings": []}) == []
+
+
+def test_branch_coverage_per_version_and_inputs_stopped_early():
+    """The differential report's per-function branch coverage, new version and parent; and a
+    function whose check stopped at its differences: how many of the planned inputs ran."""
+    differential = {
+        "functions": {
+            "add": {
+                "inputs": ["{}"] * 40,
+                "compared": 15,
+                "differences": 3,
+                "inputs_by_source": {"docstring": 1, "test": 1, "literal": 7, "type": 31},
+                "branch_coverage": {
+                    "new": {"covered": 7, "total": 8},
+                    "parent": {"covered": 8, "total": 8},
+                },
+            },
+            "flat": {
+                "inputs": ["{}"] * 5,
+                "compared": 5,
+                "differences": 0,
+                "branch_coverage": {
+                    "new": {"covered": 0, "total": 0},
+                    "parent": {"covered": 0, "total": 0},
+                },
+            },
+            "only_new": {"compared": 2, "branch_coverage": {"new": {"covered": 1, "total": 2}}},
+            "older": {"compared": 4},
+        }
+    }
+    lines = highlight_lines(highlights({}, {"differential": differential}, accepted=False))
+    assert lines == [
+        "add(): 15 of 40 inputs compared, 3 differed; by source: docstring 1, test 1, "
+        "literal 7, type 31; branch coverage 7/8 (88%) new, 8/8 parent",
+        "flat(): 5 inputs compared; branch coverage no branches to cover",
+        "older(): 4 inputs compared",
+        "only_new(): 2 inputs compared; branch coverage 1/2 (50%) new",
+    ]

@@ -43,11 +43,23 @@ def _evaluation(view: rx.Var, **props) -> rx.Component:
         rx.foreach(view.warnings, lambda warning: notice_if(warning, class_name="eval-warning")),
         rx.cond(
             view.highlights.length() > 0,
-            rx.el.ul(
-                rx.foreach(view.highlights, lambda line: rx.el.li(rx.text(line, size="2"))),
-                padding_left="1.2em",
-                margin="0",
-                class_name="eval-highlights",
+            rx.box(
+                rx.text("What the checks found", weight="medium", size="2", as_="div"),
+                # One line each: against the parent, the mutation score, per function the
+                # inputs compared (by source, branch coverage), the first differing input;
+                # long inputs wrap rather than being cut off.
+                rx.el.ul(
+                    rx.foreach(
+                        view.highlights,
+                        lambda line: rx.el.li(rx.text(line, size="2"), overflow_wrap="anywhere"),
+                    ),
+                    padding_left="1.2em",
+                    margin="0",
+                    aria_label="What the checks found",
+                    class_name="eval-highlights",
+                ),
+                width="100%",
+                class_name="eval-findings",
             ),
         ),
         score_chart(view.bars, view.reasons),

@@ -15,7 +15,9 @@ from typing import Any
 
 def _function_summary(name: str, function: Mapping[str, Any]) -> dict[str, Any]:
     summary: dict[str, Any] = {"function": name, "inputs": function.get("compared", 0)}
-    for key in ("inputs_by_source", "branch_coverage"):
+    if isinstance(function.get("inputs"), list):
+        summary["planned"] = len(function["inputs"])
+    for key in ("differences", "inputs_by_source", "branch_coverage"):
         if function.get(key) is not None:
             summary[key] = function[key]
     return summary
@@ -66,8 +68,50 @@ def _sources(by_source: Any) -> str:
     return str(by_source)
 
 
+def _branches(side: Any) -> tuple[int, int] | None:
+    if not isinstance(side, Mapping):
+        return None
+    covered, total = side.get("covered"), side.get("total")
+    if isinstance(covered, int) and isinstance(total, int):
+        return covered, total
+    return None
+
+
 def _coverage(value: Any) -> str:
-    return f"{value:.0%}" if isinstance(value, float) and value <= 1 else str(value)
+    """Branch coverage in words: per version ("7/8 (88%) new, 8/8 parent", from
+    {"new": {"covered": 7, "total": 8}, "parent": {...}}), or a share (0.5 -> "50%") as
+    older evaluations stored it."""
+    if isinstance(value, Mapping):
+        new, parent = _branches(value.get("new")), _branches(value.get("parent"))
+        if new is None and parent is None:
+            return str(dict(value))
+        if (new or (0, 0))[1] == 0 and (parent or (0, 0))[1] == 0:
+            return "no branches to cover"
+        parts = []
+        if new is not None:
+            covered, total = new
+            share = f" ({covered / total:.0%})" if total else ""
+            parts.append(f"{covered}/{total}{share} new")
+        if parent is not None:
+            parts.append(f"{parent[0]}/{parent[1]} parent")
+        return ", ".join(parts)
+    if isinstance(value, float) and value <= 1:
+        return f"{value:.0%}"
+    return str(value)
+
+
+def _inputs(function: Mapping[str, Any]) -> str:
+    """One function's inputs in words: how many ran (of how many planned, when the check
+    stopped early), how many differed, and where the planned ones came from."""
+    compared, planned = function["inputs"], function.get("planned")
+    text = f"{compared} inputs compared"
+    if planned is not None and planned != compared:
+        text = f"{compared} of {planned} inputs compared"
+    if function.get("differences"):
+        text += f", {function['differences']} differed"
+    if function.get("inputs_by_source"):
+        text += f"; by source: {_sources(function['inputs_by_source'])}"
+    return text
 
 
 def highlight_lines(found: Mapping[str, Any]) -> list[str]:
@@ -86,9 +130,7 @@ def highlight_lines(found: Mapping[str, Any]) -> list[str]:
             f"({mutation['score']:.0%})"
         )
     for function in found.get("functions") or []:
-        text = f"{function['function']}(): {function['inputs']} inputs compared"
-        if "inputs_by_source" in function:
-            text += f" ({_sources(function['inputs_by_source'])})"
+        text = f"{function['function']}(): {_inputs(function)}"
         if "branch_coverage" in function:
             text += f"; branch coverage {_coverage(function['branch_coverage'])}"
         lines.append(text)
