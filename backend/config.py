@@ -203,6 +203,15 @@ class Settings(BaseSettings):
         description="Inputs per function that a behaviour-keeping change runs on, side by side "
         "with its parent, in the differential check (0 turns the check off).",
     )
+    differential_follow_up: int = Field(
+        default=20,
+        ge=0,
+        le=1000,
+        description="Most inputs per function in the differential check's second round, "
+        "chosen from the first round's outcomes: kinds of values the parent accepts for "
+        "parameters without type hints, and inputs nudged towards branches no input took "
+        "(0 turns the second round off).",
+    )
     differential_seconds: float = Field(
         default=20.0,
         gt=0,

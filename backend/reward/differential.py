@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from backend.config import Settings
+from backend.objects.files import ENTRY_FILE
+from backend.reward.branches import Arc, Branches, main_arcs
+from backend.reward.follow_up import Ran, follow_up
 from backend.reward.inputs import Plan, plan_inputs
 from backend.reward.literals import key
 from backend.sandbox import CallResult, Limits, SandboxPool
@@ -80,10 +83,32 @@ class DifferentialReport:
     not_run: int = 0  # inputs left out by the time budget
     varying: dict[str, str] = field(default_factory=dict)  # function -> what showed it
     seconds: float = 0.0
+    # Every input compared, with both outcomes and the arcs each version ran in main.py
+    # (for the second round and branch coverage; not stored).
+    runs: list[Ran] = field(default_factory=list)
 
     @property
     def differences(self) -> list[Comparison]:
         return [c for c in self.comparisons if not c.same]
+
+    def merge(self, later: DifferentialReport) -> None:
+        """Add a later round's findings to this report."""
+        self.varying.update(later.varying)
+        self.comparisons = [
+            c for c in [*self.comparisons, *later.comparisons] if c.function not in self.varying
+        ]
+        self.runs += later.runs
+        self.not_run += later.not_run
+        self.seconds = round(self.seconds + later.seconds, 3)
+
+    def arcs(self, side: str) -> dict[str, set[Arc]]:
+        """The arcs each function's inputs ran in main.py, on one side."""
+        found: dict[str, set[Arc]] = {}
+        for run in self.runs:
+            found.setdefault(run.function, set()).update(
+                run.parent_arcs if side == "parent" else run.new_arcs
+            )
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -265,7 +290,13 @@ class SideBySide:
         if left <= 0:
             return [_NOT_RUN for _ in inputs]
         return self.pool.call_many(
-            code_dir, function, inputs, limits=self.limits, storage={}, total_seconds=left
+            code_dir,
+            function,
+            inputs,
+            limits=self.limits,
+            storage={},
+            total_seconds=left,
+            trace=True,
         )
 
     def _parents(
@@ -330,7 +361,10 @@ class SideBySide:
                         break
                 case = Case(function, args)
                 comparison = self.compare(case, parent, new)
+                assert parent is not None
+                run = Ran(function, args, parent, main_arcs(parent.arcs), main_arcs(new.arcs))
                 with lock:
+                    report.runs.append(run)
                     if comparison.varies:
                         differing[function] = MAX_DIFFERENCES_PER_FUNCTION
                         report.varying.setdefault(
@@ -348,6 +382,7 @@ class SideBySide:
         ):
             compared = [c for batch in executor.map(one, batches) for c in batch]
         report.comparisons = [c for c in compared if c.function not in report.varying]
+        report.runs = [r for r in report.runs if r.function not in report.varying]
         report.seconds = round(time.monotonic() - started, 3)
         return report
 
@@ -378,8 +413,24 @@ class Differential:
     skipped: str | None = None
     plan: Plan | None = None
     report: DifferentialReport = field(default_factory=DifferentialReport)
+    branches: dict[str, Branches] = field(default_factory=dict)  # per side: parent, new
     generate_seconds: float = 0.0
     seconds: float = 0.0
+
+    def branch_coverage(self, function: str | None = None) -> dict[str, Any] | None:
+        """Per side, {"covered", "total"} branch arcs that the inputs took, for a function
+        or all of them together; None when nothing was traced."""
+        found: dict[str, Any] = {}
+        for side, version in self.branches.items():
+            arcs = self.report.arcs(side)
+            names = [function] if function else sorted(arcs)
+            parts = [s for name in names if (s := version.summary(name, arcs.get(name, ())))]
+            if parts and any(arcs.values()):
+                found[side] = {
+                    "covered": sum(p["covered"] for p in parts),
+                    "total": sum(p["total"] for p in parts),
+                }
+        return found or None
 
     @property
     def problems(self) -> list[str]:
@@ -439,6 +490,7 @@ class Differential:
                 "compared": compared.get(name, 0),
                 "differences": differing.get(name, 0),
                 "inputs_by_source": self.plan.inputs_by_source(name),
+                "branch_coverage": self.branch_coverage(name),
             }
             for name, inputs in self.plan.cases.items()
         }
@@ -448,6 +500,7 @@ class Differential:
             "functions": functions,
             "skipped_functions": self.plan.skipped,
             "inputs_by_source": self.plan.inputs_by_source(),
+            "branch_coverage": self.branch_coverage(),
             **self.report.to_dict(),
             "generate_seconds": self.generate_seconds,
             "seconds": self.seconds,
@@ -464,7 +517,8 @@ def run_differential(
     limits: Limits,
     settings: Settings,
 ) -> Differential:
-    """Plan the inputs and run them side by side, all within the time budget."""
+    """Plan the inputs and run them side by side, then a second round chosen from what the
+    first showed (`follow_up`), all within the time budget."""
     started = time.monotonic()
     deadline = started + settings.differential_seconds
     plan = plan_inputs(files, parent_files, exported=exported, count=settings.differential_examples)
@@ -473,9 +527,26 @@ def run_differential(
         pool, *dirs, _call_limits(limits, settings), parent_key=files_key(parent_files)
     )
     report = side_by_side.run(plan.cases, deadline=deadline)
+    branches = {
+        "parent": Branches(parent_files.get(ENTRY_FILE, "")),
+        "new": Branches(files.get(ENTRY_FILE, "")),
+    }
+    if settings.differential_follow_up and time.monotonic() < deadline:
+        differing = {c.function for c in report.differences}
+        runs: dict[str, list[Ran]] = {}
+        for run in report.runs:
+            if run.function not in differing:  # found already: no need to look further
+                runs.setdefault(run.function, []).append(run)
+        more = follow_up(plan, runs, branches, settings.differential_follow_up)
+        for name, tagged in more.items():
+            plan.add(name, tagged)
+        cases = {name: [args for args, _ in tagged] for name, tagged in more.items()}
+        if cases:
+            report.merge(side_by_side.run(cases, deadline=deadline))
     return Differential(
         plan=plan,
         report=report,
+        branches=branches,
         generate_seconds=round(generated - started, 3),
         seconds=round(time.monotonic() - started, 3),
     )

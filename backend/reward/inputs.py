@@ -223,66 +223,113 @@ def _literal_rounds(
     return inputs
 
 
+@dataclass
+class FunctionInputs:
+    """How one function's inputs are made: its parameters (with the shapes its docstring
+    examples teach), the examples, the tests' literal calls and each parameter's literals."""
+
+    params: list[Param]
+    examples: list[dict[str, Any]]
+    calls: list[dict[str, Any]]
+    candidates: dict[str, list[Any]]
+
+    @classmethod
+    def build(
+        cls, params: list[Param], literals: FunctionLiterals, examples: list[dict[str, Any]]
+    ) -> FunctionInputs:
+        made = cls(params, [], [], {})
+        made.examples = [args for args in examples if made.fits(args)]
+        shown = {p.name: [a[p.name] for a in made.examples if p.name in a] for p in params}
+        made.candidates = {
+            p.name: [
+                value
+                for value in unique([*shown[p.name], *literals.candidates(p.name)])
+                if p.fits(value)
+            ]
+            for p in params
+        }
+        made.calls = [call for call in literals.calls if made.fits(call)]
+        made.params = _learn_shapes(params, made.examples)
+        return made
+
+    def fits(self, args: dict[str, Any]) -> bool:
+        by_name = {param.name: param for param in self.params}
+        return {p.name for p in self.params if p.required} <= set(args) and all(
+            name in by_name and by_name[name].fits(value) for name, value in args.items()
+        )
+
+    @property
+    def draw_source(self) -> str:
+        """What the drawn inputs are called (SOURCES): by type, by shape, or random."""
+        if all(param.typed for param in self.params):
+            return "type"
+        return "shape" if self.examples else "random"
+
+    def draw(
+        self,
+        count: int,
+        *,
+        seed: str = "",
+        generators: Mapping[str, Gen] | None = None,
+        like: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """`count` distinct drawn inputs that fit; `generators` replace some parameters',
+        and those in `like` take only literals of the same type as its value."""
+        generators, like = generators or {}, like or {}
+
+        def literals(name: str) -> list[Any]:
+            values = self.candidates[name]
+            if name not in like:
+                return values
+            return [value for value in values if type(value) is type(like[name])]
+
+        # The draws take a literal now and then, so the values the code singles out also
+        # meet values of the other parameters that no literal round pairs them with.
+        each = {
+            p.name: draws.sometimes(
+                literals(p.name), generators.get(p.name, p.strategy), LITERAL_SHARE
+            )
+            for p in self.params
+        }
+        strategy = draws.fixed_dictionaries(
+            {p.name: each[p.name] for p in self.params if p.required},
+            {p.name: each[p.name] for p in self.params if not p.required},
+        )
+        strategy = draws.sized(
+            strategy,
+            [p.name for p in self.params if p.typed and p.fits(3) and not p.fits("3")],
+            [p.name for p in self.params if p.typed and (p.fits("ab") or p.fits([1]))],
+        )
+        seed = ",".join([seed, *(f"{p.name}:{p.annotations}" for p in self.params)])
+        return [args for args in draw(strategy, count, seed=seed) if self.fits(args)]
+
+    def first_round(self, count: int) -> list[tuple[dict[str, Any], str]]:
+        """Up to `count` distinct inputs, each with its source (see SOURCES): the docstring's
+        examples, the tests' literal calls, then literal rounds (at most half of `count`
+        together), then values drawn by type or shape."""
+        if count <= 0:
+            return []
+        drawn = self.draw(count)
+        rounds = _literal_rounds(self.params, self.candidates, drawn, count)
+        first = [
+            *((args, "docstring") for args in self.examples[: max(count // 4, 1)]),
+            *((args, "test") for args in self.calls[: max(count // 4, 1)]),
+            *((args, "literal") for args in rounds),
+        ]
+        first = _unique_tagged(first)[: max(count // 2, 1)]
+        # A small domain (a bool) leaves room after the drawn examples: more literal rounds.
+        rest = [*((args, self.draw_source) for args in drawn), *((a, "literal") for a in rounds)]
+        return _unique_tagged([*first, *rest])[:count]
+
+
 def generate_tagged_inputs(
     params: list[Param],
     literals: FunctionLiterals,
     count: int,
     examples: list[dict[str, Any]] | None = None,
 ) -> list[tuple[dict[str, Any], str]]:
-    """Up to `count` distinct argument dicts for one function, each with its source (see
-    SOURCES): the docstring's examples, the tests' literal calls, then literal rounds (at
-    most half of `count` together), then values drawn by type or shape."""
-    if count <= 0:
-        return []
-    examples = examples or []
-    by_name = {param.name: param for param in params}
-    required = {param.name for param in params if param.required}
-
-    def fits(args: dict[str, Any]) -> bool:
-        return required <= set(args) and all(
-            name in by_name and by_name[name].fits(value) for name, value in args.items()
-        )
-
-    examples = [args for args in examples if fits(args)]
-    shown = {p.name: [args[p.name] for args in examples if p.name in args] for p in params}
-    candidates = {
-        param.name: [
-            value
-            for value in unique([*shown[param.name], *literals.candidates(param.name)])
-            if param.fits(value)
-        ]
-        for param in params
-    }
-    # The draws take a literal now and then, so the values the code singles out also meet
-    # values of the other parameters that no literal round pairs them with.
-    learned = [
-        replace(p, strategy=draws.sometimes(candidates[p.name], p.strategy, LITERAL_SHARE))
-        for p in _learn_shapes(params, examples)
-    ]
-    strategy = draws.fixed_dictionaries(
-        {p.name: p.strategy for p in learned if p.required},
-        optional={p.name: p.strategy for p in learned if not p.required},
-    )
-    strategy = draws.sized(
-        strategy,
-        [p.name for p in params if p.typed and p.fits(3) and not p.fits("3")],
-        [p.name for p in params if p.typed and (p.fits("ab") or p.fits([1]))],
-    )
-    seed = ",".join(f"{p.name}:{p.annotations}" for p in params)
-    drawn = [args for args in draw(strategy, count, seed=seed) if fits(args)]
-    untyped = any(not p.typed for p in params)
-    draw_source = "shape" if any(shown.values()) and untyped else "random" if untyped else "type"
-    rounds = _literal_rounds(params, candidates, drawn, count)
-    calls = [call for call in literals.calls if fits(call)][: max(count // 4, 1)]
-    first = [
-        *((args, "docstring") for args in examples[: max(count // 4, 1)]),
-        *((args, "test") for args in calls),
-        *((args, "literal") for args in rounds),
-    ]
-    first = _unique_tagged(first)[: max(count // 2, 1)]
-    # A small domain (a bool) leaves room after the drawn examples: more literal rounds.
-    rest = [*((args, draw_source) for args in drawn), *((args, "literal") for args in rounds)]
-    return _unique_tagged([*first, *rest])[:count]
+    """Up to `count` distinct argument dicts for one function, each with its source."""
+    return FunctionInputs.build(params, literals, examples or []).first_round(count)
 
 
 def _unique_tagged(inputs: list[tuple[dict[str, Any], str]]) -> list[tuple[dict[str, Any], str]]:
@@ -315,6 +362,13 @@ class Plan:
     skipped: dict[str, str]
     # Each function's inputs' sources (SOURCES), parallel to `cases`.
     sources: dict[str, list[str]] = field(default_factory=dict)
+    # How each function's inputs are made, for more of them later (`follow_up`).
+    makers: dict[str, FunctionInputs] = field(default_factory=dict)
+
+    def add(self, name: str, tagged: list[tuple[dict[str, Any], str]]) -> None:
+        """More inputs for a function (after a first round ran)."""
+        self.cases.setdefault(name, []).extend(args for args, _ in tagged)
+        self.sources.setdefault(name, []).extend(source for _, source in tagged)
 
     def inputs_by_source(self, name: str | None = None) -> dict[str, int]:
         """How many inputs came from each source, for one function or all of them."""
@@ -351,7 +405,9 @@ def plan_inputs(
         literals = index.for_function(name, names)
         docstrings = function_docstrings(index.entry_trees, name)
         examples = docstring_calls(docstrings, name, names)
-        tagged = generate_tagged_inputs(params, literals, count, examples)
+        made = FunctionInputs.build(params, literals, examples)
+        tagged = made.first_round(count)
+        plan.makers[name] = made
         plan.cases[name] = [args for args, _ in tagged]
         plan.sources[name] = [source for _, source in tagged]
     return plan
