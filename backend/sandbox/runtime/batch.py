@@ -105,8 +105,7 @@ def _answer(worker: Any, body: bytes, limits: dict[str, Any]) -> tuple[dict[str,
         return {"kind": "output", "error_type": "MalformedResult", "message": "unreadable"}, 0.0
     cpu = frame.get("cpu")
     cpu = float(cpu) if isinstance(cpu, int | float) and not isinstance(cpu, bool) else 0.0
-    answer = frames.dumps(frame["answer"])
-    outcome = worker.classify(0, None, answer, "", limits)
+    outcome = worker.judge(frame["answer"], 0, limits)
     if outcome.get("kind") == "sandbox":  # the child's word can't claim a sandbox failure
         outcome = {"kind": "output", "error_type": "MalformedResult", "message": "bad answer"}
     return outcome, cpu
