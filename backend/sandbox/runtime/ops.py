@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 import storage as storage_api
+import tracer as tracing
 
 ENTRY_MODULE = "main"
 # What the sandbox answers when it refuses: seccomp and capabilities (EPERM), Landlock
@@ -144,7 +145,15 @@ def _import_main() -> types.ModuleType:
     return importlib.import_module(ENTRY_MODULE)
 
 
-def op_call(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
+def op_call(
+    request: dict[str, Any],
+    code_dir: str,
+    output_cap: int,
+    *,
+    tracer: tracing.Tracer | None = None,
+) -> str:
+    """Call the function; with a `tracer`, the call itself (nothing before or after it) runs
+    traced."""
     store = storage_api.Storage(request.get("storage") or {})
     sys.modules["storage"] = storage_api.make_module(store)
     name = request["function"]
@@ -157,7 +166,15 @@ def op_call(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
             bound = signature(function).bind(**request["args"])
         except TypeError as exc:
             return _fail("input", "BadArguments", f"arguments don't fit {name}(): {_text(exc)}")
-        value = function(*bound.args, **bound.kwargs)
+        args, kwargs = bound.args, bound.kwargs
+        if tracer is None:
+            value = function(*args, **kwargs)
+        else:
+            tracer.start()
+            try:
+                value = function(*args, **kwargs)
+            finally:
+                tracer.stop()
         if inspect.isawaitable(value):
             getattr(value, "close", lambda: None)()
             return _fail("error", "TypeError", f"{name} is async; only plain functions run here")
@@ -308,19 +325,34 @@ def op_call_many(
     output_cap: int,
     *,
     before_each: Callable[[], None],
-    emit: Callable[[str], None],
+    emit: Callable[[str, str | None], None],
 ) -> None:
     """Call the function once per input in `request["inputs"]`, in order, each with a fresh
     copy of the storage snapshot and freshly imported object modules; `emit` each answer
     (as `op_call` would return it) before starting the next. The worker enforces each
-    input's limits and restarts the batch in a new child after one that ends it."""
+    input's limits and restarts the batch in a new child after one that ends it.
+
+    With `request["trace"]`, each call runs traced (see `tracer`) and its arcs, as JSON
+    text, are emitted with its answer (None when the function wasn't called)."""
     modules = ObjectModules(code_dir)
     modules.install()
+    trace = request.get("trace") is True
     for args in request["inputs"]:
         before_each()
         modules.forget()
         single = {"function": request["function"], "args": args, "storage": request.get("storage")}
-        emit(op_call(single, code_dir, output_cap))
+        tracer = tracing.Tracer(code_dir) if trace else None
+        answer = op_call(single, code_dir, output_cap, tracer=tracer)
+        emit(answer, None if tracer is None else _arcs_json(tracer))
+
+
+def _arcs_json(tracer: tracing.Tracer) -> str | None:
+    if not tracer.started:
+        return None
+    try:
+        return json.dumps(tracer.arcs(), separators=(",", ":"))
+    except BaseException:  # the object's code may have tampered with the tracer
+        return None
 
 
 def op_import(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
