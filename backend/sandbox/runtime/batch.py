@@ -94,7 +94,12 @@ class Stream:
 
 
 def _go(armed: Any) -> None:
-    """Let the child start its next input (it waits for this byte; see child._next_input)."""
+    """Let the child start its next input (it waits for this byte; see child._next_input).
+
+    It is what keeps each input's logs apart: everything in the log pipe when an answer is
+    read was printed before that answer. Dropping it made no difference bench/batch_inputs.py
+    could see: the child's answer already hands the CPU to this process, which answers at
+    once."""
     with contextlib.suppress(OSError):  # a child that died is seen through its pidfd
         os.write(armed.request_w, b"g")
 

@@ -257,8 +257,8 @@ class CachedFinder:
 class ObjectModules:
     """The object's own modules across the inputs of a batch.
 
-    `forget` drops, after each input, `main` and every module loaded from the object's
-    folder, so the next input imports them afresh: module-level state (caches, counters,
+    `forget` drops, before each input, `main` and every module loaded from the object's
+    folder, so that input imports them afresh: module-level state (caches, counters,
     the `storage` functions it imported) doesn't carry over. Only entries of `sys.modules`
     that are new or replaced since the last look are examined. `install` makes imports from
     the object's folders find each module and read its code only once per batch (see
