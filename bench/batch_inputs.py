@@ -7,12 +7,13 @@ alike), it measures:
 - `call` once per input (the baseline): median ms per input;
 - `call_many` of 64 inputs: ms per input (the whole batch / 64), and the marginal cost of an
   input, (batch of 64 - batch of 1) / 63, which leaves out the round trip to the worker;
+- with `--trace`, the same batch of 64 with branch tracing on;
 - the same per-input work as the child does it (`ops.op_call_many`) in a plain process,
   outside the sandbox: the floor the sandboxed batch is compared with.
 
 and prints each as a ratio to the baseline.
 
-    .venv/bin/python bench/batch_inputs.py [--tier bwrap|no-bwrap] [--rounds 20]
+    .venv/bin/python bench/batch_inputs.py [--tier bwrap|no-bwrap] [--rounds 20] [--trace]
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ PLAIN = textwrap.dedent(
         started = time.perf_counter()
         ops.op_call_many(
             {"function": "gcd", "inputs": inputs, "storage": {}}, code_dir, 1 << 16,
-            before_each=lambda: None, emit=answers.append,
+            before_each=lambda: None, emit=lambda answer, arcs: answers.append(answer),
         )
         samples.append((time.perf_counter() - started) * 1000 / count)
     assert all(json.loads(a)["status"] == "ok" for a in answers), answers[:2]
@@ -71,13 +72,15 @@ def per_input_calls(pool: SandboxPool) -> float:
     return (time.perf_counter() - started) * 1000 / BATCH
 
 
-def batch(pool: SandboxPool, inputs: list[dict[str, int]]) -> float:
+def batch(pool: SandboxPool, inputs: list[dict[str, int]], trace: bool = False) -> float:
     """Milliseconds for one `call_many` of `inputs`."""
     started = time.perf_counter()
-    results = pool.call_many(OBJECT_DIR, "gcd", inputs)
+    results = pool.call_many(OBJECT_DIR, "gcd", inputs, trace=trace)
     elapsed = (time.perf_counter() - started) * 1000
     if not all(r.ok for r in results):
         raise RuntimeError(f"a batch input failed: {next(r for r in results if not r.ok)}")
+    if trace and not all(r.arcs for r in results):
+        raise RuntimeError("a traced input came back without arcs")
     return elapsed
 
 
@@ -92,10 +95,11 @@ def plain_process(rounds: int) -> float:
     return statistics.median(json.loads(out)[1:])
 
 
-def measure(mode: str, rounds: int) -> None:
+def measure(mode: str, rounds: int, trace: bool) -> None:
     singles: list[float] = []
     batches: list[float] = []
     ones: list[float] = []
+    traced: list[float] = []
     with SandboxPool(size=1, tier=mode) as pool:
         for _ in range(3):  # warm the worker and its code cache
             per_input_calls(pool)
@@ -104,6 +108,8 @@ def measure(mode: str, rounds: int) -> None:
             singles.append(per_input_calls(pool))
             batches.append(batch(pool, INPUTS))
             ones.append(batch(pool, INPUTS[:1]))
+            if trace:
+                traced.append(batch(pool, INPUTS, trace=True))
         tier = pool.tier
     floor = plain_process(rounds)
     base = statistics.median(singles)
@@ -115,6 +121,9 @@ def measure(mode: str, rounds: int) -> None:
     print(
         f"  call_many, marginal input      {marginal:7.3f} ms/input   ratio {marginal / base:.2f}"
     )
+    if trace:
+        t = statistics.median(traced) / BATCH
+        print(f"  call_many traced, per input    {t:7.3f} ms/input   ratio {t / base:.2f}")
     print(f"  plain process, same work       {floor:7.3f} ms/input   ratio {floor / base:.2f}")
 
 
@@ -122,12 +131,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tier", choices=["bwrap", "no-bwrap"], action="append")
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--trace", action="store_true")
     args = parser.parse_args()
     modes = args.tier or supported_modes()
     if not modes:
         raise SystemExit("no sandbox tier is supported on this machine")
     for mode in modes:
-        measure(mode, args.rounds)
+        measure(mode, args.rounds, args.trace)
 
 
 if __name__ == "__main__":
