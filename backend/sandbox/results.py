@@ -142,6 +142,7 @@ class TestReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             **asdict(self),
+            "errors": [error.to_dict() for error in self.errors],
             "passed": self.passed,
             "passed_count": self.passed_count,
             "failed_count": self.failed_count,
@@ -168,7 +169,7 @@ class ImportReport:
         return self.error.describe() if self.error else "failed"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "error": self.error.to_dict() if self.error else None}
 
 
 def _text(value: Any, limit: int) -> str:
