@@ -143,6 +143,13 @@ def run(x):
 @keep
 def wrapped(a, b=2):
     return a + b
+
+
+def listing():
+    import os
+    import pkgutil
+
+    return sorted(m.name for m in pkgutil.iter_modules([os.path.dirname(__file__)]))
 """
 HELPERS = {
     "helpers.py": "CALLS = []\n\ndef note(x):\n    CALLS.append(x)\n    return len(CALLS)\n",
@@ -166,6 +173,11 @@ def test_every_module_of_the_object_is_fresh_for_each_input(
     assert [(r.error_kind, r.error_type, r.message, r.where) for r in results[1::2]] == [
         (single.error_kind, single.error_type, single.message, single.where)
     ] * 2
+    # Lookups from the object's folder go through the batch's own finder: pkgutil still
+    # lists what is there.
+    listed = pool.call_many(code, "listing", [{}, {}], limits=FAST)
+    assert [r.value for r in listed] == [pool.call(code, "listing", {}, limits=FAST).value] * 2
+    assert {"helpers", "main", "pkg"} <= set(listed[0].value)
 
 
 def test_arguments_are_checked_against_each_function_as_in_a_call(

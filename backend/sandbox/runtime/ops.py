@@ -253,6 +253,12 @@ class CachedFinder:
     def invalidate_caches(self) -> None:
         self.finder.invalidate_caches()
 
+    def iter_modules(self, prefix: str = "") -> Any:
+        """What `pkgutil.iter_modules` lists for the folder (it knows only its own finders)."""
+        import pkgutil
+
+        return pkgutil.iter_importer_modules(self.finder, prefix)
+
 
 class ObjectModules:
     """The object's own modules across the inputs of a batch.
