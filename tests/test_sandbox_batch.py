@@ -115,3 +115,80 @@ def test_the_batch_has_a_total_time(pool: SandboxPool, code: Path) -> None:
 def test_bad_storage_fails_every_input(pool: SandboxPool, code: Path) -> None:
     results = pool.call_many(code, "run", [{"x": 1}, {"x": 2}], storage={"k": {1, 2}})  # type: ignore[dict-item]
     assert [r.error_kind for r in results] == ["input", "input"]
+
+
+MODULES = """
+import functools
+
+import helpers
+from pkg import sub
+
+
+def keep(function):
+    @functools.wraps(function)
+    def inner(*args, **kwargs):
+        return function(*args, **kwargs)
+
+    return inner
+
+
+def run(x):
+    from space import part  # a namespace package, imported during the call
+
+    if x == "broken":
+        import broken
+    return [helpers.note(x), sub.bump(), part.add(x)]
+
+
+@keep
+def wrapped(a, b=2):
+    return a + b
+
+
+def listing():
+    import os
+    import pkgutil
+
+    return sorted(m.name for m in pkgutil.iter_modules([os.path.dirname(__file__)]))
+"""
+HELPERS = {
+    "helpers.py": "CALLS = []\n\ndef note(x):\n    CALLS.append(x)\n    return len(CALLS)\n",
+    "pkg/__init__.py": "STATE = {'n': 0}\n",
+    "pkg/sub.py": "from pkg import STATE\n\ndef bump():\n    STATE['n'] += 1\n"
+    "    return STATE['n']\n",
+    "space/part.py": "SEEN = []\n\ndef add(x):\n    SEEN.append(x)\n    return len(SEEN)\n",
+    "broken.py": "def oops(:\n",
+}
+
+
+def test_every_module_of_the_object_is_fresh_for_each_input(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    code = write_object(tmp_path / "modules", MODULES, HELPERS)
+    inputs = [{"x": x} for x in (1, "broken", 2, "broken", 3)]
+    results = pool.call_many(code, "run", inputs, limits=FAST)
+    assert [r.value for r in results[::2]] == [[1, 1, 1]] * 3
+    single = pool.call(code, "run", {"x": "broken"}, limits=FAST)
+    assert single.error_type == "SyntaxError"
+    assert [(r.error_kind, r.error_type, r.message, r.where) for r in results[1::2]] == [
+        (single.error_kind, single.error_type, single.message, single.where)
+    ] * 2
+    # Lookups from the object's folder go through the batch's own finder: pkgutil still
+    # lists what is there.
+    listed = pool.call_many(code, "listing", [{}, {}], limits=FAST)
+    assert [r.value for r in listed] == [pool.call(code, "listing", {}, limits=FAST).value] * 2
+    assert {"helpers", "main", "pkg"} <= set(listed[0].value)
+
+
+def test_arguments_are_checked_against_each_function_as_in_a_call(
+    pool: SandboxPool, tmp_path: Path
+) -> None:
+    code = write_object(tmp_path / "modules", MODULES, HELPERS)
+    inputs = [{"a": 1}, {"a": 1, "c": 3}, {"a": 1, "b": 5}, {}]
+    results = pool.call_many(code, "wrapped", inputs, limits=FAST)
+    singles = [pool.call(code, "wrapped", args, limits=FAST) for args in inputs]
+    assert [r.value for r in results] == [3, None, 6, None]
+    assert [(r.error_kind, r.message) for r in results] == [
+        (r.error_kind, r.message) for r in singles
+    ]
+    assert results[1].error_kind == "input" and "unexpected keyword" in results[1].message

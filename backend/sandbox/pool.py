@@ -22,6 +22,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from backend.sandbox.limits import Limits
 from backend.sandbox.probe import ModeReport, choose
 from backend.sandbox.results import CallResult, ImportReport, TestReport, failure
 from backend.sandbox.runtime import frames
+from backend.sandbox.runtime.tracer import TRACE_BYTES
 from backend.sandbox.workers import (
     WorkerLost,
     WorkerProcess,
@@ -150,6 +152,7 @@ class SandboxPool:
         limits: Limits | None = None,
         storage: dict[str, Any] | None = None,
         total_seconds: float | None = None,
+        trace: bool = False,
     ) -> list[CallResult]:
         """`call` for each of `inputs`, in one round trip to one worker per `BATCH_INPUTS`.
 
@@ -159,6 +162,11 @@ class SandboxPool:
         gets that outcome and the rest go on in a fresh confined child. The batch's total
         wall-clock time is at most `total_seconds` (default: every input's full wall limit);
         inputs not started by then come back as timeouts with error_type "BatchTimeLimit".
+
+        With `trace`, each result whose function was called carries `arcs`: per object
+        source file (relative path), the line arcs that call ran, in coverage.py's
+        conventions (see `backend/sandbox/runtime/tracer.py`). Tracing slows the object's
+        code down under the same limits; the arcs are a lower bound past the caps there.
         """
         limits = limits or self.limits
         problem = self._check_input(function, {}, storage)
@@ -183,7 +191,9 @@ class SandboxPool:
                 continue
             for index, result in zip(
                 chunk,
-                self._batch(code, function, [inputs[i] for i in chunk], limits, storage, left),
+                self._batch(
+                    code, function, [inputs[i] for i in chunk], limits, storage, left, trace
+                ),
                 strict=True,
             ):
                 answers[index] = result
@@ -197,10 +207,11 @@ class SandboxPool:
         limits: Limits,
         storage: dict[str, Any] | None,
         seconds: float,
+        trace: bool = False,
     ) -> list[CallResult]:
         """One batch request; a result per input (the batch's failure for each, if it failed)."""
         seconds = min(seconds, len(inputs) * limits.wall_seconds)
-        request = {
+        request: dict[str, Any] = {
             "op": "call_many",
             "function": function,
             "inputs": inputs,
@@ -208,6 +219,9 @@ class SandboxPool:
             "limits": {**self._wire(limits), "batch_seconds": seconds},
         }
         per_input = 2 * (limits.output_bytes + self._log_cap) + (1 << 16)
+        if trace:
+            request["trace"] = True
+            per_input += TRACE_BYTES
         frame = self._run(
             request,
             code,
@@ -218,12 +232,7 @@ class SandboxPool:
         outcomes = frame.get("outcomes")
         if frame.get("kind") == "ok":
             if isinstance(outcomes, list) and len(outcomes) == len(inputs):
-                return [
-                    results.call_result(o, results.duration(o), with_writes=True)
-                    if isinstance(o, dict)
-                    else failure("output", "MalformedResult", "a batch answer was malformed")
-                    for o in outcomes
-                ]
+                return [_outcome(o, code, trace) for o in outcomes]
             frame = _frame("output", "MalformedResult", "the batch's answers were malformed")
         failed = results.call_result(frame, 0.0, with_writes=False)
         return [failed for _ in inputs]
@@ -455,6 +464,16 @@ class SandboxPool:
             if not self._closed and self._live + self._starting < self.size:
                 self._start_one_locked()
             self._cond.notify_all()
+
+
+def _outcome(outcome: Any, code: CodeSnapshot, trace: bool) -> CallResult:
+    """One input's result from the worker's answer for it."""
+    if not isinstance(outcome, dict):
+        return failure("output", "MalformedResult", "a batch answer was malformed")
+    result = results.call_result(outcome, results.duration(outcome), with_writes=True)
+    if trace:
+        result = replace(result, arcs=results.traced_arcs(outcome.get("arcs"), code.files))
+    return result
 
 
 def _frame(kind: str, error_type: str, message: str) -> dict[str, Any]:

@@ -15,10 +15,12 @@ Error kinds (`CallResult.error_kind`):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NotRequired, TypedDict
 
 from backend.sandbox.runtime.storage import MAX_KEY_LENGTH
+from backend.sandbox.runtime.tracer import clean_arcs
 
 ErrorKind = Literal["input", "error", "timeout", "memory", "forbidden", "output"]
 ERROR_KINDS: frozenset[str] = frozenset(
@@ -50,9 +52,18 @@ class CallResult:
     storage_writes: list[StorageWrite] = field(default_factory=list)
     duration_ms: float = 0.0
     logs: str = ""
+    # With `call_many(..., trace=True)`: per object source file that ran (its path relative
+    # to the code folder), the distinct line arcs [from, to] of the function call, in
+    # coverage.py's conventions (negative: entering or leaving a code object). A lower bound
+    # when capped; the object's own word, for reporting only. None when not traced, when
+    # the function wasn't called or its process didn't answer, or when out of shape.
+    arcs: dict[str, list[list[int]]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.arcs is None:
+            del data["arcs"]
+        return data
 
     def describe(self) -> str:
         """One line for logs and error responses: "timeout: the call ran past ...",
@@ -131,6 +142,7 @@ class TestReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             **asdict(self),
+            "errors": [error.to_dict() for error in self.errors],
             "passed": self.passed,
             "passed_count": self.passed_count,
             "failed_count": self.failed_count,
@@ -157,7 +169,7 @@ class ImportReport:
         return self.error.describe() if self.error else "failed"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "error": self.error.to_dict() if self.error else None}
 
 
 def _text(value: Any, limit: int) -> str:
@@ -236,6 +248,14 @@ def call_result(frame: dict[str, Any], duration_ms: float, *, with_writes: bool)
         duration_ms=duration_ms,
         logs=logs,
     )
+
+
+def traced_arcs(raw: Any, files: Collection[str]) -> dict[str, list[list[int]]] | None:
+    """A batch answer's arcs, when in shape and only about the object's own files."""
+    arcs = clean_arcs(raw)
+    if arcs is None or not all(path in files for path in arcs):
+        return None
+    return arcs
 
 
 def parse_test_outcome(entry: Any) -> TestOutcome | None:

@@ -34,7 +34,7 @@ from backend.sandbox.runtime import frames
 RUNTIME_SOURCE = Path(__file__).resolve().parent / "runtime"
 RUNTIME_MODULES = (
     "batch.py", "child.py", "frames.py", "landlock.py", "linux.py", "ops.py", "seccomp_policy.py",
-    "storage.py", "worker.py",
+    "storage.py", "tracer.py", "worker.py",
 )  # fmt: skip
 SANDBOX_UID = 65534
 IN_SANDBOX = "/sandbox"

@@ -11,7 +11,8 @@ input in a fresh child, confined exactly as the first. The whole batch also has 
 time (`batch_seconds`): inputs not started by then are reported as not run.
 
 Each answer is the object's own word about its own function (as a single call's is); the
-worker believes no more of it than for a single call.
+worker believes no more of it than for a single call. That includes a traced call's line
+arcs (see `tracer`), passed on only when in shape.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 
 import child
 import frames
+import tracer
 
 RESULT_ENVELOPE_BYTES = 64 << 10
 REAP_SECONDS = 5.0
@@ -42,9 +44,11 @@ def not_run(seconds: float) -> dict[str, Any]:
 class Stream:
     """One child's answers as they arrive: frames, and the logs printed before each."""
 
-    def __init__(self, armed: Any, limits: dict[str, Any]) -> None:
+    def __init__(self, armed: Any, limits: dict[str, Any], trace: bool = False) -> None:
         self.armed = armed
         self.output_cap = int(limits["output_bytes"]) + RESULT_ENVELOPE_BYTES
+        if trace:
+            self.output_cap += tracer.TRACE_BYTES
         self.log_cap = int(limits["log_bytes"])
         self.buffer = bytearray()
         self.logs = bytearray()
@@ -90,13 +94,21 @@ class Stream:
 
 
 def _go(armed: Any) -> None:
-    """Let the child start its next input (it waits for this byte; see child._next_input)."""
+    """Let the child start its next input (it waits for this byte; see child._next_input).
+
+    It is what keeps each input's logs apart: everything in the log pipe when an answer is
+    read was printed before that answer. Dropping it made no difference bench/batch_inputs.py
+    could see: the child's answer already hands the CPU to this process, which answers at
+    once."""
     with contextlib.suppress(OSError):  # a child that died is seen through its pidfd
         os.write(armed.request_w, b"g")
 
 
-def _answer(worker: Any, body: bytes, limits: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    """Classify one answer as a single call's would be; and the child's CPU reading."""
+def _answer(
+    worker: Any, body: bytes, limits: dict[str, Any], trace: bool = False
+) -> tuple[dict[str, Any], float]:
+    """Classify one answer as a single call's would be; and the child's CPU reading. A
+    traced answer's arcs are passed on when in shape (see `tracer.clean_arcs`)."""
     try:
         frame = frames.loads(body)
     except frames.FrameError:
@@ -105,10 +117,11 @@ def _answer(worker: Any, body: bytes, limits: dict[str, Any]) -> tuple[dict[str,
         return {"kind": "output", "error_type": "MalformedResult", "message": "unreadable"}, 0.0
     cpu = frame.get("cpu")
     cpu = float(cpu) if isinstance(cpu, int | float) and not isinstance(cpu, bool) else 0.0
-    answer = frames.dumps(frame["answer"])
-    outcome = worker.classify(0, None, answer, "", limits)
+    outcome = worker.judge(frame["answer"], 0, limits)
     if outcome.get("kind") == "sandbox":  # the child's word can't claim a sandbox failure
         outcome = {"kind": "output", "error_type": "MalformedResult", "message": "bad answer"}
+    if trace:
+        outcome["arcs"] = tracer.clean_arcs(frame.get("arcs"))
     return outcome, cpu
 
 
@@ -126,12 +139,17 @@ def _setup_failure(raw: bytes) -> dict[str, Any]:
 
 
 def supervise(
-    worker: Any, armed: Any, limits: dict[str, Any], count: int, batch_deadline: float
+    worker: Any,
+    armed: Any,
+    limits: dict[str, Any],
+    count: int,
+    batch_deadline: float,
+    trace: bool = False,
 ) -> tuple[list[dict[str, Any]], bool]:
     """Watch one child through up to `count` inputs. Returns the outcomes it produced (the
     last one may be the input it died on) and whether the batch may go on afterwards."""
     wall = float(limits["wall_seconds"])
-    stream = Stream(armed, limits)
+    stream = Stream(armed, limits, trace)
     outcomes: list[dict[str, Any]] = []
     started = time.monotonic()
     input_deadline = started + wall
@@ -180,7 +198,7 @@ def supervise(
                     while (body := stream.next_answer()) is not None:
                         if armed.log_r in reading and not stream.drain_logs():
                             reading.discard(armed.log_r)
-                        outcome, cpu_mark = _answer(worker, body, limits)
+                        outcome, cpu_mark = _answer(worker, body, limits, trace)
                         now = time.monotonic()
                         outcome["logs"] = stream.logs_text()
                         outcome["child_ms"] = round((now - started) * 1000, 3)
@@ -233,6 +251,7 @@ def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, 
     if not isinstance(inputs, list):
         raise ValueError("a batch's inputs must be a list")
     limits = request["limits"]
+    trace = request.get("trace") is True
     total = float(limits["batch_seconds"])
     batch_deadline = time.monotonic() + total
     outcomes: list[dict[str, Any]] = []
@@ -245,6 +264,7 @@ def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, 
             "function": request.get("function"),
             "inputs": inputs[len(outcomes) :],
             "storage": request.get("storage"),
+            "trace": trace,
             "writable_code": False,
         }
         armed = worker.armed or worker.fork_child()
@@ -253,7 +273,9 @@ def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, 
             frames.write_all(armed.request_w, frames.encode(payload))
         worker.armed = worker.fork_child()
         try:
-            got, go_on = supervise(worker, armed, limits, len(payload["inputs"]), batch_deadline)
+            got, go_on = supervise(
+                worker, armed, limits, len(payload["inputs"]), batch_deadline, trace
+            )
         finally:
             os.close(armed.request_w)
         if not worker.wipe_scratch():

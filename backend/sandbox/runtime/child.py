@@ -35,7 +35,7 @@ EXIT_SETUP_FAILED = 71
 EXIT_RESTART = 72  # a batch's child asks to go on in a fresh one
 RUNTIME_MODULES = (
     "batch", "child", "frames", "landlock", "linux", "ops", "seccomp_policy", "storage",
-    "pyseccomp",
+    "tracer", "pyseccomp",
 )  # fmt: skip
 MAX_OPEN_FILES = 64
 MAX_THREADS = 256
@@ -273,13 +273,14 @@ def _clear(folder: str) -> None:
             os.unlink(entry.path)
 
 
-def _emit(answer: str) -> None:
+def _emit(answer: str, arcs: str | None = None) -> None:
     """One input's answer as a frame on the result pipe, with the CPU time used so far (the
-    worker uses it only to tell a CPU limit from other deaths)."""
+    worker uses it only to tell a CPU limit from other deaths) and, when traced, its arcs."""
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    body = f'{{"cpu":{usage.ru_utime + usage.ru_stime:.6f},"answer":{answer}}}'.encode()
+    traced = "" if arcs is None else f',"arcs":{arcs}'
+    body = f'{{"cpu":{usage.ru_utime + usage.ru_stime:.6f}{traced},"answer":{answer}}}'.encode()
     view = memoryview(len(body).to_bytes(4, "big") + body)
     while view:
         view = view[os.write(RESULT_FD, view) :]

@@ -39,15 +39,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Made once: `json.dumps` and `json.loads` build a new encoder or decoder per call when given
+# options, which costs more than encoding or parsing a small frame.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def dumps(obj: Any) -> bytes:
     """Compact, strict JSON (raises ValueError for NaN/Infinity, TypeError for non-JSON)."""
-    return json.dumps(obj, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
+    return _ENCODER.encode(obj).encode()
 
 
 def loads(data: bytes | str) -> Any:
-    """Strict JSON parse; every failure (bad syntax, NaN, huge ints, nesting) is FrameError."""
+    """Strict JSON parse; every failure (bad syntax, NaN, huge ints, nesting) is FrameError.
+    (What `json.loads(data, parse_constant=...)` does, with one decoder for every call.)"""
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        if isinstance(data, bytes | bytearray):
+            data = data.decode(json.detect_encoding(data), "surrogatepass")
+        elif data.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM", data, 0)
+        return _DECODER.decode(data)
     except (ValueError, RecursionError, MemoryError, UnicodeDecodeError) as exc:
         raise FrameError(f"malformed JSON: {exc.__class__.__name__}") from None
 

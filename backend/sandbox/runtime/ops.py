@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import importlib
+import importlib.machinery
 import importlib.util
 import inspect
+import itertools
 import json
 import linecache
 import os
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 import storage as storage_api
+import tracer as tracing
 
 ENTRY_MODULE = "main"
 # What the sandbox answers when it refuses: seccomp and capabilities (EPERM), Landlock
@@ -103,24 +106,75 @@ def exported_functions(module: types.ModuleType) -> dict[str, types.FunctionType
     return found
 
 
+def exported_function(module: types.ModuleType, name: str) -> types.FunctionType | None:
+    """`exported_functions(module).get(name)`, without looking at every other name."""
+    names = getattr(module, "__all__", None)
+    if isinstance(names, list | tuple) and all(isinstance(n, str) for n in names):
+        if name not in names:
+            return None
+    elif name.startswith("_"):
+        return None
+    value = vars(module).get(name)
+    if inspect.isfunction(value) and getattr(value, "__module__", None) == ENTRY_MODULE:
+        return value
+    return None
+
+
+_signatures: dict[tuple[types.CodeType, int, tuple[str, ...]], inspect.Signature] = {}
+
+
+def signature(function: types.FunctionType) -> inspect.Signature:
+    """`inspect.signature(function)`, made once per code object in a batch. What binding
+    arguments needs (the parameters, their kinds, which have defaults) follows from the code
+    object and how many defaults there are; a function with attributes of its own (which may
+    be `__wrapped__` or `__signature__`) is always asked afresh."""
+    if function.__dict__:
+        return inspect.signature(function)
+    key = (
+        function.__code__,
+        len(function.__defaults__ or ()),
+        tuple(function.__kwdefaults__ or ()),
+    )
+    found = _signatures.get(key)
+    if found is None:
+        found = _signatures[key] = inspect.signature(function)
+    return found
+
+
 def _import_main() -> types.ModuleType:
     return importlib.import_module(ENTRY_MODULE)
 
 
-def op_call(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
+def op_call(
+    request: dict[str, Any],
+    code_dir: str,
+    output_cap: int,
+    *,
+    tracer: tracing.Tracer | None = None,
+) -> str:
+    """Call the function; with a `tracer`, the call itself (nothing before or after it) runs
+    traced."""
     store = storage_api.Storage(request.get("storage") or {})
     sys.modules["storage"] = storage_api.make_module(store)
     name = request["function"]
     try:
         module = _import_main()
-        function = exported_functions(module).get(name)
+        function = exported_function(module, name)
         if function is None:
             return _fail("input", "UnknownFunction", f"main.py exports no function {name!r}")
         try:
-            bound = inspect.signature(function).bind(**request["args"])
+            bound = signature(function).bind(**request["args"])
         except TypeError as exc:
             return _fail("input", "BadArguments", f"arguments don't fit {name}(): {_text(exc)}")
-        value = function(*bound.args, **bound.kwargs)
+        args, kwargs = bound.args, bound.kwargs
+        if tracer is None:
+            value = function(*args, **kwargs)
+        else:
+            tracer.start()
+            try:
+                value = function(*args, **kwargs)
+            finally:
+                tracer.stop()
         if inspect.isawaitable(value):
             getattr(value, "close", lambda: None)()
             return _fail("error", "TypeError", f"{name} is async; only plain functions run here")
@@ -139,19 +193,136 @@ def op_call(request: dict[str, Any], code_dir: str, output_cap: int) -> str:
     return '{"status":"ok","value":' + value_json + ',"writes":' + writes_json + "}"
 
 
-def forget_object_modules(code_dir: str) -> None:
-    """Drop `main` and every module loaded from the object's folder, so the next input
-    imports them afresh: module-level state (caches, counters, the `storage` functions it
-    imported) doesn't carry over from one input of a batch to the next."""
-    prefix = code_dir.rstrip("/") + "/"
-    for name, module in list(sys.modules.items()):
+class CachedSourceLoader(importlib.machinery.SourceFileLoader):
+    """The standard loader for an object's `.py` file, whose code object (from the
+    byte-compiled file, or compiled from source) is made once per batch and shared by its
+    inputs: a code object is immutable, and each input still runs it in a fresh module."""
+
+    codes: dict[str, types.CodeType] = {}
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        path = self.get_filename(fullname)
+        code = self.codes.get(path)
+        if code is None:
+            code = super().get_code(fullname)
+            if code is None:  # pragma: no cover - a source loader always makes code
+                raise ImportError(f"no code for {fullname}", name=fullname)
+            self.codes[path] = code
+        return code
+
+
+class CachedFinder:
+    """A path-entry finder for one folder of the object: asks the standard finder once per
+    module name (the folder never changes during a batch) and answers later lookups with a
+    fresh spec whose loader reuses the module's code object."""
+
+    def __init__(self, finder: Any) -> None:
+        self.finder = finder
+        self.specs: dict[str, tuple[str, list[str] | None, str | None] | None] = {}
+
+    def find_spec(self, fullname: str, target: Any = None) -> Any:
+        if fullname not in self.specs:
+            spec = self.finder.find_spec(fullname, target)
+            if spec is None:
+                self.specs[fullname] = None
+            elif type(spec.loader) is importlib.machinery.SourceFileLoader and spec.has_location:
+                locations = spec.submodule_search_locations
+                self.specs[fullname] = (
+                    spec.origin,
+                    None if locations is None else list(locations),
+                    spec.cached,
+                )
+            else:  # a namespace portion, a .pyc-only file, an extension: not cached
+                return spec
+        known = self.specs[fullname]
+        if known is None:
+            return None
+        origin, locations, cached = known
+        spec = importlib.machinery.ModuleSpec(
+            fullname,
+            CachedSourceLoader(fullname, origin),
+            origin=origin,
+            is_package=locations is not None,
+        )
+        spec.has_location = True
+        spec.cached = cached
+        if locations is not None:
+            spec.submodule_search_locations = list(locations)
+        return spec
+
+    def invalidate_caches(self) -> None:
+        self.finder.invalidate_caches()
+
+    def iter_modules(self, prefix: str = "") -> Any:
+        """What `pkgutil.iter_modules` lists for the folder (it knows only its own finders)."""
+        import pkgutil
+
+        return pkgutil.iter_importer_modules(self.finder, prefix)
+
+
+class ObjectModules:
+    """The object's own modules across the inputs of a batch.
+
+    `forget` drops, before each input, `main` and every module loaded from the object's
+    folder, so that input imports them afresh: module-level state (caches, counters,
+    the `storage` functions it imported) doesn't carry over. Only entries of `sys.modules`
+    that are new or replaced since the last look are examined. `install` makes imports from
+    the object's folders find each module and read its code only once per batch (see
+    `CachedFinder`); each input still executes every module in a fresh namespace."""
+
+    def __init__(self, code_dir: str) -> None:
+        self.root = code_dir.rstrip("/")
+        self.prefix = self.root + "/"
+        self.seen: dict[str, Any] = {}  # module name -> a module that is not the object's
+
+    def own(self, name: str, module: Any) -> bool:
+        if name == ENTRY_MODULE:
+            return True
         try:
             file = getattr(module, "__file__", None)
-            own = name == ENTRY_MODULE or (isinstance(file, str) and file.startswith(prefix))
+            if isinstance(file, str):
+                return file.startswith(self.prefix)
+            # A namespace package has no file: it is the object's if a folder of it is.
+            path = getattr(module, "__path__", None)
+            return path is not None and any(map(self.holds, itertools.islice(path, 100)))
         except BaseException:
-            own = True  # a module object that misbehaves is the object's own
-        if own:
-            sys.modules.pop(name, None)
+            return True  # a module object that misbehaves is the object's own
+
+    def forget(self) -> None:
+        seen = self.seen
+        for name, module in list(sys.modules.items()):
+            if seen.get(name, _ABSENT) is module:
+                continue
+            if self.own(name, module):
+                sys.modules.pop(name, None)
+                seen.pop(name, None)
+            else:
+                seen[name] = module
+
+    def install(self) -> None:
+        """Put the caching finder in front of the path hooks for the object's folders."""
+        hooks = list(sys.path_hooks)
+
+        def hook(entry: str) -> CachedFinder:
+            if not self.holds(entry):
+                raise ImportError("not the object's folder")
+            for original in hooks:
+                try:
+                    return CachedFinder(original(entry))
+                except ImportError:
+                    continue
+            raise ImportError("no finder for the object's folder")
+
+        sys.path_hooks.insert(0, hook)
+        for entry in list(sys.path_importer_cache):
+            if self.holds(entry):
+                del sys.path_importer_cache[entry]
+
+    def holds(self, entry: object) -> bool:
+        return isinstance(entry, str) and (entry == self.root or entry.startswith(self.prefix))
+
+
+_ABSENT = object()
 
 
 def op_call_many(
@@ -160,17 +331,34 @@ def op_call_many(
     output_cap: int,
     *,
     before_each: Callable[[], None],
-    emit: Callable[[str], None],
+    emit: Callable[[str, str | None], None],
 ) -> None:
     """Call the function once per input in `request["inputs"]`, in order, each with a fresh
     copy of the storage snapshot and freshly imported object modules; `emit` each answer
     (as `op_call` would return it) before starting the next. The worker enforces each
-    input's limits and restarts the batch in a new child after one that ends it."""
+    input's limits and restarts the batch in a new child after one that ends it.
+
+    With `request["trace"]`, each call runs traced (see `tracer`) and its arcs, as JSON
+    text, are emitted with its answer (None when the function wasn't called)."""
+    modules = ObjectModules(code_dir)
+    modules.install()
+    trace = request.get("trace") is True
     for args in request["inputs"]:
         before_each()
-        forget_object_modules(code_dir)
+        modules.forget()
         single = {"function": request["function"], "args": args, "storage": request.get("storage")}
-        emit(op_call(single, code_dir, output_cap))
+        tracer = tracing.Tracer(code_dir) if trace else None
+        answer = op_call(single, code_dir, output_cap, tracer=tracer)
+        emit(answer, None if tracer is None else _arcs_json(tracer))
+
+
+def _arcs_json(tracer: tracing.Tracer) -> str | None:
+    if not tracer.started:
+        return None
+    try:
+        return json.dumps(tracer.arcs(), separators=(",", ":"))
+    except BaseException:  # the object's code may have tampered with the tracer
+        return None
 
 
 def op_import(request: dict[str, Any], code_dir: str, output_cap: int) -> str:

@@ -360,6 +360,11 @@ class Worker:
         if not isinstance(answer, dict):
             message = f"the object's process exited (status {code}) before returning a result"
             return _fail("error", "Exited", message)
+        return self.judge(answer, code, limits)
+
+    def judge(self, answer: dict[str, Any], code: int, limits: dict[str, Any]) -> dict[str, Any]:
+        """What the child's parsed answer (a dict) says, as a result kind; `code` is how it
+        exited (0 for a batch's answer, which comes before the child ends)."""
         state = answer.get("status")
         error_type = str(answer.get("type") or "Exception")[:200]
         message = str(answer.get("message") or "")[:2000]
