@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from backend import syntax
 from backend.errors import InvalidInput
 
 _SIMPLE = {
@@ -78,7 +79,7 @@ def _checker(node: ast.expr) -> Check:
 @functools.lru_cache(maxsize=1024)
 def _annotation_check(annotation: str) -> Check:
     try:
-        node = ast.parse(annotation, mode="eval").body
+        node = syntax.parse(annotation, mode="eval").body
     except SyntaxError:
         return lambda value: None
     return _checker(node)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from backend import syntax
 from backend.objects.schema import ApiSchema, function_signature
 
 OPENAPI_VERSION = "3.1.0"
@@ -75,7 +76,7 @@ def annotation_schema(annotation: str | None) -> dict[str, Any]:
     if not annotation:
         return {}
     try:
-        return _schema_of(ast.parse(annotation, mode="eval").body)
+        return _schema_of(syntax.parse(annotation, mode="eval").body)
     except SyntaxError:
         return {}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from backend import syntax
 from backend.objects.files import ENTRY_FILE
 
 ApiSchema = dict[str, Any]
@@ -73,7 +74,7 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]:
 
 def derive_api_schema(source: str, filename: str = ENTRY_FILE) -> ApiSchema:
     """The exported functions of a module's source. Raises SyntaxError if it doesn't parse."""
-    tree = ast.parse(source, filename=filename)
+    tree = syntax.parse(source, filename=filename)
     exported = _literal_all(tree)
     functions = [
         _function(node)
@@ -100,7 +101,7 @@ def analyse_files(files: dict[str, str]) -> tuple[ApiSchema, str | None]:
             if path == ENTRY_FILE:
                 schema = derive_api_schema(text, path)
             else:
-                ast.parse(text, filename=path)
+                syntax.parse(text, filename=path)
         except SyntaxError as exc:
             errors.append(_describe(exc, path))
     return schema, "; ".join(errors) or None

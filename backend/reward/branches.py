@@ -16,6 +16,7 @@ from typing import Any
 
 from coverage.parser import PythonParser
 
+from backend import syntax
 from backend.reward.code import parse
 
 Arc = tuple[int, int]
@@ -31,9 +32,10 @@ class Branches:
         if tree is None:
             return
         try:
-            parser = PythonParser(text=source, filename="main.py")
-            parser.parse_source()
-            arcs, exits = parser.arcs(), parser.exit_counts()
+            with syntax.LOCK:
+                parser = PythonParser(text=source, filename="main.py")
+                parser.parse_source()
+                arcs, exits = parser.arcs(), parser.exit_counts()
         except Exception:  # coverage.py refuses some code; then nothing is measured
             return
         self._parser = parser

@@ -6,6 +6,7 @@ import ast
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
+from backend import syntax
 from backend.objects.schema import analyse_files
 
 
@@ -37,7 +38,7 @@ def python_files(files: Mapping[str, str], *, tests: bool | None = None) -> dict
 def parse(text: str, path: str) -> ast.Module | None:
     """The syntax tree, or None when the file doesn't parse (the constraints judge says so)."""
     try:
-        return ast.parse(text, filename=path)
+        return syntax.parse(text, filename=path)
     except (SyntaxError, ValueError):
         return None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from backend import syntax
 from backend.reward.literals import literal_value, unique
 
 _SEPARATORS = ("==>", "➞", "->", "==")
@@ -62,7 +63,7 @@ def docstring_calls(docstrings: list[str], name: str, params: list[str]) -> list
             if not text:
                 continue
             try:
-                node = ast.parse(text, mode="eval").body
+                node = syntax.parse(text, mode="eval").body
             except SyntaxError:
                 continue
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from backend import syntax
 from backend.objects.arguments import check_value
 from backend.objects.files import ENTRY_FILE
 from backend.objects.schema import derive_api_schema
@@ -117,7 +118,7 @@ def strategy_for(annotation: str | None) -> Gen:
     if not annotation:
         return draws.json_values()
     try:
-        node = ast.parse(annotation, mode="eval").body
+        node = syntax.parse(annotation, mode="eval").body
     except SyntaxError as exc:
         raise NotGeneratable(annotation) from exc
     return _strategy(node)

@@ -9,7 +9,6 @@ as Monaco's markers take them.
 
 from __future__ import annotations
 
-import ast
 import json
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend import syntax
 from backend.errors import ProductError
 from backend.objects.files import ENTRY_FILE, validate_path
 from backend.reward.code import python_files
@@ -71,7 +71,7 @@ def _span(line: int, column: int, end_line: int | None, end_column: int | None) 
 def syntax_problem(text: str, path: str = ENTRY_FILE) -> Problem | None:
     """Python's syntax error in `text` (the first one; the parser stops there), or None."""
     try:
-        ast.parse(text, filename=path)
+        syntax.parse(text, filename=path)
     except SyntaxError as error:
         line, column = error.lineno or 1, error.offset or 1
         end_line, end_column = error.end_lineno, error.end_offset

@@ -17,6 +17,7 @@ from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 from radon.visitors import Class, Function
 
+from backend import syntax
 from backend.objects.diff import diff_files
 from backend.objects.files import ENTRY_FILE
 from backend.objects.schema import derive_api_schema
@@ -86,7 +87,8 @@ def _functions(sources: Mapping[str, str]) -> list[FunctionShape]:
             for node in ast.walk(tree)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         }
-        blocks = cc_visit(text)
+        with syntax.LOCK:
+            blocks = cc_visit(text)
         functions = [b for b in blocks if isinstance(b, Function)]
         functions += [m for b in blocks if isinstance(b, Class) for m in b.methods]
         for block in functions:
@@ -111,7 +113,8 @@ def _maintainability_index(sources: Mapping[str, str]) -> float | None:
         if parse(text, path) is None:
             continue
         lines = max(code_lines(text), 1)
-        weighted += mi_visit(text, multi=True) * lines
+        with syntax.LOCK:
+            weighted += mi_visit(text, multi=True) * lines
         total += lines
     return weighted / total if total else None
 
