@@ -259,6 +259,11 @@ class CachedFinder:
 
         return pkgutil.iter_importer_modules(self.finder, prefix)
 
+    def __getattr__(self, name: str) -> Any:
+        if name == "finder":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.finder, name)  # the rest of a FileFinder (`path`, ...)
+
 
 class ObjectModules:
     """The object's own modules across the inputs of a batch.
