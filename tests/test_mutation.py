@@ -196,4 +196,4 @@ def test_run_tests_runs_a_selection_in_order_and_can_stop_at_the_first_failure(s
     stopped = pool.run_tests(tmp_path, stop_at_failure=True)
     assert [(t.name, t.passed) for t in stopped.tests] == [("test_a", True), ("test_b", False)]
     unknown = pool.run_tests(tmp_path, only=[("test_main.py", "test_zzz")])
-    assert unknown.tests == []
+    assert [(t.name, t.passed) for t in unknown.tests] == [("test_zzz", False)]

@@ -22,6 +22,7 @@ differences: one is enough to reject, a few help the next attempt see the patter
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import threading
 import time
@@ -132,6 +133,21 @@ def format_call(function: str, args: dict[str, Any]) -> str:
 
 def equal_json(a: Any, b: Any) -> bool:
     """Equality of JSON values as a caller sees them (see the module docstring)."""
+    # Most outputs are identical: Python's == and the JSON text (which tells True from 1)
+    # say so at C speed, where walking a long list item by item would take a while.
+    if a == b and _text(a) == _text(b):
+        return True
+    return _equal_json(a, b)
+
+
+def _text(value: Any) -> str | None:
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _equal_json(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, int | float) and isinstance(b, int | float):
@@ -139,9 +155,9 @@ def equal_json(a: Any, b: Any) -> bool:
             return a == b
         return math.isclose(a, b, rel_tol=REL_TOLERANCE, abs_tol=ABS_TOLERANCE)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(equal_json(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(_equal_json(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(equal_json(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_equal_json(a[k], b[k]) for k in a)
     return type(a) is type(b) and a == b
 
 

@@ -157,9 +157,12 @@ def _test_functions(tree: ast.Module) -> list[ast.FunctionDef | ast.AsyncFunctio
     return found
 
 
+_KEY = json.JSONEncoder(sort_keys=True, allow_nan=False).encode  # made once: keys are many
+
+
 def key(value: Any) -> str:
     """A key that tells 1, 1.0 and True apart (Python's == doesn't)."""
-    return json.dumps(value, sort_keys=True, allow_nan=False)
+    return _KEY(value)
 
 
 def unique(values: Iterable[Any]) -> list[Any]:
@@ -256,8 +259,8 @@ class LiteralIndex:
             _bind_call(call, params, found)
         mentioning = [value for names, values in self._tests if name in names for value in values]
         bodies = [body for tree in self.entry_trees if (body := _function_body(tree, name))]
-        own = [value for body in bodies for value in literals_in(body)]
         boundaries = [value for body in bodies for value in literals_in(body, neighbours=True)]
+        own = [value for body in bodies for value in literals_in(body)]
         found.calls = unique(found.calls)
         found.by_param = {param: unique(values) for param, values in found.by_param.items()}
         found.shared = unique(

@@ -11,7 +11,7 @@ so the same version always gives the same mutants.
 from __future__ import annotations
 
 import ast
-import copy
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -162,9 +162,9 @@ def make_mutants(files: Mapping[str, str], limit: int) -> tuple[list[Mutant], in
     mutants = []
     for chosen in _spread(len(sites), limit):
         path, site = sites[chosen]
-        tree = copy.deepcopy(trees[path])
-        nodes = list(ast.walk(tree))
-        site.apply(nodes[site.index])
-        mutated = ast.unparse(ast.fix_missing_locations(tree))
+        tree = parse(files[path], path)  # a fresh tree: parsing is faster than deepcopy
+        assert tree is not None  # it parsed a moment ago
+        site.apply(next(itertools.islice(ast.walk(tree), site.index, None)))
+        mutated = ast.unparse(tree)  # needs no locations, so the new nodes have none
         mutants.append(Mutant(path, site.line, site.change, {**files, path: mutated}))
     return mutants, len(sites)

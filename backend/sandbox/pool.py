@@ -264,7 +264,8 @@ class SandboxPool:
     ) -> TestReport:
         """Run the object's `test_*.py` files: each `test*` function in its own confined
         process with `limits`. `on_test` sees each outcome as it arrives. `only` runs just
-        those tests ((file, name) pairs that were collected), in that order;
+        those tests ((file, name) pairs), in that order, without collecting first (a name
+        that isn't a test function fails);
         `stop_at_failure` ends the run at the first test that doesn't pass."""
         started = time.perf_counter()
         limits = limits or self.limits

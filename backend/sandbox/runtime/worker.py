@@ -76,9 +76,11 @@ class Armed:
 
 
 class Selection:
-    """Which collected tests a "tests" request runs: `only` those named ([file, name] pairs,
-    in that order; None: all, as collected), stopping at the first that doesn't pass when
-    `stop_at_failure` (mutation testing needs one failure, not all of them)."""
+    """Which tests a "tests" request runs: all that are collected (`only` None), or `only`
+    those named ([file, name] pairs, in that order) without a collection first: each named
+    test's own child loads its file, and a name that isn't a test there fails. With
+    `stop_at_failure`, the run ends at the first test that doesn't pass (mutation testing
+    needs one failure, not all of them)."""
 
     def __init__(self, only: list[list[str]] | None = None, stop_at_failure: bool = False):
         self.only, self.stop_at_failure = only, stop_at_failure
@@ -86,16 +88,11 @@ class Selection:
     @classmethod
     def from_request(cls, request: dict[str, Any]) -> Selection:
         only = request.get("only")
-        if not isinstance(only, list):
+        if isinstance(only, list):
+            only = [list(item) for item in only if _is_test_id(item)]
+        else:
             only = None
         return cls(only, bool(request.get("stop_at_failure")))
-
-    def order(self, collected: list[Any]) -> list[list[str]]:
-        tests = [item for item in collected if _is_test_id(item)]
-        if self.only is None:
-            return tests
-        known = {tuple(item) for item in tests}
-        return [list(item) for item in self.only if _is_test_id(item) and tuple(item) in known]
 
 
 def _is_test_id(item: Any) -> bool:
@@ -472,18 +469,21 @@ class Worker:
     def run_tests(
         self, code_dir: str | None, limits: dict[str, Any], selection: Selection | None = None
     ) -> dict[str, Any]:
-        """Each collected test (or the `selection`'s, in its order) in its own child."""
+        """Each collected test (or the `selection`'s, see Selection) in its own child."""
         selection = selection or Selection()
         base = {"limits": limits, "code_dir": code_dir}
-        collected = self.run_child({"op": "collect", **base})
-        if collected["kind"] != "ok":
-            return collected
-        value = collected.get("value")
+        if selection.only is not None:
+            value: Any = {"tests": selection.only, "errors": []}
+        else:
+            collected = self.run_child({"op": "collect", **base})
+            if collected["kind"] != "ok":
+                return collected
+            value = collected.get("value")
         if not isinstance(value, dict) or not isinstance(value.get("tests"), list):
             return _fail("output", "MalformedResult", "the test collection could not be read")
         retire = False
         results = []
-        for item in selection.order(value["tests"]):
+        for item in filter(_is_test_id, value["tests"]):
             outcome = self.run_child({"op": "test", "file": item[0], "name": item[1], **base})
             retire = retire or bool(outcome.pop("retire", False))
             entry = {"file": item[0], "name": item[1], **outcome}
