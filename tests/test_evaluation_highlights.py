@@ -106,6 +106,13 @@ def test_branch_coverage_per_version_and_inputs_stopped_early():
                 },
             },
             "only_new": {"compared": 2, "branch_coverage": {"new": {"covered": 1, "total": 2}}},
+            "unrolled": {
+                "compared": 3,
+                "branch_coverage": {
+                    "new": {"covered": 0, "total": 0},
+                    "parent": {"covered": 3, "total": 4},
+                },
+            },
             "older": {"compared": 4},
         }
     }
@@ -116,4 +123,6 @@ def test_branch_coverage_per_version_and_inputs_stopped_early():
         "flat(): 5 inputs compared; branch coverage no branches to cover",
         "older(): 4 inputs compared",
         "only_new(): 2 inputs compared; branch coverage 1/2 (50%) new",
+        "unrolled(): 3 inputs compared; branch coverage no branches in the new version, "
+        "3/4 parent",
     ]

@@ -90,10 +90,11 @@ def _coverage(value: Any) -> str:
         parts = []
         if new is not None:
             covered, total = new
-            share = f" ({covered / total:.0%})" if total else ""
-            parts.append(f"{covered}/{total}{share} new")
+            share = f"{covered}/{total} ({covered / total:.0%}) new" if total else ""
+            parts.append(share or "no branches in the new version")
         if parent is not None:
-            parts.append(f"{parent[0]}/{parent[1]} parent")
+            share = f"{parent[0]}/{parent[1]} parent" if parent[1] else ""
+            parts.append(share or "no branches in the parent")
         return ", ".join(parts)
     if isinstance(value, float) and value <= 1:
         return f"{value:.0%}"

@@ -233,6 +233,8 @@ class FunctionInputs:
     examples: list[dict[str, Any]]
     calls: list[dict[str, Any]]
     candidates: dict[str, list[Any]]
+    # The types the examples give each untyped parameter: the literals its draws mix in.
+    shown_types: dict[str, set[type]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -251,6 +253,11 @@ class FunctionInputs:
         }
         made.calls = [call for call in literals.calls if made.fits(call)]
         made.params = _learn_shapes(params, made.examples)
+        made.shown_types = {
+            p.name: {type(value) for value in shown[p.name]}
+            for p in params
+            if shown[p.name] and not p.typed
+        }
         return made
 
     def fits(self, args: dict[str, Any]) -> bool:
@@ -258,6 +265,13 @@ class FunctionInputs:
         return {p.name for p in self.params if p.required} <= set(args) and all(
             name in by_name and by_name[name].fits(value) for name, value in args.items()
         )
+
+    def literals(self, name: str) -> list[Any]:
+        """A parameter's literals; for an untyped one the examples show, those of the
+        types they give it (a string parameter isn't given the code's numbers)."""
+        shown = self.shown_types.get(name)
+        values = self.candidates[name]
+        return [value for value in values if type(value) in shown] if shown else values
 
     @property
     def draw_source(self) -> str:
@@ -279,10 +293,9 @@ class FunctionInputs:
         generators, like = generators or {}, like or {}
 
         def literals(name: str) -> list[Any]:
-            values = self.candidates[name]
-            if name not in like:
-                return values
-            return [value for value in values if type(value) is type(like[name])]
+            if name in like:
+                return [v for v in self.candidates[name] if type(v) is type(like[name])]
+            return self.literals(name)
 
         # The draws take a literal now and then, so the values the code singles out also
         # meet values of the other parameters that no literal round pairs them with.
@@ -311,7 +324,8 @@ class FunctionInputs:
         if count <= 0:
             return []
         drawn = self.draw(count)
-        rounds = _literal_rounds(self.params, self.candidates, drawn, count)
+        literals = {param.name: self.literals(param.name) for param in self.params}
+        rounds = _literal_rounds(self.params, literals, drawn, count)
         first = [
             *((args, "docstring") for args in self.examples[: max(count // 4, 1)]),
             *((args, "test") for args in self.calls[: max(count // 4, 1)]),
