@@ -62,53 +62,43 @@ def literal_value(node: ast.AST) -> tuple[bool, Any]:
     return True, value
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    """ids of the string constants that are docstrings (not plausible inputs)."""
-    found = set()
+def _walk(tree: ast.AST) -> tuple[list[Any], list[Any]]:
+    """One walk of `tree`: its literals in source order, and the same with each literal's
+    neighbours and the common multiples of its moduli (see `literals_in`)."""
+    docstrings: set[int] = set()  # a docstring is reached after the node whose body holds it
+    plain: list[Any] = []
+    wide: list[Any] = []
+    moduli: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
             value = body[0].value
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                found.add(id(value))
-    return found
+                docstrings.add(id(value))
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+            modulus = getattr(node.right, "value", None)
+            if type(modulus) is int and 1 < modulus <= MAX_MODULUS:
+                moduli.add(modulus)
+        if id(node) in docstrings or isinstance(node, ast.JoinedStr):
+            continue
+        if isinstance(node, ast.Constant | ast.UnaryOp | ast.List | ast.Tuple | ast.Dict):
+            ok, value = literal_value(node)
+            if ok:
+                plain.append(value)
+                wide += [value, *_neighbours(value)]
+    ordered = sorted(moduli)
+    # The values that divide by one modulus and not another are where such code decides
+    # (`year % 4`, `year % 100`: a leap year).
+    wide += [math.lcm(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
+    return plain, wide
 
 
 def literals_in(tree: ast.AST, *, neighbours: bool = False) -> list[Any]:
     """Every literal under `tree` in source order: scalars, negative numbers and the
-    containers that are literals as a whole; with `neighbours`, each one's neighbours too."""
-    skip = _docstrings(tree)
-    found: list[Any] = []
-    for node in ast.walk(tree):
-        if id(node) in skip or isinstance(node, ast.JoinedStr):
-            continue
-        if isinstance(node, ast.Constant | ast.UnaryOp | ast.List | ast.Tuple | ast.Dict):
-            ok, value = literal_value(node)
-            if not ok:
-                continue
-            found.append(value)
-            if neighbours:
-                found += _neighbours(value)
-    if neighbours:
-        found += _common_multiples(tree)
-    return found
-
-
-def _common_multiples(tree: ast.AST) -> list[int]:
-    """The least common multiple of each pair of moduli (`x % 4`, `x % 100`): the values
-    that divide by one and not the other are where such code decides (a leap year)."""
-    moduli = sorted(
-        {
-            node.right.value
-            for node in ast.walk(tree)
-            if isinstance(node, ast.BinOp)
-            and isinstance(node.op, ast.Mod)
-            and isinstance(node.right, ast.Constant)
-            and type(node.right.value) is int
-            and 1 < node.right.value <= MAX_MODULUS
-        }
-    )
-    return [math.lcm(a, b) for i, a in enumerate(moduli) for b in moduli[i + 1 :]]
+    containers that are literals as a whole; with `neighbours`, each one's neighbours too
+    and the least common multiple of each pair of numbers it takes remainders by."""
+    plain, wide = _walk(tree)
+    return wide if neighbours else plain
 
 
 def _neighbours(value: Any) -> list[Any]:
@@ -258,9 +248,9 @@ class LiteralIndex:
         for call in self._calls.get(name, []):
             _bind_call(call, params, found)
         mentioning = [value for names, values in self._tests if name in names for value in values]
-        bodies = [body for tree in self.entry_trees if (body := _function_body(tree, name))]
-        boundaries = [value for body in bodies for value in literals_in(body, neighbours=True)]
-        own = [value for body in bodies for value in literals_in(body)]
+        walked = [_walk(body) for tree in self.entry_trees if (body := _function_body(tree, name))]
+        own = [value for plain, _ in walked for value in plain]
+        boundaries = [value for _, wide in walked for value in wide]
         found.calls = unique(found.calls)
         found.by_param = {param: unique(values) for param, values in found.by_param.items()}
         found.shared = unique(
