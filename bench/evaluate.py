@@ -6,8 +6,8 @@ runs per attempt without an LLM: factuality (the 20 tests in the sandbox, each i
 confined process, plus the differential check of every exported function against the
 parent), preference and constraints. The baseline is `python -m pytest` on the same files
 in a subprocess. Runs are interleaved (evaluation, pytest, evaluation, ...) so a noisy
-neighbour hits both alike; the first evaluation (starting the sandbox pool, warming
-hypothesis) is reported apart. Each evaluation starts with the parent's outcomes forgotten;
+neighbour hits both alike; the first evaluation (starting the sandbox pool) is
+reported apart. Each evaluation starts with the parent's outcomes forgotten;
 a third interleaved run shows a later attempt against the same parent, which remembers them.
 
     .venv/bin/python bench/evaluate.py [--rounds 5] [--examples 40]
@@ -121,6 +121,7 @@ def evaluate(
     times["tests_in_sandbox"] = factuality.tests["seconds"]
     times["differential"] = factuality.differential["seconds"]
     times["inputs"] = factuality.differential["compared"]
+    times["mutation"] = factuality.mutation.get("seconds", 0.0)
     return times
 
 
@@ -166,7 +167,7 @@ def main() -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
         cold = evaluate(files, parent, settings)
-        print(f"first evaluation (pool start, hypothesis warm-up): {cold['total']:.2f} s")
+        print(f"first evaluation (pool start): {cold['total']:.2f} s")
         evaluations: list[dict[str, float]] = []
         baselines: list[float] = []
         again: list[dict[str, float]] = []
@@ -188,6 +189,7 @@ def main() -> None:
     differential = median_of(evaluations, "differential")
     inputs = int(median_of(evaluations, "inputs"))
     print(f"      differential check    {differential:7.2f} s ({inputs} inputs, x2 calls)")
+    print(f"      mutation (background) {median_of(evaluations, 'mutation'):7.2f} s")
     print(f"  pytest in a subprocess    {baseline:7.2f} s")
     print(f"ratio evaluation / pytest: {total / baseline:.1f}")
     repeat = median_of(again, "total")
