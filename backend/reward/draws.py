@@ -99,7 +99,8 @@ def _code_point(rng: random.Random) -> str:
 
 
 def text(max_size: int = MAX_TEXT) -> Gen:
-    """Strings: word-like, any printable ASCII, a few well-known awkward ones, some Unicode."""
+    """Strings: sentences, word-like, any printable ASCII, a few well-known awkward ones,
+    some Unicode."""
 
     def from_alphabet(alphabet: str) -> Gen:
         return lambda rng: "".join(rng.choice(alphabet) for _ in range(_length(rng, max_size)))
@@ -110,13 +111,22 @@ def text(max_size: int = MAX_TEXT) -> Gen:
             _code_point(rng) if rng.random() < 0.5 else rng.choice(_PRINTABLE) for _ in range(size)
         )
 
+    def sentence(rng: random.Random) -> str:
+        """Words of lowercase letters, one space apart: what text helpers mostly get."""
+        words = [
+            "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(1, 6)))
+            for _ in range(rng.randint(2, 5))
+        ]
+        return " ".join(words)[:max_size]
+
     specials = [s for s in _SPECIAL_TEXT if len(s) <= max_size]
     return lambda rng: _weighted(
         rng,
         [
             (0.15, lambda r: r.choice(specials)),
-            (0.35, from_alphabet(_WORDY)),
-            (0.35, from_alphabet(_PRINTABLE)),
+            (0.20, sentence),
+            (0.25, from_alphabet(_WORDY)),
+            (0.25, from_alphabet(_PRINTABLE)),
             (0.15, unicode),
         ],
     )
@@ -184,7 +194,7 @@ def fixed_dictionaries(required: dict[str, Gen], optional: dict[str, Gen]) -> Ge
     return gen
 
 
-def sized(gen: Gen, counts: Sequence[str], sized_names: Sequence[str], share: float = 0.25) -> Gen:
+def sized(gen: Gen, counts: Sequence[str], sized_names: Sequence[str], share: float = 0.4) -> Gen:
     """Argument dicts from `gen` where, with probability `share`, a count parameter is set
     to the length of a string or list parameter's value, or one either side: where code
     that compares a length with a width or a limit decides."""

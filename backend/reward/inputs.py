@@ -309,13 +309,30 @@ class FunctionInputs:
             {p.name: each[p.name] for p in self.params if p.required},
             {p.name: each[p.name] for p in self.params if not p.required},
         )
-        strategy = draws.sized(
-            strategy,
-            [p.name for p in self.params if p.typed and p.fits(3) and not p.fits("3")],
-            [p.name for p in self.params if p.typed and (p.fits("ab") or p.fits([1]))],
-        )
+        strategy = draws.sized(strategy, *self._counts_and_sized())
         seed = ",".join([seed, *(f"{p.name}:{p.annotations}" for p in self.params)])
         return [args for args in draw(strategy, count, seed=seed) if self.fits(args)]
+
+    def _counts_and_sized(self) -> tuple[list[str], list[str]]:
+        """The typed parameters that count (int) and those that have a length (str, list)."""
+        typed = [p for p in self.params if p.typed]
+        return (
+            [p.name for p in typed if p.fits(3) and not p.fits("3")],
+            [p.name for p in typed if p.fits("ab") or p.fits([1])],
+        )
+
+    def _measured(self, bases: list[dict[str, Any]], most: int) -> list[dict[str, Any]]:
+        """A string or list literal with a count parameter set to its length: where a width
+        or a limit meets the text it measures (`len(line) <= width`)."""
+        counts, sized = self._counts_and_sized()
+        found = []
+        for count_name in counts:
+            for name in sized:
+                for value in self.literals(name):
+                    if isinstance(value, str | list) and len(value) > 1 and len(found) < most:
+                        args = dict(bases[len(found) % len(bases)]) if bases else {}
+                        found.append({**args, name: value, count_name: len(value)})
+        return [args for args in found if self.fits(args)]
 
     def first_round(self, count: int) -> list[tuple[dict[str, Any], str]]:
         """Up to `count` distinct inputs, each with its source (see SOURCES): the docstring's
@@ -329,6 +346,7 @@ class FunctionInputs:
         first = [
             *((args, "docstring") for args in self.examples[: max(count // 4, 1)]),
             *((args, "test") for args in self.calls[: max(count // 4, 1)]),
+            *((args, "literal") for args in self._measured(drawn, max(count // 8, 1))),
             *((args, "literal") for args in rounds),
         ]
         first = _unique_tagged(first)[: max(count // 2, 1)]
