@@ -123,6 +123,5 @@ def test_branch_coverage_per_version_and_inputs_stopped_early():
         "flat(): 5 inputs compared; branch coverage no branches to cover",
         "older(): 4 inputs compared",
         "only_new(): 2 inputs compared; branch coverage 1/2 (50%) new",
-        "unrolled(): 3 inputs compared; branch coverage no branches in the new version, "
-        "3/4 parent",
+        "unrolled(): 3 inputs compared; branch coverage no branches in the new version, 3/4 parent",
     ]

@@ -382,6 +382,15 @@ def test_a_count_parameter_is_sometimes_the_length_of_a_text_one():
     drawn = draw(pairs, 60)
     assert any(args["width"] == len(args["text"]) > 1 for args in drawn)
 
+    # A text literal of the tests meets the width of its own length among the first inputs.
+    from backend.reward.inputs import plan_inputs
+
+    code = "def wrap(text: str, width: int) -> list[str]:\n    return [text[:width]]\n"
+    tests = "from main import wrap\n\n\ndef test_wrap():\n    assert wrap('the quick fox', 3)\n"
+    files = {"main.py": code, "tests/test_main.py": tests}
+    plan = plan_inputs(files, files, exported={"wrap"}, count=20)
+    assert {"text": "the quick fox", "width": 13} in plan.cases["wrap"][:10]
+
 
 def test_literal_neighbours_are_the_other_side_of_each_boundary():
     from backend.reward.literals import literals_in
