@@ -416,7 +416,12 @@ class Settings(BaseSettings):
         "missing. Only for development on machines without Landlock or bubblewrap.",
     )
     sandbox_pool_size: int = Field(
-        default=2, ge=1, le=64, description="Warm sandbox workers (calls that can run at once)."
+        default=4,
+        ge=1,
+        le=64,
+        description="Warm sandbox workers (calls that can run at once). More than the CPUs "
+        "pays: a worker spends much of a call waiting for its child, and an evaluation runs "
+        "its tests, mutants and both sides of its differential check at once.",
     )
     sandbox_cpu_seconds: float = Field(
         default=5.0, gt=0, description="Default CPU time of one call (whole seconds, rounded up)."
