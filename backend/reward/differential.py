@@ -140,9 +140,12 @@ def equal_json(a: Any, b: Any) -> bool:
     return _equal_json(a, b)
 
 
+_ENCODE = json.JSONEncoder(allow_nan=False).encode  # made once: called for every output
+
+
 def _text(value: Any) -> str | None:
     try:
-        return json.dumps(value, allow_nan=False)
+        return _ENCODE(value)
     except (TypeError, ValueError, RecursionError):
         return None
 
@@ -430,15 +433,22 @@ class Differential:
     plan: Plan | None = None
     report: DifferentialReport = field(default_factory=DifferentialReport)
     branches: dict[str, Branches] = field(default_factory=dict)  # per side: parent, new
+    _arcs_by_side: dict[str, dict[str, set[Arc]]] = field(default_factory=dict, repr=False)
     generate_seconds: float = 0.0
     seconds: float = 0.0
+
+    def _arcs(self, side: str) -> dict[str, set[Arc]]:
+        """The report's arcs per function on one side, gathered once (the report is done)."""
+        if side not in self._arcs_by_side:
+            self._arcs_by_side[side] = self.report.arcs(side)
+        return self._arcs_by_side[side]
 
     def branch_coverage(self, function: str | None = None) -> dict[str, Any] | None:
         """Per side, {"covered", "total"} branch arcs that the inputs took, for a function
         or all of them together; None when nothing was traced."""
         found: dict[str, Any] = {}
         for side, version in self.branches.items():
-            arcs = self.report.arcs(side)
+            arcs = self._arcs(side)
             names = [function] if function else sorted(arcs)
             parts = [s for name in names if (s := version.summary(name, arcs.get(name, ())))]
             if parts and any(arcs.values()):

@@ -89,11 +89,15 @@ def _functions(sources: Mapping[str, str]) -> list[FunctionShape]:
         }
         with syntax.LOCK:
             blocks = cc_visit(text)
+        source_lines = text.splitlines()
         functions = [b for b in blocks if isinstance(b, Function)]
         functions += [m for b in blocks if isinstance(b, Class) for m in b.methods]
         for block in functions:
             node = nodes.get((block.name, block.lineno))
-            lines = code_lines(ast.get_source_segment(text, node) or "") if node else 0
+            lines = 0
+            if node is not None:  # its own lines (split once: get_source_segment splits per call)
+                body = source_lines[node.lineno - 1 : node.end_lineno or node.lineno]
+                lines = code_lines("\n".join(body))
             shapes.append(
                 FunctionShape(
                     path=path,
