@@ -1,5 +1,6 @@
-"""Batch calls (`SandboxPool.call_many`), in every tier: many inputs of one function in one
-round trip, each with its own limits, fresh storage and fresh module state."""
+"""Batch calls (`SandboxPool.call_many`, and `call_each` for inputs of several functions), in
+every tier: many inputs in one round trip, each with its own limits, fresh storage and fresh
+module state."""
 
 from __future__ import annotations
 
