@@ -52,7 +52,7 @@ PLAIN = textwrap.dedent(
         answers.clear()
         started = time.perf_counter()
         ops.op_call_many(
-            {"function": "gcd", "inputs": inputs, "storage": {}}, code_dir, 1 << 16,
+            {"functions": ["gcd"] * count, "inputs": inputs, "storage": {}}, code_dir, 1 << 16,
             before_each=lambda: None, emit=lambda answer, arcs: answers.append(answer),
         )
         samples.append((time.perf_counter() - started) * 1000 / count)

@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 from backend.config import Settings, get_settings
 from backend.llm import FactualityJudgment
 from backend.objects.arguments import check_value
-from backend.reward.differential import equal_json, parent_outcomes, same_outcome
+from backend.reward.differential import (
+    MAX_DIFFERENCES_PER_FUNCTION,
+    equal_json,
+    parent_outcomes,
+    same_outcome,
+)
 from backend.reward.factuality import NO_TESTS_SCORE, evaluate_factuality
 from backend.reward.inputs import NotGeneratable, draw, strategy_for
 from backend.reward.literals import LiteralIndex
@@ -140,6 +145,31 @@ def test_a_behaviour_breaking_change_is_caught_with_the_input_that_shows_it():
     expected = f"parent returned {x + y}, new version returned {x + y + 1}"
     assert any(problem.startswith("add(x=") and expected in problem for problem in result.problems)
     assert "different outputs (add)" in " ".join(result.reasons)
+
+
+def test_a_function_stops_being_compared_after_a_few_differences(monkeypatch):
+    pool = get_pool()
+    batches = []
+    real_call_each = pool.call_each
+
+    def spy(code_dir, calls, **kwargs):
+        batches.append({function for function, _ in calls})
+        return real_call_each(code_dir, calls, **kwargs)
+
+    parent_outcomes.clear()  # so that the parent's side runs too
+    monkeypatch.setattr(pool, "call_each", spy)
+    always_off = {**PARENT, "main.py": MAIN.replace("    return x + y\n", "    return x + y + 1\n")}
+
+    functions = evaluate(always_off).differential["functions"]
+
+    # The batches hold every function's inputs; add()'s, past its third difference, are
+    # left uncompared, and the other functions' are all compared.
+    assert batches and all(names == {"add", "describe", "mean"} for names in batches)
+    assert functions["add"]["compared"] == functions["add"]["differences"]
+    assert functions["add"]["differences"] == MAX_DIFFERENCES_PER_FUNCTION
+    for name in ("describe", "mean"):
+        assert functions[name]["compared"] == len(functions[name]["inputs"]) >= 20
+        assert functions[name]["differences"] == 0
 
 
 def test_failing_tests_lower_the_score_and_are_named():
@@ -270,14 +300,14 @@ def test_a_function_whose_output_varies_from_run_to_run_is_not_a_difference():
 def test_a_second_evaluation_against_the_same_parent_runs_only_the_new_version(monkeypatch):
     pool = get_pool()
     calls = []
-    real_call_many = pool.call_many
+    real_call_each = pool.call_each
 
-    def counting(code_dir, function, inputs, **kwargs):
+    def counting(code_dir, inputs, **kwargs):
         calls.extend(Path(code_dir).name for _ in inputs)
-        return real_call_many(code_dir, function, inputs, **kwargs)
+        return real_call_each(code_dir, inputs, **kwargs)
 
     parent_outcomes.clear()
-    monkeypatch.setattr(pool, "call_many", counting)
+    monkeypatch.setattr(pool, "call_each", counting)
     first = evaluate(REFACTORED)
     assert calls.count("parent") == calls.count("new") == first.differential["compared"]
 

@@ -1,5 +1,6 @@
-"""Batch calls (`SandboxPool.call_many`), in every tier: many inputs of one function in one
-round trip, each with its own limits, fresh storage and fresh module state."""
+"""Batch calls (`SandboxPool.call_many`, and `call_each` for inputs of several functions), in
+every tier: many inputs in one round trip, each with its own limits, fresh storage and fresh
+module state."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from backend.sandbox import SandboxPool
+from backend.sandbox.pool import BATCH_REQUEST_BYTES, _chunks
 from tests.sandbox_helpers import FAST, TIERS, start_pool, write_object
 
 pytestmark = pytest.mark.slow
@@ -192,3 +194,140 @@ def test_arguments_are_checked_against_each_function_as_in_a_call(
         (r.error_kind, r.message) for r in singles
     ]
     assert results[1].error_kind == "input" and "unexpected keyword" in results[1].message
+
+
+# Inputs of several functions in one batch (`SandboxPool.call_each`) ----------------------
+
+MIXED = (
+    OBJECT
+    + """
+
+def double(n):
+    SEEN.append(n)
+    print("double", n)
+    if n < 0:
+        return "negative"
+    return [n * 2, len(SEEN)]
+
+
+def greet(name, mark="!"):
+    SEEN.append(name)
+    print("greet", name)
+    return f"hello {name}{mark} {len(SEEN)}"
+"""
+)
+
+
+@pytest.fixture
+def mixed(tmp_path: Path) -> Path:
+    return write_object(tmp_path / "mixed", MIXED)
+
+
+def test_inputs_of_several_functions_come_back_in_order(pool: SandboxPool, mixed: Path) -> None:
+    calls = [
+        call
+        for n in range(30)
+        for call in (("double", {"n": n}), ("run", {"x": n}), ("greet", {"name": f"g{n}"}))
+    ]
+    # Several batch requests, each of them mixed, and a chunk size that doesn't divide the
+    # number of functions.
+    results = pool.call_each(mixed, calls, limits=FAST, storage={"count": 10}, batch_inputs=16)
+    assert [r.value for r in results] == [
+        value for n in range(30) for value in ([2 * n, 1], fresh(n), f"hello g{n}! 1")
+    ]
+    assert [r.logs.strip() for r in results] == [
+        line for n in range(30) for line in (f"double {n}", f"input {n}", f"greet g{n}")
+    ]
+    writes = [[], [{"op": "put", "key": "count", "value": 11}], []]
+    assert [r.storage_writes for r in results] == writes * 30
+    # `call_many` is `call_each` with one function: the same answers.
+    runs = pool.call_many(mixed, "run", [args for _, args in calls[1::3]], storage={"count": 10})
+    assert [r.value for r in runs] == [r.value for r in results[1::3]]
+
+
+def test_a_failing_input_of_one_function_leaves_the_others_alone(
+    pool: SandboxPool, mixed: Path
+) -> None:
+    # Each failure ends a child; the next one goes on from the next input, which is of
+    # another function.
+    bad = ["crash", "loop", "memory", "exit", "fork", "raise", "sleep"]
+    calls: list[tuple[str, dict[str, object]]] = []
+    for n, value in enumerate(bad):
+        calls += [("run", {"x": value}), ("greet", {"name": value}), ("double", {"n": n})]
+    results = pool.call_each(mixed, calls, limits=FAST.replace(wall_seconds=1.0))
+    kinds = {v: (r.error_kind, r.error_type) for v, r in zip(bad, results[::3], strict=True)}
+    assert kinds.pop("loop")[0] == "timeout"  # CPU or wall clock, whichever a busy machine hits
+    assert kinds == {
+        "crash": ("error", "Crashed"),
+        "memory": ("memory", "MemoryError"),
+        "exit": ("error", "Exited"),
+        "fork": ("forbidden", "ForbiddenSystemCall"),
+        "raise": ("error", "ValueError"),
+        "sleep": ("timeout", "WallTimeLimit"),
+    }
+    assert [r.value for r in results[1::3]] == [f"hello {value}! 1" for value in bad]
+    assert [r.value for r in results[2::3]] == [[2 * n, 1] for n in range(len(bad))]
+    assert [r.logs.strip() for r in results[2::3]] == [f"double {n}" for n in range(len(bad))]
+
+
+def test_function_names_and_arguments_are_checked_per_input(pool: SandboxPool, mixed: Path) -> None:
+    calls: list[tuple[object, object]] = [
+        ("double", {"n": 1}),
+        ("_private", {"n": 1}),  # refused on the host: not a public name
+        ("greet", {"name": "a"}),
+        ("missing", {"n": 1}),  # refused in the sandbox: main.py has no such function
+        ("double", {"m": 1}),  # refused by the function's signature
+        ("greet", ["a"]),  # not a JSON object
+        ("double", {"n": {1, 2}}),  # not JSON
+        (3, {}),
+        ("greet", {"name": "b", "mark": "?"}),
+    ]
+    results = pool.call_each(mixed, calls, limits=FAST)  # type: ignore[arg-type]
+    assert [(r.value, r.error_kind, r.error_type) for r in results] == [
+        ([2, 1], None, ""),
+        (None, "input", "BadArguments"),  # the host's word: nothing ran
+        ("hello a! 1", None, ""),
+        (None, "input", "UnknownFunction"),
+        (None, "input", "BadArguments"),  # the signature's word
+        (None, "input", "BadArguments"),
+        (None, "input", "BadArguments"),
+        (None, "input", "BadArguments"),
+        ("hello b? 1", None, ""),
+    ]
+    # Each as a call of that function alone says.
+    singles = [pool.call(mixed, f, a, limits=FAST) for f, a in calls]  # type: ignore[arg-type]
+    assert [(r.error_kind, r.error_type, r.message) for r in results] == [
+        (r.error_kind, r.error_type, r.message) for r in singles
+    ]
+    assert "no function 'missing'" in results[3].message and "double()" in results[4].message
+    refused = pool.call_each(mixed, calls[:3], storage={"k": {1}})  # type: ignore[arg-type, dict-item]
+    assert [r.error_kind for r in refused] == ["input"] * 3
+    assert pool.call_each(mixed, []) == []
+
+
+def test_each_input_of_a_mixed_batch_has_its_own_arcs(pool: SandboxPool, mixed: Path) -> None:
+    calls: list[tuple[str, dict[str, object]]] = [
+        ("double", {"n": 1}),
+        ("greet", {"name": "a"}),
+        ("run", {"x": "crash"}),
+        ("double", {"n": -1}),
+        ("run", {"x": "raise"}),
+        ("greet", {"name": "b", "mark": "?"}),
+        ("double", {"n": 2}),
+    ]
+    results = pool.call_each(mixed, calls, limits=FAST, trace=True)
+    alone = [pool.call_many(mixed, f, [a], limits=FAST, trace=True)[0] for f, a in calls]
+    assert [r.arcs for r in results] == [r.arcs for r in alone]
+    assert results[2].arcs is None  # it crashed
+    positive, negative, again = results[0].arcs, results[3].arcs, results[6].arcs
+    assert positive and negative and positive == again and positive != negative
+    assert results[1].arcs == results[5].arcs and results[1].arcs != positive
+
+
+def test_a_batch_request_is_cut_by_count_and_by_the_size_of_its_arguments() -> None:
+    big = BATCH_REQUEST_BYTES // 3
+    sizes = {0: 10, 2: big, 3: big, 5: big, 6: 10, 7: 10, 9: 10}
+    assert _chunks(list(sizes), sizes, 3) == [[0, 2, 3], [5, 6, 7], [9]]
+    sizes[3] = 2 * big
+    assert _chunks(list(sizes), sizes, 3) == [[0, 2], [3, 5], [6, 7, 9]]
+    assert _chunks([], {}, 3) == []

@@ -43,7 +43,9 @@ from backend.reward.literals import key
 from backend.sandbox import CallResult, Limits, SandboxPool
 
 MAX_DIFFERENCES_PER_FUNCTION = 3
-BATCH_INPUTS = 64  # inputs of one function per batch: the unit the time budget is shared in
+# Inputs per batch and side, of every function round-robin: the unit the time budget is
+# shared in, each side of it one round trip to one sandbox worker.
+BATCH_INPUTS = 256
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
 VALUE_CHARS = 120
@@ -300,94 +302,95 @@ class SideBySide:
             varies=varies,
         )
 
-    def _batch(
-        self, code_dir: Path, function: str, inputs: list[dict[str, Any]], deadline: float
-    ) -> list[CallResult]:
+    def _batch(self, code_dir: Path, cases: list[Case], deadline: float) -> list[CallResult]:
         left = deadline - time.monotonic()
-        if not inputs:
+        if not cases:
             return []
         if left <= 0:
-            return [_NOT_RUN for _ in inputs]
-        return self.pool.call_many(
+            return [_NOT_RUN for _ in cases]
+        return self.pool.call_each(
             code_dir,
-            function,
-            inputs,
+            [(case.function, case.args) for case in cases],
             limits=self.limits,
             storage={},
             total_seconds=left,
             trace=True,
+            batch_inputs=BATCH_INPUTS,
         )
 
-    def _parents(
-        self, function: str, inputs: list[dict[str, Any]], deadline: float
-    ) -> list[CallResult | None]:
+    def _parents(self, cases: list[Case], deadline: float) -> list[CallResult | None]:
         """The parent's outcomes: remembered ones, and one batch for the rest."""
-        found: list[CallResult | None] = [None] * len(inputs)
+        found: list[CallResult | None] = [None] * len(cases)
         if self.parent_key is not None:
-            found = [parent_outcomes.get((self.parent_key, function, key(a))) for a in inputs]
+            found = [parent_outcomes.get(self._entry(case)) for case in cases]
         missing = [i for i, result in enumerate(found) if result is None]
-        ran = self._batch(self.parent_dir, function, [inputs[i] for i in missing], deadline)
+        ran = self._batch(self.parent_dir, [cases[i] for i in missing], deadline)
         for index, result in zip(missing, ran, strict=True):
             found[index] = result
             if self.parent_key is not None and not _not_run(result):
-                parent_outcomes.put((self.parent_key, function, key(inputs[index])), result)
+                parent_outcomes.put(self._entry(cases[index]), result)
         return found
 
+    def _entry(self, case: Case) -> tuple[str, str, str]:
+        assert self.parent_key is not None
+        return (self.parent_key, case.function, key(case.args))
+
     def run(self, cases: dict[str, list[dict[str, Any]]], *, deadline: float) -> DifferentialReport:
-        """Every function's inputs, in batches (each side of a batch in one sandboxed call),
-        round-robin across functions on as many workers as the pool has, until `deadline`
-        (time.monotonic()); inputs not started by then are counted, not run."""
+        """Every function's inputs, round-robin across functions, in batches of up to
+        `BATCH_INPUTS` inputs of all of them (each side of a batch in one sandboxed call), on
+        as many workers as the pool has, until `deadline` (time.monotonic()); inputs not
+        started by then are counted, not run. A function that has shown
+        `MAX_DIFFERENCES_PER_FUNCTION` differences (or varies) is left out of the batches
+        that start afterwards, and its inputs in batches already running are ignored."""
         started = time.monotonic()
-        batches = [
-            batch
-            for group in zip_longest(
-                *(
-                    [
-                        (name, inputs[i : i + BATCH_INPUTS])
-                        for i in range(0, len(inputs), BATCH_INPUTS)
-                    ]
-                    for name, inputs in cases.items()
-                )
-            )
-            for batch in filter(None, group)
+        order = [
+            Case(name, args)
+            for row in zip_longest(*cases.values(), fillvalue=_NO_INPUT)
+            for name, args in zip(cases, row, strict=True)
+            if args is not _NO_INPUT
         ]
+        batches = [order[i : i + BATCH_INPUTS] for i in range(0, len(order), BATCH_INPUTS)]
         report = DifferentialReport()
         differing: dict[str, int] = {}
         lock = threading.Lock()
 
         waiting = [len(batches)]
 
-        def one(batch: tuple[str, list[dict[str, Any]]]) -> list[Comparison]:
-            function, inputs = batch
+        def done(function: str) -> bool:
+            return differing.get(function, 0) >= MAX_DIFFERENCES_PER_FUNCTION
+
+        def one(batch: list[Case]) -> list[Comparison]:
             with lock:
                 waiting[0] -= 1
-                if differing.get(function, 0) >= MAX_DIFFERENCES_PER_FUNCTION:
+                batch = [case for case in batch if not done(case.function)]
+                if not batch:
                     return []
-                # A fair share of the time left, so one slow function can't use it all.
+                # A fair share of the time left, so one slow batch can't use it all.
                 lanes = max(1, self.pool.size // 2)
                 share = (deadline - time.monotonic()) * lanes / (waiting[0] + lanes)
                 until = min(deadline, time.monotonic() + max(share, self.limits.wall_seconds))
-            parent_side = sides.submit(self._parents, function, inputs, until)
-            news = self._batch(self.new_dir, function, inputs, until)
+            parent_side = sides.submit(self._parents, batch, until)
+            news = self._batch(self.new_dir, batch, until)
             parents = parent_side.result()
             compared = []
-            for args, parent, new in zip(inputs, parents, news, strict=True):
+            for case, parent, new in zip(batch, parents, news, strict=True):
+                function = case.function
                 with lock:
+                    if done(function):
+                        continue
                     if _not_run(parent) or _not_run(new):
                         report.not_run += 1
                         continue
-                    if differing.get(function, 0) >= MAX_DIFFERENCES_PER_FUNCTION:
-                        break
-                case = Case(function, args)
                 comparison = self.compare(case, parent, new)
                 assert parent is not None
-                run = Ran(function, args, parent, main_arcs(parent.arcs), main_arcs(new.arcs))
+                run = Ran(function, case.args, parent, main_arcs(parent.arcs), main_arcs(new.arcs))
                 with lock:
                     report.runs.append(run)
                     if comparison.varies:
                         differing[function] = MAX_DIFFERENCES_PER_FUNCTION
                         report.varying.setdefault(
-                            function, f"{format_call(function, args)}: parent {comparison.varies}"
+                            function,
+                            f"{format_call(function, case.args)}: parent {comparison.varies}",
                         )
                     elif not comparison.same:
                         differing[function] = differing.get(function, 0) + 1
@@ -404,6 +407,9 @@ class SideBySide:
         report.runs = [r for r in report.runs if r.function not in report.varying]
         report.seconds = round(time.monotonic() - started, 3)
         return report
+
+
+_NO_INPUT: Any = object()
 
 
 def _not_run(result: CallResult | None) -> bool:

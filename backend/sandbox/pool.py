@@ -48,7 +48,8 @@ GRACE_SECONDS = 5.0  # beyond the wall limit, for the worker's own bookkeeping
 # limits) and then run the call: so two wall limits, plus the grace.
 WALLS_PER_FRAME = 2
 ACQUIRE_TIMEOUT_S = 120.0
-BATCH_INPUTS = 64  # inputs per batch request: bounds one request's and one answer's size
+BATCH_INPUTS = 64  # default inputs per batch request: bounds one request's and one answer's size
+BATCH_REQUEST_BYTES = 64 << 20  # most JSON arguments in one batch request, whatever its count
 _pools: weakref.WeakSet[SandboxPool] = weakref.WeakSet()
 
 
@@ -153,8 +154,9 @@ class SandboxPool:
         storage: dict[str, Any] | None = None,
         total_seconds: float | None = None,
         trace: bool = False,
+        batch_inputs: int = BATCH_INPUTS,
     ) -> list[CallResult]:
-        """`call` for each of `inputs`, in one round trip to one worker per `BATCH_INPUTS`.
+        """`call` for each of `inputs`, in one round trip to one worker per `batch_inputs`.
 
         The results are in the order of `inputs` and mean what `call`'s would: each input
         runs with its own limits (`limits` per input), its own copy of `storage` and a fresh
@@ -167,54 +169,84 @@ class SandboxPool:
         source file (relative path), the line arcs that call ran, in coverage.py's
         conventions (see `backend/sandbox/runtime/tracer.py`). Tracing slows the object's
         code down under the same limits; the arcs are a lower bound past the caps there.
+
+        `call_each` with `function` for every input.
         """
+        return self.call_each(
+            code_dir,
+            [(function, args) for args in inputs],
+            limits=limits,
+            storage=storage,
+            total_seconds=total_seconds,
+            trace=trace,
+            batch_inputs=batch_inputs,
+        )
+
+    def call_each(
+        self,
+        code_dir: Path | str,
+        calls: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        limits: Limits | None = None,
+        storage: dict[str, Any] | None = None,
+        total_seconds: float | None = None,
+        trace: bool = False,
+        batch_inputs: int = BATCH_INPUTS,
+    ) -> list[CallResult]:
+        """`call(code_dir, function, args)` for each `(function, args)` of `calls`: `call_many`
+        for inputs of any of the object's functions, mixed in one batch.
+
+        The results are in the order of `calls`, and each means what `call_many`'s would for
+        that input (its own limits, storage copy, fresh modules, logs and, with `trace`,
+        arcs); a bad function name or bad arguments fail that input alone, without running
+        it, and bad `storage` fails every input. Up to `batch_inputs` inputs (and at most
+        `BATCH_REQUEST_BYTES` of arguments) go in one round trip to one worker; the total
+        time is shared by all of them, as in `call_many`.
+        """
+        if batch_inputs < 1:
+            raise ValueError(f"batch_inputs must be at least 1, not {batch_inputs}")
         limits = limits or self.limits
-        problem = self._check_input(function, {}, storage)
-        if problem:
-            return [failure("input", "BadArguments", problem) for _ in inputs]
-        answers: list[CallResult | None] = [None] * len(inputs)
+        stored = self._check_storage(storage)
+        answers: list[CallResult | None] = [None] * len(calls)
         valid: list[int] = []
-        for index, args in enumerate(inputs):
-            problem = self._check_input(function, args, None)
+        sizes: dict[int, int] = {}
+        for index, call in enumerate(calls):
+            function, args = call
+            problem = self._check_function(function) or stored
+            if not problem:
+                problem, sizes[index] = self._check_args(args)
             if problem:
                 answers[index] = failure("input", "BadArguments", problem)
             else:
                 valid.append(index)
         code = snapshot(code_dir) if valid else None
         deadline = time.monotonic() + (total_seconds or len(valid) * limits.wall_seconds)
-        for start in range(0, len(valid), BATCH_INPUTS):
-            chunk = valid[start : start + BATCH_INPUTS]
+        for chunk in _chunks(valid, sizes, batch_inputs):
             left = deadline - time.monotonic()
             if left <= 0 or code is None:
                 for index in chunk:
                     answers[index] = _not_run(total_seconds)
                 continue
-            for index, result in zip(
-                chunk,
-                self._batch(
-                    code, function, [inputs[i] for i in chunk], limits, storage, left, trace
-                ),
-                strict=True,
-            ):
+            ran = self._batch(code, [calls[i] for i in chunk], limits, storage, left, trace)
+            for index, result in zip(chunk, ran, strict=True):
                 answers[index] = result
         return [answer or failure("error", "SandboxError", "no answer") for answer in answers]
 
     def _batch(
         self,
         code: CodeSnapshot,
-        function: str,
-        inputs: list[dict[str, Any]],
+        calls: list[tuple[str, dict[str, Any]]],
         limits: Limits,
         storage: dict[str, Any] | None,
         seconds: float,
         trace: bool = False,
     ) -> list[CallResult]:
         """One batch request; a result per input (the batch's failure for each, if it failed)."""
-        seconds = min(seconds, len(inputs) * limits.wall_seconds)
+        seconds = min(seconds, len(calls) * limits.wall_seconds)
         request: dict[str, Any] = {
             "op": "call_many",
-            "function": function,
-            "inputs": inputs,
+            "functions": [function for function, _ in calls],
+            "inputs": [args for _, args in calls],
             "storage": storage or {},
             "limits": {**self._wire(limits), "batch_seconds": seconds},
         }
@@ -227,15 +259,15 @@ class SandboxPool:
             code,
             limits,
             frame_timeout=WALLS_PER_FRAME * limits.wall_seconds + seconds + GRACE_SECONDS,
-            max_bytes=len(inputs) * per_input + (1 << 16),
+            max_bytes=len(calls) * per_input + (1 << 16),
         )
         outcomes = frame.get("outcomes")
         if frame.get("kind") == "ok":
-            if isinstance(outcomes, list) and len(outcomes) == len(inputs):
+            if isinstance(outcomes, list) and len(outcomes) == len(calls):
                 return [_outcome(o, code, trace) for o in outcomes]
             frame = _frame("output", "MalformedResult", "the batch's answers were malformed")
         failed = results.call_result(frame, 0.0, with_writes=False)
-        return [failed for _ in inputs]
+        return [failed for _ in calls]
 
     def smoke_import(self, code_dir: Path | str, limits: Limits | None = None) -> ImportReport:
         """Import main.py in the sandbox and list the functions it exports."""
@@ -337,16 +369,30 @@ class SandboxPool:
         return limits.to_wire(file_bytes=self._scratch_bytes, log_bytes=self._log_cap)
 
     def _check_input(self, function: str, args: Any, storage: dict[str, Any] | None) -> str | None:
+        return (
+            self._check_function(function)
+            or self._check_args(args)[0]
+            or self._check_storage(storage)
+        )
+
+    def _check_function(self, function: Any) -> str | None:
         if not isinstance(function, str) or not function.isidentifier() or function.startswith("_"):
             return f"{function!r} is not the name of a public function"
+        return None
+
+    def _check_args(self, args: Any) -> tuple[str | None, int]:
+        """A problem with the arguments, or None; and the size of their JSON."""
         if not isinstance(args, dict) or not all(isinstance(key, str) for key in args):
-            return "arguments must be a JSON object (a dict with string keys)"
+            return "arguments must be a JSON object (a dict with string keys)", 0
         try:
             size = len(frames.dumps(args))
         except (TypeError, ValueError, RecursionError) as exc:
-            return f"arguments are not JSON: {exc}"
+            return f"arguments are not JSON: {exc}", 0
         if size > self._input_cap:
-            return f"arguments are {size} bytes of JSON; the limit is {self._input_cap}"
+            return f"arguments are {size} bytes of JSON; the limit is {self._input_cap}", size
+        return None, size
+
+    def _check_storage(self, storage: dict[str, Any] | None) -> str | None:
         if storage is not None:
             if not isinstance(storage, dict):
                 return "storage must be a dict of key -> JSON value"
@@ -475,6 +521,20 @@ def _outcome(outcome: Any, code: CodeSnapshot, trace: bool) -> CallResult:
     if trace:
         result = replace(result, arcs=results.traced_arcs(outcome.get("arcs"), code.files))
     return result
+
+
+def _chunks(valid: list[int], sizes: dict[int, int], most: int) -> list[list[int]]:
+    """`valid` in order, cut into runs of at most `most` inputs and `BATCH_REQUEST_BYTES`
+    of arguments (an input alone may be larger: the input cap is lower)."""
+    chunks: list[list[int]] = []
+    used = 0
+    for index in valid:
+        if not chunks or len(chunks[-1]) >= most or used + sizes[index] > BATCH_REQUEST_BYTES:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(index)
+        used += sizes[index]
+    return chunks
 
 
 def _frame(kind: str, error_type: str, message: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Worker side of a batch call: many inputs of one function, one confined child at a time.
+"""Worker side of a batch call: many inputs (each of a function named alongside it, in a
+parallel list), one confined child at a time.
 
 The child (see `ops.op_call_many`) runs the inputs in order and writes one frame per
 answer. The worker holds each input to its own wall-clock limit (from the previous answer,
@@ -246,10 +247,13 @@ def supervise(
 
 
 def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, Any]:
-    """Every input of `request["inputs"]`, in order, in as few children as it takes."""
-    inputs = request["inputs"]
-    if not isinstance(inputs, list):
-        raise ValueError("a batch's inputs must be a list")
+    """Every input of `request["inputs"]` (a call of the function of the same place in
+    `request["functions"]`), in order, in as few children as it takes."""
+    inputs, functions = request["inputs"], request["functions"]
+    if not isinstance(inputs, list) or not isinstance(functions, list):
+        raise ValueError("a batch's inputs and functions must be lists")
+    if len(functions) != len(inputs):
+        raise ValueError("a batch needs one function name per input")
     limits = request["limits"]
     trace = request.get("trace") is True
     total = float(limits["batch_seconds"])
@@ -261,7 +265,7 @@ def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, 
             "op": "call_many",
             "limits": limits,
             "code_dir": code_dir,
-            "function": request.get("function"),
+            "functions": functions[len(outcomes) :],
             "inputs": inputs[len(outcomes) :],
             "storage": request.get("storage"),
             "trace": trace,

@@ -338,8 +338,9 @@ def op_call_many(
     before_each: Callable[[], None],
     emit: Callable[[str, str | None], None],
 ) -> None:
-    """Call the function once per input in `request["inputs"]`, in order, each with a fresh
-    copy of the storage snapshot and freshly imported object modules; `emit` each answer
+    """Call a function once per input in `request["inputs"]`, in order (the function named
+    at the same place in `request["functions"]`), each with a fresh copy of the storage
+    snapshot and freshly imported object modules; `emit` each answer
     (as `op_call` would return it) before starting the next. The worker enforces each
     input's limits and restarts the batch in a new child after one that ends it.
 
@@ -348,10 +349,10 @@ def op_call_many(
     modules = ObjectModules(code_dir)
     modules.install()
     trace = request.get("trace") is True
-    for args in request["inputs"]:
+    for function, args in zip(request["functions"], request["inputs"], strict=True):
         before_each()
         modules.forget()
-        single = {"function": request["function"], "args": args, "storage": request.get("storage")}
+        single = {"function": function, "args": args, "storage": request.get("storage")}
         tracer = tracing.Tracer(code_dir) if trace else None
         answer = op_call(single, code_dir, output_cap, tracer=tracer)
         emit(answer, None if tracer is None else _arcs_json(tracer))
