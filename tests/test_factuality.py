@@ -286,6 +286,18 @@ def test_the_differential_check_keeps_to_its_time_budget():
     assert any("no tests" in problem for problem in result.problems)
 
 
+def test_a_function_that_always_times_out_leaves_the_others_their_inputs():
+    stuck = MAIN + "\n\ndef stuck(n: int) -> int:\n    while True:\n        pass\n"
+    files = {"main.py": stuck}
+    result = evaluate(files, files, differential_call_seconds=0.5, differential_examples=30)
+    functions = result.differential["functions"]
+    for name in ("add", "describe", "mean"):
+        assert functions[name]["compared"] == len(functions[name]["inputs"]) >= 20
+    # Both sides timing out is the same outcome, but one is enough: the rest are given up.
+    assert 1 <= functions["stuck"]["compared"] <= 4
+    assert result.differential["not_run"] >= 30 - 4
+
+
 def test_a_function_whose_output_varies_from_run_to_run_is_not_a_difference():
     source = MAIN + "\n\ndef now_ns(offset: int = 0) -> int:\n    return time.time_ns() + offset\n"
     files = {"main.py": "import time\n" + source, "tests/test_main.py": TESTS}

@@ -270,6 +270,22 @@ def test_a_failing_input_of_one_function_leaves_the_others_alone(
     assert [r.logs.strip() for r in results[2::3]] == [f"double {n}" for n in range(len(bad))]
 
 
+def test_a_function_that_times_out_is_given_up_on_in_that_batch(
+    pool: SandboxPool, mixed: Path
+) -> None:
+    # With give_up_after=1, the first timeout of run() skips its later inputs in the
+    # batch; the other function's inputs all run.
+    calls = [call for n in range(4) for call in (("run", {"x": "sleep"}), ("double", {"n": n}))]
+    limits = FAST.replace(wall_seconds=0.5)
+    results = pool.call_each(mixed, calls, limits=limits, give_up_after=1)
+    assert [r.error_type for r in results[::2]] == ["WallTimeLimit"] + ["GivenUpAfterTimeouts"] * 3
+    assert "run timed out on 1 earlier input(s)" in results[2].message
+    assert [r.value for r in results[1::2]] == [[2 * n, 1] for n in range(4)]
+    # Without it (the default), every input gets its own try.
+    each = pool.call_each(mixed, calls[:4], limits=limits)
+    assert [r.error_type for r in each[::2]] == ["WallTimeLimit", "WallTimeLimit"]
+
+
 def test_function_names_and_arguments_are_checked_per_input(pool: SandboxPool, mixed: Path) -> None:
     calls: list[tuple[object, object]] = [
         ("double", {"n": 1}),

@@ -46,6 +46,7 @@ MAX_DIFFERENCES_PER_FUNCTION = 3
 # Inputs per batch and side, of every function round-robin: the unit the time budget is
 # shared in, each side of it one round trip to one sandbox worker.
 BATCH_INPUTS = 256
+GIVE_UP_AFTER = 1  # timeouts of a function in a batch before its other inputs there are skipped
 REL_TOLERANCE = 1e-9
 ABS_TOLERANCE = 1e-12
 VALUE_CHARS = 120
@@ -315,7 +316,8 @@ class SideBySide:
             storage={},
             total_seconds=left,
             trace=True,
-            batch_inputs=BATCH_INPUTS,
+            batch_inputs=len(cases),
+            give_up_after=GIVE_UP_AFTER,
         )
 
     def _parents(self, cases: list[Case], deadline: float) -> list[CallResult | None]:
@@ -341,7 +343,9 @@ class SideBySide:
         as many workers as the pool has, until `deadline` (time.monotonic()); inputs not
         started by then are counted, not run. A function that has shown
         `MAX_DIFFERENCES_PER_FUNCTION` differences (or varies) is left out of the batches
-        that start afterwards, and its inputs in batches already running are ignored."""
+        that start afterwards, and its inputs in batches already running are ignored. So is a
+        function that timed out: within a batch its later inputs are given up
+        (`GIVE_UP_AFTER`), so a slow function costs about one call limit, not the budget."""
         started = time.monotonic()
         order = [
             Case(name, args)
@@ -349,9 +353,15 @@ class SideBySide:
             for name, args in zip(cases, row, strict=True)
             if args is not _NO_INPUT
         ]
-        batches = [order[i : i + BATCH_INPUTS] for i in range(0, len(order), BATCH_INPUTS)]
+        lanes = max(1, self.pool.size // 2)  # each lane runs both sides of a batch at once
+        # As few batches as BATCH_INPUTS allows, in a multiple of the lanes, evenly filled.
+        count = -(-len(order) // BATCH_INPUTS)
+        count = max(lanes, -(-count // lanes) * lanes)
+        size = max(1, -(-len(order) // count))
+        batches = [order[i : i + size] for i in range(0, len(order), size)]
         report = DifferentialReport()
         differing: dict[str, int] = {}
+        slow: set[str] = set()  # functions that timed out: left out of later batches
         lock = threading.Lock()
 
         waiting = [len(batches)]
@@ -362,7 +372,7 @@ class SideBySide:
         def one(batch: list[Case]) -> list[Comparison]:
             with lock:
                 waiting[0] -= 1
-                batch = [case for case in batch if not done(case.function)]
+                batch = [c for c in batch if not done(c.function) and c.function not in slow]
                 if not batch:
                     return []
                 # A fair share of the time left, so one slow batch can't use it all.
@@ -376,6 +386,8 @@ class SideBySide:
             for case, parent, new in zip(batch, parents, news, strict=True):
                 function = case.function
                 with lock:
+                    if any(_timed_out(result) for result in (parent, new)):
+                        slow.add(function)
                     if done(function):
                         continue
                     if _not_run(parent) or _not_run(new):
@@ -385,6 +397,8 @@ class SideBySide:
                 assert parent is not None
                 run = Ran(function, case.args, parent, main_arcs(parent.arcs), main_arcs(new.arcs))
                 with lock:
+                    if done(function):  # another lane reached the limit meanwhile
+                        continue
                     report.runs.append(run)
                     if comparison.varies:
                         differing[function] = MAX_DIFFERENCES_PER_FUNCTION
@@ -397,7 +411,6 @@ class SideBySide:
                 compared.append(comparison)
             return compared
 
-        lanes = max(1, self.pool.size // 2)  # each lane runs both sides of a batch at once
         with (
             ThreadPoolExecutor(lanes, thread_name_prefix="differential") as executor,
             ThreadPoolExecutor(lanes, thread_name_prefix="differential-parent") as sides,
@@ -412,9 +425,15 @@ class SideBySide:
 _NO_INPUT: Any = object()
 
 
+def _timed_out(result: CallResult | None) -> bool:
+    """The call ran out of time itself (not a batch's cut or a give-up)."""
+    return result is not None and result.error_kind == "timeout" and not _not_run(result)
+
+
 def _not_run(result: CallResult | None) -> bool:
-    """An input the batch's time ran out before (left out, like an input never started)."""
-    return result is None or result.error_type == "BatchTimeLimit"
+    """An input the batch's time ran out before, or given up after its function timed out
+    (left out, like an input never started)."""
+    return result is None or result.error_type in ("BatchTimeLimit", "GivenUpAfterTimeouts")
 
 
 _NOT_RUN = CallResult(ok=False, error_kind="timeout", error_type="BatchTimeLimit")

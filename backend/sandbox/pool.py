@@ -192,9 +192,14 @@ class SandboxPool:
         total_seconds: float | None = None,
         trace: bool = False,
         batch_inputs: int = BATCH_INPUTS,
+        give_up_after: int = 0,
     ) -> list[CallResult]:
         """`call(code_dir, function, args)` for each `(function, args)` of `calls`: `call_many`
         for inputs of any of the object's functions, mixed in one batch.
+
+        With `give_up_after` n > 0, a function whose inputs timed out n times in a batch has
+        its later inputs in that batch not started (timeouts with error_type
+        "GivenUpAfterTimeouts"), so one slow function can't use up the others' time.
 
         The results are in the order of `calls`, and each means what `call_many`'s would for
         that input (its own limits, storage copy, fresh modules, logs and, with `trace`,
@@ -227,7 +232,9 @@ class SandboxPool:
                 for index in chunk:
                     answers[index] = _not_run(total_seconds)
                 continue
-            ran = self._batch(code, [calls[i] for i in chunk], limits, storage, left, trace)
+            ran = self._batch(
+                code, [calls[i] for i in chunk], limits, storage, left, trace, give_up_after
+            )
             for index, result in zip(chunk, ran, strict=True):
                 answers[index] = result
         return [answer or failure("error", "SandboxError", "no answer") for answer in answers]
@@ -240,6 +247,7 @@ class SandboxPool:
         storage: dict[str, Any] | None,
         seconds: float,
         trace: bool = False,
+        give_up_after: int = 0,
     ) -> list[CallResult]:
         """One batch request; a result per input (the batch's failure for each, if it failed)."""
         seconds = min(seconds, len(calls) * limits.wall_seconds)
@@ -254,6 +262,8 @@ class SandboxPool:
         if trace:
             request["trace"] = True
             per_input += TRACE_BYTES
+        if give_up_after:
+            request["give_up_after"] = give_up_after
         frame = self._run(
             request,
             code,

@@ -42,6 +42,11 @@ def not_run(seconds: float) -> dict[str, Any]:
     return {"kind": "timeout", "error_type": "BatchTimeLimit", "message": message}
 
 
+def given_up(function: str, timeouts: int) -> dict[str, Any]:
+    message = f"not started: {function} timed out on {timeouts} earlier input(s) of the batch"
+    return {"kind": "timeout", "error_type": "GivenUpAfterTimeouts", "message": message}
+
+
 class Stream:
     """One child's answers as they arrive: frames, and the logs printed before each."""
 
@@ -256,17 +261,21 @@ def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, 
         raise ValueError("a batch needs one function name per input")
     limits = request["limits"]
     trace = request.get("trace") is True
+    give_up = request.get("give_up_after")
+    give_up = give_up if type(give_up) is int and give_up > 0 else 0
     total = float(limits["batch_seconds"])
     batch_deadline = time.monotonic() + total
-    outcomes: list[dict[str, Any]] = []
+    answers: list[dict[str, Any] | None] = [None] * len(inputs)
+    pending = list(range(len(inputs)))  # in order; those not answered yet
+    timeouts: dict[str, int] = {}
     retire = False
-    while len(outcomes) < len(inputs) and time.monotonic() < batch_deadline:
+    while pending and time.monotonic() < batch_deadline:
         payload = {
             "op": "call_many",
             "limits": limits,
             "code_dir": code_dir,
-            "functions": functions[len(outcomes) :],
-            "inputs": inputs[len(outcomes) :],
+            "functions": [functions[i] for i in pending],
+            "inputs": [inputs[i] for i in pending],
             "storage": request.get("storage"),
             "trace": trace,
             "writable_code": False,
@@ -286,7 +295,15 @@ def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, 
             retire = True
         if not go_on:  # the sandbox itself failed: the whole batch says so
             return {**got[-1], "retire": True}
-        outcomes += got
+        for index, outcome in zip(pending, got, strict=False):
+            answers[index] = outcome
+            if outcome.get("kind") == "timeout":
+                timeouts[functions[index]] = timeouts.get(functions[index], 0) + 1
+        pending = pending[len(got) :]
         retire = any([retire, *(o.pop("retire", False) for o in got)])
-    outcomes += [not_run(total) for _ in range(len(inputs) - len(outcomes))]
+        if give_up:  # a function that keeps timing out mustn't eat the others' time
+            for index in [i for i in pending if timeouts.get(functions[i], 0) >= give_up]:
+                answers[index] = given_up(functions[index], timeouts[functions[index]])
+                pending.remove(index)
+    outcomes = [answer or not_run(total) for answer in answers]
     return {"kind": "ok", "value": None, "outcomes": outcomes, "retire": retire}
