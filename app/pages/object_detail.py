@@ -300,6 +300,7 @@ def _approve_deploy_button() -> rx.Component:
             "Approve and deploy",
             color_scheme="green",
             variant="soft",
+            high_contrast=True,  # green text on green reads below AA otherwise
             loading=M.deciding,
             disabled=M.deciding | (AuthState.refusals["approve"] != ""),
             title=AuthState.refusals["approve"],
@@ -318,6 +319,7 @@ def _decision() -> rx.Component:
                 rx.button(
                     "Approve",
                     color_scheme="green",
+                    high_contrast=True,  # white on Radix green is below AA contrast
                     on_click=M.approve(False),
                     disabled=M.deciding | (AuthState.refusals["approve"] != ""),
                     title=AuthState.refusals["approve"],

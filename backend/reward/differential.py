@@ -21,6 +21,7 @@ differences: one is enough to reject, a few help the next attempt see the patter
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -341,11 +342,14 @@ class SideBySide:
         """Every function's inputs, round-robin across functions, in batches of up to
         `BATCH_INPUTS` inputs of all of them (each side of a batch in one sandboxed call), on
         as many workers as the pool has, until `deadline` (time.monotonic()); inputs not
-        started by then are counted, not run. A function that has shown
-        `MAX_DIFFERENCES_PER_FUNCTION` differences (or varies) is left out of the batches
-        that start afterwards, and its inputs in batches already running are ignored. So is a
-        function that timed out: within a batch its later inputs are given up
-        (`GIVE_UP_AFTER`), so a slow function costs about one call limit, not the budget."""
+        started by then are counted, not run.
+
+        A function is compared up to its `MAX_DIFFERENCES_PER_FUNCTION`-th difference in
+        input order (the report is the same however the lanes' batches interleave) and is
+        left out of the batches that start after it has shown that many; one that varies is
+        left out altogether. So is a function that timed out: within a batch its later
+        inputs are given up (`GIVE_UP_AFTER`), so a slow function costs about one call
+        limit, not the budget."""
         started = time.monotonic()
         order = [
             Case(name, args)
@@ -358,37 +362,40 @@ class SideBySide:
         count = -(-len(order) // BATCH_INPUTS)
         count = max(lanes, -(-count // lanes) * lanes)
         size = max(1, -(-len(order) // count))
-        batches = [order[i : i + size] for i in range(0, len(order), size)]
+        batches = [list(enumerate(order))[i : i + size] for i in range(0, len(order), size)]
         report = DifferentialReport()
-        differing: dict[str, int] = {}
+        differences: dict[str, list[int]] = {}  # function -> input positions that differed
         slow: set[str] = set()  # functions that timed out: left out of later batches
         lock = threading.Lock()
-
         waiting = [len(batches)]
 
-        def done(function: str) -> bool:
-            return differing.get(function, 0) >= MAX_DIFFERENCES_PER_FUNCTION
+        def enough(function: str, before: int = len(order)) -> bool:
+            """The function has shown enough differences at inputs before `before`."""
+            found = differences.get(function, [])
+            return bisect.bisect_left(found, before) >= MAX_DIFFERENCES_PER_FUNCTION
 
-        def one(batch: list[Case]) -> list[Comparison]:
+        def one(batch: list[tuple[int, Case]]) -> list[tuple[int, Comparison, Ran]]:
             with lock:
                 waiting[0] -= 1
-                batch = [c for c in batch if not done(c.function) and c.function not in slow]
+                batch = [
+                    (i, c) for i, c in batch if not enough(c.function) and c.function not in slow
+                ]
                 if not batch:
                     return []
                 # A fair share of the time left, so one slow batch can't use it all.
-                lanes = max(1, self.pool.size // 2)
                 share = (deadline - time.monotonic()) * lanes / (waiting[0] + lanes)
                 until = min(deadline, time.monotonic() + max(share, self.limits.wall_seconds))
-            parent_side = sides.submit(self._parents, batch, until)
-            news = self._batch(self.new_dir, batch, until)
+            inputs = [case for _, case in batch]
+            parent_side = sides.submit(self._parents, inputs, until)
+            news = self._batch(self.new_dir, inputs, until)
             parents = parent_side.result()
             compared = []
-            for case, parent, new in zip(batch, parents, news, strict=True):
+            for (index, case), parent, new in zip(batch, parents, news, strict=True):
                 function = case.function
                 with lock:
                     if any(_timed_out(result) for result in (parent, new)):
                         slow.add(function)
-                    if done(function):
+                    if enough(function, index) or function in report.varying:
                         continue
                     if _not_run(parent) or _not_run(new):
                         report.not_run += 1
@@ -397,27 +404,33 @@ class SideBySide:
                 assert parent is not None
                 run = Ran(function, case.args, parent, main_arcs(parent.arcs), main_arcs(new.arcs))
                 with lock:
-                    if done(function):  # another lane reached the limit meanwhile
-                        continue
-                    report.runs.append(run)
                     if comparison.varies:
-                        differing[function] = MAX_DIFFERENCES_PER_FUNCTION
                         report.varying.setdefault(
                             function,
                             f"{format_call(function, case.args)}: parent {comparison.varies}",
                         )
                     elif not comparison.same:
-                        differing[function] = differing.get(function, 0) + 1
-                compared.append(comparison)
+                        bisect.insort(differences.setdefault(function, []), index)
+                compared.append((index, comparison, run))
             return compared
 
         with (
             ThreadPoolExecutor(lanes, thread_name_prefix="differential") as executor,
             ThreadPoolExecutor(lanes, thread_name_prefix="differential-parent") as sides,
         ):
-            compared = [c for batch in executor.map(one, batches) for c in batch]
-        report.comparisons = [c for c in compared if c.function not in report.varying]
-        report.runs = [r for r in report.runs if r.function not in report.varying]
+            found = sorted(
+                (item for batch in executor.map(one, batches) for item in batch),
+                key=lambda item: item[0],
+            )
+        # In input order, each function up to its last counted difference.
+        kept: dict[str, int] = {}
+        for _, comparison, run in found:
+            function = comparison.function
+            if function in report.varying or kept.get(function, 0) >= MAX_DIFFERENCES_PER_FUNCTION:
+                continue
+            kept[function] = kept.get(function, 0) + (not comparison.same)
+            report.comparisons.append(comparison)
+            report.runs.append(run)
         report.seconds = round(time.monotonic() - started, 3)
         return report
 

@@ -223,12 +223,16 @@ def test_each_attempt_shows_what_the_checks_found(admin_page: Page, harness, scr
         _line(findings, r"against the parent: no worse than it \(\d\.\d\d\)")
 
     # The broken attempt: add() differed, and the first differing input is shown in full
-    # (the tests' own call, which the type-only tests let through).
+    # (the tests' own call, which the type-only tests let through, comes first).
     broken_findings = broken.get_by_role("list", name="What the checks found")
     _line(broken_findings, r"add\(\): \d+ of 40 inputs compared, [1-9]\d* differed; .+")
-    expect(broken_findings).to_contain_text(
-        "first differing input: add(x=-1, y=1): parent returned 0, new version returned 2"
+    first = stored[0]["differences"][0]
+    shown = ", ".join(f"{name}={value!r}" for name, value in first["args"].items())
+    first_line = (
+        f"first differing input: add({shown}): parent {first['parent']}, new version {first['new']}"
     )
+    assert first["args"] == {"x": -1, "y": 1}
+    expect(broken_findings).to_contain_text(first_line)
     expect(broken.locator(".eval-warning")).to_have_count(0)  # rejected: nothing to approve
 
     # The accepted attempt: no difference, and its weak tests said to the person approving.
@@ -245,7 +249,5 @@ def test_each_attempt_shows_what_the_checks_found(admin_page: Page, harness, scr
     # Read back from the stored rows after a reload, not only as pushed live.
     page.reload()
     page.click("#tab-modify")
-    expect(page.locator(".modification-attempt").first).to_contain_text(
-        "first differing input: add(x=-1, y=1): parent returned 0, new version returned 2"
-    )
+    expect(page.locator(".modification-attempt").first).to_contain_text(first_line)
     _no_error_on_page(page)
