@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from backend.config import get_settings
 from backend.reward import evaluate_constraints, evaluate_factuality, evaluate_preference, judge
 from backend.sandbox import SandboxUnavailable, get_pool
 
@@ -32,6 +33,9 @@ CORPUS = Path(__file__).parent / "data" / "evaluator_corpus"
 MIN_ACCURACY = 0.9
 MIN_CASES = 40
 WORKERS = 4  # cases evaluated at once; the sandbox pool runs their calls in parallel
+# Mutation testing reports on the tests' strength and never changes a verdict: left out
+# here, where it would only take time (tests/test_mutation.py covers it).
+SETTINGS = get_settings().model_copy(update={"mutants": 0})
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,9 @@ def rejection(files: dict[str, str], parent: dict[str, str]) -> str:
     results = [
         evaluate_preference(files, parent, use_llm=False),
         evaluate_constraints(files, parent, use_llm=False),
-        evaluate_factuality(files, parent_files=parent, keeps_behaviour=True, use_llm=False),
+        evaluate_factuality(
+            files, parent_files=parent, keeps_behaviour=True, use_llm=False, settings=SETTINGS
+        ),
     ]
     judgement = judge(results)
     if judgement.accepted:
