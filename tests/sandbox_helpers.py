@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.sandbox import Limits, SandboxPool
+from backend.sandbox import Limits, SandboxPool, SandboxUnavailable, get_pool
 from backend.sandbox.probe import probe
 from backend.sandbox.workers import MODES
 
@@ -28,6 +28,17 @@ def require_tier(mode: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def require_default_pool() -> None:
+    """The default pool (`get_pool`) starts, or the test is skipped saying why (a failure
+    under CI, where the sandbox must work)."""
+    try:
+        get_pool()
+    except SandboxUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(f"no sandbox here: {exc}")
 
 
 def start_pool(mode: str, size: int = 2) -> SandboxPool:

@@ -14,7 +14,6 @@ pass on the original and the refactor.
 from __future__ import annotations
 
 import ast
-import os
 import sys
 import types
 from collections.abc import Callable
@@ -27,7 +26,7 @@ import pytest
 
 from backend.config import get_settings
 from backend.reward import evaluate_constraints, evaluate_factuality, evaluate_preference, judge
-from backend.sandbox import SandboxUnavailable, get_pool
+from tests.sandbox_helpers import require_default_pool
 
 CORPUS = Path(__file__).parent / "data" / "evaluator_corpus"
 MIN_ACCURACY = 0.9
@@ -126,12 +125,7 @@ def test_each_bug_changes_behaviour_and_each_refactor_keeps_it(case: Case):
 
 @pytest.fixture(scope="module")
 def sandbox() -> None:
-    try:
-        get_pool()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(f"no sandbox here: {exc}")
+    require_default_pool()
 
 
 def rejection(files: dict[str, str], parent: dict[str, str]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import time
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from backend.reward.differential import (
 from backend.reward.factuality import NO_TESTS_SCORE, evaluate_factuality
 from backend.reward.inputs import NotGeneratable, draw, strategy_for
 from backend.reward.literals import LiteralIndex
-from backend.sandbox import CallResult, SandboxUnavailable, get_pool
+from backend.sandbox import CallResult, get_pool
+from tests.sandbox_helpers import require_default_pool
 
 THRESHOLD = get_settings().threshold_factuality
 
@@ -100,12 +100,7 @@ OFF_BY_ONE = {
 
 @pytest.fixture(scope="module", autouse=True)
 def sandbox() -> None:
-    try:
-        get_pool()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(f"no sandbox here: {exc}")
+    require_default_pool()
 
 
 def evaluate(files, parent=PARENT, *, keeps_behaviour=True, **settings):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import os
 import tokenize
 from collections import Counter
 
@@ -14,7 +13,8 @@ from backend.config import Settings
 from backend.reward import mutants as mutants_module
 from backend.reward.factuality import evaluate_factuality
 from backend.reward.mutants import Mutant, make_mutants
-from backend.sandbox import SandboxUnavailable, get_pool
+from backend.sandbox import get_pool
+from tests.sandbox_helpers import require_default_pool
 
 MAIN = '''"""Small helpers."""
 
@@ -327,12 +327,7 @@ def test_a_token_not_found_where_the_tree_says_gives_the_mutant_the_tree_makes(m
 
 @pytest.fixture(scope="module")
 def sandbox() -> None:
-    try:
-        get_pool()
-    except SandboxUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(str(exc))
-        pytest.skip(f"no sandbox here: {exc}")
+    require_default_pool()
 
 
 def _factuality(tests: str | None, **settings):
