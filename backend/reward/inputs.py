@@ -355,16 +355,6 @@ class FunctionInputs:
         return _unique_tagged([*first, *rest])[:count]
 
 
-def generate_tagged_inputs(
-    params: list[Param],
-    literals: FunctionLiterals,
-    count: int,
-    examples: list[dict[str, Any]] | None = None,
-) -> list[tuple[dict[str, Any], str]]:
-    """Up to `count` distinct argument dicts for one function, each with its source."""
-    return FunctionInputs.build(params, literals, examples or []).first_round(count)
-
-
 def _unique_tagged(inputs: list[tuple[dict[str, Any], str]]) -> list[tuple[dict[str, Any], str]]:
     """The first of each input, with the source it came from first."""
     seen: set[str] = set()
@@ -374,16 +364,6 @@ def _unique_tagged(inputs: list[tuple[dict[str, Any], str]]) -> list[tuple[dict[
             seen.add(k)
             result.append((args, source))
     return result
-
-
-def generate_inputs(
-    params: list[Param],
-    literals: FunctionLiterals,
-    count: int,
-    examples: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """Up to `count` distinct argument dicts for one function (see generate_tagged_inputs)."""
-    return [args for args, _ in generate_tagged_inputs(params, literals, count, examples)]
 
 
 @dataclass
