@@ -47,7 +47,7 @@ from backend.enums import (
 from backend.errors import Conflict
 from backend.models import Deployment, Event, Notification, Task
 from backend.objects import deploy, store
-from tasks.dispatch import enqueue
+from tasks.dispatch import RUNNER, enqueue
 from tests.factories import phone_user
 from tests.llm_scenarios import MAIN, TESTS
 from tests.notification_rows import replacements, stored
@@ -122,6 +122,9 @@ def test_a_job_whose_message_the_broker_lost_is_handed_over_again(migrated_db: s
     # Too recent to tell: left alone whatever the broker says.
     _broker_lose_everything()
     assert jobs.republish_lost(now=task.published_at)["republished"] == []
+    # Taken by a worker an hour ago and never started (it died, or could not record its
+    # start, e.g. "could not record the failure of task N"): lost.
+    _broker_lose_everything(delivered_at=datetime.now() - timedelta(hours=1))
 
     assert jobs.republish_lost(now=task.published_at + LATER) == {
         "republished": [task_id],
@@ -136,6 +139,36 @@ def test_a_job_whose_message_the_broker_lost_is_handed_over_again(migrated_db: s
     assert _broker_ids() == [task.celery_id]
     # Handed over again just now: the next sweep leaves it alone.
     assert jobs.republish_lost()["republished"] == []
+
+
+def test_redis_holds_what_waits_and_what_a_worker_took_lately(
+    sqlite_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kombu's Redis layout: a list per queue, taken messages in the `unacked` hash, stamped
+    with when they were taken in `unacked_index`."""
+    port = free_port()
+    queue = f"dobj-test-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    monkeypatch.setenv("CELERY_QUEUE", queue)
+    config.reload_settings()
+    with redis_server(port, tmp_path):
+        waiting, taken = enqueue("system.check"), enqueue("system.check")
+        ids = {_task(waiting).celery_id, _task(taken).celery_id}
+        assert RUNNER.held(60) == ids
+        client = redis.Redis(port=port)
+        message = next(
+            m for m in client.lrange(f"{queue}:{queue}", 0, -1) if _task(taken).celery_id in str(m)
+        )
+        client.lrem(f"{queue}:{queue}", 1, message)
+        client.hset(f"{queue}:unacked", "tag-1", json.dumps([json.loads(message), "", queue]))
+        client.zadd(f"{queue}:unacked_index", {"tag-1": time.time() - 30})
+        assert RUNNER.held(60) == ids  # taken 30 s ago: the worker still has it
+        assert RUNNER.held(10) == {_task(waiting).celery_id}  # too long ago: lost
+        client.flushall()
+        client.close()
+        assert RUNNER.held(60) == set()
+    with pytest.raises(redis.ConnectionError):  # it is gone: the sweeper does nothing
+        RUNNER.held(60)
 
 
 def test_a_job_lost_too_often_fails_with_the_reason(
@@ -366,9 +399,7 @@ def _wait_all_finished(worker: Worker, task_ids: list[int]) -> list[Task]:
         ):
             return sorted(tasks, key=lambda t: t.id)
         time.sleep(0.2)
-    pending = [
-        (t.id, t.status, t.message) for t in tasks if t.status not in ("succeeded", "failed")
-    ]
+    pending = [(t.id, t.status, t.message) for t in tasks if t.status in jobs.OPEN_STATUSES]
     pytest.fail(f"not finished within {JOB_TIMEOUT:g} s: {pending}\n{worker.log_tail(60)}")
 
 
