@@ -403,6 +403,21 @@ class Settings(BaseSettings):
         description="How often a job whose worker was lost is handed out again before it is "
         "failed with 'worker lost'.",
     )
+    job_republish_after_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A job handed to the broker that no worker has started for this long, and "
+        "whose message the broker no longer holds (it lost its queue: a flushed or restarted "
+        "Redis), is handed to the broker again. A job is started at most once however often "
+        "its message arrives.",
+    )
+    job_max_republishes: int = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="How often a job whose message was lost is handed to the broker again "
+        "before it is failed with the reason.",
+    )
 
     # Sandbox (isolated execution of object code)
     sandbox_tier: Literal["auto", "bwrap", "no-bwrap"] = Field(

@@ -18,6 +18,18 @@ A worker records on the row which process holds the job and beats a heartbeat wh
 dead, or it stopped beating), and hands them out again when the job is safe to repeat, or
 fails them with "worker lost"; no job is left "running" forever.
 
+The database, not the broker, is the record of work. A published job that no worker has
+started after JOB_REPUBLISH_AFTER_SECONDS, and whose message the broker no longer holds (a
+flushed or restarted Redis, or a worker that took it and could not record its start), is
+handed to the broker again by `republish_lost` (the sweeper too), with the same message id;
+after JOB_MAX_REPUBLISHES such losses it is failed with the reason. A worker starts a job
+with one conditional UPDATE (pending -> running, `mark_running`), so however many copies of
+its message arrive, the job runs once; the other copies are acknowledged and skipped.
+
+A job that ends failed may leave behind what it was working on (a notification still
+queued); the backend module that owns that registers a handler (`on_failure`), run in the
+transaction that records the failure, whichever process records it.
+
 Lifecycle: pending -> running -> succeeded | failed (pending may go straight to either end;
 running goes back to pending only when its lost worker's job is handed out again).
 A finished task is final: marking it again raises `Conflict`. Each transition is a single
@@ -36,7 +48,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import event, update
+from sqlalchemy import event, or_, update
 from sqlmodel import Session, col, select
 
 from backend import activity, audit
@@ -88,19 +100,31 @@ def _update(session: Session, where: list[Any], **values: Any) -> int:
 
 
 def _transition(
-    session: Session, task_id: int, allowed: Iterable[str], action: str, **values: Any
+    session: Session,
+    task_id: int,
+    allowed: Iterable[str],
+    action: str,
+    *,
+    also: Iterable[Any] = (),
+    refused: str = "",
+    **values: Any,
 ) -> Task:
-    """Apply `values` to the task if its status is one of `allowed`, else explain why not.
+    """Apply `values` to the task if its status is one of `allowed` (and the conditions in
+    `also` hold), else explain why not (`refused`: why, when only `also` failed).
 
     The UPDATE is the first statement of the transaction, so on SQLite it takes the write
     lock straight away (no stale read to upgrade) and on PostgreSQL it locks the row.
     """
     changed = _update(
-        session, [col(Task.id) == task_id, col(Task.status).in_(list(allowed))], **values
+        session,
+        [col(Task.id) == task_id, col(Task.status).in_(list(allowed)), *also],
+        **values,
     )
     task = session.get(Task, task_id, populate_existing=True)
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
+    if changed == 0 and task.status in allowed:
+        raise Conflict(f"cannot {action} task {task_id} ({task.kind}): {refused}")
     if changed == 0:
         raise Conflict(
             f"cannot {action} task {task_id} ({task.kind}): it is already {task.status}"
@@ -145,18 +169,25 @@ def this_worker() -> str:
 
 
 def mark_running(task_id: int, *, celery_id: str | None = None, worker: str = "") -> Task:
-    """A worker starts the task; records who holds it. Only a pending task can start.
+    """A worker claims the task; records who holds it. Only a pending task can start.
 
-    With `celery_id`, only the message the row was last handed out as may start it: a stale
-    copy (one the broker delivered again after the sweeper handed the job out anew) is
-    refused with `Conflict`, so a job never runs twice at once.
+    The claim is one conditional UPDATE (pending -> running), so of two copies of the same
+    message (a duplicate delivery, or a republished one) exactly one starts the job; the
+    other gets `Conflict`. With `celery_id`, only the message the row was last handed out as
+    may start it: a stale copy (one the broker delivered again after the sweeper handed a
+    lost worker's job out anew) is refused with `Conflict` too.
     """
+    also = []
+    if celery_id is not None:
+        also.append(or_(col(Task.celery_id).is_(None), col(Task.celery_id) == celery_id))
     with session_scope() as session:
         task = _transition(
             session,
             task_id,
             (TaskStatus.PENDING,),
             "start",
+            also=also,
+            refused="it was handed out again; this copy is stale",
             status=TaskStatus.RUNNING,
             started_at=utcnow(),
             heartbeat_at=utcnow(),
@@ -164,8 +195,6 @@ def mark_running(task_id: int, *, celery_id: str | None = None, worker: str = ""
             message="started",
             error=None,
         )
-        if celery_id is not None and task.celery_id not in (None, celery_id):
-            raise Conflict(f"task {task_id} was handed out again; this copy is stale")
         return task
 
 
@@ -220,17 +249,36 @@ def mark_succeeded(task_id: int, result: dict[str, Any], message: str = "") -> T
         )
 
 
-def mark_failed(task_id: int, error: str, *, actor: audit.Actor = audit.SYSTEM) -> Task:
-    """The task failed: keep the reason and record `task.failed`, in one transaction.
+#: What a failed job of a kind leaves to settle, run in the transaction recording the failure.
+FailureHandler = Callable[[Session, Task], None]
+_failure_handlers: dict[str, list[FailureHandler]] = {}
 
-    Progress is left where the task got to, so a person sees how far it went.
+
+def on_failure(kind: str, handler: FailureHandler) -> None:
+    """Have `handler(session, task)` run whenever a job of `kind` is marked failed.
+
+    It runs in the transaction that records the failure (so the two commit together) and
+    must only write through that session. The module that owns what the job works on
+    registers it at import; a handler that raises is logged and the failure is recorded
+    without it.
     """
-    error = _clip(str(error).strip() or "failed without a reason given", ERROR_MAX_LENGTH)
+    handlers = _failure_handlers.setdefault(kind, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+class _HandlerFailed(Exception):
+    """A failure handler raised; the failure is recorded again without handlers."""
+
+
+def _record_failure(
+    task_id: int, error: str, actor: audit.Actor, allowed: Iterable[str], handlers: bool
+) -> Task:
     with session_scope() as session:
         task = _transition(
             session,
             task_id,
-            OPEN_STATUSES,
+            allowed,
             "mark failed",
             status=TaskStatus.FAILED,
             error=error,
@@ -243,7 +291,39 @@ def mark_failed(task_id: int, error: str, *, actor: audit.Actor = audit.SYSTEM) 
             EventName.TASK_FAILED,
             detail={"task_id": task.id, "kind": task.kind, "error": error},
         )
+        for handler in _failure_handlers.get(task.kind, []) if handlers else []:
+            try:
+                handler(session, task)
+            except Exception as exc:
+                raise _HandlerFailed(f"{getattr(handler, '__qualname__', handler)}") from exc
         return task
+
+
+def mark_failed(
+    task_id: int,
+    error: str,
+    *,
+    actor: audit.Actor = audit.SYSTEM,
+    allowed: Iterable[str] = OPEN_STATUSES,
+) -> Task:
+    """The task failed: keep the reason and record `task.failed`, in one transaction, with
+    what its kind's failure handlers settle (`on_failure`).
+
+    Progress is left where the task got to, so a person sees how far it went. `allowed`:
+    the statuses it may be failed from (the sweeper fails only tasks still pending).
+    """
+    error = _clip(str(error).strip() or "failed without a reason given", ERROR_MAX_LENGTH)
+    allowed = tuple(allowed)
+    try:
+        return _record_failure(task_id, error, actor, allowed, handlers=True)
+    except _HandlerFailed as exc:
+        logger.error(
+            "task %s: its failure handler %s raised; recording the failure without it",
+            task_id,
+            exc,
+            exc_info=exc.__cause__,
+        )
+    return _record_failure(task_id, error, actor, allowed, handlers=False)
 
 
 def get_task(session: Session, task_id: int) -> Task:
@@ -276,6 +356,11 @@ class Runner(Protocol):
 
     def publish(self, kind: str, task_id: int, celery_id: str) -> None:
         """Hand the job to the broker; raises when the broker can't be reached."""
+
+    def held(self, recent_seconds: float) -> set[str] | None:
+        """The message ids the broker still holds for the job queue: waiting, or taken by a
+        worker less than `recent_seconds` ago and not yet acknowledged. None when this broker
+        can't tell; raises when it can't be reached."""
 
     def run_here(self, task_id: int, echo: Callable[[int, str], None] | None) -> None:
         """Run the job in this process (the CLI's --wait); its outcome lands on the row."""
@@ -371,12 +456,17 @@ def publish(task_id: int) -> bool:
     When the broker can't be reached the row goes back to unpublished with the reason in
     its message, and the sweeper tries again later.
     """
-    runner = _require_runner()
     task = _claim(task_id)
     if task is None:
         return False
+    return _hand_over(task)
+
+
+def _hand_over(task: Task) -> bool:
+    """Send a row already marked published; on failure, mark it unpublished again."""
+    task_id = int(task.id)
     try:
-        runner.publish(task.kind, task_id, str(task.celery_id))
+        _require_runner().publish(task.kind, task_id, str(task.celery_id))
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
         with session_scope() as session:
@@ -409,6 +499,100 @@ def publish_unpublished(now: datetime | None = None) -> int:
             .order_by(col(Task.id))
         ).all()
     return sum(publish(int(task_id)) for task_id in ids)
+
+
+# --- lost messages ------------------------------------------------------------------------
+
+
+def _claim_republish(task: Task) -> Task | None:
+    """Mark a published, still pending row as handed over again; None if it moved meanwhile.
+
+    Compared on the republish count, so of two sweepers only one sends it again.
+    """
+    with session_scope() as session:
+        changed = _update(
+            session,
+            [
+                col(Task.id) == task.id,
+                col(Task.status) == TaskStatus.PENDING,
+                col(Task.published_at).is_not(None),
+                col(Task.republishes) == task.republishes,
+            ],
+            published_at=utcnow(),
+            republishes=task.republishes + 1,
+            message=_clip(
+                "no worker had it and the broker had lost its message; handed to the broker "
+                f"again (time {task.republishes + 1})",
+                300,
+            ),
+        )
+        if changed != 1:
+            return None
+        return session.get(Task, task.id, populate_existing=True)
+
+
+def republish_lost(now: datetime | None = None) -> dict[str, list[int]]:
+    """The sweeper's third part: hand the broker again the jobs whose message it lost.
+
+    A job handed to the broker JOB_REPUBLISH_AFTER_SECONDS ago (or longer) that is still
+    pending, and whose message the broker holds neither waiting nor with a worker that took
+    it within that time, is handed over again with the same message id; so is every such
+    job when the broker can't tell what it holds (a copy that is still queued is then
+    harmless: the job starts once, `mark_running`). A job lost JOB_MAX_REPUBLISHES times is
+    failed with the reason. While the broker can't be reached nothing is done: nothing can
+    be handed to it anyway. Returns the ids {"republished": [...], "failed": [...]}.
+    """
+    settings = get_settings()
+    after = settings.job_republish_after_seconds
+    cutoff = (now or utcnow()) - timedelta(seconds=after)
+    outcome: dict[str, list[int]] = {"republished": [], "failed": []}
+    with session_scope() as session:
+        waiting = list(
+            session.exec(
+                select(Task)
+                .where(
+                    col(Task.status) == TaskStatus.PENDING,
+                    col(Task.published_at).is_not(None),
+                    col(Task.published_at) < cutoff,
+                )
+                .order_by(col(Task.id))
+            )
+        )
+    if not waiting:
+        return outcome
+    try:
+        held = _require_runner().held(after)
+    except Exception as exc:
+        logger.warning("could not ask the broker which jobs it holds: %s", exc)
+        return outcome
+    for task in waiting:
+        if held is not None and task.celery_id in held:
+            continue  # still queued behind others, or just taken: not lost
+        if task.republishes >= settings.job_max_republishes:
+            reason = (
+                f"no worker started it: its message was lost {task.republishes + 1} times "
+                "(the broker lost its queue, or the worker that took it could not record "
+                "its start)"
+            )
+            try:
+                mark_failed(int(task.id), reason, allowed=(TaskStatus.PENDING,))
+            except Conflict:
+                continue  # a worker started it meanwhile
+            logger.warning("task %s (%s) failed: %s", task.id, task.kind, reason)
+            outcome["failed"].append(int(task.id))
+            continue
+        claimed = _claim_republish(task)
+        if claimed is None:
+            continue
+        logger.warning(
+            "task %s (%s): published %s but no worker has it; handing it over again",
+            task.id,
+            task.kind,
+            task.published_at.isoformat(timespec="seconds") if task.published_at else "?",
+        )
+        if _hand_over(claimed):
+            outcome["republished"].append(int(task.id))
+    return outcome
 
 
 # --- lost workers -------------------------------------------------------------------------
@@ -497,6 +681,13 @@ def recover_lost(now: datetime | None = None) -> dict[str, list[int]]:
 
 
 def sweep() -> dict[str, Any]:
-    """One round of the worker's sweeper: recover lost jobs, then publish what is waiting."""
+    """One round of the worker's sweeper: recover lost jobs, hand over again the jobs whose
+    message the broker lost, then publish what is waiting."""
     lost = recover_lost()
-    return {**lost, "published": publish_unpublished()}
+    again = republish_lost()
+    return {
+        **lost,
+        **again,
+        "failed": lost["failed"] + again["failed"],
+        "published": publish_unpublished(),
+    }

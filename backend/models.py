@@ -291,6 +291,9 @@ class Deployment(SQLModel, table=True):
     status: str = Field(default=DeploymentStatus.TESTING, max_length=16, index=True)
     logs: str = _text()
     deployed_by: str = Field(default="", max_length=200)
+    # The `object.deploy` job that runs it (None when deployed while the caller waited), so a
+    # job that ended without finishing it fails the row too (`deploy.fail_stranded`).
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
     created_at: datetime = _created()
     finished_at: datetime | None = _when()
 
@@ -475,6 +478,9 @@ class Task(SQLModel, table=True):
     heartbeat_at: datetime | None = _when()
     # How many times the job was handed to a worker again after its worker was lost.
     redeliveries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # How many times its message was handed to the broker again because no worker had it
+    # (the broker lost its queue, or a worker took it and could not start it).
+    republishes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = _created()
     started_at: datetime | None = _when()
     finished_at: datetime | None = _when()

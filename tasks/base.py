@@ -4,10 +4,12 @@ A job is a plain function taking a `Job` (the Task row's id, kind and params, an
 report progress) and returning a JSON object, its result. `@job_task("kind")` registers it as the
 Celery task of that name, whose only argument is the Task row id. The wrapper
 
-- marks the row running and records which process holds it (a row that is not pending, e.g.
-  a message delivered twice or a stale copy of a job handed out again, is skipped, never
-  run twice), and beats a heartbeat on the row while the job runs, so a sweeper can tell a
-  lost worker from a slow job (`backend.jobs.recover_lost`),
+- claims the row (pending -> running in one conditional UPDATE) and records which process
+  holds it; a copy of the message that finds the row no longer pending (a duplicate
+  delivery, a republished message whose first copy ran after all, a stale copy of a job
+  handed out again) is acknowledged and skipped, so a job never runs twice; it beats a
+  heartbeat on the row while the job runs, so a sweeper can tell a lost worker from a slow
+  job (`backend.jobs.recover_lost`),
 - marks it succeeded with the returned dict (progress 100),
 - marks it failed with the reason when the function raises, and re-raises, so Celery logs it
   too,
@@ -188,4 +190,10 @@ def _on_task_failure(
     try:
         _mark_failed(int(args[0]), reason)
     except Exception:
-        logger.exception("could not record the failure of task %s", args[0])
+        # The database is away. Nothing is lost: a row left running is the sweeper's once its
+        # heartbeat stops (`recover_lost`), one left pending once no broker holds its
+        # message (`republish_lost`); either runs again or ends failed with a reason.
+        logger.exception(
+            "could not record the failure of task %s; the sweeper will run it again or fail it",
+            args[0],
+        )

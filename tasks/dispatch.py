@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
+import redis
 from kombu import Connection
+from kombu.transport.redis import PRIORITY_STEPS
+from kombu.transport.redis import Channel as RedisChannel
 from kombu.utils.url import maybe_sanitize_url
+from sqlalchemy import create_engine, inspect, text
 
 from backend import jobs
 from backend.config import Settings, get_settings
@@ -89,6 +96,78 @@ def _publish(settings: Settings, kind: str, task_id: int, celery_id: str) -> Non
         )
 
 
+def _message_ids(payloads: Iterable[str | bytes]) -> set[str]:
+    """The Celery task ids (`headers.id`) of kombu message payloads; unreadable ones skipped."""
+    ids = set()
+    for payload in payloads:
+        try:
+            message = json.loads(payload)
+            if isinstance(message, list):  # Redis' unacked hash: [message, exchange, key]
+                message = message[0]
+            ids.add(str(message["headers"]["id"]))
+        except (ValueError, KeyError, IndexError, TypeError):
+            continue
+    return ids
+
+
+def _redis_held(settings: Settings, recent_seconds: float) -> set[str]:
+    """The job ids in the Redis queue, and those a worker took within `recent_seconds`.
+
+    Reads kombu's keys as its Redis transport lays them out: the queue is a list per
+    priority step, what workers took and have not acknowledged is the hash `unacked`,
+    stamped with the time each was taken in the sorted set `unacked_index`.
+    """
+    prefix = broker_transport_options(settings)["global_keyprefix"]
+    queue = f"{prefix}{settings.celery_queue}"
+    lists = [queue, *(f"{queue}{RedisChannel.sep}{step}" for step in PRIORITY_STEPS if step)]
+    client = redis.Redis.from_url(
+        settings.broker_url,
+        socket_connect_timeout=PUBLISH_SOCKET_TIMEOUT,
+        socket_timeout=PUBLISH_SOCKET_TIMEOUT,
+    )
+    try:
+        pipe = client.pipeline(transaction=False)
+        for key in lists:
+            pipe.lrange(key, 0, -1)
+        pipe.zrangebyscore(
+            f"{prefix}{RedisChannel.unacked_index_key}", time.time() - recent_seconds, "+inf"
+        )
+        *queued, recent_tags = pipe.execute()
+        taken = (
+            client.hmget(f"{prefix}{RedisChannel.unacked_key}", recent_tags) if recent_tags else []
+        )
+    finally:
+        client.close()
+    return _message_ids(item for items in queued for item in items) | _message_ids(
+        item for item in taken if item is not None
+    )
+
+
+def _embedded_held(settings: Settings, recent_seconds: float) -> set[str]:
+    """The job ids waiting in the embedded broker, and those delivered within `recent_seconds`
+    (kombu's SQLAlchemy transport marks a delivered message invisible and stamps it)."""
+    engine = create_engine(settings.broker_url.removeprefix("sqla+"))
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("kombu_message"):
+                return set()
+            rows = connection.execute(
+                text(
+                    "SELECT m.payload FROM kombu_message m JOIN kombu_queue q ON m.queue_id = q.id"
+                    " WHERE q.name = :queue AND (m.visible = :yes OR m.timestamp > :recent)"
+                ),
+                {
+                    "queue": settings.celery_queue,
+                    "yes": True,
+                    # kombu stamps a delivered message in the machine's local time.
+                    "recent": datetime.now() - timedelta(seconds=recent_seconds),
+                },
+            )
+            return _message_ids(row[0] for row in rows)
+    finally:
+        engine.dispose()
+
+
 class CeleryRunner:
     """`backend.jobs.Runner` for Celery: publish to the configured broker, or run here."""
 
@@ -107,6 +186,14 @@ class CeleryRunner:
             where = "Redis" if uses_redis(settings) else "the embedded broker"
             url = maybe_sanitize_url(settings.broker_url)
             raise ProductError(f"{where} at {url}: {describe(exc)}") from exc
+
+    def held(self, recent_seconds: float) -> set[str] | None:
+        settings = get_settings()
+        if not uses_redis(settings):
+            return _embedded_held(settings, recent_seconds)
+        if settings.broker_url.startswith("redis+socket://"):
+            return None  # a socket URL redis-py can't open as is: republish on time alone
+        return _redis_held(settings, recent_seconds)
 
     def run_here(self, task_id: int, echo: Callable[[int, str], None] | None) -> None:
         with session_scope() as session:

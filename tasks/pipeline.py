@@ -42,12 +42,13 @@ def evaluate_version(job: Job) -> dict[str, Any]:
     return {"evaluation_id": evaluation.id, **assessment.to_dict()}
 
 
-# Not safe to repeat blindly: a lost worker leaves its "testing" deployment row behind.
+# Not safe to repeat blindly: a lost worker is failed, and so is the "testing" deployment row
+# it leaves behind (`deploy.fail_stranded`, which finds it by the task id it carries).
 @job_task(JobKind.OBJECT_DEPLOY)
 def deploy_version(job: Job) -> dict[str, Any]:
     """Deploy the version named in the job's params; a deployment whose tests fail is a
     result (its status and log), not a failed job."""
-    deployment = deploy.run_deploy_job(job.params, progress=job.progress)
+    deployment = deploy.run_deploy_job(job.params, progress=job.progress, task_id=job.task_id)
     return {
         "deployment_id": deployment.id,
         "slug": job.params["slug"],

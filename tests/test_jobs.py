@@ -8,11 +8,8 @@ job) live in tests/jobs_test_only.py, which the worker imports through CELERY_IM
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,8 +32,8 @@ from backend.enums import EventName, TaskStatus
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.models import Event, Task
 from tasks.celery_app import prune_embedded_broker
-from tasks.dispatch import enqueue
-from tests.workers import WORKER_START_TIMEOUT, Worker
+from tasks.dispatch import RUNNER, enqueue
+from tests.workers import WORKER_START_TIMEOUT, Worker, free_port, redis_server
 from tests.workers import start_worker as _start_worker
 from tests.workers import stop as _stop
 
@@ -548,6 +545,27 @@ def test_lost_worker_process_fails_the_task(worker: Worker) -> None:
     assert after.status == TaskStatus.SUCCEEDED, after.error
 
 
+@pytest.mark.slow
+def test_a_job_delivered_twice_runs_once(worker: Worker, tmp_path: Path) -> None:
+    """Two copies of one message (a duplicate delivery, or a republish of a message that was
+    still queued): the first claims the job, the second is acknowledged and skipped."""
+    runs = tmp_path / "runs"
+    with session_scope() as session:
+        task_id = int(jobs.schedule(session, "tests.record", {"runs": str(runs)}).id)
+    task = _task(task_id)
+    RUNNER.publish(task.kind, task_id, str(task.celery_id))  # the second copy, same id
+
+    done = _wait_finished(worker, task_id)
+    assert done.status == TaskStatus.SUCCEEDED, done.error
+    _wait_for(
+        "the second copy skipped",
+        lambda: f"cannot start task {task_id} (tests.record)" in worker.log_tail(400),
+        worker,
+    )
+    assert runs.read_text().split() == [str(task_id)]
+    assert _task(task_id).status == TaskStatus.SUCCEEDED
+
+
 # --- a worker killed outright, and a broker that goes away ------------------------------------
 
 
@@ -622,56 +640,18 @@ def test_a_sigkilled_worker_loses_no_job(worker: Worker, tmp_path: Path) -> None
         worker.process = _start_worker(worker.env, worker.log_path, worker.broker).process
 
 
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _redis_server(port: int, folder: Path) -> Iterator[subprocess.Popen]:
-    """A Redis server of this test's own, so it can be stopped without touching anyone's."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed")
-        pytest.skip("redis-server is not installed")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port, socket_connect_timeout=1)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"redis-server on port {port} did not start")
-            time.sleep(0.05)
-    client.close()
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
 @pytest.mark.slow
 def test_a_job_requested_while_redis_is_down_runs_once_it_is_back(
     sqlite_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
     monkeypatch.setenv("CELERY_QUEUE", f"dobj-test-{uuid.uuid4().hex[:12]}")
     monkeypatch.setenv("CELERY_IMPORTS", TEST_JOBS_MODULE)
     for name, value in FAST_SWEEPS.items():
         monkeypatch.setenv(name, value)
     config.reload_settings()
-    with _redis_server(port, tmp_path):
+    with redis_server(port, tmp_path):
         worker = _start_worker(dict(os.environ), tmp_path / "worker.log", "redis")
     try:
         # Redis is gone: the request is still recorded, and waits.
@@ -679,7 +659,7 @@ def test_a_job_requested_while_redis_is_down_runs_once_it_is_back(
         waiting = _task(task_id)
         assert (waiting.status, waiting.published_at) == (TaskStatus.PENDING, None)
         assert "waiting for the broker" in waiting.message
-        with _redis_server(port, tmp_path):
+        with redis_server(port, tmp_path):
             # The worker reconnects; its sweeper hands the job over; it runs.
             task = _wait_finished(worker, task_id)
             assert task.status == TaskStatus.SUCCEEDED, task.error

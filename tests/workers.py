@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 
 from backend.config import PROJECT_ROOT
 from tasks.celery_app import worker_argv
@@ -44,7 +48,10 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(5)
 
 
-def start_worker(env: dict[str, str], log_path: Path, broker: str) -> Worker:
+def start_worker(
+    env: dict[str, str], log_path: Path, broker: str, *, wait_ready: bool = True
+) -> Worker:
+    """Start a worker; by default wait until it says it is ready (it has its broker)."""
     log = log_path.open("wb")
     process = subprocess.Popen(
         worker_argv(),
@@ -56,6 +63,8 @@ def start_worker(env: dict[str, str], log_path: Path, broker: str) -> Worker:
     )
     log.close()
     worker = Worker(process, log_path, env, broker)
+    if not wait_ready:
+        return worker
     deadline = time.monotonic() + WORKER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -65,3 +74,41 @@ def start_worker(env: dict[str, str], log_path: Path, broker: str) -> Worker:
         time.sleep(0.1)
     stop(process)
     pytest.fail(f"worker not ready within {WORKER_START_TIMEOUT:g} s:\n{worker.log_tail()}")
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def redis_server(port: int, folder: Path) -> Iterator[subprocess.Popen]:
+    """A Redis server of this test's own, so it can be stopped without touching anyone's."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"redis-server on port {port} did not start")
+            time.sleep(0.05)
+    client.close()
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)

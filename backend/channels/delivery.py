@@ -16,6 +16,11 @@ A delivery failure is an outcome, not an error of the job: it is recorded on the
 the replacement queued), and the job succeeds with that outcome in its result. The job
 fails only when there is no row to deliver, or for an unexpected error (a bug), which is
 recorded on the row too before it is raised.
+
+However the job itself ends failed (its worker lost too often, the database away when it
+tried to record the outcome, a job that could not start), the notification it was for does
+not stay queued: `_job_failed`, run where the job's failure is recorded, fails it with the
+job's reason and queues the replacement on the next channel.
 """
 
 from __future__ import annotations
@@ -27,14 +32,15 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from backend import jobs
 from backend.channels import fallback
 from backend.channels.base import DeliveryFailure, TransientFailure
 from backend.channels.registry import sender_for
 from backend.config import get_settings
 from backend.db import session_scope
-from backend.enums import Channel, NotificationStatus
+from backend.enums import Channel, JobKind, NotificationStatus
 from backend.errors import NotFound, ProductError
-from backend.models import Notification, User, utcnow
+from backend.models import Notification, Task, User, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -93,25 +99,53 @@ def _opted_out(session: Session, notification: Notification) -> bool:
     return any(user.sms_opted_out for user in session.exec(select(User).where(who)))
 
 
+def _end_queued(
+    session: Session, notification_id: int, status: NotificationStatus, **values: Any
+) -> tuple[Notification, Notification | None] | None:
+    """In `session`: end a still queued notification as failed or suppressed and queue what
+    goes out instead; (it, its replacement or None), or None when it was no longer queued."""
+    if not _update_queued(session, notification_id, status=status, **values):
+        return None
+    notification = _get(session, notification_id)
+    if status == NotificationStatus.SUPPRESSED:
+        replacement = fallback.after_opt_out(session, notification)
+    else:
+        replacement = fallback.after_failure(session, notification)
+    logger.info(
+        "notification %s %s: %s%s",
+        notification_id,
+        status,
+        values.get("error"),
+        f"; replaced by {replacement.id}" if replacement else "",
+    )
+    return notification, replacement
+
+
 def _finish(notification_id: int, status: NotificationStatus, **values: Any) -> dict[str, Any]:
     """End a queued notification as failed or suppressed, and queue what goes out instead."""
     with session_scope() as session:
-        changed = _update_queued(session, notification_id, status=status, **values)
-        notification = _get(session, notification_id)
-        if not changed:
-            return _summary(notification, skipped=True)
-        if status == NotificationStatus.SUPPRESSED:
-            replacement = fallback.after_opt_out(session, notification)
-        else:
-            replacement = fallback.after_failure(session, notification)
-        logger.info(
-            "notification %s %s: %s%s",
-            notification_id,
-            status,
-            values.get("error"),
-            f"; replaced by {replacement.id}" if replacement else "",
-        )
+        ended = _end_queued(session, notification_id, status, **values)
+        if ended is None:
+            return _summary(_get(session, notification_id), skipped=True)
+        notification, replacement = ended
         return _summary(notification, replaced_by=replacement.id if replacement else None)
+
+
+def _job_failed(session: Session, task: Task) -> None:
+    """A `notification.send` job ended failed: its notification, if still queued, fails with
+    the job's reason and goes out on the next channel (in the failure's transaction)."""
+    notification_id = (task.params or {}).get("notification_id")
+    if not isinstance(notification_id, int) or session.get(Notification, notification_id) is None:
+        return  # the job failed for want of a notification: nothing is left queued
+    _end_queued(
+        session,
+        notification_id,
+        NotificationStatus.FAILED,
+        error=f"its sending job (task {task.id}) failed: {task.error}",
+    )
+
+
+jobs.on_failure(JobKind.NOTIFICATION_SEND, _job_failed)
 
 
 def _record_try(notification_id: int, attempt: int, error: str) -> None:

@@ -4,24 +4,41 @@ A failed deployment is recorded with its log and changes nothing that is live: t
 keeps serving whatever version was deployed before. `deploy` does it while the caller waits
 (the CLI, the HTTP API, approve-and-deploy); `schedule_deploy` asks for it as a job
 (`object.deploy`, the web page), so it shows on the Tasks page with its progress.
+
+A deployment never stays `testing` after its job ended: when the job ended without
+finishing it (its worker was killed, the job failed), `fail_stranded` (the worker's sweeper,
+so also at a worker's start) fails the row with the job's reason in its log, as a failed
+test run would; the object keeps serving its live version.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+import logging
+
+from sqlmodel import Session, col, select
 
 from backend import activity, audit, jobs
 from backend.commands import results
 from backend.db import session_scope
-from backend.enums import Channel, DeploymentStatus, EventName, JobKind, ObjectStatus, Role
+from backend.enums import (
+    Channel,
+    DeploymentStatus,
+    EventName,
+    JobKind,
+    ObjectStatus,
+    Role,
+    TaskStatus,
+)
 from backend.errors import ProductError
-from backend.models import Deployment, ObjectVersion, Task, User, utcnow
+from backend.models import Deployment, DurableObject, ObjectVersion, Task, User, utcnow
 from backend.objects import files as object_files
 from backend.objects import store
-from backend.objects.status import check_transition
+from backend.objects.status import ALLOWED, check_transition
 from backend.permissions import Permission, require
 from backend.pipeline.progress import Progress, no_progress
 from backend.sandbox import limits_for, run_tests, smoke_import
+
+logger = logging.getLogger(__name__)
 
 
 def _live_deployment(session: Session, object_id: int) -> Deployment | None:
@@ -69,10 +86,12 @@ def deploy(
     number: int | None = None,
     superseded_status: DeploymentStatus = DeploymentStatus.SUPERSEDED,
     progress: Progress = no_progress,
+    task_id: int | None = None,
 ) -> Deployment:
     """Deploy version `number` (default: the current one); returns the Deployment row.
 
-    `superseded_status` is what the previously live deployment becomes on success.
+    `superseded_status` is what the previously live deployment becomes on success;
+    `task_id` is the job running it, if one does.
     """
     require(actor, Permission.DEPLOY)
     with session_scope() as session:
@@ -84,6 +103,7 @@ def deploy(
             version_id=version.id,
             status=DeploymentStatus.TESTING,
             deployed_by=actor.name,
+            task_id=task_id,
         )
         session.add(deployment)
         session.flush()
@@ -100,8 +120,8 @@ def deploy(
         deployment = session.get(Deployment, deployment_id)
         deployment.logs = "\n".join(log)
         deployment.finished_at = utcnow()
-        detail = {"slug": slug, "version": version.number, "deployment_id": deployment_id}
         if passed:
+            detail = {"slug": slug, "version": version.number, "deployment_id": deployment_id}
             previous = _live_deployment(session, object_id)
             if previous is not None:
                 previous.status = superseded_status
@@ -113,15 +133,81 @@ def deploy(
                 session, actor, EventName.OBJECT_DEPLOYED, object_id=object_id, detail=detail
             )
         else:
-            deployment.status = DeploymentStatus.FAILED
-            if obj.deployed_version is None:
-                store.set_status(session, slug, ObjectStatus.FAILED, actor=actor)
-            failure = {**detail, "log": deployment.logs[-2000:]}
-            activity.record(
-                session, actor, EventName.DEPLOYMENT_FAILED, object_id=object_id, detail=failure
-            )
+            _record_failure(session, deployment, version.number, actor)
         session.add_all([deployment, obj])
     return deployment
+
+
+def _record_failure(
+    session: Session, deployment: Deployment, number: int, actor: audit.Actor
+) -> None:
+    """Mark the deployment failed (its log already says why) and record `deployment.failed`.
+
+    Nothing live changes: an object with a deployed version keeps serving it; one that never
+    had one becomes failed, where the status rules allow it.
+    """
+    obj = session.get(DurableObject, deployment.object_id)
+    deployment.status = DeploymentStatus.FAILED
+    deployment.finished_at = deployment.finished_at or utcnow()
+    session.add(deployment)
+    if obj.deployed_version is None and ObjectStatus.FAILED in ALLOWED[ObjectStatus(obj.status)]:
+        store.set_status(session, obj.slug, ObjectStatus.FAILED, actor=actor)
+    detail = {
+        "slug": obj.slug,
+        "version": number,
+        "deployment_id": deployment.id,
+        "log": deployment.logs[-2000:],
+    }
+    activity.record(session, actor, EventName.DEPLOYMENT_FAILED, object_id=obj.id, detail=detail)
+
+
+def fail_stranded() -> list[int]:
+    """Fail the deployments left `testing` by a job that ended; the ids failed.
+
+    A job that ended (failed, or even succeeded) without finishing its deployment, e.g. its
+    worker was killed mid-test and the sweeper failed the job with "worker lost", leaves the
+    row `testing`; it becomes failed with the job's reason in its log, and whoever asked by
+    phone or SMS is told. Run by the worker's sweeper, so at every worker start too.
+    """
+    with session_scope() as session:
+        stranded = session.exec(
+            select(Deployment.id)
+            .join(Task, col(Task.id) == col(Deployment.task_id))
+            .where(
+                col(Deployment.status) == DeploymentStatus.TESTING,
+                col(Task.status).in_([TaskStatus.SUCCEEDED, TaskStatus.FAILED]),
+            )
+            .order_by(col(Deployment.id))
+        ).all()
+    failed = []
+    for deployment_id in stranded:
+        deployment = _fail_stranded_one(int(deployment_id))
+        if deployment is None:
+            continue
+        failed.append(int(deployment_id))
+        with session_scope() as session:
+            params = dict(session.get(Task, deployment.task_id).params)
+        if "by" in params:
+            results.report_deployment(params["by"], deployment)
+    return failed
+
+
+def _fail_stranded_one(deployment_id: int) -> Deployment | None:
+    """Fail one stranded deployment, if it is still testing; None when it moved on."""
+    with session_scope() as session:
+        deployment = session.get(Deployment, deployment_id, with_for_update=True)
+        if deployment is None or deployment.status != DeploymentStatus.TESTING:
+            return None
+        task = session.get(Task, deployment.task_id)
+        version = session.get(ObjectVersion, deployment.version_id)
+        if task.status == TaskStatus.FAILED:
+            why = f"the deploy job (task {task.id}) failed: {task.error}"
+        else:
+            why = f"the deploy job (task {task.id}) ended without finishing it"
+        deployment.logs = "\n".join(filter(None, [deployment.logs, f"deployment failed: {why}"]))
+        _record_failure(session, deployment, version.number, audit.SYSTEM)
+        logger.warning("deployment %s failed: %s", deployment_id, why)
+        return deployment
 
 
 def schedule_deploy(
@@ -176,9 +262,11 @@ def _actor_of(by: dict) -> audit.Actor:
         return audit.Actor.for_user(user, Channel(by["channel"]))
 
 
-def run_deploy_job(params: dict, progress: Progress = no_progress) -> Deployment:
-    """The `object.deploy` job's work (see `schedule_deploy`); whoever asked by phone or SMS
-    is told how it went."""
+def run_deploy_job(
+    params: dict, progress: Progress = no_progress, task_id: int | None = None
+) -> Deployment:
+    """The `object.deploy` job's work (see `schedule_deploy`), as task `task_id`; whoever
+    asked by phone or SMS is told how it went."""
     deployment = deploy(
         params["slug"],
         actor=_actor_of(params["by"]),
@@ -187,6 +275,7 @@ def run_deploy_job(params: dict, progress: Progress = no_progress) -> Deployment
             params.get("superseded_status", DeploymentStatus.SUPERSEDED)
         ),
         progress=progress,
+        task_id=task_id,
     )
     results.report_deployment(params["by"], deployment)
     return deployment
