@@ -23,7 +23,7 @@ from backend.enums import EventName
 from backend.errors import InvalidInput
 from backend.models import AuditEntry, Event, MonitorFiring, Notification
 from backend.monitoring import dispatcher
-from backend.read_models.monitors import read_failed_events
+from backend.read_models.monitors import read_monitors_page
 from tests.api_server import serve_api
 from tests.phone_world import OPERATOR
 
@@ -191,13 +191,11 @@ def watched(migrated_db) -> int:
     return ada_id
 
 
-def _store_raw(customer: str) -> int:
+def _store_raw(customer: str, name: EventName = EventName.PAYMENT_FAILED) -> int:
     """An event stored straight into the table, past the ingest check: as rows stored before
-    it existed were, or a failure the check can't foresee."""
+    it existed were, or one whose failure the check can't foresee."""
     with db.session_scope() as session:
-        event = Event(
-            name=EventName.PAYMENT_FAILED, payload={**GOOD, "customer": customer}, source="test"
-        )
+        event = Event(name=name, payload={**GOOD, "customer": customer}, source="test")
         session.add(event)
         session.flush()
         return event.id
@@ -208,43 +206,65 @@ def _event(event_id: int) -> Event:
         return session.get(Event, event_id)
 
 
-def _poisons() -> dict[str, str]:
-    """Customer names that make the alert's own rows fail on this database, and the error
-    each gives: a lone surrogate everywhere, a NUL character on PostgreSQL."""
-    found = {SURROGATE: "surrogates not allowed"}
+REFUSED = "refused: a poisoned row"
+
+
+def _refuse_alerts_about_poison() -> None:
+    """A database that refuses the alert row of any event about a customer called "poison":
+    a failure no ingest check can foresee, on the event's own rows."""
     if _is_postgres():
-        found["a\x00b"] = "cannot contain NUL"
-    return found
+        statements = [
+            "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
+            f"IF strpos(NEW.body, 'poison') > 0 THEN RAISE EXCEPTION '{REFUSED}'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON notification "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+        ]
+    else:
+        statements = [
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON notification "
+            f"WHEN instr(NEW.body, 'poison') > 0 BEGIN SELECT RAISE(ABORT, '{REFUSED}'); END"
+        ]
+    with db.get_engine().begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
 
 
 def test_a_poison_event_is_marked_failed_after_its_tries_and_later_events_notify(watched):
-    poisons = _poisons()
-    bad = [_store_raw(customer) for customer in poisons]
-    good = _store_raw("globex")
-    assert dispatcher.run_once()["dispatched"] == len(bad) + 1
-    assert _notified() == {good: 1}, "the good event is not held up by the bad ones"
-    for event_id, error in zip(bad, poisons.values(), strict=True):
-        first = _event(event_id)
-        assert (first.dispatched_at, first.dispatch_tries) == (None, 1)
-        assert error in first.dispatch_error
-
+    _refuse_alerts_about_poison()
+    bad, good = _store_raw("poison"), _store_raw("globex")
+    assert dispatcher.run_once()["dispatched"] == 2
+    assert _notified() == {good: 1}, "the good event is not held up by the bad one"
+    first = _event(bad)
+    assert (first.dispatched_at, first.dispatch_tries) == (None, 1)
+    assert REFUSED in first.dispatch_error
     for _ in range(5):
         dispatcher.run_once()
-    for event_id, error in zip(bad, poisons.values(), strict=True):
-        given_up = _event(event_id)
-        assert given_up.dispatched_at is not None and given_up.dispatch_tries == 3
-        assert error in given_up.dispatch_error
-    with db.session_scope() as session:
-        assert session.exec(select(MonitorFiring)).all() != []
+    given_up = _event(bad)
+    assert given_up.dispatched_at is not None and given_up.dispatch_tries == 3
+    assert REFUSED in given_up.dispatch_error
     later = _store_raw("initech")
     assert dispatcher.run_once()["dispatched"] == 1
     assert _notified() == {good: 1, later: 1}
+    assert _event(good).dispatch_error is None and _event(later).dispatch_tries == 0
+
+
+def test_events_stored_with_nul_or_surrogates_before_the_check_still_notify(watched):
+    """Rows stored before ingest refused them (what stopped every alert in issue 18): the
+    alert's text is cleaned, so they are dispatched like any other."""
+    old = [_store_raw(f"a{SURROGATE}b"), _store_raw("a\x00b")]
+    dispatcher.run_once()
+    assert _notified() == dict.fromkeys(old, 1)
+    with db.session_scope() as session:
+        bodies = [n.body for n in session.exec(select(Notification))]
+    assert all("from a\ufffdb failed" in body for body in bodies)
 
 
 def test_the_number_of_tries_is_a_setting(watched, monkeypatch):
     monkeypatch.setenv("EVENT_DISPATCH_MAX_TRIES", "1")
     config.reload_settings()
-    bad = _store_raw(SURROGATE)
+    _refuse_alerts_about_poison()
+    bad = _store_raw("poison")
     dispatcher.run_once()
     assert _event(bad).dispatch_tries == 1 and _event(bad).dispatched_at is not None
     assert dispatcher.run_once()["dispatched"] == 0
@@ -304,10 +324,11 @@ def test_two_dispatchers_at_once_skip_the_poison_and_dispatch_the_rest_once(
 ):
     if not _is_postgres():
         pytest.skip("the race that matters is on PostgreSQL; SQLite runs one writer at a time")
+    _refuse_alerts_about_poison()
     good = []
     for n in range(40):
         if n in (3, 17, 31):
-            _store_raw(SURROGATE if n != 17 else "a\x00b")
+            _store_raw(f"poison {n}")
         good.append(_store_raw(f"customer {n}"))
     errors: list[BaseException] = []
 
@@ -335,11 +356,37 @@ def test_two_dispatchers_at_once_skip_the_poison_and_dispatch_the_rest_once(
     assert all(e.dispatched_at for e in _stored())
 
 
+def test_a_firing_that_cannot_be_sent_does_not_hold_up_the_others(watched):
+    """Grouped firings are sent later, by `flush`: one whose alert the database refuses is
+    tried again next round, and the others are sent meanwhile."""
+    _refuse_alerts_about_poison()
+    for customer in ("poison", "globex"):
+        with db.session_scope() as session:
+            monitors.create_monitor(
+                session, owner_id=watched, event="payment.succeeded",
+                condition=monitors.event_condition([{"field": "customer", "op": "==",
+                                                     "value": customer}]),
+                channel="email", description=customer, actor=OPERATOR, group_seconds=600,
+            )  # fmt: skip
+    dispatcher.run_once()
+    bad, good = (_store_raw(c, EventName.PAYMENT_SUCCEEDED) for c in ("poison", "globex"))
+    dispatcher.run_once()
+    with db.session_scope() as session:
+        for firing in session.exec(select(MonitorFiring)):
+            firing.group_until = firing.created_at  # the windows closed
+            session.add(firing)
+    assert dispatcher.flush()["sent"] == 1
+    assert dispatcher.flush()["sent"] == 0
+    assert _notified() == {good: 1}
+    assert _event(bad).dispatched_at is not None, "the event itself was dispatched"
+
+
 # --- shown -------------------------------------------------------------------------------------
 
 
 def test_events_list_and_the_monitors_page_show_the_failed_event(watched, capsys):
-    bad, good = _store_raw(SURROGATE), _store_raw("globex")
+    _refuse_alerts_about_poison()
+    bad, good = _store_raw("poison"), _store_raw("globex")
     for _ in range(3):
         dispatcher.run_once()
     assert cli.main(["events", "list"]) == 0
@@ -347,14 +394,14 @@ def test_events_list_and_the_monitors_page_show_the_failed_event(watched, capsys
     header, *lines = out.splitlines()
     assert "STATUS" in header and "ERROR" in header
     row = next(line for line in lines if line.startswith(f"{bad} "))
-    assert "failed" in row and "surrogates not allowed" in row
+    assert "failed" in row and REFUSED in row
     assert "dispatched" in next(line for line in lines if line.startswith(f"{good} "))
 
     assert cli.main(["events", "list", "--failed", "--json"]) == 0
     [shown] = json.loads(capsys.readouterr().out)
     assert (shown["id"], shown["status"], shown["dispatch_tries"]) == (bad, "failed", 3)
-    assert "surrogates not allowed" in shown["error"]
+    assert REFUSED in shown["error"]
 
-    [row] = read_failed_events()
+    [row] = read_monitors_page().failed_events
     assert (row.id, row.name, row.source, row.tries) == (bad, "payment.failed", "test", 3)
-    assert "surrogates not allowed" in row.error and row.failed_at
+    assert REFUSED in row.error and row.failed_at

@@ -287,8 +287,10 @@ def _edge(
 
 
 def _notify(session: Session, monitor: Monitor, firing: MonitorFiring) -> None:
+    # Cleaned: an event stored before ingest refused NUL and lone surrogates still words an
+    # alert (with U+FFFD) instead of failing every try to store it.
     payloads = [
-        event.payload
+        event_payloads.clean(event.payload)
         for event in session.exec(
             select(Event).where(col(Event.id).in_(firing.event_ids)).order_by(col(Event.id))
         )

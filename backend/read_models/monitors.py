@@ -204,6 +204,20 @@ def read_failed_events(limit: int = FAILED_SHOWN) -> list[FailedEventRow]:
         ]
 
 
+@dataclasses.dataclass
+class MonitorsPage:
+    """What the Monitors page shows: the monitors' rows and the events none of them heard of
+    because their dispatch failed."""
+
+    rows: list[MonitorRow]
+    failed_events: list[FailedEventRow]
+
+
+def read_monitors_page(owner_id: int | None = None) -> MonitorsPage:
+    """The Monitors page's data in one call (a person's monitors, or everybody's)."""
+    return MonitorsPage(read_monitor_rows(owner_id), read_failed_events())
+
+
 # --- one monitor ----------------------------------------------------------------------------
 
 
