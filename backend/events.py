@@ -181,7 +181,7 @@ def emit(
     return _store(session, event, payload, str(source), key)[0]
 
 
-def failed(statement: Any) -> Any:
+def _given_up(statement: Any) -> Any:
     """`statement` narrowed to the events the dispatcher gave up on (status "failed")."""
     return statement.where(
         col(Event.dispatched_at).is_not(None), col(Event.dispatch_error).is_not(None)
@@ -199,5 +199,5 @@ def list_events(
     if name:
         statement = statement.where(Event.name == _event_name(name))
     if only_failed:
-        statement = failed(statement)
+        statement = _given_up(statement)
     return list(session.exec(statement))

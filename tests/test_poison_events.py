@@ -9,7 +9,10 @@ PostgreSQL.
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 
@@ -26,6 +29,7 @@ from backend.monitoring import dispatcher
 from backend.read_models.monitors import read_monitors_page
 from tests.api_server import serve_api
 from tests.phone_world import OPERATOR
+from tests.workers import start_worker, stop
 
 GOOD = {"amount": 12.5, "currency": "USD", "customer": "acme", "reason": "card declined"}
 SURROGATE = "\ud800"
@@ -379,6 +383,54 @@ def test_a_firing_that_cannot_be_sent_does_not_hold_up_the_others(watched):
     assert dispatcher.flush()["sent"] == 0
     assert _notified() == {good: 1}
     assert _event(bad).dispatched_at is not None, "the event itself was dispatched"
+
+
+def test_two_worker_processes_skip_the_poison_and_dispatch_the_rest_once(
+    watched, data_dir, monkeypatch
+):
+    """The real thing: two worker processes, each with its dispatcher thread, on one
+    PostgreSQL, poison events among good ones arriving while they run."""
+    if not _is_postgres():
+        pytest.skip("two worker processes on one database: PostgreSQL's case")
+    for name, value in {
+        "CELERY_QUEUE": f"poison-{uuid.uuid4().hex[:8]}",
+        "MONITOR_DISPATCH_SECONDS": "0.05",
+        "NOTIFY_MAX_ATTEMPTS": "1",  # no SMTP: each alert fails at once; the rows count here
+    }.items():
+        monkeypatch.setenv(name, value)
+    config.reload_settings()
+    _refuse_alerts_about_poison()
+    workers = []
+    for n in (1, 2):
+        own = data_dir / f"worker{n}"  # each its own beat schedule and embedded broker
+        own.mkdir()
+        env = {**os.environ, "DATA_DIR": str(own)}
+        workers.append(start_worker(env, own / "worker.log", "embedded"))
+    try:
+        good = []
+        for n in range(60):
+            if n % 20 == 5:
+                _store_raw(f"poison {n}")
+            good.append(_store_raw(f"customer {n}"))
+        deadline = time.monotonic() + 90
+        while not all(e.dispatched_at for e in _stored()):
+            assert time.monotonic() < deadline, "\n".join(w.log_tail() for w in workers)
+            time.sleep(0.2)
+    finally:
+        for worker in workers:
+            stop(worker.process)
+    assert _notified() == dict.fromkeys(good, 1)
+    failed = [e for e in _stored() if e.dispatch_error]
+    assert len(failed) == 3 and {e.dispatch_tries for e in failed} == {3}
+    assert all(REFUSED in e.dispatch_error for e in failed)
+    logs = [w.log_path.read_text(errors="replace") for w in workers]
+    whole_round_failed = [
+        line
+        for log in logs
+        for line in log.splitlines()
+        if "WARNING" in line and "monitor dispatcher:" in line
+    ]
+    assert whole_round_failed == []
 
 
 # --- shown -------------------------------------------------------------------------------------
