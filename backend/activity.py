@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from backend import event_payloads
 from backend.audit import Actor
 from backend.enums import ACTIONS, EventName
 from backend.models import AuditEntry, Event
@@ -33,7 +34,8 @@ def record(
     action = EventName(action)
     if action not in ACTIONS:
         raise ValueError(f"{action} is reported from outside, not an action; use events.emit")
-    detail = dict(detail or {})
+    # What the product records itself is made storable, not refused: the action happened.
+    detail = event_payloads.clean(dict(detail or {}))
     entry = AuditEntry(
         actor=actor.name,
         user_id=actor.user_id,

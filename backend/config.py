@@ -337,6 +337,23 @@ class Settings(BaseSettings):
         description="How often the worker hands new events to the monitors watching them "
         "(and sends the firings whose grouping window closed).",
     )
+    event_dispatch_max_tries: int = Field(
+        default=3,
+        ge=1,
+        description="Tries the dispatcher gives an event whose dispatch fails; after that it "
+        "is marked failed with its error (shown by `events list` and the Monitors page) and "
+        "later events go on.",
+    )
+    event_payload_max_bytes: int = Field(
+        default=64 << 10,
+        ge=2,
+        description="Largest event payload accepted, in bytes of JSON (reported, emitted).",
+    )
+    event_payload_max_depth: int = Field(
+        default=16,
+        ge=1,
+        description="Deepest nesting of objects and lists an event payload may have.",
+    )
     metric_check_seconds: float = Field(
         default=60.0,
         gt=0,

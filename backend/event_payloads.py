@@ -9,11 +9,13 @@ who acted (`actor`, `actor_user_id`) and, when an object is concerned, its `obje
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from backend.config import get_settings
 from backend.enums import EXTERNAL_EVENTS, EventName
 from backend.errors import InvalidInput
 
@@ -27,6 +29,13 @@ _KINDS: dict[str, tuple[type, ...]] = {
     "object": (dict,),
 }
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+#: A lone UTF-16 surrogate: JSON's "\\ud800" decodes to one, and no database or UTF-8
+#: encoder takes it ("surrogates not allowed").
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Integers a payload may hold: what fits a 64-bit column (and prints in any JSON reader).
+INT_LIMIT = 2**63
+#: What a NUL character or a lone surrogate becomes in text the product records itself.
+REPLACEMENT = "\ufffd"
 
 
 @dataclass(frozen=True)
@@ -292,3 +301,89 @@ def validate_external(name: str, payload: Any) -> dict[str, Any]:
 def external_names() -> str:
     """The events other systems may report, comma-separated, for messages."""
     return ", ".join(sorted(str(name) for name in EXTERNAL_EVENTS))
+
+
+# --- what can be stored at all ----------------------------------------------------------------
+
+
+def bad_text(text: str) -> str | None:
+    """Why `text` can't be stored (PostgreSQL refuses NUL in text, UTF-8 refuses a lone
+    surrogate), worded to follow a field's name; None when it can."""
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000)"
+    if _SURROGATE.search(text):
+        return "contains a lone surrogate (\\ud800-\\udfff), which is not valid Unicode"
+    return None
+
+
+def check_text(text: str, where: str) -> str:
+    """`text` when it can be stored; `InvalidInput` saying what is wrong with `where`."""
+    reason = bad_text(text)
+    if reason is not None:
+        raise InvalidInput(f"{where} {reason}")
+    return text
+
+
+def _at(where: str, key: str | int) -> str:
+    # json.dumps escapes a NUL or a surrogate in the key, so the message itself is safe.
+    return f"{where}[{json.dumps(key)}]"
+
+
+def check_storable(payload: Any, what: str = "payload") -> None:
+    """Refuse (`InvalidInput`, naming where) a payload that would poison the line after it is
+    stored: a NUL character or a lone surrogate in any key or string, a number that is not
+    finite (NaN, Infinity) or beyond 64 bits, a value that isn't JSON, nesting deeper than
+    EVENT_PAYLOAD_MAX_DEPTH or more than EVENT_PAYLOAD_MAX_BYTES of JSON.
+
+    Every way an event comes in (`POST /api/events`, `events emit`, other backend code) calls
+    this before storing, so the dispatcher never meets such a payload. The walk uses a stack,
+    not recursion, so a payload nested thousands deep is refused rather than crashing.
+    """
+    settings = get_settings()
+    max_depth, max_bytes = settings.event_payload_max_depth, settings.event_payload_max_bytes
+    stack: list[tuple[Any, str, int]] = [(payload, what, 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        if value is None or isinstance(value, bool):
+            continue
+        if isinstance(value, str):
+            check_text(value, where)
+        elif isinstance(value, int):
+            if not -INT_LIMIT < value < INT_LIMIT:
+                raise InvalidInput(f"{where} is an integer beyond 64 bits")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise InvalidInput(f"{where} is {value!r}: numbers must be finite")
+        elif isinstance(value, (dict, list)):
+            if depth >= max_depth:
+                raise InvalidInput(
+                    f"{what} is nested more than {max_depth} levels deep (at {where})"
+                )
+            if isinstance(value, list):
+                stack.extend((item, _at(where, n), depth + 1) for n, item in enumerate(value))
+                continue
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise InvalidInput(f"{where} has a key that is not a string: {key!r}")
+                check_text(key, f"a key in {where}")
+                stack.append((item, _at(where, key), depth + 1))
+        else:
+            raise InvalidInput(f"{where} is not a JSON value ({type(value).__name__})")
+    size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > max_bytes:
+        raise InvalidInput(f"{what} is {size} bytes of JSON; at most {max_bytes}")
+
+
+def clean(value: Any) -> Any:
+    """`value` made storable, for what the product records itself (`backend.activity`): an
+    action that happened is recorded even when its detail quotes bad text (a deployment log
+    with a NUL byte): NUL and lone surrogates become U+FFFD, a non-finite number null."""
+    if isinstance(value, str):
+        return _SURROGATE.sub(REPLACEMENT, value.replace("\x00", REPLACEMENT))
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {clean(str(k)): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    return value

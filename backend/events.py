@@ -53,7 +53,7 @@ def _check_id(event_id: Any) -> str | None:
         raise InvalidInput("'id' must be a non-empty string (the event's id in your system)")
     if len(event_id) > ID_MAX_LENGTH:
         raise InvalidInput(f"'id' is at most {ID_MAX_LENGTH} characters")
-    return event_id.strip()
+    return event_payloads.check_text(event_id.strip(), "'id'")
 
 
 def _existing(session: Session, key: str) -> Event | None:
@@ -67,7 +67,10 @@ def _store(
 
     The check first is the common case; the unique constraint settles a race (two reports of
     the same id at once): the loser's insert fails in its savepoint and it returns the winner's.
+    Its callers have checked the payload (`event_payloads.check_storable`), so nothing that
+    would stop the dispatcher is stored.
     """
+    event_payloads.check_text(source, "the event's source")
     if key is not None:
         first = _existing(session, key)
         if first is not None:
@@ -105,10 +108,17 @@ def report(
             f"{name} is the product's own action, not reported from outside; "
             f"may be reported: {event_payloads.external_names()}"
         )
+    event_payloads.check_storable(payload)  # first: the field checks assume sane JSON
     checked = event_payloads.validate_external(name, payload)
     event_id = _check_id(event_id)
     key = None if event_id is None else f"{source.name}:{event_id}"
     return _store(session, name, checked, event_sources.event_source_label(source), key)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deep"
+    return str(exc)[:300]
 
 
 def _source_of(session: Session, authorization: str | None) -> EventSource:
@@ -136,8 +146,10 @@ def receive(authorization: str | None, body: bytes) -> tuple[Event, bool]:
         source = _source_of(session, authorization)
         try:
             data = json.loads(body) if body.strip() else None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"body is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            # ValueError: malformed JSON, bad UTF-8, an integer past Python's digit limit;
+            # RecursionError: nesting thousands deep.
+            raise InvalidInput(f"body is not valid JSON: {_reason(exc)}") from None
         if not isinstance(data, dict):
             raise InvalidInput('the body must be a JSON object: {"type": ..., "payload": {...}}')
         return report(session, source, data.get("type"), data.get("payload"), data.get("id"))
@@ -159,6 +171,7 @@ def emit(
     """
     require(actor, Permission.EVENT_SOURCES)
     event = _event_name(name)
+    event_payloads.check_storable(payload)  # first: the field checks assume sane JSON
     if event in EXTERNAL_EVENTS:
         payload = event_payloads.validate_external(event, payload)
     elif not isinstance(payload, dict):
@@ -168,11 +181,23 @@ def emit(
     return _store(session, event, payload, str(source), key)[0]
 
 
-def list_events(session: Session, *, name: str | None = None, limit: int = 50) -> list[Event]:
-    """The latest events, newest first; only those named `name` when given."""
+def _given_up(statement: Any) -> Any:
+    """`statement` narrowed to the events the dispatcher gave up on (status "failed")."""
+    return statement.where(
+        col(Event.dispatched_at).is_not(None), col(Event.dispatch_error).is_not(None)
+    )
+
+
+def list_events(
+    session: Session, *, name: str | None = None, limit: int = 50, only_failed: bool = False
+) -> list[Event]:
+    """The latest events, newest first; only those named `name` when given, only those
+    whose dispatch failed for good with `only_failed`."""
     if not 1 <= limit <= LIST_MAX:
         raise InvalidInput(f"the limit is 1 to {LIST_MAX}")
     statement = select(Event).order_by(col(Event.id).desc()).limit(limit)
     if name:
         statement = statement.where(Event.name == _event_name(name))
+    if only_failed:
+        statement = _given_up(statement)
     return list(session.exec(statement))

@@ -375,6 +375,11 @@ class Event(SQLModel, table=True):
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     # "<source>:<id>" for an event reported with an idempotency id: the same one is kept once.
     idempotency_key: str | None = Field(default=None, max_length=300)
+    # Failed tries to dispatch it, and the last one's error. After EVENT_DISPATCH_MAX_TRIES
+    # the event is given up on: `dispatched_at` is set with the error kept, so it is "failed"
+    # and the events after it go on (`backend.monitoring.dispatcher`).
+    dispatch_tries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    dispatch_error: str | None = Field(default=None, sa_type=sa.Text)
 
 
 class Notification(SQLModel, table=True):

@@ -14,7 +14,9 @@ from backend.errors import InvalidInput
 from backend.read_models.records import event_view
 from cli.output import Command, noun, table
 
-LIST_COLUMNS = ["id", "name", "source", "created_at", "payload"]
+LIST_COLUMNS = ["id", "name", "source", "created_at", "status", "payload", "error"]
+#: Characters of a payload or an error shown in the text table (--json has all of it).
+SHOWN = 120
 
 
 def cmd_events_emit(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
@@ -28,10 +30,23 @@ def cmd_events_emit(session: Session, args: argparse.Namespace, actor: Actor) ->
 
 
 def cmd_events_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    found = events.list_events(session, name=args.type, limit=args.limit)
+    found = events.list_events(session, name=args.type, limit=args.limit, only_failed=args.failed)
     rows = [event_view(e) for e in found]
-    text_rows = [{**row, "payload": json.dumps(row["payload"], sort_keys=True)} for row in rows]
+    text_rows = [
+        {
+            **row,
+            "payload": _cut(json.dumps(row["payload"], sort_keys=True)),
+            "error": _cut(row["error"] or ""),
+        }
+        for row in rows
+    ]
     return rows, table(text_rows, LIST_COLUMNS)
+
+
+def _cut(text: str) -> str:
+    # One line per event: an error may span lines (a traceback's message).
+    text = " ".join(text.split())
+    return text if len(text) <= SHOWN else text[: SHOWN - 3] + "..."
 
 
 def register(groups: Any, command: Command) -> None:
@@ -43,3 +58,6 @@ def register(groups: Any, command: Command) -> None:
     listing = command(cmds, "list", cmd_events_list, "the latest events, newest first")
     listing.add_argument("--type", default=None, metavar="NAME", help="only events of this name")
     listing.add_argument("--limit", type=int, default=50, metavar="N")
+    listing.add_argument(
+        "--failed", action="store_true", help="only events the dispatcher gave up on"
+    )

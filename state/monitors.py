@@ -9,9 +9,15 @@ from typing import Any, ClassVar
 import reflex as rx
 
 from backend.enums import EventName, Metric
-from backend.models import Monitor, MonitorFiring, Notification
+from backend.models import Event, Monitor, MonitorFiring, Notification
 from backend.monitors import FILTER_OPS, METRIC_OPS, NOTIFY_CHANNELS
-from backend.read_models.monitors import MonitorRow, condition_lines, read_monitor_rows
+from backend.read_models.monitors import (
+    FailedEventRow,
+    MonitorRow,
+    MonitorsPage,
+    condition_lines,
+    read_monitors_page,
+)
 from state import monitor_actions as actions
 from state.live import LiveMixin, tables_of
 from state.web_actor import Action
@@ -24,7 +30,8 @@ ROW = Action(busy="acting", error="action_error")
 EVENTS = [str(e) for e in EventName]
 METRICS = [str(m) for m in Metric]
 CHANNELS = [actions.PREFERRED, *(str(c) for c in NOTIFY_CHANNELS)]
-LIVE_TABLES = tables_of(Monitor, MonitorFiring, Notification)
+# Event: an event the dispatcher gives up on is shown under the monitors.
+LIVE_TABLES = tables_of(Monitor, MonitorFiring, Notification, Event)
 #: The form's inputs (by name) besides its filter rows.
 FORM_FIELDS = ("event", "metric", "op", "value", "window", "channel")
 
@@ -77,6 +84,7 @@ class MonitorRowActions(rx.State, mixin=True):
 class MonitorsState(MonitorRowActions, LiveMixin, rx.State):
     live_tables: ClassVar[frozenset[str]] = LIVE_TABLES
     rows: list[MonitorRow] = []
+    failed_events: list[FailedEventRow] = []
     loaded: bool = False
 
     # --- from a sentence -----------------------------------------------------------------
@@ -103,12 +111,14 @@ class MonitorsState(MonitorRowActions, LiveMixin, rx.State):
     filter_ops: list[str] = list(FILTER_OPS)
     metric_ops: list[str] = list(METRIC_OPS)
 
-    def _live_query(self) -> Callable[[], list[MonitorRow]]:
-        return read_monitor_rows
+    def _live_query(self) -> Callable[[], MonitorsPage]:
+        return read_monitors_page
 
-    def _live_apply(self, data: list[MonitorRow]) -> None:
-        if data != self.rows:  # unchanged rows are not sent to the browser again
-            self.rows = data
+    def _live_apply(self, data: MonitorsPage) -> None:
+        if data.rows != self.rows:  # unchanged rows are not sent to the browser again
+            self.rows = data.rows
+        if data.failed_events != self.failed_events:
+            self.failed_events = data.failed_events
         self.loaded = True
 
     @rx.event

@@ -4,7 +4,9 @@ The dispatcher is a thread in the worker's main process (like the sweeper) that 
 MONITOR_DISPATCH_SECONDS hands new events to their monitors, sends firings whose grouping
 window closed and tries unanswered alert calls again (`backend.monitoring.dispatcher`).
 Several workers doing it at once is safe: each event and each firing is claimed by a
-conditional UPDATE. Metric monitors are also checked on a schedule, by Celery beat.
+conditional UPDATE. An event whose dispatch keeps failing is marked failed after
+EVENT_DISPATCH_MAX_TRIES and the others go on; only a database that is away stops a round.
+Metric monitors are also checked on a schedule, by Celery beat.
 """
 
 from __future__ import annotations

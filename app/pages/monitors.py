@@ -319,10 +319,55 @@ def _list() -> rx.Component:
     )
 
 
+def _failed_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.id),
+        rx.table.cell(rx.code(row.name)),
+        rx.table.cell(row.source),
+        rx.table.cell(row.created, white_space="nowrap"),
+        rx.table.cell(
+            rx.vstack(
+                status_badge("failed", class_name="event-status"),
+                rx.text(row.tries.to_string(), " tries, ", row.failed_at, size="1"),
+                spacing="1",
+            ),
+            white_space="nowrap",
+        ),
+        rx.table.cell(rx.text(row.error, size="1", class_name="event-error"), max_width="32em"),
+        id="failed-event-" + row.id.to_string(),
+        class_name="failed-event-row",
+    )
+
+
+def _failed_events() -> rx.Component:
+    """Shown only when there are some: events no monitor heard of, and why."""
+    return rx.cond(
+        S.failed_events.length() > 0,
+        section(
+            "Events that could not be dispatched",
+            rx.text(
+                "The monitors watching these events were not told of them: each was tried "
+                "a few times, then given up on so the events after it went on.",
+                size="2",
+                color_scheme="gray",
+            ),
+            data_table(
+                ["#", "Event", "Source", "Happened", "Status", "Error"],
+                S.failed_events,
+                _failed_row,
+                size="1",
+                id="failed-events-table",
+            ),
+            id="failed-events",
+        ),
+    )
+
+
 def monitors_page() -> rx.Component:
     return page(
         "Monitors",
         _list(),
+        _failed_events(),
         _from_sentence(),
         _from_form(),
         subtitle="What people asked to be told about, and how it went.",

@@ -6,7 +6,8 @@
 202 {"accepted": true, "event_id": N, "duplicate": false} when stored; the same "id" again
 is 202 with "duplicate": true and the first event's id, and stores nothing. 400 malformed
 JSON or body, an unknown type (the answer names the known ones), a type not reported from
-outside, a payload that fails its check (`backend.event_payloads`); 401 no key, an unknown
+outside, a payload that fails its check or could never be stored (NUL, lone surrogates,
+NaN, too deep, too large: `backend.event_payloads.check_storable`); 401 no key, an unknown
 key or a revoked one (each said); 413 a body over SANDBOX_INPUT_BYTES.
 """
 

@@ -7,7 +7,14 @@ then one transaction claims the event (`dispatched_at`, a conditional UPDATE: of
 dispatchers only one wins) and writes what the checks found: a firing, or an event added to
 a firing whose grouping window is still open, or a metric monitor's edge (fired, resolved).
 A crash before that commit leaves the event undispatched, so it is done again; never
-skipped, never twice. `flush` sends the firings whose window closed and tries unanswered
+skipped, never twice.
+
+An event whose dispatch fails (a check that raises, a row the database refuses) must not stop
+the events after it: each failure is counted on the event by a conditional UPDATE, and after
+EVENT_DISPATCH_MAX_TRIES the event is given up on, `dispatched_at` set with `dispatch_error`
+kept (its status is "failed", `events list` and the Monitors page show it). Errors that say
+the database is away or busy (`TRANSIENT`) are not the event's fault: the round stops there
+and nothing is counted. `flush` sends the firings whose window closed and tries unanswered
 alert calls again; `check_metrics` is the schedule's check of metric monitors.
 """
 
@@ -18,13 +25,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, literal, update
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
+from backend import event_payloads
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import Channel, NotificationPurpose
-from backend.models import DurableObject, Event, Monitor, MonitorFiring, Notification, utcnow
+from backend.models import (
+    DurableObject,
+    Event,
+    Monitor,
+    MonitorFiring,
+    Notification,
+    UTCDateTime,
+    utcnow,
+)
 from backend.monitoring import alerts, messages, metrics
 from backend.monitoring.checks import event_for_check
 from backend.monitoring.predicate import holds
@@ -32,6 +49,17 @@ from backend.objects import runtime
 
 log = logging.getLogger(__name__)
 BATCH = 200
+#: The database is away, busy or out of connections: not the event's fault, so no try is
+#: counted; the round stops and the next one tries again.
+TRANSIENT = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+)
+ERROR_MAX = 2000
+#: Kept when even the cleaned error text could not be written.
+UNRECORDABLE = "the dispatch failed, and so did recording its error (see the worker's log)"
 
 
 @dataclass
@@ -110,8 +138,56 @@ def dispatch_pending(limit: int = BATCH) -> int:
         if event.name in by_name:
             # A monitor is told only of what happened after it was made.
             newer = [m for m in by_name[event.name] if m.created_at <= event.created_at]
-            dispatch_one(event, newer)
+            try:
+                dispatch_one(event, newer)
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # this event's fault: count it and go on to the next
+                failed_try(event.id, exc)
     return len(events)
+
+
+def error_text(exc: BaseException) -> str:
+    """The error to keep on the event: the database's own message when there is one (not
+    SQLAlchemy's statement and parameters), made storable and cut to ERROR_MAX characters,
+    so recording it can't fail the way the dispatch did (a NUL byte quoted in the error)."""
+    cause = getattr(exc, "orig", None) or exc
+    try:
+        text = f"{type(cause).__name__}: {cause}"
+    except Exception:  # an exception whose str() raises
+        text = type(cause).__name__
+    return event_payloads.clean(text)[:ERROR_MAX]
+
+
+def failed_try(event_id: int, exc: BaseException) -> None:
+    """Count a failed dispatch of the event and keep its error; at the last try the event is
+    marked failed (`dispatched_at` set, the error kept). Conditional on the event not being
+    done, so a dispatcher that succeeded meanwhile is never undone; two failing at once both
+    count, in the database (`dispatch_tries + 1`)."""
+    error = error_text(exc)
+    log.warning("event %s: dispatch failed: %s", event_id, error)
+    try:
+        _count_try(event_id, error)
+    except TRANSIENT:
+        raise
+    except Exception:
+        log.exception("event %s: could not record the failed dispatch", event_id)
+        _count_try(event_id, UNRECORDABLE)
+
+
+def _count_try(event_id: int, error: str) -> None:
+    tries = Event.dispatch_tries + 1
+    given_up = case(
+        (tries >= get_settings().event_dispatch_max_tries, literal(utcnow(), UTCDateTime)),
+        else_=None,
+    )
+    with session_scope() as session:
+        session.execute(
+            update(Event)
+            .where(col(Event.id) == event_id, col(Event.dispatched_at).is_(None))
+            .values(dispatch_tries=tries, dispatch_error=error, dispatched_at=given_up)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _claim_all(event_ids: list[int]) -> None:
@@ -133,7 +209,7 @@ def dispatch_one(event: Event, candidates: list[Monitor]) -> None:
         claimed = session.execute(
             update(Event)
             .where(col(Event.id) == event.id, col(Event.dispatched_at).is_(None))
-            .values(dispatched_at=utcnow())
+            .values(dispatched_at=utcnow(), dispatch_error=None)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not claimed:
@@ -211,8 +287,10 @@ def _edge(
 
 
 def _notify(session: Session, monitor: Monitor, firing: MonitorFiring) -> None:
+    # Cleaned: an event stored before ingest refused NUL and lone surrogates still words an
+    # alert (with U+FFFD) instead of failing every try to store it.
     payloads = [
-        event.payload
+        event_payloads.clean(event.payload)
         for event in session.exec(
             select(Event).where(col(Event.id).in_(firing.event_ids)).order_by(col(Event.id))
         )
@@ -235,8 +313,27 @@ def flush() -> dict[str, int]:
                 )
             )
         )
-    sent = sum(_send_due(firing_id) for firing_id in due)
+    sent = _each(due, _send_due, "firing")
     return {"sent": sent, "repeated": _repeat_calls()}
+
+
+def _each(items: list[Any], fn: Any, what: str) -> int:
+    """`fn(item)` for each item, how many returned true. One that fails for its own reason
+    is logged and the others go on (it is tried again next round); a `TRANSIENT` error stops
+    the round."""
+    done = 0
+    for item in items:
+        try:
+            done += bool(fn(item))
+        except TRANSIENT:
+            raise
+        except Exception:
+            log.exception(
+                "monitor dispatcher: %s %s failed; the others go on",
+                what,
+                getattr(item, "id", item),
+            )
+    return done
 
 
 def _send_due(firing_id: int) -> bool:
@@ -280,7 +377,7 @@ def _repeat_calls() -> int:
     for row in rows:
         if row.firing_id not in latest or row.repeat > latest[row.firing_id].repeat:
             latest[row.firing_id] = row
-    return sum(_repeat(row) for row in latest.values())
+    return _each(list(latest.values()), _repeat, "alert call repeat")
 
 
 def _repeat(call: Notification) -> bool:

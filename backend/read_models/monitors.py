@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from backend import monitors
+from backend import events, monitors
 from backend.commands.wording import condition_phrase
 from backend.db import session_scope
 from backend.enums import NotificationPurpose
@@ -167,6 +167,55 @@ def read_monitor_rows(owner_id: int | None = None) -> list[MonitorRow]:
     """The Monitors page's rows (a person's, or everybody's), oldest first."""
     with session_scope() as session:
         return [monitor_row(s) for s in summaries(session, owner_id=owner_id)]
+
+
+@dataclasses.dataclass
+class FailedEventRow:
+    """An event the dispatcher gave up on: no monitor heard of it, and why."""
+
+    id: int
+    name: str
+    source: str
+    created: str
+    failed_at: str
+    tries: int
+    error: str
+
+
+FAILED_SHOWN = 20
+
+
+def read_failed_events(limit: int = FAILED_SHOWN) -> list[FailedEventRow]:
+    """The latest events whose dispatch failed for good, newest first, for the Monitors page:
+    a monitor may have missed them."""
+    with session_scope() as session:
+        found = events.list_events(session, limit=limit, only_failed=True)
+        return [
+            FailedEventRow(
+                id=event.id or 0,
+                name=event.name,
+                source=event.source,
+                created=when(event.created_at),
+                failed_at=when(event.dispatched_at),
+                tries=event.dispatch_tries,
+                error=event.dispatch_error or "",
+            )
+            for event in found
+        ]
+
+
+@dataclasses.dataclass
+class MonitorsPage:
+    """What the Monitors page shows: the monitors' rows and the events none of them heard of
+    because their dispatch failed."""
+
+    rows: list[MonitorRow]
+    failed_events: list[FailedEventRow]
+
+
+def read_monitors_page(owner_id: int | None = None) -> MonitorsPage:
+    """The Monitors page's data in one call (a person's monitors, or everybody's)."""
+    return MonitorsPage(read_monitor_rows(owner_id), read_failed_events())
 
 
 # --- one monitor ----------------------------------------------------------------------------

@@ -142,6 +142,15 @@ def event_source_view(source: EventSource) -> dict[str, Any]:
     }
 
 
+def event_status(event: Event) -> str:
+    """Where the dispatcher is with an event: pending (not yet handed to the monitors),
+    retrying (its dispatch failed, it will be tried again), dispatched, or failed (given up
+    after EVENT_DISPATCH_MAX_TRIES; `dispatch_error` says why)."""
+    if event.dispatched_at is None:
+        return "retrying" if event.dispatch_tries else "pending"
+    return "failed" if event.dispatch_error is not None else "dispatched"
+
+
 def event_view(event: Event) -> dict[str, Any]:
     return {
         "id": event.id,
@@ -151,4 +160,7 @@ def event_view(event: Event) -> dict[str, Any]:
         "idempotency_key": event.idempotency_key,
         "created_at": _when(event.created_at),
         "dispatched_at": _when(event.dispatched_at),
+        "status": event_status(event),
+        "dispatch_tries": event.dispatch_tries,
+        "error": event.dispatch_error,
     }

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from backend import db
-from backend.models import MonitorFiring, Notification
+from backend.models import Event, MonitorFiring, Notification, utcnow
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -126,3 +126,25 @@ def test_the_notifications_page_lists_and_filters(admin_page: Page, harness) -> 
     page.get_by_role("combobox", name="Channel").click()
     page.get_by_role("option", name="voice").click()
     expect(page.locator("#notifications-empty")).to_be_visible()
+
+
+def test_an_event_given_up_on_is_shown_under_the_monitors(admin_page: Page, harness) -> None:
+    page = admin_page
+    _go(page, harness, "/monitors")
+    expect(page.locator("#failed-events")).to_have_count(0)  # none: no section
+    with db.session_scope() as session:
+        session.add(
+            Event(
+                name="payment.failed",
+                payload={"customer": "poison"},
+                source="api:shop",
+                dispatched_at=utcnow(),
+                dispatch_tries=3,
+                dispatch_error="DataError: refused: a poisoned row",
+            )
+        )
+    row = page.locator("#failed-events-table .failed-event-row")
+    expect(row).to_have_count(1)  # live: appears without a reload
+    expect(row).to_contain_text("payment.failed")
+    expect(row.locator(".event-error")).to_have_text("DataError: refused: a poisoned row")
+    expect(row.locator(".event-status")).to_have_text("failed")
