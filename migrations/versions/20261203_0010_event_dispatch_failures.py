@@ -1,8 +1,8 @@
 """events remember failed dispatch tries and the error (issue 18, poison events)
 
-Revision ID: 0009_i_poison
-Revises: 0008
-Create Date: 2026-12-10 10:00:00
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-03 10:00:00
 
 An event whose dispatch keeps failing is tried EVENT_DISPATCH_MAX_TRIES times and then marked
 failed with its error, instead of stopping every later event.
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_i_poison"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
