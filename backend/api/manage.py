@@ -65,6 +65,8 @@ def _field(body: Any, name: str, kind: type, *, required: bool = False) -> Any:
         return None
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one kind of number: 3.0 is the integer 3
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise InvalidInput(f"{name!r} must be a {kind.__name__}")
     if kind is int and not 1 <= value <= MAX_ID:  # the database's integers

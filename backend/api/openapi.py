@@ -20,9 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from backend import event_payloads
 from backend.api.errors import guarded
 from backend.api.inputs import MAX_ID
 from backend.config import get_settings
+from backend.enums import EXTERNAL_EVENTS, EventName
 from backend.objects.openapi import OPENAPI_VERSION
 from backend.objects.slugs import MAX_SLUG_LENGTH
 
@@ -61,6 +63,54 @@ def _record(properties: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 _WHEN = {"type": ["string", "null"], "description": "ISO 8601 time"}
+#: JSON Schema patterns (ECMA-262): no NUL anywhere; and at least one other character too.
+_NO_NUL = "^[^\\u0000]*$"
+_SAYS_SOMETHING = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+_KINDS: dict[str, dict[str, Any]] = {  # event_payloads' kinds as JSON Schema
+    "string": _ref("Text"),
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "list": {"type": "array", "items": _ref("Json")},
+    "object": {"type": "object", "additionalProperties": _ref("Json")},
+}
+
+
+def _payload_field(name: str, field: event_payloads.Field) -> dict[str, Any]:
+    kind = (
+        {"type": "string", "pattern": "^[A-Za-z]{3}$"} if name == "currency" else _KINDS[field.kind]
+    )
+    schema = {**kind, "description": field.meaning}
+    return {"anyOf": [schema, {"type": "null"}]} if field.nullable else schema
+
+
+def _event_report(name: EventName) -> dict[str, Any]:
+    """The body that reports one event type: its name and its payload's documented fields."""
+    fields = event_payloads.fields_of(name)
+    return {
+        "type": "object",
+        "properties": {
+            "type": {"const": str(name)},
+            "payload": {
+                "type": "object",
+                "properties": {key: _payload_field(key, field) for key, field in fields.items()},
+                "required": sorted(key for key, field in fields.items() if field.required),
+                "propertyNames": {"pattern": _NO_NUL},
+                "additionalProperties": _ref("Json"),
+            },
+            "id": {
+                "type": "string",
+                "pattern": _SAYS_SOMETHING,
+                "maxLength": 200,
+                "description": "The event's id in your system: a repeat is stored once.",
+            },
+        },
+        "required": ["type", "payload"],
+        "propertyNames": {"pattern": _NO_NUL},
+        "additionalProperties": _ref("Json"),
+    }
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -147,19 +197,34 @@ SCHEMAS: dict[str, Any] = {
         },
         "required": ["status", "database", "broker", "features", "sandbox"],
     },
-    "EventReport": {
-        "type": "object",
-        "properties": {
-            "type": {"type": "string", "description": "payment.failed or payment.succeeded"},
-            "payload": {"type": "object", "description": "The event's fields, checked per type."},
-            "id": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 200,
-                "description": "The event's id in your system: a repeat is stored once.",
+    "Text": {
+        "type": "string",
+        "pattern": _NO_NUL,
+        "description": "Text: no NUL characters (nor lone surrogates, which JSON in UTF-8 "
+        "can't carry anyway).",
+    },
+    "Words": {
+        "type": "string",
+        "pattern": _SAYS_SOMETHING,
+        "description": "Text that says something: not only blanks, no NUL characters.",
+    },
+    "Json": {
+        "description": "Any JSON whose strings and keys hold no NUL characters.",
+        "anyOf": [
+            {"type": ["null", "boolean", "number"]},
+            _ref("Text"),
+            {"type": "array", "items": _ref("Json")},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": _NO_NUL},
+                "additionalProperties": _ref("Json"),
             },
-        },
-        "required": ["type"],
+        ],
+    },
+    "EventReport": {
+        "description": "An event of a type other systems may report, with the payload that "
+        "type needs (`backend/event_payloads.py`); more payload fields are kept as they came.",
+        "oneOf": [_event_report(name) for name in sorted(EXTERNAL_EVENTS)],
     },
     "EventAccepted": _record(
         {
@@ -244,10 +309,13 @@ class Operation:
 
 
 def _body(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON object body; fields beyond `properties` are ignored, but parsed like the rest."""
     return {
         "type": "object",
         "properties": properties,
         **({"required": list(required)} if required else {}),
+        "propertyNames": {"pattern": _NO_NUL},
+        "additionalProperties": _ref("Json"),
     }
 
 
@@ -304,7 +372,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ("400", "401", "403", "404", "413", "422", "503"),
         optional_security=True,
         parameters=(_SLUG, _FUNCTION),
-        body={"type": "object", "description": "The function's arguments by name."},
+        body={**_body({}), "description": "The function's arguments by name."},
     ),
     Operation(
         "get",
@@ -364,7 +432,12 @@ OPERATIONS: tuple[Operation, ...] = (
         _WRITE,
         parameters=(_SLUG,),
         body=_body(
-            {"prompt": {"type": "string"}, "budget_usd": {"type": "number", "minimum": 0}},
+            {
+                "prompt": _ref("Words"),
+                "budget_usd": {
+                    "anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "null"}]
+                },
+            },
             ("prompt",),
         ),
         body_required=True,
@@ -396,7 +469,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ("200", _ref("Modification")),
         _WRITE,
         parameters=(_ID,),
-        body=_body({"reason": {"type": "string"}}, ("reason",)),
+        body=_body({"reason": _ref("Words")}, ("reason",)),
         body_required=True,
     ),
     Operation(

@@ -28,7 +28,8 @@ _TYPES = {
 _ANY = {"Any", "object"}
 #: The errors a call can answer with (besides 401/403 for private objects).
 _ERRORS = {
-    "400": "The body is not JSON, or the arguments don't fit the function.",
+    "400": "The body is not JSON the API reads (no NUL in strings, no NaN, within the "
+    "depth, number and size limits), or the arguments don't fit the function.",
     "404": "The object is not deployed, or has no such function.",
     "413": "The request body is too large.",
     "422": "The object's code raised an error or broke a sandbox limit.",
