@@ -14,6 +14,8 @@ same access rule as its calls (401/403 as above, 404 unknown or undeployed objec
 
 from __future__ import annotations
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -25,6 +27,24 @@ from backend.api.inputs import read_json, slug_param
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.objects import runtime
+
+_calls: anyio.CapacityLimiter | None = None
+
+
+def _call_slots() -> anyio.CapacityLimiter:
+    """Object calls run at once in this process. On PostgreSQL a call holds two connections
+    (the object's advisory lock and its session, taken in that order), so more calls than
+    half the pool could each hold a lock connection and wait for a session forever (until
+    DB_POOL_TIMEOUT): at most half the pool's connections go to calls at once."""
+    global _calls
+    if _calls is None:  # made on first use, inside the server's event loop
+        settings = get_settings()
+        if settings.resolved_database_url.startswith("postgresql"):
+            slots = max(1, (settings.db_pool_size + settings.db_max_overflow) // 2)
+        else:
+            slots = settings.sandbox_pool_size
+        _calls = anyio.CapacityLimiter(slots)
+    return _calls
 
 
 def caller(authorization: str | None):
@@ -41,7 +61,7 @@ async def call_function(request: Request) -> JSONResponse:
     # An empty body is no arguments: what a function whose parameters all have defaults takes.
     args = await read_json(request, limit=get_settings().sandbox_input_bytes, empty={})
     target = await run_in_threadpool(runtime.resolve_call, slug, function, args, user=user)
-    value = await run_in_threadpool(runtime.execute, target)
+    value = await anyio.to_thread.run_sync(runtime.execute, target, limiter=_call_slots())
     return JSONResponse({"result": value})
 
 
