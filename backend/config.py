@@ -35,8 +35,60 @@ class Settings(BaseSettings):
         default="",
         description="Redis URL for Celery; empty means an embedded broker on a SQLite file.",
     )
+    # Connection budget (PostgreSQL). Every process that touches the database keeps its own
+    # pool, so the most connections a deployment opens is
+    #     (DB_POOL_SIZE + DB_MAX_OVERFLOW) * processes
+    # where processes = web processes * server workers each (Reflex starts GRANIAN_WORKERS,
+    # by default 2 * CPUs + 1, at most 8, and 1 without Redis) + Celery workers * 2 (the
+    # main process runs the sweeper and the dispatcher, its one pool process runs the jobs).
+    # Keep it, plus a few for the CLI and migrations, under PostgreSQL's max_connections
+    # (100 by default, 3 of them reserved for superusers). The defaults give 4 per process:
+    # 2 web processes of 5 workers (2 CPUs) and 2 Celery workers use at most
+    # 4 * (2 * 5 + 2 * 2) = 56; on 4 CPUs or more (8 workers each) 4 * (2 * 8 + 2 * 2) = 80.
+    # A request that finds its pool empty waits DB_POOL_TIMEOUT seconds, then the API
+    # answers 503 with Retry-After (backend/api/errors.py), never a 500.
+    db_pool_size: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="PostgreSQL connections each process keeps open in its pool (see the "
+        "connection budget in backend/config.py: (DB_POOL_SIZE + DB_MAX_OVERFLOW) x processes "
+        "must stay under the server's max_connections).",
+    )
+    db_max_overflow: int = Field(
+        default=2,
+        ge=0,
+        le=100,
+        description="PostgreSQL connections a process may open beyond DB_POOL_SIZE in a burst "
+        "(closed again when returned).",
+    )
+    db_pool_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a request waits for a free database connection of its process; "
+        "then the API answers 503 with Retry-After.",
+    )
 
     # Web
+    api_max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=1,
+        description="Largest request body the API and the webhooks read (413 beyond); calls "
+        "to an object are also held to SANDBOX_INPUT_BYTES.",
+    )
+    api_max_json_depth: int = Field(
+        default=32,
+        ge=1,
+        le=500,
+        description="Deepest nesting of arrays and objects a JSON body may have (400 beyond).",
+    )
+    api_max_number_digits: int = Field(
+        default=100,
+        ge=1,
+        le=4000,
+        description="Most characters of one number in a JSON body (400 beyond; Python refuses "
+        "integers over 4300 digits anyway).",
+    )
     public_base_url: str = Field(
         default="http://localhost:3000",
         description="Base URL the outside world uses: Twilio callbacks, links in messages, "

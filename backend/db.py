@@ -28,8 +28,20 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+#: A process's pool settings: (DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_POOL_TIMEOUT).
+PoolSizes = tuple[int, int, float]
+
+
+def pool_sizes() -> PoolSizes:
+    """The pool settings of this process (the connection budget in backend/config.py)."""
+    settings = get_settings()
+    return settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout
+
+
 @lru_cache(maxsize=8)
 def _engine_for(url: str) -> Engine:
+    """The engine for `url`; on PostgreSQL its pool is held to the settings' sizes when it is
+    made (one engine per URL and process: clear this cache after changing them)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -37,9 +49,19 @@ def _engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    # A bounded connect, so a health check against a vanished server answers instead of hanging.
-    connect_args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if parsed.get_backend_name() != "postgresql":
+        return create_engine(url, pool_pre_ping=True)
+    size, overflow, timeout = pool_sizes()
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=size,
+        max_overflow=overflow,
+        pool_timeout=timeout,
+        # A bounded connect, so a health check against a vanished server answers instead of
+        # hanging.
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def get_engine() -> Engine:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from backend.api import events, health, manage, objects, webhooks
+from backend.api import events, health, manage, objects, openapi, webhooks
 from backend.api.fallback import fallback_routes
 
 API_PREFIX = "/api"
@@ -22,7 +22,13 @@ def api_routes() -> list[BaseRoute]:
     Then come the catch-alls for anything else under /api/ (JSON 404 or 405), so no API
     path falls through to the web app mounted behind, and Twilio's webhooks (/webhooks/).
     """
-    routes = [*health.routes, *events.routes, *manage.routes, *objects.routes]
+    routes = [
+        *health.routes,
+        *openapi.routes,
+        *events.routes,
+        *manage.routes,
+        *objects.routes,
+    ]
     return [*routes, *fallback_routes(API_PREFIX, routes), *webhooks.routes]
 
 

@@ -4,11 +4,14 @@
     {"type": "payment.failed", "payload": {"amount": 12.5, ...}, "id": "its id"?}
 
 202 {"accepted": true, "event_id": N, "duplicate": false} when stored; the same "id" again
-is 202 with "duplicate": true and the first event's id, and stores nothing. 400 malformed
-JSON or body, an unknown type (the answer names the known ones), a type not reported from
+is 202 with "duplicate": true and the first event's id, and stores nothing. 400 a body that
+is not JSON the API reads (`backend.api.inputs`: malformed, NaN, too deep, NUL...; refused
+before the key is looked at, like a body over the limit), then, after the key: a body that is
+not an object, an unknown type (the answer names the known ones), a type not reported from
 outside, a payload that fails its check or could never be stored (NUL, lone surrogates,
-NaN, too deep, too large: `backend.event_payloads.check_storable`); 401 no key, an unknown
-key or a revoked one (each said); 413 a body over SANDBOX_INPUT_BYTES.
+NaN, an integer beyond 64 bits, too deep, too large: `backend.event_payloads.check_storable`);
+401 no key, an unknown key or a revoked one (each said); 413 a body over API_MAX_BODY_BYTES;
+503 the database is busy (Retry-After).
 """
 
 from __future__ import annotations
@@ -19,18 +22,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend import event_sources, events
-from backend.api.objects import error_response, read_body
-from backend.errors import ProductError
+from backend.api.errors import guarded
+from backend.api.inputs import parse_json, read_body
 
 
+@guarded
 async def report_event(request: Request) -> JSONResponse:
-    try:
-        body = await read_body(request)  # bounded; parsed after the key is checked
-        event, new = await run_in_threadpool(
-            events.receive, request.headers.get("authorization"), body
-        )
-    except ProductError as exc:
-        return error_response(exc)
+    body = await read_body(request)
+    # The API's checks first; `events.receive` checks the key, then reads the same bytes.
+    parse_json(body, empty=b"")
+    event, new = await run_in_threadpool(events.receive, request.headers.get("authorization"), body)
     answer = {"accepted": True, "event_id": event.id, "duplicate": not new}
     return JSONResponse(answer, status_code=202)
 

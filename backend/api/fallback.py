@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match, Route
 
+from backend.api.errors import json_error
+
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -34,15 +36,12 @@ def fallback_routes(prefix: str, routes: Sequence[BaseRoute]) -> list[Route]:
         allowed = allowed_methods(routes, request)
         path = request.url.path
         if allowed:
-            return JSONResponse(
-                {
-                    "error": f"{path} does not answer {request.method}; it answers "
-                    f"{', '.join(allowed)}"
-                },
-                status_code=405,
+            return json_error(
+                405,
+                f"{path} does not answer {request.method}; it answers {', '.join(allowed)}",
                 headers={"Allow": ", ".join(allowed)},
             )
-        return JSONResponse({"error": f"no API route {path}"}, status_code=404)
+        return json_error(404, f"no API route {path}")
 
     return [
         Route(prefix, no_route, methods=METHODS),

@@ -7,10 +7,12 @@ read the body rather than drop the node on a status code.
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from backend.api.errors import guarded
 from backend.broker import broker_status
 from backend.config import get_settings
 from backend.db import database_status
@@ -31,10 +33,11 @@ def health_report() -> dict[str, object]:
     }
 
 
-def health(_request: Request) -> JSONResponse:
-    """A sync endpoint: Starlette runs it in its thread pool, so the blocking checks
-    (database connect, broker probe) never stall the event loop that serves the pages."""
-    return JSONResponse(health_report())
+@guarded
+async def health(_request: Request) -> JSONResponse:
+    """The blocking checks (database connect, broker probe) run in the thread pool, so they
+    never stall the event loop that serves the pages."""
+    return JSONResponse(await run_in_threadpool(health_report))
 
 
 routes = [Route("/api/health", health, methods=["GET"])]

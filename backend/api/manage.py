@@ -28,11 +28,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend import jobs, tokens
-from backend.api.objects import caller, error_response, read_json
+from backend.api.errors import guarded
+from backend.api.inputs import MAX_ID, id_param, read_json, slug_param
+from backend.api.objects import caller
 from backend.audit import Actor
 from backend.db import session_scope
 from backend.enums import Channel
-from backend.errors import InvalidInput, ProductError, Unauthorized
+from backend.errors import InvalidInput, Unauthorized
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.pipeline import modifications
@@ -63,8 +65,12 @@ def _field(body: Any, name: str, kind: type, *, required: bool = False) -> Any:
         return None
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one kind of number: 3.0 is the integer 3
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise InvalidInput(f"{name!r} must be a {kind.__name__}")
+    if kind is int and not 1 <= value <= MAX_ID:  # the database's integers
+        raise InvalidInput(f"{name!r} must be a whole number from 1 to {MAX_ID}")
     return value
 
 
@@ -75,24 +81,17 @@ def _route(path: str, action: Action, method: str, status: int = 200) -> Route:
     """A route that authenticates, reads the body, runs `action` in a thread and answers."""
 
     async def endpoint(request: Request) -> JSONResponse:
-        try:
-            actor = await run_in_threadpool(_actor, request.headers.get("authorization"))
-            body = await read_json(request) if method == "POST" else {}
-            answer = await run_in_threadpool(action, request, actor, body)
-        except ProductError as exc:
-            return error_response(exc)
+        actor = await run_in_threadpool(_actor, request.headers.get("authorization"))
+        body = await read_json(request, empty={}) if method == "POST" else {}
+        answer = await run_in_threadpool(action, request, actor, body)
         return JSONResponse(answer, status_code=status)
 
     endpoint.__name__ = action.__name__
-    return Route(PREFIX + path, endpoint, methods=[method])
+    return Route(PREFIX + path, guarded(endpoint), methods=[method])
 
 
-def _slug(request: Request) -> str:
-    return request.path_params["slug"]
-
-
-def _id(request: Request) -> int:
-    return int(request.path_params["id"])
+_slug = slug_param
+_id = id_param
 
 
 def list_objects(request: Request, actor: Actor, body: Any) -> list[dict[str, Any]]:
@@ -135,12 +134,14 @@ def request_change(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
 
 def show_modification(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     with session_scope() as session:
-        return modification_view(modifications.get_modification(session, _id(request)))
+        return modification_view(
+            modifications.get_modification(session, _id(request, "modification"))
+        )
 
 
 def approve(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     modification, deployment = modifications.approve(
-        _id(request), actor=actor, deploy=bool(_field(body, "deploy", bool))
+        _id(request, "modification"), actor=actor, deploy=bool(_field(body, "deploy", bool))
     )
     view = modification_view(modification)
     view["deployment"] = deployment_view(deployment) if deployment else None
@@ -149,12 +150,14 @@ def approve(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
 
 def reject(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     reason = _field(body, "reason", str, required=True)
-    return modification_view(modifications.reject(_id(request), reason, actor=actor))
+    return modification_view(
+        modifications.reject(_id(request, "modification"), reason, actor=actor)
+    )
 
 
 def show_task(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     with session_scope() as session:
-        return task_view(jobs.get_task(session, _id(request)))
+        return task_view(jobs.get_task(session, _id(request, "task")))
 
 
 routes = [
@@ -164,8 +167,8 @@ routes = [
     _route("/objects/{slug}/rollback", rollback, "POST"),
     _route("/objects/{slug}/visibility", visibility, "POST"),
     _route("/objects/{slug}/modifications", request_change, "POST", status=202),
-    _route("/modifications/{id:int}", show_modification, "GET"),
-    _route("/modifications/{id:int}/approve", approve, "POST"),
-    _route("/modifications/{id:int}/reject", reject, "POST"),
-    _route("/tasks/{id:int}", show_task, "GET"),
+    _route("/modifications/{id:digits}", show_modification, "GET"),
+    _route("/modifications/{id:digits}/approve", approve, "POST"),
+    _route("/modifications/{id:digits}/reject", reject, "POST"),
+    _route("/tasks/{id:digits}", show_task, "GET"),
 ]

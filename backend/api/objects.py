@@ -4,8 +4,9 @@
 401 a token that is not valid, or none for a private object; 403 a token whose person may
 not call it; 404 unknown or undeployed object or function; 413 body too large; 422 the
 object's code failed (its error type and message, never a host stack trace); 503 the sandbox
-can't run code on this machine. Access is checked first: without a fitting token, a private
-object's unknown function answers like a real one.
+can't run code on this machine, or the database is busy (with Retry-After). An empty body is
+no arguments; what the body may hold is `backend.api.inputs`'s to say. Access is checked
+first: without a fitting token, a private object's unknown function answers like a real one.
 
 GET /api/objects/{slug}/openapi.json: the deployed version's OpenAPI 3.1 document, under the
 same access rule as its calls (401/403 as above, 404 unknown or undeployed object).
@@ -13,81 +14,37 @@ same access rule as its calls (401/403 as above, 404 unknown or undeployed objec
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend import tokens
+from backend.api.errors import guarded
+from backend.api.inputs import read_json, slug_param
 from backend.config import get_settings
 from backend.db import session_scope
-from backend.errors import Conflict, InvalidInput, NotFound, ProductError, Unauthorized
 from backend.objects import runtime
-from backend.permissions import PermissionDenied
-from backend.sandbox import SandboxUnavailable
+
+_calls: anyio.CapacityLimiter | None = None
 
 
-class TooLarge(ProductError):
-    """The request body is over the limit."""
-
-
-_STATUS: list[tuple[type[ProductError], int]] = [
-    (TooLarge, 413),
-    (NotFound, 404),
-    (InvalidInput, 400),
-    (Unauthorized, 401),
-    (runtime.Forbidden, 403),
-    (PermissionDenied, 403),
-    (runtime.ObjectFailed, 422),
-    (SandboxUnavailable, 503),
-    (Conflict, 409),
-]
-
-
-def error_response(exc: ProductError) -> JSONResponse:
-    """The answer every API route gives for a refusal: its status and one sentence."""
-    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-    body: dict[str, Any] = {"error": str(exc)}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, runtime.ObjectFailed):
-        result = exc.result
-        # "input": the sandbox found the arguments don't fit after all; the caller's fault.
-        status = 400 if result.error_kind == "input" else 422
-        body = {
-            "error": result.error_kind,
-            "type": result.error_type,
-            "message": result.message,
-        }
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-async def read_json(request: Request) -> Any:
-    """The request's JSON body (empty means {}); too large or malformed is refused."""
-    return parse_json(await read_body(request))
-
-
-async def read_body(request: Request) -> bytes:
-    """The request's body; `TooLarge` as soon as it is over SANDBOX_INPUT_BYTES."""
-    limit = get_settings().sandbox_input_bytes
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TooLarge(f"request body is over {limit} bytes")
-    return body
-
-
-def parse_json(body: bytes) -> Any:
-    """A body as JSON (empty means {}); `InvalidInput` when it is not JSON."""
-    if not body.strip():
-        return {}
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"body is not valid JSON: {exc}") from None
+def _call_slots() -> anyio.CapacityLimiter:
+    """Object calls run at once in this process. On PostgreSQL a call holds two connections
+    (the object's advisory lock and its session, taken in that order), so more calls than
+    half the pool could each hold a lock connection and wait for a session forever (until
+    DB_POOL_TIMEOUT): at most half the pool's connections go to calls at once."""
+    global _calls
+    if _calls is None:  # made on first use, inside the server's event loop
+        settings = get_settings()
+        if settings.resolved_database_url.startswith("postgresql"):
+            slots = max(1, (settings.db_pool_size + settings.db_max_overflow) // 2)
+        else:
+            slots = settings.sandbox_pool_size
+        _calls = anyio.CapacityLimiter(slots)
+    return _calls
 
 
 def caller(authorization: str | None):
@@ -96,27 +53,23 @@ def caller(authorization: str | None):
         return tokens.caller(session, authorization)
 
 
+@guarded
 async def call_function(request: Request) -> JSONResponse:
-    slug, function = request.path_params["slug"], request.path_params["function"]
-    try:
-        user = await run_in_threadpool(caller, request.headers.get("authorization"))
-        await run_in_threadpool(runtime.authorize, slug, user)
-        args = await read_json(request)
-        target = await run_in_threadpool(runtime.resolve_call, slug, function, args, user=user)
-        value = await run_in_threadpool(runtime.execute, target)
-    except ProductError as exc:
-        return error_response(exc)
+    slug, function = slug_param(request), request.path_params["function"]
+    user = await run_in_threadpool(caller, request.headers.get("authorization"))
+    await run_in_threadpool(runtime.authorize, slug, user)
+    # An empty body is no arguments: what a function whose parameters all have defaults takes.
+    args = await read_json(request, limit=get_settings().sandbox_input_bytes, empty={})
+    target = await run_in_threadpool(runtime.resolve_call, slug, function, args, user=user)
+    value = await anyio.to_thread.run_sync(runtime.execute, target, limiter=_call_slots())
     return JSONResponse({"result": value})
 
 
+@guarded
 async def openapi(request: Request) -> JSONResponse:
-    try:
-        user = await run_in_threadpool(caller, request.headers.get("authorization"))
-        document = await run_in_threadpool(
-            runtime.read_openapi, request.path_params["slug"], user=user
-        )
-    except ProductError as exc:
-        return error_response(exc)
+    slug = slug_param(request)
+    user = await run_in_threadpool(caller, request.headers.get("authorization"))
+    document = await run_in_threadpool(runtime.read_openapi, slug, user=user)
     return JSONResponse(document)
 
 

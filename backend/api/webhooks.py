@@ -25,10 +25,13 @@ from collections.abc import Callable
 import anyio
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from backend.api.errors import Forbidden, guarded
+from backend.api.inputs import read_body
 from backend.config import get_settings
+from backend.errors import InvalidInput
 from backend.telephony import signature, sms, voice
 from backend.webhook_urls import (
     SMS_PATH,
@@ -43,7 +46,7 @@ from backend.webhook_urls import (
     VOICE_STATUS_PATH,
 )
 
-FORBIDDEN = "This webhook only answers requests signed by Twilio for this product.\n"
+FORBIDDEN = "This webhook only answers requests signed by Twilio for this product."
 _limiter: anyio.CapacityLimiter | None = None
 
 
@@ -57,8 +60,11 @@ def _threads() -> anyio.CapacityLimiter:
     return _limiter
 
 
-async def _signed_form(request: Request) -> dict[str, str] | None:
-    """The form's first values if the request is signed by Twilio, else None."""
+async def _signed_form(request: Request) -> dict[str, str]:
+    """The form's first values; `Forbidden` unless the request is signed by Twilio. The body
+    is bounded (API_MAX_BODY_BYTES) and, once signed, may hold no NUL, which no text column
+    stores."""
+    await read_body(request)  # 413 beyond the limit; Starlette keeps it for `form()`
     form = await request.form()
     items = [(key, str(value)) for key, value in form.multi_items()]
     valid = signature.is_valid(
@@ -67,14 +73,18 @@ async def _signed_form(request: Request) -> dict[str, str] | None:
         items,
         request.headers.get("x-twilio-signature", ""),
     )
-    return {key: str(value) for key, value in form.items()} if valid else None
+    if not valid:
+        raise Forbidden(FORBIDDEN)
+    fields = {key: str(value) for key, value in form.items()}
+    if any("\x00" in text for pair in fields.items() for text in pair):
+        raise InvalidInput("form fields may not hold NUL characters")
+    return fields
 
 
 def _route(path: str, handle: Callable[[dict[str, str], dict[str, str]], str]) -> Route:
+    @guarded
     async def endpoint(request: Request) -> Response:
         form = await _signed_form(request)
-        if form is None:
-            return PlainTextResponse(FORBIDDEN, status_code=403)
         query = dict(request.query_params)
         body = await anyio.to_thread.run_sync(handle, form, query, limiter=_threads())
         if not body:

@@ -28,11 +28,13 @@ _TYPES = {
 _ANY = {"Any", "object"}
 #: The errors a call can answer with (besides 401/403 for private objects).
 _ERRORS = {
-    "400": "The body is not JSON, or the arguments don't fit the function.",
+    "400": "The body is not JSON the API reads (no NUL in strings, no NaN, within the "
+    "depth, number and size limits), or the arguments don't fit the function.",
     "404": "The object is not deployed, or has no such function.",
     "413": "The request body is too large.",
     "422": "The object's code raised an error or broke a sandbox limit.",
-    "503": "The sandbox can't run code on this machine.",
+    "503": "The sandbox can't run code on this machine, or the database is busy (then "
+    "Retry-After says how long to wait).",
 }
 _ACCESS_ERRORS = {
     "401": "No valid API token was sent (the object is private).",
@@ -121,13 +123,15 @@ def _response(description: str, schema_ref: str) -> dict[str, Any]:
 def _operation(slug: str, function: dict[str, Any], public: bool) -> dict[str, Any]:
     doc = (function.get("doc") or "").strip()
     errors = _ERRORS if public else {**_ERRORS, **_ACCESS_ERRORS}
+    arguments = _arguments_schema(function)
     return {
         "operationId": function["name"],
         "summary": doc.splitlines()[0] if doc else function_signature(function),
         "description": f"`{function_signature(function)}`" + (f"\n\n{doc}" if doc else ""),
+        # An empty body is no arguments: required only when some parameter has no default.
         "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _arguments_schema(function)}},
+            "required": bool(arguments.get("required")),
+            "content": {"application/json": {"schema": arguments}},
         },
         "responses": {
             "200": {
