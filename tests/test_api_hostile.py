@@ -110,7 +110,8 @@ def test_hostile_bodies_are_400_on_every_route_and_change_nothing(api):
         for name, body in HOSTILE_BODIES.items():
             headers = {**headers, "Content-Type": "application/json"}
             error = _refused(api.client.post(path, content=body, headers=headers), 400)
-            assert "JSON" in error or "body" in error or "'version'" in error, (path, name, error)
+            said = ("JSON", "body", "'version'", " contains a ")
+            assert any(words in error for words in said), (path, name, error)
     assert _counts() == before
 
 
@@ -127,10 +128,10 @@ def test_each_refusal_says_what_is_wrong(api):
     assert "Infinity is not a JSON number" in error(HOSTILE_BODIES["-Infinity"])
     assert "'1e999'" in error(HOSTILE_BODIES["1e999 (overflows to infinity)"])
     assert "NUL" in error(HOSTILE_BODIES["NUL in a string"])
-    assert "lone surrogates" in error(HOSTILE_BODIES["lone surrogate"])
+    assert "lone surrogate" in error(HOSTILE_BODIES["lone surrogate"])
     assert "not UTF-8" in error(HOSTILE_BODIES["not UTF-8"])
     # Within the limits, the same kinds of values are fine.
-    fine = {"type": "payment.failed", "payload": {**FAILED, "amount": 10**20}, "id": "a-b"}
+    fine = {"type": "payment.failed", "payload": {**FAILED, "amount": 2**63 - 1}, "id": "a-b"}
     assert api.client.post("/api/events", json=fine, headers=headers).status_code == 202
 
 

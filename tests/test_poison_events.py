@@ -88,10 +88,10 @@ HOSTILE = {
         _body('"acme"', ', "tags": ["ok", ["\\udfff"]]'),
         'payload["tags"][1][0] contains a lone surrogate',
     ),
-    "NaN": (_body('"acme"', ', "score": NaN'), 'payload["score"] is nan: numbers must be finite'),
+    "NaN": (_body('"acme"', ', "score": NaN'), "NaN is not a JSON number"),
     "Infinity amount": (
         _body('"acme"').replace("12.5", "-Infinity"),
-        'payload["amount"] is -inf: numbers must be finite',
+        "-Infinity is not a JSON number",
     ),
     "integer beyond 64 bits": (
         _body('"acme"', ', "n": 123456789012345678901234567890'),
@@ -103,17 +103,17 @@ HOSTILE = {
     ),
     "thousands deep": (
         _body('"acme"', ', "deep": ' + "[" * 5000 + "]" * 5000),
-        "body is not valid JSON: nested too deep",
+        "the JSON body is nested deeper than 32 levels",
     ),
     "integer past Python's digit limit": (
         _body('"acme"', ', "n": ' + "9" * 5000),
-        "body is not valid JSON",
+        "a number in the body is longer than 100 characters",
     ),
     "too large": (_body(json.dumps("x" * 70_000)), "bytes of JSON; at most 65536"),
-    "NUL in the id": (_body('"acme"', id_json='"pay\\u00001"'), "'id' contains a NUL character"),
+    "NUL in the id": (_body('"acme"', id_json='"pay\\u00001"'), "id contains a NUL character"),
     "surrogate in the type": (
         '{"type": "payment.failed\\ud800", "payload": {}}',
-        "unknown event type 'payment.failed\\ud800'",
+        "type contains a lone surrogate",
     ),
 }
 

@@ -83,31 +83,37 @@ def _number_checks() -> tuple[Any, Any]:
     return integer, real
 
 
-def _check_text(text: str) -> None:
+def _check_text(text: str, where: str) -> None:
     if "\x00" in text:
-        raise InvalidInput("strings in the body may not hold NUL characters (\\u0000)")
+        raise InvalidInput(f"{where} contains a NUL character (\\u0000)")
     if _LONE_SURROGATE.search(text):
-        raise InvalidInput(
-            "strings in the body may not hold lone surrogates (\\ud800-\\udfff): not Unicode text"
-        )
+        raise InvalidInput(f"{where} contains a lone surrogate (\\ud800-\\udfff): not Unicode text")
+
+
+def _place(parent: str, step: str | int) -> str:
+    """How a message names a value: `payload["tags"][1]`, the top level's keys bare."""
+    if not parent:
+        return str(step) if isinstance(step, str) else f"the body[{step}]"
+    return f"{parent}[{json.dumps(step)}]"
 
 
 def _check_tree(value: Any, max_depth: int) -> None:
-    """Depth and text of every string in a parsed JSON value, without recursion."""
-    stack = [(value, 0)]
+    """Depth and text of every string in a parsed JSON value, without recursion; a refusal
+    names the place (`payload["tags"][1] contains a NUL character`)."""
+    stack: list[tuple[Any, int, str]] = [(value, 0, "")]
     while stack:
-        node, depth = stack.pop()
+        node, depth, where = stack.pop()
         if isinstance(node, str):
-            _check_text(node)
+            _check_text(node, where or "the body")
         elif isinstance(node, dict | list):
             if depth >= max_depth:
                 raise InvalidInput(f"the JSON body is nested deeper than {max_depth} levels")
             if isinstance(node, dict):
-                for key in node:
-                    _check_text(key)
-                stack.extend((item, depth + 1) for item in node.values())
+                for key, item in node.items():
+                    _check_text(key, f"a key in {where or 'the body'}")
+                    stack.append((item, depth + 1, _place(where, key)))
             else:
-                stack.extend((item, depth + 1) for item in node)
+                stack.extend((item, depth + 1, _place(where, i)) for i, item in enumerate(node))
 
 
 def parse_json(body: bytes, *, empty: Any = None) -> Any:

@@ -68,11 +68,11 @@ _NO_NUL = "^[^\\u0000]*$"
 _SAYS_SOMETHING = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 _KINDS: dict[str, dict[str, Any]] = {  # event_payloads' kinds as JSON Schema
     "string": _ref("Text"),
-    "integer": {"type": "integer"},
+    "integer": _ref("PayloadInteger"),
     "number": {"type": "number"},
     "boolean": {"type": "boolean"},
-    "list": {"type": "array", "items": _ref("Json")},
-    "object": {"type": "object", "additionalProperties": _ref("Json")},
+    "list": {"type": "array", "items": _ref("PayloadJson")},
+    "object": {"type": "object", "additionalProperties": _ref("PayloadJson")},
 }
 
 
@@ -96,7 +96,7 @@ def _event_report(name: EventName) -> dict[str, Any]:
                 "properties": {key: _payload_field(key, field) for key, field in fields.items()},
                 "required": sorted(key for key, field in fields.items() if field.required),
                 "propertyNames": {"pattern": _NO_NUL},
-                "additionalProperties": _ref("Json"),
+                "additionalProperties": _ref("PayloadJson"),
             },
             "id": {
                 "type": "string",
@@ -218,6 +218,28 @@ SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "propertyNames": {"pattern": _NO_NUL},
                 "additionalProperties": _ref("Json"),
+            },
+        ],
+    },
+    "PayloadInteger": {
+        "description": "An integer that fits 64 bits (`event_payloads.INT_LIMIT`).",
+        "type": "integer",
+        "minimum": -event_payloads.INT_LIMIT + 1,
+        "maximum": event_payloads.INT_LIMIT - 1,
+    },
+    "PayloadJson": {
+        "description": "Any JSON an event payload may hold: no NUL characters, integers that "
+        "fit 64 bits, at most EVENT_PAYLOAD_MAX_DEPTH levels and EVENT_PAYLOAD_MAX_BYTES.",
+        "anyOf": [
+            {"type": ["null", "boolean"]},
+            {"type": "number", "not": {"type": "integer"}},
+            _ref("PayloadInteger"),
+            _ref("Text"),
+            {"type": "array", "items": _ref("PayloadJson")},
+            {
+                "type": "object",
+                "propertyNames": {"pattern": _NO_NUL},
+                "additionalProperties": _ref("PayloadJson"),
             },
         ],
     },
