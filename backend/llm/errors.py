@@ -27,6 +27,14 @@ class LLMBadAnswer(LLMError):
     """The LLM server answered, but not with what was asked for, even after retries."""
 
 
+class DeadlineExceeded(LLMError):
+    """Work ran past its wall-clock deadline (MODIFICATION_DEADLINE_SECONDS); it stops there.
+
+    Not an LLMUnavailable: a step that may go on without the LLM (a judge) must not go on
+    once the time is up.
+    """
+
+
 class BudgetExceeded(LLMError):
     """A modification has spent its LLM budget; it pauses and can resume with a higher one."""
 
