@@ -5,6 +5,11 @@ from __future__ import annotations
 from backend.errors import ProductError
 
 
+def counted(number: int, one: str, many: str) -> str:
+    """'1 try', '3 tries': a count with its noun, for messages."""
+    return f"{number} {one if number == 1 else many}"
+
+
 class LLMError(ProductError):
     """An LLM request could not give an answer."""
 

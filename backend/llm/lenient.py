@@ -84,9 +84,7 @@ def unit_score(value: Any) -> Any:
             f"{number:g} is not a score from 0 to 1 (is it out of 5, 10 or 100?): give the "
             f"score as a number from 0 to 1, e.g. 0.8"
         )
-    raise ValueError(
-        f"{number:g} is not a score: give a number from 0 to 1 (0 = worst, 1 = best), e.g. 0.8"
-    )
+    raise ValueError(f"{number:g} is not a score: give a number from 0 to 1, e.g. 0.8")
 
 
 Score = Annotated[float, BeforeValidator(unit_score), Field(ge=0.0, le=1.0)]

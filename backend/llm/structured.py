@@ -29,7 +29,7 @@ from backend.llm.client import (
     require_llm,
     sampling_for,
 )
-from backend.llm.errors import LLMBadAnswer, LLMError, LLMUnavailable
+from backend.llm.errors import LLMBadAnswer, LLMError, LLMUnavailable, counted
 from backend.llm.prices import estimate_cost
 
 if TYPE_CHECKING:
@@ -209,11 +209,6 @@ def _cause(exc: BaseException, kind: type[E] | tuple[type, ...]) -> E | None:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
-
-
-def counted(number: int, one: str, many: str) -> str:
-    """'1 try', '3 tries'."""
-    return f"{number} {one if number == 1 else many}"
 
 
 def _first_lines(text: str, limit: int = 300) -> str:
