@@ -23,8 +23,6 @@ from backend.llm import (
     Role,
     structured,
 )
-from backend.llm.deadline import deadline
-from backend.llm.errors import DeadlineExceeded
 from tests.llm_scenarios import GOOD, PLAN
 from tests.llm_server import closed_port
 
@@ -142,6 +140,9 @@ def test_a_never_ending_answer_is_cut_off_at_the_timeout(sqlite_db, llm_server, 
 
 
 def test_a_deadline_bounds_each_request_and_stops_the_next(sqlite_db, llm_server):
+    from backend.llm.deadline import deadline
+    from backend.llm.errors import DeadlineExceeded
+
     llm_server.push_json(PLAN, delay=5)
     with deadline(1, work="modification 7", setting="MODIFICATION_DEADLINE_SECONDS"):
         with pytest.raises(DeadlineExceeded) as caught:

@@ -1,9 +1,12 @@
 """One structured LLM request: budget check, the request, accounting, errors a person can read.
 
-`structured()` is the only place that talks to the LLM server. Whatever happens, it either
-returns a validated answer or raises an `LLMError` subclass whose message says what went
-wrong and what to do; every request that reached the server is recorded with its tokens and
-estimated cost (see `accounting.py`).
+`structured()` (and `ask()`, which also returns the tokens used) is the only place that talks
+to the LLM server. Whatever happens, it either returns a validated answer or raises an
+`LLMError` subclass whose message says what went wrong, attempt by attempt, and what to do;
+every request that reached the server is recorded with its tokens and estimated cost (see
+`accounting.py`). Each request carries its role's max_tokens (temperature 0 for judges and
+the parser) and waits at most LLM_TIMEOUT_SECONDS, or the time left before the deadline of
+the work in progress (`deadline`), whichever is shorter.
 """
 
 from __future__ import annotations
