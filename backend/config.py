@@ -129,15 +129,16 @@ class Settings(BaseSettings):
         "that trickles bytes is cut off too); never longer than the modification's time left.",
     )
     llm_max_tokens_planner: int = Field(
-        default=2048,
+        default=1024,
         ge=0,
         description="Most tokens the planner may answer with (max_tokens; 0 sends none).",
     )
     llm_max_tokens_coder: int = Field(
-        default=8192,
+        default=4096,
         ge=0,
         description="Most tokens the coder may answer with (the complete text of every changed "
-        "file must fit; 0 sends none).",
+        "file must fit; the prompt and this must fit the model's context, which some servers, "
+        "vLLM among them, enforce; 0 sends none).",
     )
     llm_max_tokens_judge: int = Field(
         default=1024,

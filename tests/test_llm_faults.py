@@ -56,6 +56,17 @@ def test_raw_newlines_inside_strings_are_repaired(sqlite_db, llm_server):
     assert len(llm_server.requests) == 1, "repaired, not sent back"
 
 
+def test_only_control_characters_inside_strings_are_escaped():
+    from backend.llm.lenient import escape_control_characters
+
+    text = '{\n\t"a": "say \\"hi\\"\n\tthen\u0001 go",\n "b": "\\\\"\n}'
+    repaired = escape_control_characters(text)
+    assert json.loads(repaired) == {"a": 'say "hi"\n\tthen\u0001 go', "b": "\\"}
+    assert repaired.startswith('{\n\t"a"'), "whitespace between tokens is left alone"
+    valid = json.dumps({"a": "x\ny"}, indent=2)
+    assert escape_control_characters(valid) == valid
+
+
 def test_scores_out_of_range_are_clamped_when_clear_and_refused_when_not(sqlite_db, llm_server):
     llm_server.push_json({**JUDGMENT, "readability": 85, "elegance": 1.02, "documentation": -0.01})
     judged = structured(Role.JUDGE, PreferenceJudgment, ASK)
@@ -100,7 +111,7 @@ def test_every_role_has_max_tokens_and_judges_and_the_parser_temperature_0(
         structured(role, Sum, ASK)
     sent = {role: request for role, request in zip(Role, llm_server.requests, strict=True)}
     assert sent[Role.PLANNER]["max_tokens"] == 300
-    assert sent[Role.CODER]["max_tokens"] == 8192
+    assert sent[Role.CODER]["max_tokens"] == 4096
     assert sent[Role.JUDGE]["max_tokens"] == 1024
     assert "max_tokens" not in sent[Role.PARSER], "0 sends none"
     assert sent[Role.JUDGE]["temperature"] == 0 and sent[Role.PARSER]["temperature"] == 0
@@ -127,6 +138,19 @@ def test_an_answer_cut_at_max_tokens_says_so_whatever_finish_reason_claims(
     llm_server.push_json(GOOD)
     with pytest.raises(LLMBadAnswer, match=r"cut off at its length limit \(20 tokens; raise "):
         structured(Role.CODER, CodeChange, ASK)
+
+
+def test_a_prompt_and_max_tokens_too_long_for_the_context_name_the_setting(sqlite_db, llm_server):
+    llm_server.push_error(
+        400,
+        '{"error": {"message": "This model\'s maximum context length is 8192 tokens. However, '
+        'you requested 9000 tokens (4904 in the messages, 4096 in the completion)."}}',
+    )
+    with pytest.raises(LLMUnavailable) as caught:
+        structured(Role.CODER, CodeChange, ASK, what="writing the change")
+    assert "the prompt and the answer's 4096 tokens (LLM_MAX_TOKENS_CODER) don't fit" in str(
+        caught.value
+    )
 
 
 def test_a_never_ending_answer_is_cut_off_at_the_timeout(sqlite_db, llm_server, monkeypatch):

@@ -369,6 +369,12 @@ def _status_message(error: openai.APIStatusError, asked: Asked) -> str:
             f"the server does not accept LLM_MODE={asked.mode}; `python -m backend llm check` "
             "shows which modes it handles (llama-cpp-python: tools)"
         )
+    elif "context" in detail.lower() and asked.max_tokens:
+        hint = (
+            f"the prompt and the answer's {asked.max_tokens} tokens ({asked.max_tokens_setting}) "
+            f"don't fit the model's context; lower {asked.max_tokens_setting} or serve the "
+            "model with a longer context"
+        )
     elif status in (401, 403):
         hint = "the API key was refused; check OPENAI_API_KEY"
     elif status == 404:
