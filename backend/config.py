@@ -166,7 +166,42 @@ class Settings(BaseSettings):
         description="A spoken or texted command the grammar understands with less confidence "
         "than this is sent to the parser model (when an LLM is configured); 0 never asks it.",
     )
-    llm_timeout_seconds: float = Field(default=60.0, description="Timeout of one LLM request.")
+    llm_mode: Literal["tools", "json_schema", "json", "md_json"] = Field(
+        default="tools",
+        description="How structured answers are asked for: tools (a forced tool call; works "
+        "with OpenAI, vLLM, Ollama, llama.cpp), json_schema (response_format with the schema; "
+        "OpenAI, vLLM, Ollama; llama-cpp-python answers HTTP 500), json (JSON mode plus the "
+        "schema in the prompt), md_json (a JSON block in plain text, for servers with neither). "
+        "`python -m backend llm check` says which ones the configured server accepts.",
+    )
+    llm_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest wait for one LLM answer, headers and body together (a server "
+        "that trickles bytes is cut off too); never longer than the modification's time left.",
+    )
+    llm_max_tokens_planner: int = Field(
+        default=1024,
+        ge=0,
+        description="Most tokens the planner may answer with (max_tokens; 0 sends none).",
+    )
+    llm_max_tokens_coder: int = Field(
+        default=4096,
+        ge=0,
+        description="Most tokens the coder may answer with (the complete text of every changed "
+        "file must fit; the prompt and this must fit the model's context, which some servers, "
+        "vLLM among them, enforce; 0 sends none).",
+    )
+    llm_max_tokens_judge: int = Field(
+        default=1024,
+        ge=0,
+        description="Most tokens an LLM judge may answer with (0 sends none).",
+    )
+    llm_max_tokens_parser: int = Field(
+        default=512,
+        ge=0,
+        description="Most tokens the command parser may answer with (0 sends none).",
+    )
     llm_max_retries: int = Field(
         default=2,
         ge=0,
@@ -210,6 +245,13 @@ class Settings(BaseSettings):
     threshold_factuality: float = Field(default=0.8, description="Minimum factuality score.")
     max_attempts: int = Field(
         default=3, description="Generation attempts per modification before it fails."
+    )
+    modification_deadline_seconds: float = Field(
+        default=1800.0,
+        gt=0,
+        description="Wall-clock limit of one run of a modification (planning, every attempt "
+        "and its evaluation); past it the modification fails with the step it was on, and no "
+        "LLM request waits longer than the time left.",
     )
     weight_preference: float = Field(
         default=0.2, ge=0, description="Weight of the preference score in the overall score."

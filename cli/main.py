@@ -26,6 +26,7 @@ from cli import (
     evaluate,
     events,
     keys,
+    llm,
     modifications,
     monitors,
     notifications,
@@ -47,6 +48,7 @@ NOUNS = (
     commands,
     monitors,
     notifications,
+    llm,
     database,
 )
 

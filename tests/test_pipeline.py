@@ -308,3 +308,108 @@ def test_a_version_saved_as_a_refactor_is_evaluated_as_one(llm, tmp_path, capsys
     factuality = as_saved["dimensions"]["factuality"]
     assert factuality["score"] < as_change["dimensions"]["factuality"]["score"]
     assert any("differ" in reason for reason in factuality["reasons"]), factuality["reasons"]
+
+
+# What a real server does (issue 19) ---------------------------------------------------------
+
+EMPTY = {"files": [], "explanation": "", "deleted": []}
+SAME = {"files": [{"path": "main.py", "content": MAIN}], "explanation": "Nothing to do."}
+PREFERENCE = {
+    "readability": 0.9,
+    "maintainability": 0.9,
+    "elegance": 0.9,
+    "documentation": 0.9,
+    "reasons": ["clear"],
+}
+
+
+def test_an_empty_change_is_a_failed_attempt_with_feedback(llm):
+    llm.push_json(PLAN)
+    llm.push_json(EMPTY)
+    llm.push_json(GOOD)
+    modification = modifications.run(_request().id)
+    assert modification.status == S.AWAITING_APPROVAL, modification.error
+    assert modification.attempts == 2, "the empty answer was not accepted"
+    assert "your answer changed nothing: it lists no files" in llm.prompt_text(2)
+    with db.session_scope() as session:
+        (evaluation,) = modifications.evaluations_of(session, modification.id)
+        refused = session.exec(
+            select(Event).where(Event.name == EventName.MODIFICATION_ATTEMPT_REFUSED)
+        ).one()
+    assert evaluation.attempt == 2 and refused.payload["attempt"] == 1
+
+
+def test_a_change_equal_to_the_base_never_awaits_approval(llm):
+    llm.push_json(PLAN)
+    llm.push_json(SAME)
+    llm.push_json(EMPTY)
+    modification = modifications.run(_request().id)
+    assert modification.status == S.FAILED
+    assert modification.error.startswith("no usable change after 2 attempts. Last feedback: ")
+    assert "your answer changed nothing: it lists no files" in modification.error
+    assert "every file it lists is the same as the current version" in llm.prompt_text(2)
+    with db.session_scope() as session:
+        assert modifications.evaluations_of(session, modification.id) == []
+    assert _versions() == 1
+
+
+def test_a_judge_without_a_usable_answer_leaves_the_measured_signals(llm, monkeypatch):
+    """The factuality judge answers 2596.5 three times: the change is still judged, on the
+    tests and measured signals, and the reasons say the judge gave nothing usable."""
+    from backend import config
+
+    monkeypatch.setenv("LLM_JUDGES", "1")
+    config.reload_settings()
+    llm.push_json(PLAN)
+    llm.push_json(GOOD)
+    llm.push_json(PREFERENCE)
+    for _ in range(3):
+        llm.push_json({"score": 2596.5, "issues": [], "summary": "?"})
+    modification = modifications.run(_request().id)
+    assert modification.status == S.AWAITING_APPROVAL, modification.error
+    assert modification.attempts == 1
+    with db.session_scope() as session:
+        (evaluation,) = modifications.evaluations_of(session, modification.id)
+        reasons = evaluation.factuality["reasons"]
+    fallback = [r for r in reasons if r.startswith("the LLM judge gave no usable answer (")]
+    assert len(fallback) == 1, reasons
+    assert "2596.5 is not a score" in fallback[0]
+    assert fallback[0].endswith("; scored from measured signals only")
+
+
+def test_a_constraints_judge_that_fails_leaves_the_plan_unchecked(llm, monkeypatch):
+    from backend import config
+
+    monkeypatch.setenv("LLM_JUDGES", "1")
+    monkeypatch.setenv("LLM_MAX_RETRIES", "0")
+    config.reload_settings()
+    llm.push_json({**PLAN, "constraints": ["add keeps its signature"]})
+    llm.push_json(GOOD)
+    llm.push_error(500, '{"error": {"message": "out of memory"}}')  # the constraints judge
+    llm.push_json(PREFERENCE)
+    llm.push_json({"score": 0.9, "issues": [], "summary": "right"})
+    modification = modifications.run(_request().id)
+    assert modification.status == S.AWAITING_APPROVAL, modification.error
+    with db.session_scope() as session:
+        (evaluation,) = modifications.evaluations_of(session, modification.id)
+        reasons = evaluation.constraints["reasons"]
+    (unchecked,) = [r for r in reasons if "constraints of the plan not checked" in r]
+    assert "the LLM judge gave no usable answer (" in unchecked and "out of memory" in unchecked
+    assert unchecked.endswith("add keeps its signature")
+
+
+def test_a_modification_past_its_deadline_fails_with_the_step(llm, monkeypatch):
+    from backend import config
+
+    monkeypatch.setenv("MODIFICATION_DEADLINE_SECONDS", "2")
+    config.reload_settings()
+    llm.push_json(PLAN)
+    llm.push_json(GOOD, delay=6)  # a coder stuck in a loop
+    modification = modifications.run(_request().id)
+    assert modification.status == S.FAILED
+    assert modification.error.startswith("modification ")
+    assert "ran out of time: its limit of 2 s (MODIFICATION_DEADLINE_SECONDS) was reached" in (
+        modification.error
+    )
+    assert "while writing the change (attempt 1)" in modification.error
+    assert len(llm.requests) == 2, "no request after the deadline"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from backend.commands.grammar import parse_grammar
-from backend.commands.schema import Command
+from backend.commands.schema import Command, missing
 from backend.config import get_settings
 from backend.enums import EventName, Intent, Metric, QuerySubject
 from backend.llm import client
@@ -75,14 +75,27 @@ def needs_llm(command: Command) -> bool:
 
 
 def refine(text: str, command: Command) -> Command:
-    """The LLM's reading of `text`, which the grammar read as `command` but was unsure of; a
-    failed LLM keeps the grammar's answer."""
+    """The better of two readings of `text`: the grammar's (`command`, which it was unsure
+    of) or the LLM's. The LLM's wins only when it is more confident and complete
+    (`missing`); a failed LLM keeps the grammar's answer."""
     try:
         answer = parse_with_llm(text)
     except LLMError as exc:
         log.warning("keeping the grammar's reading of a command: %s", exc)
         return command
     answer.text = command.text
+    lacks = missing(answer)
+    if lacks or answer.confidence <= command.confidence:
+        why = f"it lacks {', '.join(lacks)}" if lacks else "it is no more confident"
+        log.info(
+            "keeping the grammar's reading (%s %.2f) over the LLM's (%s %.2f): %s",
+            command.intent,
+            command.confidence,
+            answer.intent,
+            answer.confidence,
+            why,
+        )
+        return command
     return answer
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from backend.enums import EventName, Intent, Metric, ObjectKind, QuerySubject
+from backend.llm.lenient import Answer, Score
 
 FilterOp = Literal["==", "!=", ">", ">=", "<", "<=", "contains", "endswith"]
 MetricOp = Literal[">", ">=", "<", "<=", "=="]
@@ -25,7 +26,7 @@ class Filter(BaseModel):
     value: bool | int | float | str
 
 
-class Command(BaseModel):
+class Command(Answer):
     """One understood command. Which fields matter depends on `intent`:
 
     monitor: event + filters, or metric + op + value (+ window_minutes); channel.
@@ -35,7 +36,7 @@ class Command(BaseModel):
     """
 
     intent: Intent
-    confidence: float = Field(ge=0, le=1, description="How sure the parser is, 0 to 1.")
+    confidence: Score = Field(description="How sure the parser is, 0 to 1.")
     text: str = Field(default="", description="The cleaned utterance.")
     # monitor
     event: EventName | None = Field(default=None, description="Event to watch for.")
@@ -64,3 +65,31 @@ class Command(BaseModel):
     reason: str | None = Field(default=None, description="Why a change is rejected.")
     # query
     subject: QuerySubject | None = None
+
+
+#: What a reading of each intent must hold to be run: groups of fields, one of each group
+#: set. The rest the processor fills in or asks for (a modify's instruction is its text; an
+#: approve without a number is the change awaiting approval).
+NEEDS: dict[Intent, tuple[tuple[str, ...], ...]] = {
+    Intent.MONITOR: (("event", "metric"),),
+    Intent.CREATE: (("name", "description"),),
+    Intent.MODIFY: (("target",),),
+    Intent.DEPLOY: (("target",),),
+    Intent.ROLLBACK: (("target",),),
+    Intent.QUERY: (("subject",),),
+}
+
+
+def missing(command: Command) -> list[str]:
+    """What `command` lacks for its intent ("name or description"); [] when it is complete.
+
+    A metric monitor also needs its comparison and threshold.
+    """
+    lacks = [
+        " or ".join(group)
+        for group in NEEDS.get(Intent(command.intent), ())
+        if all(getattr(command, name) in (None, "") for name in group)
+    ]
+    if command.intent == Intent.MONITOR and command.metric is not None:
+        lacks += [name for name in ("op", "value") if getattr(command, name) is None]
+    return lacks

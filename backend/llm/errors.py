@@ -5,6 +5,11 @@ from __future__ import annotations
 from backend.errors import ProductError
 
 
+def counted(number: int, one: str, many: str) -> str:
+    """'1 try', '3 tries': a count with its noun, for messages."""
+    return f"{number} {one if number == 1 else many}"
+
+
 class LLMError(ProductError):
     """An LLM request could not give an answer."""
 
@@ -25,6 +30,14 @@ class LLMUnavailable(LLMError):
 
 class LLMBadAnswer(LLMError):
     """The LLM server answered, but not with what was asked for, even after retries."""
+
+
+class DeadlineExceeded(LLMError):
+    """Work ran past its wall-clock deadline (MODIFICATION_DEADLINE_SECONDS); it stops there.
+
+    Not an LLMUnavailable: a step that may go on without the LLM (a judge) must not go on
+    once the time is up.
+    """
 
 
 class BudgetExceeded(LLMError):

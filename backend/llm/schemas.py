@@ -2,16 +2,19 @@
 
 Field descriptions are part of the prompt: the model reads them. Validators that fail make
 instructor send the error back to the model for another try (LLM_VALIDATION_RETRIES), so
-they check what the product needs (relative file paths, scores in [0, 1]) and nothing more.
+they check what the product needs (relative file paths, scores in [0, 1]) and nothing more;
+what is not in doubt is repaired instead (`lenient`: raw control characters in strings,
+percentages for scores, `files` as a {path: text} mapping).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from backend.errors import InvalidInput
+from backend.llm.lenient import Answer, Score
 from backend.objects.files import ENTRY_FILE, validate_path
 
 
@@ -22,11 +25,10 @@ def _checked_path(path: str) -> str:
         raise ValueError(str(exc)) from None
 
 
-Score = Annotated[float, Field(ge=0.0, le=1.0)]
 ValidPath = Annotated[str, AfterValidator(_checked_path)]
 
 
-class ModificationPlan(BaseModel):
+class ModificationPlan(Answer):
     """How to make the requested change to an object."""
 
     summary: str = Field(description="One or two sentences: what will change and why.")
@@ -46,12 +48,12 @@ class ModificationPlan(BaseModel):
     )
 
 
-class FileContent(BaseModel):
+class FileContent(Answer):
     path: ValidPath = Field(description="Relative path, e.g. 'main.py' or 'tests/test_main.py'.")
     content: str = Field(description="The complete new text of the file.")
 
 
-class CodeChange(BaseModel):
+class CodeChange(Answer):
     """New contents for the files that change; files not listed stay as they are."""
 
     files: list[FileContent] = Field(
@@ -92,12 +94,12 @@ class CodeChange(BaseModel):
         return dict(sorted(result.items()))
 
 
-class PlannedFile(BaseModel):
+class PlannedFile(Answer):
     path: ValidPath = Field(description="Relative path of the file to write.")
     purpose: str = Field(description="What the file holds.")
 
 
-class PlannedFunction(BaseModel):
+class PlannedFunction(Answer):
     name: str = Field(description="Function name, exported from main.py.")
     signature: str = Field(
         description="Python signature with type hints, e.g. 'add(x: int) -> int'."
@@ -105,7 +107,7 @@ class PlannedFunction(BaseModel):
     description: str = Field(description="What it does, including edge cases.")
 
 
-class CreationPlan(BaseModel):
+class CreationPlan(Answer):
     """How to build a new object from its name, description and requirements."""
 
     summary: str = Field(description="One or two sentences: what the object does.")
@@ -126,7 +128,7 @@ class CreationPlan(BaseModel):
         return files
 
 
-class PreferenceJudgment(BaseModel):
+class PreferenceJudgment(Answer):
     """How a person would like the code, each in [0, 1] (1 = excellent)."""
 
     readability: Score
@@ -138,19 +140,19 @@ class PreferenceJudgment(BaseModel):
     )
 
 
-class ConstraintCheck(BaseModel):
+class ConstraintCheck(Answer):
     constraint: str = Field(description="The constraint, as given.")
     passed: bool
     reason: str = Field(description="Why it holds or not, naming the code involved.")
 
 
-class ConstraintJudgment(BaseModel):
+class ConstraintJudgment(Answer):
     """One check per constraint given, in the same order."""
 
     checks: list[ConstraintCheck]
 
 
-class FactualityJudgment(BaseModel):
+class FactualityJudgment(Answer):
     """Whether the algorithms and domain facts in the code are right."""
 
     score: Score = Field(description="1 = everything correct, 0 = wrong.")

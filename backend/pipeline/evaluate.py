@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from backend.config import get_settings
+from backend.llm.deadline import check as check_deadline
 from backend.models import Evaluation
 from backend.pipeline.progress import Progress, no_progress
 from backend.reward import (
@@ -75,14 +76,20 @@ def assess(
 ) -> Assessment:
     """Preference, constraints and factuality of `files` against `parent_files`, judged.
 
-    LLM errors propagate (a judge that was asked for and didn't answer is never left out).
+    A judge that gives no usable answer is left out, and the reasons say so (each dimension
+    falls back to its measured signals); a spent budget and a passed deadline propagate.
     """
     started = time.monotonic()
     if use_llm is None and not get_settings().llm_judges:
         use_llm = False
     low, high = progress_span
-    step = (high - low) / 3
-    progress(int(low), "checking the API and constraints")
+    share = (high - low) / 3
+
+    def step(done: int, doing: str) -> None:
+        check_deadline(doing)  # the work's deadline (a modification's), if one is in force
+        progress(int(low + done * share), doing)
+
+    step(0, "checking the API and constraints")
     constraints = evaluate_constraints(
         files,
         parent_files,
@@ -91,7 +98,7 @@ def assess(
         use_llm=use_llm,
         modification_id=modification_id,
     )
-    progress(int(low + step), "scoring readability and maintainability")
+    step(1, "scoring readability and maintainability")
     preference = evaluate_preference(
         files,
         parent_files,
@@ -99,7 +106,7 @@ def assess(
         modification_id=modification_id,
         relative=keeps_behaviour,  # a refactor is judged against its parent
     )
-    progress(int(low + 2 * step), "running the tests in the sandbox")
+    step(2, "running the tests in the sandbox")
     factuality = evaluate_factuality(
         dict(files),
         parent_files=dict(parent_files) if parent_files is not None else None,

@@ -25,6 +25,9 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import EventName, JobKind, ModificationKind, ModificationStatus
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.llm.deadline import check as check_deadline
+from backend.llm.deadline import deadline
+from backend.llm.errors import counted
 from backend.models import Deployment, Evaluation, Modification, ObjectVersion, utcnow
 from backend.objects import deploy as deployments
 from backend.objects import store
@@ -291,7 +294,14 @@ def run(modification_id: int, progress: Progress = no_progress) -> Modification:
     if modification.status not in RUNNABLE:
         raise Conflict(f"modification {modification_id} is {modification.status}; nothing to run")
     try:
-        with _stops_cleanly(modification_id):
+        with (
+            _stops_cleanly(modification_id),
+            deadline(
+                get_settings().modification_deadline_seconds,
+                work=f"modification {modification_id}",
+                setting="MODIFICATION_DEADLINE_SECONDS",
+            ),
+        ):
             llm.client.require_llm(NEEDS_LLM[ModificationKind.MODIFY])
             _attempt_loop(modification, progress)
     finally:
@@ -340,8 +350,26 @@ def _plan(modification: Modification, files: dict[str, str], api: dict, rejectio
 
 
 def apply_change(base: dict[str, str], change: llm.CodeChange) -> dict[str, str]:
-    """The base files with the change's files written over them and its deletions made."""
-    return validate_files(change.apply_to(base))
+    """The base files with the change's files written over them and its deletions made.
+
+    Raises InvalidInput, with words the model can act on, for files that can't be an
+    object's and for a change that changes nothing.
+    """
+    proposed = change.apply_to(base)
+    if proposed == base:
+        raise InvalidInput(_nothing_changed(change))
+    return validate_files(proposed)
+
+
+def _nothing_changed(change: llm.CodeChange) -> str:
+    if not change.files and not change.deleted:
+        said = "it lists no files"
+    else:
+        said = "every file it lists is the same as the current version"
+    return (
+        f"your answer changed nothing: {said}. Write the change itself: every file you add "
+        "or change, each with its complete new text"
+    )
 
 
 def _attempt_loop(modification: Modification, progress: Progress) -> None:
@@ -354,8 +382,10 @@ def _attempt_loop(modification: Modification, progress: Progress) -> None:
     feedback = _last_feedback(mid)
     max_attempts = get_settings().max_attempts
     span = (100 - PLAN_DONE) / max_attempts
+    evaluated = False  # whether the last attempt reached the evaluator (or was refused)
     for attempt in range(modification.attempts + 1, max_attempts + 1):
         low = PLAN_DONE + (attempt - 1) * span
+        check_deadline(f"starting attempt {attempt}")
         progress(int(low), f"attempt {attempt} of {max_attempts}: writing the change")
         _update(mid, attempts=attempt, status=S.GENERATING)
         change = llm.generate_change(
@@ -373,7 +403,9 @@ def _attempt_loop(modification: Modification, progress: Progress) -> None:
         except InvalidInput as exc:
             feedback = f"The files you wrote were refused: {exc}"
             _record_refusal(mid, attempt, feedback)
+            evaluated = False
             continue
+        check_deadline(f"evaluating attempt {attempt}")
         _update(mid, proposed_files=proposed, status=S.EVALUATING)
         assessment = assess(
             proposed,
@@ -392,12 +424,14 @@ def _attempt_loop(modification: Modification, progress: Progress) -> None:
             progress(100, _final_message(mid))
             return
         feedback = assessment.judgement.feedback
-    _update(
-        mid,
-        status=S.FAILED,
-        error=f"rejected by the evaluator after {max_attempts} attempts. Last feedback: {feedback}",
-    )
-    progress(100, f"no attempt passed the evaluator in {max_attempts} tries")
+        evaluated = True
+    attempts = counted(max_attempts, "attempt", "attempts")
+    if evaluated:
+        reason = f"rejected by the evaluator after {attempts}. Last feedback: {feedback}"
+    else:
+        reason = f"no usable change after {attempts}. Last feedback: {feedback}"
+    _update(mid, status=S.FAILED, error=reason)
+    progress(100, f"no attempt was accepted in {attempts}")
 
 
 def _last_feedback(modification_id: int) -> str:

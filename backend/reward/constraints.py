@@ -30,7 +30,7 @@ from backend.llm import is_configured, judge_constraints
 from backend.objects.files import ENTRY_FILE
 from backend.objects.schema import analyse_files, function_signature
 from backend.reward.code import parse, python_files
-from backend.reward.results import DimensionResult
+from backend.reward.results import DimensionResult, NoAnswer, ask_judge
 
 HARD_FAILURE_CAP = 0.5
 HARD_WEIGHT = 3.0
@@ -362,10 +362,15 @@ def plan_checks(
     *,
     request: str,
     modification_id: int | None,
-) -> list[Check]:
-    judgment = judge_constraints(
-        constraints, files, parent_files, request=request, modification_id=modification_id
+) -> list[Check] | NoAnswer:
+    """A check per constraint as the LLM judge sees it (NoAnswer: it gave none to use)."""
+    judgment = ask_judge(
+        lambda: judge_constraints(
+            constraints, files, parent_files, request=request, modification_id=modification_id
+        )
     )
+    if isinstance(judgment, NoAnswer):
+        return judgment
     by_text = {check.constraint.strip(): check for check in judgment.checks}
     checks = []
     for index, constraint in enumerate(constraints):
@@ -405,7 +410,8 @@ def evaluate_constraints(
     """Check `files` against their parent (if any) and the plan.
 
     `use_llm` None means "when one is configured"; without an LLM the plan's constraints are
-    listed as not checked, and don't count. LLM errors propagate.
+    listed as not checked, and don't count; so are they when the LLM judge gives no usable
+    answer (the reasons say so). A spent budget propagates.
     """
     started = time.monotonic()
     schema, syntax_error = analyse_files(dict(files))
@@ -435,13 +441,20 @@ def evaluate_constraints(
                 "parse): " + "; ".join(constraints)
             )
         elif is_configured() if use_llm is None else use_llm:
-            checks += plan_checks(
+            judged = plan_checks(
                 constraints,
                 files,
                 parent_files,
                 request=request,
                 modification_id=modification_id,
             )
+            if isinstance(judged, NoAnswer):
+                reasons_extra.append(
+                    f"{len(constraints)} constraints of the plan not checked: {judged.reason}: "
+                    + "; ".join(constraints)
+                )
+            else:
+                checks += judged
         else:
             reasons_extra.append(
                 f"{len(constraints)} constraints of the plan not checked (no LLM configured): "

@@ -19,15 +19,16 @@ The score:
   NO_TESTS_SCORE for its tests: below the default threshold (0.8) on its own, because
   nothing was shown to work, but enough to pass with a differential check that found no
   difference (0.875) or a good LLM review; the feedback then asks for tests.
-- with an LLM: (1 - FACTUALITY_LLM_WEIGHT) * measured + FACTUALITY_LLM_WEIGHT * review.
+- with an LLM: (1 - FACTUALITY_LLM_WEIGHT) * measured + FACTUALITY_LLM_WEIGHT * review;
+  a review that gives no usable answer is left out, and the reasons say so.
 - then failures cap it whatever the LLM says: a failed test multiplies it by
   TEST_FAILURE_FACTOR and a differing output by DIFFERENCE_FACTOR, so either alone puts it
   at 0.6 or below (under the 0.8 threshold), and fewer failures still rank higher. A main.py
   that doesn't import scores 0, and so does code that doesn't parse (nothing is run: the
   parse error is the reason).
 
-The sandbox must be available: SandboxUnavailable propagates, as LLM errors do, because a
-change that could not be checked is neither good nor bad.
+The sandbox must be available: SandboxUnavailable propagates, because a change that could
+not be run is neither good nor bad.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from backend.objects.files import ENTRY_FILE, validate_path
 from backend.reward.code import parse, syntax_errors
 from backend.reward.differential import Differential, run_differential
 from backend.reward.mutation import MutationReport, run_mutation
-from backend.reward.results import DimensionResult, clamp, unparsable
+from backend.reward.results import DimensionResult, NoAnswer, ask_judge, clamp, unparsable
 from backend.sandbox import ImportReport, Limits, SandboxPool, TestReport, get_pool
 
 NO_TESTS_SCORE = 0.75
@@ -241,8 +242,9 @@ def evaluate_factuality(
     differential check, in the sandbox; add the LLM's review when asked (`use_llm` None
     means "when one is configured"). `limits` are the object's own sandbox limits.
 
-    Raises SandboxUnavailable when no sandbox can run, and LLM errors (LLMUnavailable,
-    LLMBadAnswer, BudgetExceeded) when the review was asked for and didn't answer.
+    Raises SandboxUnavailable when no sandbox can run, and BudgetExceeded when the review
+    was asked for with the budget spent; a review that gives no usable answer is left out
+    (the score is the measured one) and the reasons say so.
     """
     started = time.monotonic()
     syntax_error = syntax_errors(files)
@@ -278,22 +280,27 @@ def evaluate_factuality(
     details: dict[str, Any] = {"measured": round(measured, 4)}
     if is_configured(settings) if use_llm is None else use_llm:
         llm_started = time.monotonic()
-        judgment = _review(
-            files,
-            request=request,
-            plan=plan,
-            evidence=[*test_details["lines"], *reasons, *differential.problems],
-            modification_id=modification_id,
+        judgment = ask_judge(
+            lambda: _review(
+                files,
+                request=request,
+                plan=plan,
+                evidence=[*test_details["lines"], *reasons, *differential.problems],
+                modification_id=modification_id,
+            )
         )
-        weight = settings.factuality_llm_weight
-        score = (1 - weight) * measured + weight * judgment.score
-        reasons.append(f"LLM review ({judgment.score:.2f}, weight {weight:g}): {judgment.summary}")
-        problems += [f"LLM review: {issue}" for issue in judgment.issues]
-        details["llm"] = {
-            "weight": weight,
-            "seconds": round(time.monotonic() - llm_started, 3),
-            **judgment.model_dump(),
-        }
+        details["llm"] = {"seconds": round(time.monotonic() - llm_started, 3)}
+        if isinstance(judgment, NoAnswer):
+            reasons.append(judgment.reason)
+            details["llm"]["error"] = judgment.error
+        else:
+            weight = settings.factuality_llm_weight
+            score = (1 - weight) * measured + weight * judgment.score
+            reasons.append(
+                f"LLM review ({judgment.score:.2f}, weight {weight:g}): {judgment.summary}"
+            )
+            problems += [f"LLM review: {issue}" for issue in judgment.issues]
+            details["llm"].update(weight=weight, **judgment.model_dump())
 
     factors = _factors(evidence)
     for factor in factors.values():

@@ -25,7 +25,7 @@ from backend.llm import PreferenceJudgment, is_configured, judge_preference
 from backend.objects.files import ENTRY_FILE
 from backend.reward.code import parse, syntax_errors
 from backend.reward.relative import ParentComparison, compare, relative_verdict
-from backend.reward.results import DimensionResult, clamp, unparsable
+from backend.reward.results import DimensionResult, NoAnswer, ask_judge, clamp, unparsable
 from backend.reward.signals import Finding, measure
 
 SUB_SCORES = ("readability", "maintainability", "elegance", "documentation")
@@ -270,8 +270,8 @@ def evaluate_preference(
 
     `relative` judges a refactor against its parent (see the module docstring); the
     comparison is in the details under "parent". `use_llm` None means "when one is
-    configured". LLM errors propagate (LLMUnavailable, LLMBadAnswer, BudgetExceeded): a judge
-    that was asked for and didn't answer is not silently left out.
+    configured". A judge that gives no usable answer leaves the measured sub-scores alone and
+    the reasons say so; a spent budget (BudgetExceeded) propagates.
     """
     started = time.monotonic()
     syntax_error = syntax_errors(files)
@@ -288,16 +288,23 @@ def evaluate_preference(
 
     judgment = None
     if is_configured(settings) if use_llm is None else use_llm:
-        judgment = judge_preference(
-            files,
-            parent_files,
-            measured="\n".join(f"- {reason}" for reason in reasons),
-            modification_id=modification_id,
+        answer = ask_judge(
+            lambda: judge_preference(
+                files,
+                parent_files,
+                measured="\n".join(f"- {reason}" for reason in reasons),
+                modification_id=modification_id,
+            )
         )
-        weight = settings.preference_llm_weight
-        sub_scores, llm_reason = _blend(sub_scores, judgment, weight)
-        reasons.append(llm_reason)
-        details["llm"] = {"weight": weight, **judgment.model_dump()}
+        if isinstance(answer, NoAnswer):
+            reasons.append(answer.reason)
+            details["llm"] = {"error": answer.error}
+        else:
+            judgment = answer
+            weight = settings.preference_llm_weight
+            sub_scores, llm_reason = _blend(sub_scores, judgment, weight)
+            reasons.append(llm_reason)
+            details["llm"] = {"weight": weight, **judgment.model_dump()}
 
     details["sub_scores"] = sub_scores
     score = round(sum(sub_scores.values()) / len(sub_scores), 4)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
+
+from backend.llm.errors import LLMBadAnswer, LLMUnavailable
 
 
 @dataclass
@@ -51,3 +54,33 @@ def unparsable(
         details={"syntax_error": syntax_error, **details},
         seconds=round(time.monotonic() - started, 4),
     )
+
+
+A = TypeVar("A")
+
+
+@dataclass
+class NoAnswer:
+    """Why an LLM judge gave nothing to use: the reason line, and the error for the details."""
+
+    error: str
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"the LLM judge gave no usable answer ({self.error}); scored from measured signals only"
+        )
+
+
+def ask_judge(question: Callable[[], A]) -> A | NoAnswer:
+    """The LLM judge's answer, or NoAnswer when it gave none that could be used (the server
+    failed, timed out, or answered with something that never validated).
+
+    One judge that can't answer must not end a modification: its dimension falls back to the
+    measured signals and says so. A spent budget, a passed deadline or a missing LLM are not
+    the judge's failure and propagate.
+    """
+    try:
+        return question()
+    except (LLMUnavailable, LLMBadAnswer) as exc:
+        return NoAnswer(str(exc))
