@@ -26,6 +26,7 @@ import contextlib
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -227,6 +228,8 @@ class Role:
     log: Path
     port: int | None = None
     process: subprocess.Popen | None = None
+    #: Where the log stood when the process last started (its earlier runs come before).
+    log_start: int = 0
 
     @property
     def url(self) -> str:
@@ -280,6 +283,7 @@ class Cluster:
             # Fixed folders, so later runs reuse what the first one installed.
             env["REFLEX_WEB_WORKDIR"] = f".web-cluster-{name}"
             env["REFLEX_STATES_WORKDIR"] = f".states-cluster-{name}"
+        role.log_start = role.log.stat().st_size if role.log.exists() else 0
         with role.log.open("ab") as log:
             role.process = subprocess.Popen(
                 ["/bin/sh", "-c", f"exec {role.command}"],
@@ -297,14 +301,13 @@ class Cluster:
         is_web_role = role.port is not None
         limit = timeout or (WEB_START_TIMEOUT if is_web_role else WORKER_START_TIMEOUT)
         deadline = time.monotonic() + limit
-        ready_after = role.log.stat().st_size if role.log.exists() else 0
         while time.monotonic() < deadline:
             if not role.running():
                 raise RuntimeError(f"{name} exited:\n{role.log_tail()}")
             if is_web_role:
                 if self.web_answers(role):
                     return
-            elif " ready." in role.log.read_text(errors="replace")[ready_after:]:
+            elif " ready." in role.log.read_bytes()[role.log_start :].decode(errors="replace"):
                 return
             time.sleep(0.5)
         raise RuntimeError(f"{name} not ready within {limit:g} s:\n{role.log_tail()}")
@@ -352,8 +355,10 @@ class Cluster:
 
     # -- acting on the product ------------------------------------------------------------
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """`python -m backend ARGS` (the documented command line) on the cluster's settings."""
+    def cli(self, command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`python -m backend COMMAND` (the documented command line; COMMAND is split as a
+        shell would) on the cluster's settings."""
+        args = shlex.split(command)
         result = subprocess.run(
             [sys.executable, "-m", "backend", *args],
             cwd=PROJECT_ROOT,
@@ -389,11 +394,17 @@ class Cluster:
 
 
 def start_cluster(
-    folder: Path, postgres_admin_url: str, extra_env: dict[str, str] | None = None
+    folder: Path,
+    postgres_admin_url: str,
+    extra_env: dict[str, str] | None = None,
+    when_workers_ready: Callable[[Cluster], None] | None = None,
 ) -> Cluster:
     """Start the Procfile's processes on fresh services; returns once all of them serve.
 
-    Stops whatever it started if any of it fails to come up.
+    All of them start at once (and migrate the new database together, as on a first
+    deploy). `when_workers_ready(cluster)` runs once the workers are ready (the schema is
+    there) while the web processes still build their pages: the place for set-up through
+    the command line. Stops whatever it started if any of it fails to come up.
     """
     redis_server = RedisServer(free_port(), folder / "redis")
     cleanups: list[Callable[[], None]] = []
@@ -422,8 +433,12 @@ def start_cluster(
     try:
         for name in roles:
             cluster.start_role(name)
-        for name in roles:
-            cluster.wait_ready(name)
+        for role in cluster.workers:
+            cluster.wait_ready(role.name)
+        if when_workers_ready is not None:
+            when_workers_ready(cluster)
+        for role in cluster.web:
+            cluster.wait_ready(role.name)
     except BaseException:
         cluster.stop()
         raise
