@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -150,3 +155,51 @@ def test_a_web_process_waits_for_its_redis(
     assert server.url in waiting[0]
     assert "run: Redis answers after" in out
     assert "refused us" in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+def test_a_web_role_started_while_redis_is_down_waits_then_goes_on(tmp_path: Path) -> None:
+    """The role as the Procfile starts it: it says that it waits, does not exit, and goes on
+    once Redis answers (stopped here, before its production build)."""
+    required_tool("redis-server")
+    server = RedisServer(free_port(), tmp_path / "redis")
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "data"),  # does not exist yet: the role creates it
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "REDIS_URL": server.url,
+        "REFLEX_WEB_WORKDIR": str(tmp_path / "web"),
+        "REFLEX_STATES_WORKDIR": str(tmp_path / "states"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REFLEX_REDIS_URL", None)
+    log_path = tmp_path / "web.log"
+    command = [sys.executable, "scripts/run.py", "--only", "web", "--port", str(free_port())]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_for_line(text: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in log_path.read_text(errors="replace"):
+            assert process.poll() is None, f"it exited:\n{log_path.read_text()}"
+            assert time.monotonic() < deadline, f"no {text!r}:\n{log_path.read_text()}"
+            time.sleep(0.1)
+
+    try:
+        wait_for_line("does not answer")
+        time.sleep(1)
+        assert process.poll() is None, "a web process must not exit while Redis is down"
+        assert (tmp_path / "data").is_dir()
+        server.start()
+        wait_for_line("run: Redis answers after")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        server.stop()
