@@ -312,6 +312,11 @@ class Cluster:
             time.sleep(0.5)
         raise RuntimeError(f"{name} not ready within {limit:g} s:\n{role.log_tail()}")
 
+    def restart(self, name: str) -> None:
+        """Start a role that was stopped or killed, and wait until it serves."""
+        self.start_role(name)
+        self.wait_ready(name)
+
     def web_answers(self, role: Role) -> bool:
         try:
             return httpx.get(f"{role.url}/api/health", timeout=5).status_code == 200

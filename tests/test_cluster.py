@@ -5,6 +5,13 @@ SMTP server (tests/cluster.py). One cluster serves the whole module.
 Set-up goes through the documented command line (`python -m backend ...`): a person with an
 email address, an event source's key, an email monitor on payment.failed and a public
 counter object that keeps its count in durable storage.
+
+Adding a test: take the `product` fixture; `product.cluster` has the roles
+(`cluster.web_urls`, `cluster.kill("worker")` then `cluster.restart("worker")`), the Redis
+(`cluster.redis.stop()`, `.start()`, `.flushall()`), the mailbox (`cluster.mailbox`) and
+`cluster.cli("...")`; `product.post_event(url, event_id)` reports an event whose alert email
+names `event_id` (`_emails_about`). Leave the cluster as you found it: every role running,
+Redis up. A restarted web process rebuilds its pages (tens of seconds): prefer workers.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ import pytest
 
 from tests.cluster import Cluster, procfile_commands, start_cluster
 
-pytestmark = pytest.mark.timeout(600)
+# The first test also waits for the cluster to start (a production build per web process).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 COUNTER = '''
 from storage import get, put
@@ -199,3 +207,29 @@ def test_with_redis_stopped_the_web_answers_and_the_work_completes_after(
     # The web processes still serve pages (Reflex keeps its state in the restarted Redis).
     for url in urls:
         assert httpx.get(f"{url}/login/", timeout=30).status_code == 200
+
+
+def test_a_worker_killed_with_kill_9_is_replaced_and_alerts_keep_going_out(
+    product: Product,
+) -> None:
+    """`kill -9` of a worker (and all it started): the other one carries on at once, and the
+    Procfile's command brings the killed one back under a name of its own."""
+    cluster = product.cluster
+    killed = cluster.roles["worker"]
+    old_pid = killed.process.pid
+    cluster.kill("worker")
+    url = cluster.web_urls[0]
+    assert product.post_event(url, "killed-while-0").status_code == 202
+    cluster.mailbox.wait_for(
+        lambda _: _emails_about(cluster, {"killed-while-0"})["killed-while-0"] == 1,
+        CATCH_UP_SECONDS,
+    )
+    cluster.restart("worker")
+    assert killed.process.pid != old_pid
+    restarted = killed.log.read_bytes()[killed.log_start :].decode(errors="replace")
+    assert f"worker-{killed.process.pid}@" in restarted
+    assert product.post_event(url, "after-restart-0").status_code == 202
+    cluster.mailbox.wait_for(
+        lambda _: _emails_about(cluster, {"after-restart-0"})["after-restart-0"] == 1,
+        CATCH_UP_SECONDS,
+    )
