@@ -89,10 +89,38 @@ def watchers(tables: Iterable[str]) -> list[tuple[str, str]]:
 # --- pushing ----------------------------------------------------------------------------------
 
 
+#: While Redis is away, say so at most this often (each commit would try to push).
+UNREACHABLE_SAID_EVERY_SECONDS = 30.0
+_unreachable_said_at: float | None = None
+
+
+def _say_unreachable(exc: Exception) -> None:
+    global _unreachable_said_at
+    now = time.monotonic()
+    if _unreachable_said_at is None or now - _unreachable_said_at >= UNREACHABLE_SAID_EVERY_SECONDS:
+        _unreachable_said_at = now
+        logger.warning(
+            "live pages: Redis does not answer (%s); no pushes until it is back, open pages "
+            "re-read on their own meanwhile",
+            exc,
+        )
+
+
 async def push(app: rx.App, tables: frozenset[str]) -> int:
-    """Refresh every registered tab that reads one of `tables`; how many were refreshed."""
+    """Refresh every registered tab that reads one of `tables`; how many were refreshed.
+
+    Redis away (restarting, say): nothing is pushed, one line says so now and then, and
+    the pages keep re-reading on their own (LIVE_PUSH_FALLBACK_SECONDS).
+    """
+    from redis.exceptions import RedisError
+
+    try:
+        watching = await asyncio.to_thread(watchers, tables)
+    except RedisError as exc:
+        _say_unreachable(exc)
+        return 0
     pushed = 0
-    for token, state_name in await asyncio.to_thread(watchers, tables):
+    for token, state_name in watching:
         try:
             # Outside an event, the state classes are known only inside the app's contexts.
             with app.set_contexts():

@@ -1,8 +1,10 @@
 """The Celery application, configured from `backend.config` settings.
 
-Start a worker (what the run script does) with the command `worker_argv()` returns:
+Start a worker with `scripts/run.py --only worker` (add `--beat` on exactly one of them), or
+with the command `worker_argv()` returns:
 
-    python -m celery -A tasks.celery_app:celery_app worker --loglevel=INFO --concurrency=1
+    python -m celery -A tasks.celery_app:celery_app worker --loglevel=INFO --concurrency=1 \
+        -n worker-<pid>@%h [--beat]
 
 Broker: Redis when REDIS_URL is set, else kombu's SQLAlchemy transport on a SQLite file under
 DATA_DIR (no server needed). There is no result backend: the `Task` row (see
@@ -84,9 +86,10 @@ def broker_transport_options(settings: Settings) -> dict[str, Any]:
 
 
 def prepare_broker(settings: Settings) -> None:
-    """Make sure the embedded broker's folder exists (SQLite creates the file, not the folder)."""
-    if not uses_redis(settings):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Make sure DATA_DIR exists: the embedded broker's SQLite file and beat's schedule file
+    live there, and SQLite and beat create files, not folders. Needed with Redis and
+    PostgreSQL too (a fresh clone has no `data/`, and beat would fail at start)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
 
 
 #: Delivered messages the embedded broker keeps this long (kombu's SQLAlchemy transport marks
@@ -142,7 +145,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "imports": extra_task_modules(settings),
         "enable_utc": True,
         "timezone": "UTC",
-        # The worker runs beat too (`-B`): metric monitors are checked on this schedule.
+        # The one worker started with `--beat` runs this schedule: metric monitors are checked.
         "beat_schedule": {
             "check-metric-monitors": {
                 "task": "monitors.check_metrics",
@@ -157,9 +160,24 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def worker_argv() -> list[str]:
-    """The command that starts a worker for this app (run script and tests share it)."""
-    return [
+def node_name(pid: int | None = None) -> str:
+    """A Celery node name unique on this machine: `worker-<pid>@<host>` (Celery fills in %h).
+
+    Workers that share a name (Celery's default is `celery@<host>`) confuse the broker's
+    control commands and make Celery warn `DuplicateNodenameWarning`.
+    """
+    return f"worker-{os.getpid() if pid is None else pid}@%h"
+
+
+def worker_argv(*, beat: bool = False, name: str | None = None) -> list[str]:
+    """The command that starts a worker for this app (run script and tests share it).
+
+    `beat`: this worker also runs Celery beat (the schedule in `celery_config`); exactly one
+    worker of a deployment should, or every scheduled job runs once per beat. `name`: the
+    node name, by default `node_name()` of the calling process (the run script execs the
+    worker, so that is the worker's own pid).
+    """
+    argv = [
         sys.executable,
         "-m",
         "celery",
@@ -168,8 +186,12 @@ def worker_argv() -> list[str]:
         "worker",
         "--loglevel=INFO",
         "--concurrency=1",
-        "--beat",
+        "-n",
+        name or node_name(),
     ]
+    if beat:
+        argv.append("--beat")
+    return argv
 
 
 def _make_app() -> Celery:

@@ -22,6 +22,7 @@ from backend.config import PROJECT_ROOT
 
 START_TIMEOUT = 240.0  # the production build included, on a loaded 2-core machine
 WEB_WORKDIR = ".web-product"  # relative to the project root
+STATES_WORKDIR = ".states-product"  # else run.py makes one per (free) port
 
 
 def free_port() -> int:
@@ -63,6 +64,7 @@ def start_product(
         **settings_env,
         **(extra_env or {}),
         "REFLEX_WEB_WORKDIR": WEB_WORKDIR,
+        "REFLEX_STATES_WORKDIR": STATES_WORKDIR,
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
     }
     if "REDIS_URL" in settings_env:
