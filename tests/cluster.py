@@ -376,6 +376,29 @@ class Cluster:
             raise AssertionError(f"backend {' '.join(args)} failed:\n{result.stderr}")
         return result
 
+    def python(self, code: str) -> str:
+        """Run `code` in a fresh Python process on the cluster's settings (as a backend
+        service called from another host would); its standard output."""
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"python -c failed:\n{result.stderr}")
+        return result.stdout
+
+    def role_holding(self, pid: int) -> Role | None:
+        """The role whose process group holds process `pid` (a worker's pool process)."""
+        try:
+            group = os.getpgid(pid)
+        except ProcessLookupError:
+            return None
+        return next((r for r in self.roles.values() if r.process and r.process.pid == group), None)
+
     @contextlib.contextmanager
     def settings(self) -> Iterator[None]:
         """The test process's own settings pointed at the cluster's database and data, to

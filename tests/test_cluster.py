@@ -26,7 +26,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import select
 
+from backend.db import session_scope
+from backend.enums import DeploymentStatus, TaskStatus
+from backend.models import Deployment, Task
 from tests.cluster import Cluster, procfile_commands, start_cluster
 
 # The first test also waits for the cluster to start (a production build per web process).
@@ -42,6 +46,17 @@ def increment(by: int = 1) -> int:
     put("count", count)
     return count
 '''
+#: Tests that take a while, so a deploy (which runs them first) can be caught half-way.
+SLOW_TESTS = """
+import time
+
+from main import increment
+
+
+def test_increment_counts():
+    time.sleep(8)
+    assert increment(2) == 2
+"""
 PERSON = "ada@example.com"
 REDIS_DOWN_SECONDS = 20.0
 #: How long work may take to complete once its Redis is back (the sweeper hands jobs that
@@ -76,6 +91,14 @@ def _set_up(cluster: Cluster, folder: Path, keys: list[str]) -> None:
     cluster.cli(f"objects create --slug counter --name Counter --file main.py={counter}")
     cluster.cli("objects visibility counter public")
     cluster.cli("objects deploy counter")
+    slow = folder / "slow_main.py"
+    slow.write_text(COUNTER)
+    slow_tests = folder / "slow_tests.py"
+    slow_tests.write_text(SLOW_TESTS)
+    cluster.cli(
+        f"objects create --slug slow --name Slow --file main.py={slow} "
+        f"--file test_main.py={slow_tests}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +108,8 @@ def product(tmp_path_factory: pytest.TempPathFactory, postgres_server: str) -> I
     cluster = start_cluster(
         folder,
         postgres_server,
-        extra_env={"JOB_SWEEP_SECONDS": "2"},  # the sweeper looks often
+        # The sweeper looks often, and hands the broker again a job it lost after 5 s.
+        extra_env={"JOB_SWEEP_SECONDS": "2", "JOB_REPUBLISH_AFTER_SECONDS": "5"},
         when_workers_ready=lambda c: _set_up(c, folder, keys),
     )
     try:
@@ -233,3 +257,155 @@ def test_a_worker_killed_with_kill_9_is_replaced_and_alerts_keep_going_out(
         lambda _: _emails_about(cluster, {"after-restart-0"})["after-restart-0"] == 1,
         CATCH_UP_SECONDS,
     )
+
+
+def test_a_burst_of_300_events_across_both_ports_gives_one_email_per_event(
+    product: Product,
+) -> None:
+    """300 event reports at once over both web processes, 50 of them repeats of others: no
+    5xx, each repeat is recognised, and every event gives exactly one email."""
+    cluster = product.cluster
+    urls = cluster.web_urls
+    unique = [f"burst-{n:03d}" for n in range(250)]
+    reports = unique + unique[:50]  # 50 repeats
+
+    def report(number: int) -> httpx.Response:
+        return product.post_event(urls[number % len(urls)], reports[number])
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        answers = list(pool.map(report, range(len(reports))))
+    statuses = [answer.status_code for answer in answers]
+    assert [s for s in statuses if s >= 500] == [], [
+        a.text for a in answers if a.status_code >= 500
+    ]
+    assert set(statuses) == {202}, [a.text for a in answers if a.status_code != 202][:5]
+    event_ids: dict[str, set[int]] = {}
+    for name, answer in zip(reports, answers, strict=True):
+        event_ids.setdefault(name, set()).add(answer.json()["event_id"])
+    assert all(len(ids) == 1 for ids in event_ids.values()), "a repeat stored a second event"
+    assert sum(answer.json()["duplicate"] for answer in answers) == 50
+
+    wanted = set(unique)
+    cluster.mailbox.wait_for(
+        lambda _: all(_emails_about(cluster, wanted).values()), CATCH_UP_SECONDS
+    )
+    assert set(_emails_about(cluster, wanted).values()) == {1}, "one email per event"
+
+
+def test_a_poison_event_is_refused_and_the_next_one_still_notifies(product: Product) -> None:
+    """A NUL character or a lone surrogate in an event: 400 with the reason, nothing stored;
+    a good event right after it is alerted within seconds."""
+    headers = {"Authorization": f"Bearer {product.source_key}", "Content-Type": "application/json"}
+    for url, poison in zip(product.cluster.web_urls, ('"a\\u0000b"', '"\\ud800"'), strict=True):
+        body = (
+            '{"type": "payment.failed", "id": "poison", "payload": {"amount": 1, '
+            f'"currency": "USD", "customer": {poison}, "reason": "declined"}}}}'
+        )
+        answer = httpx.post(f"{url}/api/events", content=body.encode(), headers=headers)
+        assert answer.status_code == 400, answer.text
+        assert 'payload["customer"] contains a' in answer.json()["error"]
+    assert product.post_event(product.cluster.web_urls[0], "after-poison").status_code == 202
+    product.cluster.mailbox.wait_for(
+        lambda _: _emails_about(product.cluster, {"after-poison"})["after-poison"] == 1, 30
+    )
+    assert "poison" not in product.cluster.cli("--json events list --limit 400").stdout
+
+
+QUEUE_EMAILS = """
+import json
+import tasks.dispatch  # the runner that hands jobs to the broker
+from backend.channels import outbox
+from backend.db import session_scope
+from backend.enums import Channel, NotificationPurpose
+
+with session_scope() as session:
+    queued = [
+        outbox.queue(session, channel=Channel.EMAIL, target="ada@example.com",
+                     body=f"flushed {n}", subject=f"flushed-{n:02d}",
+                     purpose=NotificationPurpose.ALERT)
+        for n in range(10)
+    ]
+print(json.dumps([n.task_id for n in queued]))
+"""
+
+
+def test_jobs_queued_when_redis_is_flushed_still_run_exactly_once(product: Product) -> None:
+    """With both workers stopped, ten email jobs wait in Redis; FLUSHALL empties it. Once
+    the workers are back, each job is handed to the broker again and sends its email once."""
+    cluster = product.cluster
+    workers = [role.name for role in cluster.workers]
+    for name in workers:
+        cluster.stop_role(name)
+    try:
+        task_ids = json.loads(cluster.python(QUEUE_EMAILS))
+        client = cluster.redis.client()
+        queue = cluster.env["CELERY_QUEUE"]
+        assert client.llen(f"{queue}:{queue}") >= len(task_ids)  # all of them wait in Redis
+        cluster.redis.flushall()
+        assert client.llen(f"{queue}:{queue}") == 0
+        client.close()
+    finally:
+        for name in workers:
+            cluster.restart(name)
+    subjects = {f"flushed-{n:02d}" for n in range(10)}
+
+    def sent(_: object) -> dict[str, int]:
+        counts = dict.fromkeys(subjects, 0)
+        for message in cluster.mailbox.messages:
+            if str(message["Subject"]) in counts:
+                counts[str(message["Subject"])] += 1
+        return counts
+
+    cluster.mailbox.wait_for(lambda m: all(sent(m).values()), CATCH_UP_SECONDS)
+    time.sleep(5)  # a second copy, were there one, would come within a sweep or two
+    assert set(sent(None).values()) == {1}
+    with cluster.settings(), session_scope() as session:
+        tasks = [session.get(Task, task_id) for task_id in task_ids]
+        assert {task.status for task in tasks} == {TaskStatus.SUCCEEDED}
+        assert all(task.republishes >= 1 for task in tasks)
+
+
+SCHEDULE_DEPLOY = """
+import tasks.dispatch  # the runner that hands jobs to the broker
+from backend.audit import Actor
+from backend.db import session_scope
+from backend.objects import deploy
+
+with session_scope() as session:
+    print(deploy.schedule_deploy(session, "slow", actor=Actor.operator("ops")).id)
+"""
+
+
+def test_a_worker_killed_during_a_deploy_never_leaves_it_testing(product: Product) -> None:
+    """`kill -9` of the worker running a deploy while the object's tests run: the
+    deployment ends failed (or live), never stuck in `testing`."""
+    cluster = product.cluster
+    task_id = int(cluster.python(SCHEDULE_DEPLOY))
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    with cluster.settings():
+        while True:
+            with session_scope() as session:
+                task = session.get(Task, task_id, populate_existing=True)
+                testing = session.exec(
+                    select(Deployment).where(Deployment.task_id == task_id)
+                ).first()
+            if task.status == TaskStatus.RUNNING and testing is not None and task.worker:
+                break
+            assert time.monotonic() < deadline, cluster.logs()
+            time.sleep(0.2)
+        assert testing.status == DeploymentStatus.TESTING
+        holder = cluster.role_holding(int(task.worker.rsplit(":", 1)[1]))
+        assert holder is not None, task.worker
+        cluster.kill(holder.name)
+        cluster.restart(holder.name)  # as the process manager would
+        deadline = time.monotonic() + CATCH_UP_SECONDS
+        while True:
+            with session_scope() as session:
+                deployment = session.get(Deployment, testing.id, populate_existing=True)
+            if deployment.status != DeploymentStatus.TESTING:
+                break
+            assert time.monotonic() < deadline, cluster.logs()
+            time.sleep(0.5)
+    assert deployment.status in (DeploymentStatus.FAILED, DeploymentStatus.LIVE)
+    if deployment.status == DeploymentStatus.FAILED:
+        assert "worker lost" in deployment.logs or "failed" in deployment.logs
