@@ -17,8 +17,7 @@ TRANSCRIPT_MAX = 2000
 RATE_LIMITED_OUTCOME = "rate_limited"
 
 
-def record(
-    session: Session,
+def row(
     *,
     channel: Channel,
     phone: str,
@@ -32,8 +31,8 @@ def record(
     reply: str = "",
     direction: str = "in",
 ) -> Interaction:
-    """Add one Interaction row to the caller's transaction."""
-    row = Interaction(
+    """One Interaction row, timed now, in no session yet."""
+    return Interaction(
         channel=str(channel),
         direction=direction,
         phone=(phone or "")[:32],
@@ -46,8 +45,13 @@ def record(
         outcome=str(outcome)[:32],
         reply=reply,
     )
-    session.add(row)
-    return row
+
+
+def record(session: Session, **fields: Any) -> Interaction:
+    """Add one Interaction row (the fields of `row`) to the caller's transaction."""
+    interaction = row(**fields)
+    session.add(interaction)
+    return interaction
 
 
 def over_limit(session: Session, phone: str) -> bool:

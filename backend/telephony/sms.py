@@ -9,6 +9,7 @@ from that number as its answer until it expires.
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -21,9 +22,9 @@ from backend.commands.processor import Outcome, Reply
 from backend.db import session_scope
 from backend.enums import Channel, Intent
 from backend.errors import ProductError
-from backend.models import User
+from backend.models import Interaction, User
 from backend.monitoring import alerts
-from backend.telephony import conversation, interactions, interpret, receipts, twiml
+from backend.telephony import conversation, interactions, interpret, receipts, records, twiml
 
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -41,41 +42,53 @@ UNKNOWN_SENDER = (
 )
 
 
-def incoming(form: dict[str, str]) -> str:
-    """The TwiML answer to one incoming message (the same answer again for a retry).
+def incoming(form: dict[str, str]) -> Future[str]:
+    """The TwiML answer to one incoming message (the same answer again for a retry), as a
+    Future that resolves once the message's record and receipt are committed: answer
+    nothing before (`records`).
 
-    What needs no other service (a keyword, an unknown sender, the limit, HELP, a retry) is
-    read, answered, recorded and remembered in one transaction: Twilio's webhooks come in
-    bursts, and this keeps each to one commit.
+    What needs no other service (an unknown sender, the limit, HELP, a retry) is only read
+    here; its record joins the next group commit. A keyword or an alert answer, which change
+    something, are recorded in the transaction that changes it.
     """
     key = f"sms:{form.get('MessageSid')}" if form.get("MessageSid") else ""
+    earlier = records.in_flight(key)
+    if earlier is not None:
+        return earlier
     message = _Message(form)
     try:
         with session_scope() as session:
             stored = receipts.stored(session, key)
             if stored is not None:
-                return stored
+                return _answered(stored)
             answer = _without_services(session, message)
-            if answer is not None:
+            if answer is not None and message.changed:
+                session.add_all(message.rows)
                 receipts.keep(session, key, answer)
-                return answer
+                return _answered(answer)
+    except IntegrityError:
+        # A copy of this message was answered meanwhile (Twilio retried): answer the same.
+        with session_scope() as session:
+            return _answered(receipts.stored(session, key) or twiml.message(None))
+    if answer is None:
         reply, parsed = _reply(
             message.user, message.phone, message.body, message.pending, message.sid
         )
         text = reply_text(message.phone, reply)
         answer = twiml.message(text)
-        with session_scope() as session:
-            message.record(session, reply.outcome, text, parsed)
-            receipts.keep(session, key, answer)
-        return answer
-    except IntegrityError:
-        # A copy of this message was answered meanwhile (Twilio retried): answer the same.
-        with session_scope() as session:
-            return receipts.stored(session, key) or twiml.message(None)
+        message.record(reply.outcome, text, parsed)
+    return records.save(message.rows, key, answer)
+
+
+def _answered(answer: str) -> Future[str]:
+    done: Future[str] = Future()
+    done.set_result(answer)
+    return done
 
 
 class _Message:
-    """One incoming message: who sent it, what it says, and what was asked of them."""
+    """One incoming message: who sent it, what it says, what was asked of them, and the
+    Interaction rows it leaves."""
 
     def __init__(self, form: dict[str, str]):
         self.phone = (form.get("From") or "").strip()
@@ -85,22 +98,24 @@ class _Message:
         self.keyword = alone.group(1).upper() if alone else ""
         self.user: User | None = None
         self.pending: dict | None = None
+        self.rows: list[Interaction] = []
+        #: Whether answering it changed something (opt-out, an alert's state).
+        self.changed = False
 
-    def record(
-        self, session: Session, outcome: str, reply: str = "", command: dict | None = None
-    ) -> None:
-        interactions.record(
-            session,
-            channel=Channel.SMS,
-            phone=self.phone,
-            user=self.user,
-            sid=self.sid,
-            step="message",
-            transcript=self.body,
-            confidence=command.get("confidence") if command else None,
-            command=command,
-            outcome=outcome,
-            reply=reply,
+    def record(self, outcome: str, reply: str = "", command: dict | None = None) -> None:
+        self.rows.append(
+            interactions.row(
+                channel=Channel.SMS,
+                phone=self.phone,
+                user=self.user,
+                sid=self.sid,
+                step="message",
+                transcript=self.body,
+                confidence=command.get("confidence") if command else None,
+                command=command,
+                outcome=outcome,
+                reply=reply,
+            )
         )
 
 
@@ -112,25 +127,28 @@ def _without_services(session: Session, message: _Message) -> str | None:
         message.pending = conversation.get(session, phone, Channel.SMS)
     if keyword in STOP_WORDS:
         phones.set_sms_opt_out(session, phone, True)
-        message.record(session, "opted_out")
+        message.changed = True
+        message.record("opted_out")
         return twiml.message(None)
     if keyword in START_WORDS and not (keyword == "YES" and message.pending):
         phones.set_sms_opt_out(session, phone, False)
-        message.record(session, "opted_in")
+        message.changed = True
+        message.record("opted_in")
         return twiml.message(None)
     if message.user is None:
-        message.record(session, "unknown_caller", UNKNOWN_SENDER)
+        message.record("unknown_caller", UNKNOWN_SENDER)
         return twiml.message(UNKNOWN_SENDER)
     if interactions.over_limit(session, phone):
-        message.record(session, interactions.RATE_LIMITED_OUTCOME, interactions.RATE_LIMITED)
+        message.record(interactions.RATE_LIMITED_OUTCOME, interactions.RATE_LIMITED)
         return twiml.message(interactions.RATE_LIMITED)
     if keyword in HELP_WORDS:
-        message.record(session, Outcome.HELP, wording.HELP)
+        message.record(Outcome.HELP, wording.HELP)
         return twiml.message(wording.HELP)
     answer = _ALERT_ANSWER.fullmatch(message.body)
     if answer is not None:
         said = _answer_alert(session, message.user, answer.group(1).lower())
-        message.record(session, "alert_" + answer.group(1).lower()[:4], said)
+        message.changed = True
+        message.record("alert_" + answer.group(1).lower()[:4], said)
         return twiml.message(said)
     return None
 
