@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from concurrent.futures import Future
 
+from sqlalchemy import literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -19,7 +20,7 @@ from backend.audit import Actor
 from backend.channels import notify
 from backend.commands import parse, processor, wording
 from backend.commands.processor import Outcome, Reply
-from backend.db import session_scope
+from backend.db import get_engine, session_scope
 from backend.enums import Channel, Intent
 from backend.errors import ProductError
 from backend.models import Interaction, User
@@ -48,19 +49,20 @@ def incoming(form: dict[str, str]) -> Future[str]:
     nothing before (`records`).
 
     What needs no other service (an unknown sender, the limit, HELP, a retry) is only read
-    here; its record joins the next group commit. A keyword or an alert answer, which change
-    something, are recorded in the transaction that changes it.
+    here, in one statement; its record joins the next group commit. A keyword or an alert
+    answer, which change something, are recorded in the transaction that changes it.
     """
     key = f"sms:{form.get('MessageSid')}" if form.get("MessageSid") else ""
     earlier = records.in_flight(key)
     if earlier is not None:
         return earlier
     message = _Message(form)
+    stored = message.look_up(key)
+    if stored is not None:
+        return _answered(stored)
     try:
+        # The session connects only if used: a STOP or START, or an answer to an alert.
         with session_scope() as session:
-            stored = receipts.stored(session, key)
-            if stored is not None:
-                return _answered(stored)
             answer = _without_services(session, message)
             if answer is not None and message.changed:
                 session.add_all(message.rows)
@@ -71,9 +73,9 @@ def incoming(form: dict[str, str]) -> Future[str]:
         with session_scope() as session:
             return _answered(receipts.stored(session, key) or twiml.message(None))
     if answer is None:
-        reply, parsed = _reply(
-            message.user, message.phone, message.body, message.pending, message.sid
-        )
+        with session_scope() as session:
+            user = session.get(User, message.user_id)
+        reply, parsed = _reply(user, message.phone, message.body, message.pending, message.sid)
         text = reply_text(message.phone, reply)
         answer = twiml.message(text)
         message.record(reply.outcome, text, parsed)
@@ -96,18 +98,40 @@ class _Message:
         self.sid = form.get("MessageSid", "")
         alone = re.fullmatch(r"([A-Za-z]+)[\s.!]*", self.body)  # a keyword counts only alone
         self.keyword = alone.group(1).upper() if alone else ""
-        self.user: User | None = None
+        self.user_id: int | None = None  # a verified sender's
         self.pending: dict | None = None
+        self.recent = 0  # requests from this number in the last minute
         self.rows: list[Interaction] = []
         #: Whether answering it changed something (opt-out, an alert's state).
         self.changed = False
+
+    def look_up(self, key: str) -> str | None:
+        """Read the sender, what they were asked and their count for the limit, all in one
+        statement outside a transaction (no BEGIN or COMMIT: on PostgreSQL each is a round
+        trip); the answer already given to `key`, if any."""
+        sender = phones.verified_user(self.phone) if self.phone else None
+        parts = [
+            receipts.answer_to(key).scalar_subquery().label("stored"),
+            sender.with_only_columns(User.id).limit(1).scalar_subquery().label("user_id")
+            if sender is not None
+            else literal(None).label("user_id"),
+            conversation.waiting(self.phone, Channel.SMS).scalar_subquery().label("pending"),
+            interactions.recent_count(self.phone).scalar_subquery().label("recent"),
+        ]
+        with get_engine().connect() as connection:
+            reading = connection.execution_options(isolation_level="AUTOCOMMIT")
+            row = reading.execute(select(*parts)).one()
+        if row.user_id is not None:  # what a stranger was asked doesn't count
+            self.user_id, self.pending = row.user_id, row.pending
+        self.recent = row.recent
+        return row.stored
 
     def record(self, outcome: str, reply: str = "", command: dict | None = None) -> None:
         self.rows.append(
             interactions.row(
                 channel=Channel.SMS,
                 phone=self.phone,
-                user=self.user,
+                user=self.user_id,
                 sid=self.sid,
                 step="message",
                 transcript=self.body,
@@ -122,9 +146,6 @@ class _Message:
 def _without_services(session: Session, message: _Message) -> str | None:
     """The answer when no other service is needed, recorded; None for a command to run."""
     phone, keyword = message.phone, message.keyword
-    message.user = phones.find_verified_user(session, phone) if phone else None
-    if message.user is not None:
-        message.pending = conversation.get(session, phone, Channel.SMS)
     if keyword in STOP_WORDS:
         phones.set_sms_opt_out(session, phone, True)
         message.changed = True
@@ -135,10 +156,10 @@ def _without_services(session: Session, message: _Message) -> str | None:
         message.changed = True
         message.record("opted_in")
         return twiml.message(None)
-    if message.user is None:
+    if message.user_id is None:
         message.record("unknown_caller", UNKNOWN_SENDER)
         return twiml.message(UNKNOWN_SENDER)
-    if interactions.over_limit(session, phone):
+    if interactions.is_over_limit(message.recent):
         message.record(interactions.RATE_LIMITED_OUTCOME, interactions.RATE_LIMITED)
         return twiml.message(interactions.RATE_LIMITED)
     if keyword in HELP_WORDS:
@@ -146,7 +167,8 @@ def _without_services(session: Session, message: _Message) -> str | None:
         return twiml.message(wording.HELP)
     answer = _ALERT_ANSWER.fullmatch(message.body)
     if answer is not None:
-        said = _answer_alert(session, message.user, answer.group(1).lower())
+        user = session.get(User, message.user_id)
+        said = _answer_alert(session, user, answer.group(1).lower())
         message.changed = True
         message.record("alert_" + answer.group(1).lower()[:4], said)
         return twiml.message(said)
