@@ -18,6 +18,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -61,15 +62,20 @@ class PinLocked(ProductError):
 def find_verified_user(session: Session, phone: str | None) -> User | None:
     """The person whose verified number `phone` is; None for a withheld, malformed or
     unverified number (never matched to anybody)."""
+    statement = verified_user(phone)
+    return None if statement is None else session.exec(statement).first()
+
+
+def verified_user(phone: str | None) -> Select | None:
+    """The statement that finds the person whose verified number `phone` is (for a caller
+    that reads it along with other things); None for a withheld or malformed number."""
     if (phone or "").strip().lower() in WITHHELD_NUMBERS:
         return None
     try:
         number = users.normalise_phone(phone or "")
     except InvalidInput:
         return None
-    return session.exec(
-        select(User).where(User.phone == number, col(User.phone_verified).is_(True))
-    ).first()
+    return select(User).where(User.phone == number, col(User.phone_verified).is_(True))
 
 
 def has_pin(user: User) -> bool:

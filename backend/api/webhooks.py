@@ -4,7 +4,8 @@ Each route reads the form, checks `X-Twilio-Signature` against the URL Twilio ca
 from PUBLIC_BASE_URL, never from the Host header) over every form parameter, and answers 403
 with nothing done when it doesn't hold, is missing, or Twilio is not configured. A valid
 request makes one call into `backend.telephony` and answers its TwiML. The work runs in a
-thread: the database calls block.
+thread: the database calls block. An SMS answer comes as a Future that resolves once its
+record is committed (`backend.telephony.records`): it is awaited here, with no thread held.
 
     POST /webhooks/voice            a call comes in
     POST /webhooks/voice/command    what the caller said
@@ -20,7 +21,9 @@ thread: the database calls block.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import anyio
 import anyio.to_thread
@@ -81,12 +84,18 @@ async def _signed_form(request: Request) -> dict[str, str]:
     return fields
 
 
-def _route(path: str, handle: Callable[[dict[str, str], dict[str, str]], str]) -> Route:
+#: A webhook step: the form and our query parameters in, the TwiML (or its Future) out.
+_Handler = Callable[[dict[str, str], dict[str, str]], str | Future[str]]
+
+
+def _route(path: str, handle: _Handler) -> Route:
     @guarded
     async def endpoint(request: Request) -> Response:
         form = await _signed_form(request)
         query = dict(request.query_params)
         body = await anyio.to_thread.run_sync(handle, form, query, limiter=_threads())
+        if isinstance(body, Future):
+            body = await asyncio.wrap_future(body)
         if not body:
             return Response(status_code=204)
         return Response(body, media_type="application/xml")
@@ -95,7 +104,7 @@ def _route(path: str, handle: Callable[[dict[str, str], dict[str, str]], str]) -
     return Route(path, endpoint, methods=["POST"])
 
 
-def _voice(step: Callable[[voice.Call], str]) -> Callable[[dict[str, str], dict[str, str]], str]:
+def _voice(step: Callable[[voice.Call], str]) -> _Handler:
     def handle(form: dict[str, str], query: dict[str, str]) -> str:
         return step(voice.Call(form=form, query=query))
 
@@ -103,8 +112,8 @@ def _voice(step: Callable[[voice.Call], str]) -> Callable[[dict[str, str], dict[
     return handle
 
 
-def _sms(step: Callable[[dict[str, str]], str]) -> Callable[[dict[str, str], dict[str, str]], str]:
-    def handle(form: dict[str, str], query: dict[str, str]) -> str:
+def _sms(step: Callable[[dict[str, str]], str | Future[str]]) -> _Handler:
+    def handle(form: dict[str, str], query: dict[str, str]) -> str | Future[str]:
         return step(form)
 
     handle.__name__ = f"sms_{step.__name__}"

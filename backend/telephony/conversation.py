@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import Select
+from sqlmodel import Session, col, select
 
 from backend.config import get_settings
 from backend.enums import Channel, Intent
@@ -21,6 +22,16 @@ def _row(session: Session, phone: str, channel: Channel) -> Conversation | None:
         Conversation.phone == phone, Conversation.channel == str(channel)
     )
     return session.exec(statement).first()
+
+
+def waiting(phone: str, channel: Channel) -> Select:
+    """The statement that reads the pending state (None when none or expired), for a caller
+    that reads it along with other things; `get` reads it alone."""
+    return select(Conversation.state).where(
+        Conversation.phone == phone,
+        Conversation.channel == str(channel),
+        col(Conversation.expires_at) > utcnow(),
+    )
 
 
 def get(session: Session, phone: str, channel: Channel) -> dict[str, Any] | None:

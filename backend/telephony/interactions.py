@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
 from sqlmodel import Session, col, select
 
 from backend.config import get_settings
@@ -17,12 +17,11 @@ TRANSCRIPT_MAX = 2000
 RATE_LIMITED_OUTCOME = "rate_limited"
 
 
-def record(
-    session: Session,
+def row(
     *,
     channel: Channel,
     phone: str,
-    user: User | None,
+    user: User | int | None,
     sid: str,
     step: str,
     transcript: str = "",
@@ -32,12 +31,12 @@ def record(
     reply: str = "",
     direction: str = "in",
 ) -> Interaction:
-    """Add one Interaction row to the caller's transaction."""
-    row = Interaction(
+    """One Interaction row, timed now, in no session yet (`user`: the person or their id)."""
+    return Interaction(
         channel=str(channel),
         direction=direction,
         phone=(phone or "")[:32],
-        user_id=user.id if user is not None else None,
+        user_id=user.id if isinstance(user, User) else user,
         provider_sid=(sid or "")[:64],
         step=step[:32],
         transcript=(transcript or "")[:TRANSCRIPT_MAX],
@@ -46,16 +45,21 @@ def record(
         outcome=str(outcome)[:32],
         reply=reply,
     )
-    session.add(row)
-    return row
 
 
-def over_limit(session: Session, phone: str) -> bool:
-    """Whether this number already sent PHONE_RATE_LIMIT_PER_MINUTE requests in the last
-    minute (numbers we can't tell apart, like withheld ones, share one count). Requests that
-    were turned away don't count: a number is never kept out longer than a minute."""
+def record(session: Session, **fields: Any) -> Interaction:
+    """Add one Interaction row (the fields of `row`) to the caller's transaction."""
+    interaction = row(**fields)
+    session.add(interaction)
+    return interaction
+
+
+def recent_count(phone: str) -> Select:
+    """How many requests this number sent in the last minute (numbers we can't tell apart,
+    like withheld ones, share one count). Requests that were turned away don't count: a
+    number is never kept out longer than a minute."""
     since = utcnow() - timedelta(minutes=1)
-    count = session.exec(
+    return (
         select(func.count())
         .select_from(Interaction)
         .where(
@@ -64,8 +68,18 @@ def over_limit(session: Session, phone: str) -> bool:
             Interaction.outcome != RATE_LIMITED_OUTCOME,
             col(Interaction.created_at) >= since,
         )
-    ).one()
-    return int(count) >= get_settings().phone_rate_limit_per_minute
+    )
+
+
+def is_over_limit(recent: int) -> bool:
+    """Whether `recent` requests in the last minute (`recent_count`) reach the limit."""
+    return int(recent) >= get_settings().phone_rate_limit_per_minute
+
+
+def over_limit(session: Session, phone: str) -> bool:
+    """Whether this number already sent PHONE_RATE_LIMIT_PER_MINUTE requests in the last
+    minute (`recent_count`)."""
+    return is_over_limit(session.exec(recent_count(phone)).one())
 
 
 RATE_LIMITED = "You've sent a lot of requests in the last minute. Please wait a moment."

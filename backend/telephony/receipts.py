@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -14,12 +15,15 @@ from backend.models import WebhookReceipt
 KEY_MAX = 200
 
 
+def answer_to(key: str) -> Select:
+    """The statement that reads the answer already given to `key` (no row for no key: an
+    empty key is never kept)."""
+    return select(WebhookReceipt.response).where(WebhookReceipt.key == key[:KEY_MAX])
+
+
 def stored(session: Session, key: str) -> str | None:
     """The answer already given to `key` (None: not seen yet, or no key)."""
-    if not key:
-        return None
-    row = session.exec(select(WebhookReceipt).where(WebhookReceipt.key == key[:KEY_MAX])).first()
-    return None if row is None else row.response
+    return session.exec(answer_to(key)).first() if key else None
 
 
 def keep(session: Session, key: str, response: str) -> None:

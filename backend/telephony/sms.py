@@ -9,7 +9,9 @@ from that number as its answer until it expires.
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future
 
+from sqlalchemy import literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -18,12 +20,12 @@ from backend.audit import Actor
 from backend.channels import notify
 from backend.commands import parse, processor, wording
 from backend.commands.processor import Outcome, Reply
-from backend.db import session_scope
+from backend.db import get_engine, session_scope
 from backend.enums import Channel, Intent
 from backend.errors import ProductError
-from backend.models import User
+from backend.models import Interaction, User
 from backend.monitoring import alerts
-from backend.telephony import conversation, interactions, interpret, receipts, twiml
+from backend.telephony import conversation, interactions, interpret, receipts, records, twiml
 
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -41,41 +43,54 @@ UNKNOWN_SENDER = (
 )
 
 
-def incoming(form: dict[str, str]) -> str:
-    """The TwiML answer to one incoming message (the same answer again for a retry).
+def incoming(form: dict[str, str]) -> Future[str]:
+    """The TwiML answer to one incoming message (the same answer again for a retry), as a
+    Future that resolves once the message's record and receipt are committed: answer
+    nothing before (`records`).
 
-    What needs no other service (a keyword, an unknown sender, the limit, HELP, a retry) is
-    read, answered, recorded and remembered in one transaction: Twilio's webhooks come in
-    bursts, and this keeps each to one commit.
+    What needs no other service (an unknown sender, the limit, HELP, a retry) is only read
+    here, in one statement; its record joins the next group commit. A keyword or an alert
+    answer, which change something, are recorded in the transaction that changes it.
     """
     key = f"sms:{form.get('MessageSid')}" if form.get("MessageSid") else ""
+    earlier = records.in_flight(key)
+    if earlier is not None:
+        return earlier
     message = _Message(form)
+    stored = message.look_up(key)
+    if stored is not None:
+        return _answered(stored)
     try:
+        # The session connects only if used: a STOP or START, or an answer to an alert.
         with session_scope() as session:
-            stored = receipts.stored(session, key)
-            if stored is not None:
-                return stored
             answer = _without_services(session, message)
-            if answer is not None:
+            if answer is not None and message.changed:
+                session.add_all(message.rows)
                 receipts.keep(session, key, answer)
-                return answer
-        reply, parsed = _reply(
-            message.user, message.phone, message.body, message.pending, message.sid
-        )
-        text = reply_text(message.phone, reply)
-        answer = twiml.message(text)
-        with session_scope() as session:
-            message.record(session, reply.outcome, text, parsed)
-            receipts.keep(session, key, answer)
-        return answer
+                return _answered(answer)
     except IntegrityError:
         # A copy of this message was answered meanwhile (Twilio retried): answer the same.
         with session_scope() as session:
-            return receipts.stored(session, key) or twiml.message(None)
+            return _answered(receipts.stored(session, key) or twiml.message(None))
+    if answer is None:
+        with session_scope() as session:
+            user = session.get(User, message.user_id)
+        reply, parsed = _reply(user, message.phone, message.body, message.pending, message.sid)
+        text = reply_text(message.phone, reply)
+        answer = twiml.message(text)
+        message.record(reply.outcome, text, parsed)
+    return records.save(message.rows, key, answer)
+
+
+def _answered(answer: str) -> Future[str]:
+    done: Future[str] = Future()
+    done.set_result(answer)
+    return done
 
 
 class _Message:
-    """One incoming message: who sent it, what it says, and what was asked of them."""
+    """One incoming message: who sent it, what it says, what was asked of them, and the
+    Interaction rows it leaves."""
 
     def __init__(self, form: dict[str, str]):
         self.phone = (form.get("From") or "").strip()
@@ -83,54 +98,79 @@ class _Message:
         self.sid = form.get("MessageSid", "")
         alone = re.fullmatch(r"([A-Za-z]+)[\s.!]*", self.body)  # a keyword counts only alone
         self.keyword = alone.group(1).upper() if alone else ""
-        self.user: User | None = None
+        self.user_id: int | None = None  # a verified sender's
         self.pending: dict | None = None
+        self.recent = 0  # requests from this number in the last minute
+        self.rows: list[Interaction] = []
+        #: Whether answering it changed something (opt-out, an alert's state).
+        self.changed = False
 
-    def record(
-        self, session: Session, outcome: str, reply: str = "", command: dict | None = None
-    ) -> None:
-        interactions.record(
-            session,
-            channel=Channel.SMS,
-            phone=self.phone,
-            user=self.user,
-            sid=self.sid,
-            step="message",
-            transcript=self.body,
-            confidence=command.get("confidence") if command else None,
-            command=command,
-            outcome=outcome,
-            reply=reply,
+    def look_up(self, key: str) -> str | None:
+        """Read the sender, what they were asked and their count for the limit, all in one
+        statement outside a transaction (no BEGIN or COMMIT: on PostgreSQL each is a round
+        trip); the answer already given to `key`, if any."""
+        sender = phones.verified_user(self.phone) if self.phone else None
+        parts = [
+            receipts.answer_to(key).scalar_subquery().label("stored"),
+            sender.with_only_columns(User.id).limit(1).scalar_subquery().label("user_id")
+            if sender is not None
+            else literal(None).label("user_id"),
+            conversation.waiting(self.phone, Channel.SMS).scalar_subquery().label("pending"),
+            interactions.recent_count(self.phone).scalar_subquery().label("recent"),
+        ]
+        with get_engine().connect() as connection:
+            reading = connection.execution_options(isolation_level="AUTOCOMMIT")
+            row = reading.execute(select(*parts)).one()
+        if row.user_id is not None:  # what a stranger was asked doesn't count
+            self.user_id, self.pending = row.user_id, row.pending
+        self.recent = row.recent
+        return row.stored
+
+    def record(self, outcome: str, reply: str = "", command: dict | None = None) -> None:
+        self.rows.append(
+            interactions.row(
+                channel=Channel.SMS,
+                phone=self.phone,
+                user=self.user_id,
+                sid=self.sid,
+                step="message",
+                transcript=self.body,
+                confidence=command.get("confidence") if command else None,
+                command=command,
+                outcome=outcome,
+                reply=reply,
+            )
         )
 
 
 def _without_services(session: Session, message: _Message) -> str | None:
     """The answer when no other service is needed, recorded; None for a command to run."""
     phone, keyword = message.phone, message.keyword
-    message.user = phones.find_verified_user(session, phone) if phone else None
-    if message.user is not None:
-        message.pending = conversation.get(session, phone, Channel.SMS)
     if keyword in STOP_WORDS:
         phones.set_sms_opt_out(session, phone, True)
-        message.record(session, "opted_out")
+        message.changed = True
+        message.record("opted_out")
         return twiml.message(None)
     if keyword in START_WORDS and not (keyword == "YES" and message.pending):
         phones.set_sms_opt_out(session, phone, False)
-        message.record(session, "opted_in")
+        message.changed = True
+        message.record("opted_in")
         return twiml.message(None)
-    if message.user is None:
-        message.record(session, "unknown_caller", UNKNOWN_SENDER)
+    if message.user_id is None:
+        message.record("unknown_caller", UNKNOWN_SENDER)
         return twiml.message(UNKNOWN_SENDER)
-    if interactions.over_limit(session, phone):
-        message.record(session, interactions.RATE_LIMITED_OUTCOME, interactions.RATE_LIMITED)
+    if interactions.is_over_limit(message.recent):
+        message.record(interactions.RATE_LIMITED_OUTCOME, interactions.RATE_LIMITED)
         return twiml.message(interactions.RATE_LIMITED)
     if keyword in HELP_WORDS:
-        message.record(session, Outcome.HELP, wording.HELP)
+        message.record(Outcome.HELP, wording.HELP)
         return twiml.message(wording.HELP)
     answer = _ALERT_ANSWER.fullmatch(message.body)
     if answer is not None:
-        said = _answer_alert(session, message.user, answer.group(1).lower())
-        message.record(session, "alert_" + answer.group(1).lower()[:4], said)
+        user = session.get(User, message.user_id)
+        said = _answer_alert(session, user, answer.group(1).lower())
+        message.changed = True
+        message.record("alert_" + answer.group(1).lower()[:4], said)
         return twiml.message(said)
     return None
 
