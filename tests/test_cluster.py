@@ -320,14 +320,18 @@ from backend.channels import outbox
 from backend.db import session_scope
 from backend.enums import Channel, NotificationPurpose
 
+from backend.models import Task
+from sqlmodel import col, func, select
+
 with session_scope() as session:
-    queued = [
+    before = session.exec(select(func.max(Task.id))).one() or 0
+    for n in range(10):
         outbox.queue(session, channel=Channel.EMAIL, target="ada@example.com",
                      body=f"flushed {n}", subject=f"flushed-{n:02d}",
                      purpose=NotificationPurpose.ALERT)
-        for n in range(10)
-    ]
-print(json.dumps([n.task_id for n in queued]))
+with session_scope() as session:
+    new = select(Task.id).where(col(Task.id) > before, Task.kind == "notification.send")
+    print(json.dumps(list(session.exec(new))))
 """
 
 
