@@ -1,7 +1,7 @@
 # Two commands on a machine with only Python 3.11+ (no system Node, Redis or PostgreSQL):
 #   make run    install what is missing, migrate, serve http://localhost:3000 + a Celery worker
 #   make test   install what is missing (Chromium too), run the whole pytest suite
-#   make llm    build and serve a local LLM (llama-cpp-python) on 127.0.0.1:$(LLM_PORT)
+#   make llm    build once and serve a local LLM (llama-cpp-python) on 127.0.0.1:8765
 # Set REDIS_URL to use Redis (Celery broker and Reflex state); DATABASE_URL for PostgreSQL.
 
 PYTHON ?= python3

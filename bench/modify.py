@@ -152,15 +152,17 @@ def check_cases(cases: list[Case]) -> list[str]:
 
 
 class EvaluatorClock:
-    """Wall time of every evaluation the pipeline runs (it calls `assess` once per attempt)."""
+    """Wall time of every evaluation the pipeline runs (it calls `assess` once per attempt),
+    while in a `with` block."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self._original: Callable[..., Any] | None = None
 
-    def install(self) -> None:
+    def __enter__(self) -> EvaluatorClock:
         from backend.pipeline import modifications
 
-        original: Callable[..., Any] = modifications.assess
+        original = self._original = modifications.assess
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             started = time.monotonic()
@@ -170,6 +172,12 @@ class EvaluatorClock:
                 self.seconds += time.monotonic() - started
 
         modifications.assess = timed
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        from backend.pipeline import modifications
+
+        modifications.assess = self._original
 
 
 ACTOR_NAME = "bench@example.com"
@@ -351,8 +359,6 @@ def main(argv: list[str] | None = None) -> int:
             problems = check_cases(cases)
             print("\n".join(problems) or f"{len(cases)} cases are sound")
             return 1 if problems else 0
-        clock = EvaluatorClock()
-        clock.install()
         print(
             f"{len(cases)} requests against {args.model} at {args.base_url} "
             f"(LLM_MODE={os.environ.get('LLM_MODE', 'default')}, judges "
@@ -360,12 +366,13 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         results = []
-        for number, case in enumerate(cases, 1):
-            echo = None if args.quiet else _echo(case.slug)
-            result = run_case(case, clock, echo)
-            results.append(result)
-            if not args.quiet:
-                print(f"[{number}/{len(cases)}] {row(result, 200)}", file=sys.stderr, flush=True)
+        with EvaluatorClock() as clock:
+            for number, case in enumerate(cases, 1):
+                result = run_case(case, clock, None if args.quiet else _echo(case.slug))
+                results.append(result)
+                if not args.quiet:
+                    line = f"[{number}/{len(cases)}] {row(result, 200)}"
+                    print(line, file=sys.stderr, flush=True)
         print(table(results))
         if args.json:
             args.json.write_text(

