@@ -368,7 +368,12 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         with EvaluatorClock() as clock:
             for number, case in enumerate(cases, 1):
-                result = run_case(case, clock, None if args.quiet else _echo(case.slug))
+                try:
+                    result = run_case(case, clock, None if args.quiet else _echo(case.slug))
+                except KeyboardInterrupt:
+                    # Ctrl-C: the table of the requests that finished, not a traceback.
+                    print(f"interrupted during {case.slug}", file=sys.stderr)
+                    break
                 results.append(result)
                 if not args.quiet:
                     line = f"[{number}/{len(cases)}] {row(result, 200)}"
