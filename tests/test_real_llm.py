@@ -145,6 +145,7 @@ def local_server() -> Iterator[LocalServer]:
         yield server
     finally:
         server.stop()
+        server.log.unlink(missing_ok=True)  # failures quoted its tail already
 
 
 @pytest.fixture
