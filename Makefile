@@ -1,6 +1,7 @@
 # Two commands on a machine with only Python 3.11+ (no system Node, Redis or PostgreSQL):
 #   make run    install what is missing, migrate, serve http://localhost:3000 + a Celery worker
 #   make test   install what is missing (Chromium too), run the whole pytest suite
+#   make llm    build once and serve a local LLM (llama-cpp-python) on 127.0.0.1:8765
 # Set REDIS_URL to use Redis (Celery broker and Reflex state); DATABASE_URL for PostgreSQL.
 
 PYTHON ?= python3
@@ -12,7 +13,7 @@ export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export PYTHON
 
-.PHONY: install install-dev run test lint format
+.PHONY: install install-dev run test lint format llm
 
 install:
 	@scripts/install.sh requirements.txt
@@ -35,3 +36,9 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# A real OpenAI-compatible LLM server on this machine (scripts/local_llm.sh: its own venv,
+# llama.cpp built once and cached by pip, Gemma 3 270M by default or LLM_GGUF=path).
+LLM_PORT ?= 8765
+llm:
+	@exec scripts/local_llm.sh serve $(LLM_PORT)
