@@ -18,6 +18,7 @@ from backend import db
 from backend.audit import Actor
 from backend.enums import EventName, ModificationStatus
 from backend.errors import Conflict, InvalidInput
+from backend.llm import schemas as llm_schemas
 from backend.models import Evaluation, Event, LLMCall, ObjectVersion, Task
 from backend.objects import store
 from backend.pipeline import modifications
@@ -351,6 +352,36 @@ def test_a_change_equal_to_the_base_never_awaits_approval(llm):
     with db.session_scope() as session:
         assert modifications.evaluations_of(session, modification.id) == []
     assert _versions() == 1
+
+
+def test_a_change_that_only_adds_a_file_nothing_uses_is_refused(llm):
+    """What a real 270M model answered: main.py untouched plus a junk `test/main.py`. The
+    object runs the same code, so it is a refused attempt, never a change to approve."""
+    junk = {"files": [{"path": "test/main.py", "content": "test\n"}], "explanation": "Done."}
+    llm.push_json(PLAN)
+    llm.push_json(junk)
+    llm.push_json(GOOD)
+    modification = modifications.run(_request().id)
+    assert modification.status == S.AWAITING_APPROVAL, modification.error
+    assert modification.attempts == 2, "the junk answer was accepted"
+    assert "only added test/main.py, which no module imports" in llm.prompt_text(2)
+
+
+def test_added_tests_or_modules_the_code_imports_are_a_change():
+    base = {"main.py": MAIN}
+    tests_only = llm_schemas.CodeChange(
+        files=[{"path": "test_more.py", "content": "def test_x():\n    assert True\n"}],
+        explanation="",
+    )
+    assert modifications.apply_change(base, tests_only)["test_more.py"]
+    helper = llm_schemas.CodeChange(
+        files=[
+            {"path": "helpers.py", "content": "X = 1\n"},
+            {"path": "main.py", "content": "from helpers import X\n" + MAIN},
+        ],
+        explanation="",
+    )
+    assert "helpers.py" in modifications.apply_change(base, helper)
 
 
 def test_a_judge_without_a_usable_answer_leaves_the_measured_signals(llm, monkeypatch):

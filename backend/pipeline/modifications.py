@@ -13,6 +13,7 @@ transaction, so every door makes one call; a door that wants to run it itself (t
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,6 +38,8 @@ from backend.objects.slugs import validate_slug
 from backend.permissions import Permission, require
 from backend.pipeline.evaluate import Assessment, assess, record
 from backend.pipeline.progress import Progress, no_progress
+from backend.reward.code import is_test_file
+from backend.syntax import parse
 
 S = ModificationStatus
 REJECTIONS_REMEMBERED = 5
@@ -358,7 +361,50 @@ def apply_change(base: dict[str, str], change: llm.CodeChange) -> dict[str, str]
     proposed = change.apply_to(base)
     if proposed == base:
         raise InvalidInput(_nothing_changed(change))
+    unused = _only_unused_additions(base, proposed)
+    if unused:
+        raise InvalidInput(
+            f"your answer changed none of the object's files and only added {', '.join(unused)}, "
+            "which no module imports and which are not tests. Change the object's code itself "
+            "(main.py or the modules it imports), each file with its complete new text"
+        )
     return validate_files(proposed)
+
+
+def _only_unused_additions(base: dict[str, str], proposed: dict[str, str]) -> list[str]:
+    """The added files, when a change keeps every existing file as it was and adds only
+    files that no module imports and that are not tests (a real server's way of answering
+    with nothing: main.py untouched plus a junk `test/main.py`); else []."""
+    if not base or any(proposed.get(path) != text for path, text in base.items()):
+        return []
+    added = sorted(set(proposed) - set(base))
+    imported = _imported_modules(proposed)
+    for path in added:
+        module = path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+        if is_test_file(path) or not path.endswith(".py"):
+            return []  # a test, or data and docs, which a request may well ask for
+        if any(name == module or name.startswith(module + ".") for name in imported):
+            return []
+    return added
+
+
+def _imported_modules(files: dict[str, str]) -> set[str]:
+    """Every module name the Python files import (absolute names; unparsable files give none)."""
+    names: set[str] = set()
+    for path, text in files.items():
+        if not path.endswith(".py"):
+            continue
+        try:
+            tree = parse(text)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
 
 
 def _nothing_changed(change: llm.CodeChange) -> str:
