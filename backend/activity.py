@@ -48,6 +48,13 @@ def subscribe(action: EventName, subscriber: Subscriber) -> None:
         subscribers.append(subscriber)
 
 
+def unsubscribe(action: EventName, subscriber: Subscriber) -> None:
+    """Stop calling `subscriber` for `action` (a test's own subscriber, once it is done)."""
+    subscribers = _subscribers.get(EventName(action), [])
+    if subscriber in subscribers:
+        subscribers.remove(subscriber)
+
+
 def subscribers(action: EventName) -> list[Subscriber]:
     """Who is told when `action` is recorded, in the order they subscribed."""
     return list(_subscribers.get(EventName(action), ()))
