@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+import backend.assistant  # noqa: F401  (subscribes the assistant's reports to events)
 import tasks.dispatch  # noqa: F401  (registers the runner the backend starts its jobs with)
 from app.pages import (
     dashboard,

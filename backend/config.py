@@ -159,12 +159,13 @@ class Settings(BaseSettings):
     llm_parser_model: str = Field(
         default="gpt-4o-mini", description="Model that parses spoken and texted commands."
     )
-    command_llm_below: float = Field(
+    command_unsure_below: float = Field(
         default=0.6,
         ge=0,
         le=1,
-        description="A spoken or texted command the grammar understands with less confidence "
-        "than this is sent to the parser model (when an LLM is configured); 0 never asks it.",
+        description="A spoken or texted command understood with less confidence than this is "
+        "unsure: the parser model reads it again when an LLM is configured, and one still "
+        "unsure is asked again rather than acted on; 0 trusts every reading.",
     )
     llm_mode: Literal["tools", "json_schema", "json", "md_json"] = Field(
         default="tools",

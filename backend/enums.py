@@ -139,6 +139,7 @@ class EventName(StrEnum):
     MODIFICATION_REJECTED = "modification.rejected"
     MODIFICATION_RESUMED = "modification.resumed"
     MODIFICATION_FAILED = "modification.failed"
+    MODIFICATION_PAUSED = "modification.paused"
     TASK_FAILED = "task.failed"
     MONITOR_CREATED = "monitor.created"
     MONITOR_PAUSED = "monitor.paused"

@@ -220,6 +220,11 @@ _ACTION_FIELDS: dict[EventName, dict[str, Field]] = {
         "slug": _f("string", "the object's slug"),
         "reason": _f("string", "what went wrong"),
     },
+    EventName.MODIFICATION_PAUSED: {
+        **_MODIFICATION,
+        "slug": _f("string", "the object's slug"),
+        "reason": _f("string", "why it paused (its LLM budget ran out)"),
+    },
     EventName.TASK_FAILED: {
         "task_id": _f("integer", "the background task"),
         "kind": _f("string", "its job kind (e.g. object.deploy)"),

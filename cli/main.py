@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+import backend.assistant  # noqa: F401  (subscribes the assistant's reports to events)
 import tasks.dispatch  # noqa: F401  (registers the job runner the backend starts jobs with)
 from backend import db, users
 from backend.audit import Actor

@@ -26,6 +26,7 @@ from celery.exceptions import SecurityWarning
 from celery.signals import worker_process_init, worker_ready
 from sqlalchemy import create_engine, inspect, text
 
+import backend.assistant  # noqa: F401  (subscribes the assistant's reports to events)
 from backend.config import Settings, get_settings
 from backend.db import database_status, get_engine
 

@@ -1,4 +1,5 @@
-"""Command jobs: a thin wrapper that reads an unsure spoken or texted command with the LLM."""
+"""Command jobs: a thin wrapper that reads an unsure spoken or texted command with the LLM
+(`backend.telephony.interpret`: the assistant's reading; for a text also its answer)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import backend.assistant  # noqa: F401  (subscribes its reports to events, as every door does)
 import tasks.dispatch  # noqa: F401  (registers the job runner, as every door does)
 from backend import config, db
 from tests.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)

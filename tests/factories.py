@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from backend import users
-from backend.enums import Channel, ModificationStatus
+from backend import activity, audit, db, users
+from backend.enums import Channel, EventName, ModificationStatus
 from backend.models import Modification, User
 from backend.objects import store
 
@@ -29,6 +29,18 @@ def waiting_modification(
     session.add(modification)
     session.flush()
     return modification
+
+
+def offer_for_approval(modification_id: int) -> None:
+    """Record that the change awaits approval, as the pipeline does when the evaluator
+    accepts it: the assistant, subscribed to the event, offers it to whoever asked."""
+    with db.session_scope() as session:
+        activity.record(
+            session,
+            audit.SYSTEM,
+            EventName.MODIFICATION_AWAITING_APPROVAL,
+            detail={"modification_id": modification_id},
+        )
 
 
 def phone_user(

@@ -30,7 +30,7 @@ from backend import (
     users,
 )
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
-from backend.models import AuditEntry, Event, Modification, MonitorFiring, utcnow
+from backend.models import AuditEntry, Event, MonitorFiring, utcnow
 from backend.monitoring import alerts
 from backend.objects import deploy, store
 from backend.objects.files import MAX_FILE_BYTES
@@ -168,9 +168,10 @@ def _everything(llm) -> None:
     modifications.run(second.id)
     modifications.reject(second.id, "not needed", actor=OPERATOR)
 
-    third = modifications.request_modification("calc", "more", actor=OPERATOR)
-    with db.session_scope() as session:
-        session.get(Modification, third.id).status = ModificationStatus.PAUSED_BUDGET
+    # The plan costs more than this budget: the run pauses.
+    third = modifications.request_modification("calc", "more", actor=OPERATOR, budget_usd=0.0001)
+    llm.push_json(PLAN)
+    assert modifications.run(third.id).status == ModificationStatus.PAUSED_BUDGET
     modifications.resume(third.id, budget_usd=1.0, actor=OPERATOR)
     modifications.fail(third.id, "given up")
 

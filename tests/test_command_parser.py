@@ -313,7 +313,7 @@ def _llm_answer(**fields: Any) -> dict[str, Any]:
 
 
 def test_an_unsure_grammar_asks_the_llm_and_uses_its_answer(sqlite_db, llm_server):
-    assert parse_grammar(UNCLEAR).confidence < config.get_settings().command_llm_below
+    assert parse_grammar(UNCLEAR).confidence < config.get_settings().command_unsure_below
     llm_server.push_json(_llm_answer(intent="reject", modification_id=7, reason="it's rubbish"))
     command = parse_command(UNCLEAR)
     assert (command.intent, command.modification_id, command.reason) == (
@@ -341,7 +341,7 @@ def test_an_llm_answer_that_does_not_parse_keeps_the_grammars(sqlite_db, llm_ser
 
 
 def test_the_threshold_is_a_setting(sqlite_db, llm_server, monkeypatch):
-    monkeypatch.setenv("COMMAND_LLM_BELOW", "0")
+    monkeypatch.setenv("COMMAND_UNSURE_BELOW", "0")
     config.reload_settings()
     assert parse_command(UNCLEAR).intent == "unknown"
     assert llm_server.requests == []

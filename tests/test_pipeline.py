@@ -140,6 +140,9 @@ def test_budget_reached_pauses_and_resume_carries_on(llm):
     assert paused.status == S.PAUSED_BUDGET
     assert "budget" in paused.error.lower()
     assert len(llm.requests) == 1, "no request is sent once the budget is spent"
+    with db.session_scope() as session:  # recorded, so whoever asked by phone is told
+        pause = session.exec(select(Event).where(Event.name == EventName.MODIFICATION_PAUSED)).one()
+        assert pause.payload["modification_id"] == paused.id
 
     with pytest.raises(InvalidInput, match="more than what was spent"):
         modifications.resume(paused.id, budget_usd=0.0001, actor=ADA)

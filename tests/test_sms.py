@@ -9,10 +9,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from backend import config, db, users
-from backend.commands import results
 from backend.enums import Channel, JobKind, ModificationStatus
 from backend.models import Interaction, Modification, Notification, Task, User
-from tests.factories import waiting_modification
+from tests.factories import offer_for_approval, waiting_modification
 from tests.phone_world import ADA_PHONE, ADA_PIN, BOB_PHONE, STRANGER, interactions, monitors
 
 
@@ -121,13 +120,13 @@ def test_a_change_waiting_for_approval_is_decided_by_reply(world):
         ada = session.get(User, world.ada_id)
         ada.preferred_channel = Channel.SMS
         session.add(ada)
-    results.report_modification(ids[0])
+    offer_for_approval(ids[0])
     with db.session_scope() as session:
         told = session.exec(select(Notification)).one()
     assert told.channel == Channel.SMS and "Reply YES and your PIN to approve" in told.body
     answer = _reply(world.peer.sms(ADA_PHONE, f"yes {ADA_PIN}"))
     assert answer.startswith("Approved. Calculator is now at version 2")
-    results.report_modification(ids[1])
+    offer_for_approval(ids[1])
     answer = _reply(world.peer.sms(ADA_PHONE, "no, the old one was clearer"))
     assert answer == f"Rejected change number {ids[1]}."
     with db.session_scope() as session:

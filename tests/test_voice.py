@@ -8,7 +8,6 @@ from twilio.request_validator import RequestValidator
 
 from backend import config, db, jobs, users
 from backend.channels import outbox
-from backend.commands import results
 from backend.enums import (
     Channel,
     JobKind,
@@ -19,7 +18,7 @@ from backend.enums import (
 )
 from backend.models import Modification, Notification, Task, User
 from tasks.dispatch import RUNNER
-from tests.factories import waiting_modification
+from tests.factories import offer_for_approval, waiting_modification
 from tests.phone_world import (
     ADA_PHONE,
     ADA_PIN,
@@ -247,7 +246,7 @@ def test_a_result_call_reads_the_change_and_takes_pin_then_1_to_approve(world):
         ada = session.get(User, world.ada_id)
         ada.preferred_channel = Channel.VOICE
         session.add(ada)
-    results.report_modification(modification_id)
+    offer_for_approval(modification_id)
     with db.session_scope() as session:
         told = session.exec(select(Notification)).one()
     assert told.channel == Channel.VOICE and "twiml" in told.data

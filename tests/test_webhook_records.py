@@ -13,10 +13,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from backend import config, db
+from backend.channels import twiml
 from backend.commands import wording
 from backend.enums import Channel
 from backend.models import Interaction, WebhookReceipt
-from backend.telephony import interactions, records, sms, twiml
+from backend.telephony import interactions, records, sms
 from tests.phone_world import ADA_PHONE, STRANGER
 from tests.phone_world import interactions as all_interactions
 from tests.twilio_peer import sign

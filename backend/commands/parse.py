@@ -67,11 +67,11 @@ def parse_with_llm(text: str) -> Command:
 
 
 def needs_llm(command: Command) -> bool:
-    """Whether the grammar's reading is unsure (below COMMAND_LLM_BELOW) and an LLM is
+    """Whether the grammar's reading is unsure (below COMMAND_UNSURE_BELOW) and an LLM is
     configured to read it better. A door that must answer at once (a phone call) asks a job
-    to do that (`backend.telephony.interpret`)."""
+    to do that (`backend.assistant.interpret`)."""
     settings = get_settings()
-    return command.confidence < settings.command_llm_below and client.is_configured(settings)
+    return command.confidence < settings.command_unsure_below and client.is_configured(settings)
 
 
 def refine(text: str, command: Command) -> Command:
@@ -101,6 +101,6 @@ def refine(text: str, command: Command) -> Command:
 
 def parse_command(text: str) -> Command:
     """The grammar's answer, or the LLM's where the grammar is unsure (below
-    COMMAND_LLM_BELOW) and an LLM is configured; a failed LLM keeps the grammar's answer."""
+    COMMAND_UNSURE_BELOW) and an LLM is configured; a failed LLM keeps the grammar's answer."""
     command = parse_grammar(text)
     return refine(text, command) if needs_llm(command) else command

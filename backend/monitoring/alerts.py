@@ -18,13 +18,12 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from backend import activity, audit, monitors
-from backend.channels import outbox
+from backend.channels import outbox, twiml
 from backend.config import get_settings
 from backend.enums import Channel, EventName, NotificationPurpose, NotificationStatus
 from backend.errors import Conflict, NotFound
 from backend.models import Monitor, MonitorFiring, Notification, User, utcnow
 from backend.monitoring.messages import Message
-from backend.telephony import twiml
 from backend.webhook_urls import VOICE_ALERT_PATH
 
 ALERT_CHOICES = "Press 1 to acknowledge, 2 to pause this monitor, 3 to silence it for an hour."

@@ -18,7 +18,6 @@ import logging
 from sqlmodel import Session, col, select
 
 from backend import activity, audit, jobs
-from backend.commands import results
 from backend.db import session_scope
 from backend.enums import (
     Channel,
@@ -185,10 +184,6 @@ def fail_stranded() -> list[int]:
         if deployment is None:
             continue
         failed.append(int(deployment_id))
-        with session_scope() as session:
-            params = dict(session.get(Task, deployment.task_id).params)
-        if "by" in params:
-            results.report_deployment(params["by"], deployment)
     return failed
 
 
@@ -265,8 +260,9 @@ def _actor_of(by: dict) -> audit.Actor:
 def run_deploy_job(
     params: dict, progress: Progress = no_progress, task_id: int | None = None
 ) -> Deployment:
-    """The `object.deploy` job's work (see `schedule_deploy`), as task `task_id`; whoever
-    asked by phone or SMS is told how it went."""
+    """The `object.deploy` job's work (see `schedule_deploy`), as task `task_id`. Whoever
+    asked by phone or SMS is told how it went by the subscribers of the event it records
+    (`object.deployed` or `deployment.failed`); the job's `by` says who that was."""
     deployment = deploy(
         params["slug"],
         actor=_actor_of(params["by"]),
@@ -277,7 +273,6 @@ def run_deploy_job(
         progress=progress,
         task_id=task_id,
     )
-    results.report_deployment(params["by"], deployment)
     return deployment
 
 

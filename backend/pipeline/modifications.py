@@ -21,7 +21,6 @@ from typing import Any
 from sqlmodel import Session, select
 
 from backend import activity, audit, jobs, llm
-from backend.commands import results
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import EventName, JobKind, ModificationKind, ModificationStatus
@@ -246,20 +245,28 @@ def fail(modification_id: int, reason: str) -> Modification:
 # --- running -------------------------------------------------------------------------------
 
 
+#: The statuses `_update` sets that end a run, and the event each is recorded as.
+_ENDS = {S.FAILED: EventName.MODIFICATION_FAILED, S.PAUSED_BUDGET: EventName.MODIFICATION_PAUSED}
+
+
 def _update(modification_id: int, **fields: Any) -> Modification:
-    """Set fields on the modification; becoming failed is recorded as `modification.failed`."""
+    """Set fields on the modification; becoming failed (or paused for its budget) is recorded
+    as `modification.failed` (`modification.paused`): whoever subscribed to those events
+    tells the person who asked."""
     with session_scope() as session:
         modification = get_modification(session, modification_id)
-        failing = fields.get("status") == S.FAILED and modification.status != S.FAILED
+        ending = _ENDS.get(fields.get("status"))
+        if fields.get("status") == modification.status:
+            ending = None  # recorded when it got there
         for name, value in fields.items():
             setattr(modification, name, value)
         modification.updated_at = utcnow()
         session.add(modification)
-        if failing:
+        if ending is not None:
             activity.record(
                 session,
                 audit.SYSTEM,
-                EventName.MODIFICATION_FAILED,
+                ending,
                 object_id=modification.object_id,
                 detail={
                     "modification_id": modification_id,
@@ -296,19 +303,16 @@ def run(modification_id: int, progress: Progress = no_progress) -> Modification:
         modification = get_modification(session, modification_id)
     if modification.status not in RUNNABLE:
         raise Conflict(f"modification {modification_id} is {modification.status}; nothing to run")
-    try:
-        with (
-            _stops_cleanly(modification_id),
-            deadline(
-                get_settings().modification_deadline_seconds,
-                work=f"modification {modification_id}",
-                setting="MODIFICATION_DEADLINE_SECONDS",
-            ),
-        ):
-            llm.client.require_llm(NEEDS_LLM[ModificationKind.MODIFY])
-            _attempt_loop(modification, progress)
-    finally:
-        results.report_modification(modification_id)
+    with (
+        _stops_cleanly(modification_id),
+        deadline(
+            get_settings().modification_deadline_seconds,
+            work=f"modification {modification_id}",
+            setting="MODIFICATION_DEADLINE_SECONDS",
+        ),
+    ):
+        llm.client.require_llm(NEEDS_LLM[ModificationKind.MODIFY])
+        _attempt_loop(modification, progress)
     with session_scope() as session:
         return get_modification(session, modification_id)
 

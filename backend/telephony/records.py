@@ -32,9 +32,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from backend.channels import twiml
 from backend.db import get_engine
 from backend.models import Interaction, WebhookReceipt
-from backend.telephony import receipts, twiml
+from backend.telephony import receipts
 
 #: Most entries written in one transaction (a burst beyond it takes several).
 BATCH_MAX = 500

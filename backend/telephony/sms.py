@@ -1,9 +1,10 @@
-"""A text message in, a TwiML `<Message>` out: commands, answers to questions, keywords.
+"""A text message in, a TwiML `<Message>` out: Twilio's side of texting the assistant.
 
 STOP, START and HELP (and their synonyms) are Twilio's keywords: never read as commands.
-STOP marks the person opted out of SMS, START undoes it; Twilio answers those itself. A
-question the product asked ("which one?", "reply YES and your PIN") takes the next message
-from that number as its answer until it expires.
+STOP marks the person opted out of SMS, START undoes it; Twilio answers those itself.
+Everything else from a known sender is answered by the assistant (`backend.assistant.texting`:
+a command, or the answer to a question it asked); this module keeps the records, receipts
+and the per-number limit.
 """
 
 from __future__ import annotations
@@ -16,27 +17,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from backend import phones
+from backend.assistant import conversation, texting
+from backend.assistant.processor import Outcome
 from backend.audit import Actor
-from backend.channels import notify
-from backend.commands import parse, processor, wording
-from backend.commands.processor import Outcome, Reply
+from backend.channels import notify, outbox, twiml
+from backend.commands import wording
+from backend.commands.schema import Command
 from backend.db import get_engine, session_scope
-from backend.enums import Channel, Intent
+from backend.enums import Channel, NotificationPurpose
 from backend.errors import ProductError
 from backend.models import Interaction, User
 from backend.monitoring import alerts
-from backend.telephony import conversation, interactions, interpret, receipts, records, twiml
+from backend.telephony import interactions, receipts, records
 
 STOP_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
 START_WORDS = frozenset({"START", "UNSTOP", "YES"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
-_YES = re.compile(r"^\s*(?:yes|y|ok|confirm)\b[\s,.:;-]*(\d{4,8})?\s*[.!]?\s*$", re.IGNORECASE)
-_NO = re.compile(r"^\s*(?:no|n|nope)\b[\s,.:;-]*(.*)$", re.IGNORECASE | re.DOTALL)
-UNSURE = 0.5
-CONFIRM_HOW = "Reply YES and your PIN (for example YES 1234) to go ahead, or NO to cancel."
-THINKING = "Let me think about that; I'll text you the answer in a moment."
 UNKNOWN_SENDER = (
     "Sorry, I don't recognise this number. Add and verify it on your profile page in the web "
     "app, then text again."
@@ -75,8 +73,10 @@ def incoming(form: dict[str, str]) -> Future[str]:
     if answer is None:
         with session_scope() as session:
             user = session.get(User, message.user_id)
-        reply, parsed = _reply(user, message.phone, message.body, message.pending, message.sid)
-        text = reply_text(message.phone, reply)
+        reply, parsed = texting.answer(
+            user, message.phone, message.body, message.pending, message.sid
+        )
+        text = texting.reply_text(message.phone, reply)
         answer = twiml.message(text)
         message.record(reply.outcome, text, parsed)
     return records.save(message.rows, key, answer)
@@ -192,76 +192,37 @@ def _answer_alert(session: Session, user: User, word: str) -> str:
         return str(exc)
 
 
-def _reply(
-    user: User, phone: str, body: str, pending: dict | None, sid: str
-) -> tuple[Reply, dict | None]:
-    """Answer the message: as the answer to what was asked, or as a new command."""
-    if pending and pending.get("kind") == "confirm":
-        answer = _confirmation(user, phone, body, pending)
-        if answer is not None:
-            return answer, None
-    if pending and pending.get("kind") == "choice":
-        reply = processor.choose(user, pending, body, Channel.SMS)
-        if reply.outcome != Outcome.ASKED:
-            return reply, None
-    if pending:
-        with session_scope() as session:  # a new command: the question is dropped
-            conversation.clear(session, phone, Channel.SMS)
-    parsed = parse.parse_grammar(body)
-    if parse.needs_llm(parsed):
-        with session_scope() as session:
-            interpret.schedule(
-                session, body, channel=Channel.SMS, user_id=user.id, phone=phone, sid=sid
-            )
-        return Reply(THINKING, Outcome.STARTED, long_work=True), parsed.model_dump(mode="json")
-    if parsed.confidence < UNSURE:
-        return Reply(wording.REPHRASE, Outcome.UNKNOWN), parsed.model_dump(mode="json")
-    return processor.process(user, parsed, Channel.SMS), parsed.model_dump(mode="json")
-
-
-def _confirmation(user: User, phone: str, body: str, pending: dict) -> Reply | None:
-    """YES + PIN goes ahead, NO cancels (or, for a change offered for approval, rejects it
-    with the rest of the message as the reason); anything else is a new command (None)."""
-    yes, no = _YES.match(body), _NO.match(body)
-    if yes is None and no is None:
-        return None
+def answer_interpreted(params: dict, command: Command) -> str:
+    """The `command.interpret` job's SMS half: answer the LLM's reading of a text by SMS,
+    and record it; returns the answer."""
     with session_scope() as session:
-        if no is not None:
-            conversation.clear(session, phone, Channel.SMS)
-        elif not yes.group(1):
-            return Reply(
-                f"Please add your PIN, for example YES 1234, to {pending['action']}.",
-                Outcome.CONFIRM,
-            )
-        else:
-            try:
-                right = phones.check_pin(session, user, yes.group(1), channel=Channel.SMS)
-            except ProductError as exc:
-                conversation.clear(session, phone, Channel.SMS)
-                return Reply(str(exc), Outcome.REFUSED)
-            if not right:
-                return Reply(
-                    "That PIN isn't right. Reply YES and your PIN to go ahead.", Outcome.REFUSED
-                )
-            conversation.clear(session, phone, Channel.SMS)
-    if no is not None:
-        if not pending.get("decide"):
-            return Reply("Cancelled; nothing was changed.", Outcome.CANCELLED)
-        reason = no.group(1).strip() or "rejected by SMS"
-        command = {**pending["command"], "intent": str(Intent.REJECT), "reason": reason}
-        return processor.execute(user, {**pending, "command": command}, Channel.SMS)
-    return processor.execute(user, pending, Channel.SMS)
-
-
-def reply_text(phone: str, reply: Reply) -> str:
-    """The message to send back; keeps what the reply waits for."""
+        user = session.get(User, int(params["user_id"]))
+    reply = texting.act_on(user, command)
+    answer = texting.reply_text(params["phone"], reply)
     with session_scope() as session:
-        if reply.pending:
-            conversation.put(session, phone, Channel.SMS, reply.pending)
-            if reply.pending["kind"] == "confirm":
-                return f"{reply.say} {CONFIRM_HOW}"
-            return reply.say
-    return reply.sms
+        outbox.queue(
+            session,
+            channel=Channel.SMS,
+            target=params["phone"],
+            body=answer,
+            purpose=NotificationPurpose.RESULT,
+            user_id=user.id,
+        )
+        interactions.record(
+            session,
+            channel=Channel.SMS,
+            phone=params["phone"],
+            user=user,
+            sid=params.get("sid", ""),
+            step="interpreted",
+            transcript=params["text"],
+            confidence=command.confidence,
+            command=command.model_dump(mode="json"),
+            outcome=reply.outcome,
+            reply=answer,
+            direction="out",
+        )
+    return answer
 
 
 def status(form: dict[str, str]) -> str:

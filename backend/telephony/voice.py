@@ -16,10 +16,11 @@ from typing import Any
 from sqlmodel import Session
 
 from backend import jobs, phones
+from backend.assistant import conversation, interpret, processor
+from backend.assistant.processor import Outcome, Reply
 from backend.audit import Actor
-from backend.channels import notify
-from backend.commands import parse, processor
-from backend.commands.processor import Outcome, Reply
+from backend.channels import notify, twiml
+from backend.commands import parse
 from backend.commands.schema import Command
 from backend.db import session_scope
 from backend.enums import Channel, Intent, QuerySubject, TaskStatus
@@ -28,7 +29,7 @@ from backend.models import User
 from backend.monitoring import alerts
 from backend.objects import store
 from backend.pipeline import modifications
-from backend.telephony import conversation, interactions, interpret, receipts, twiml
+from backend.telephony import interactions, receipts
 from backend.webhook_urls import (
     VOICE_COMMAND_PATH,
     VOICE_CONFIRM_PATH,
@@ -36,8 +37,6 @@ from backend.webhook_urls import (
     VOICE_PIN_PATH,
 )
 
-#: Speech whose parse is less sure than this is asked again.
-UNSURE = 0.5
 #: Times a caller is asked again before the keypad menu is offered.
 ASK_AGAIN = 2
 #: Times a caller on hold is told "one moment" while a job reads their words (2 s each).
@@ -204,7 +203,7 @@ def _command(call: Call, said: str) -> str:
 
 
 def _understood(call: Call, user: User, said: str, parsed: Command) -> str:
-    if parsed.confidence < UNSURE or parsed.intent == Intent.UNKNOWN:
+    if interpret.is_unsure(parsed) or parsed.intent == Intent.UNKNOWN:
         return _ask_again(
             call, user, "Sorry, I didn't catch that.", said, parsed.model_dump(mode="json")
         )

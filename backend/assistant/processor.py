@@ -1,7 +1,7 @@
 """Running a parsed command for a known person: the same for every channel.
 
 `process` answers at once: a question from the database, a monitor created, a long piece of
-work started (its result goes out later, `backend.commands.results`), or a question back:
+work started (its result goes out later, `backend.assistant.reports`), or a question back:
 "which one?" (a `choice`) or, for anything that changes code or deployments, a `confirm`
 that the door completes with the person's PIN before calling `execute`. Every answer is one
 short sentence fit to be spoken, with a longer text for SMS where it helps. Rights are the
@@ -18,10 +18,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from backend import llm, monitors, phones
+from backend.assistant import answers
+from backend.assistant.reports import describe_modification
+from backend.assistant.resolve import Resolution, names_in_words, pick, resolve
 from backend.audit import Actor
-from backend.commands import answers, wording
-from backend.commands.resolve import Resolution, names_in_words, pick, resolve
-from backend.commands.results import describe_modification
+from backend.commands import wording
 from backend.commands.schema import Command
 from backend.db import session_scope
 from backend.enums import Channel, Intent, ModificationStatus
