@@ -33,18 +33,17 @@ from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.models import AuditEntry, Event, MonitorFiring, utcnow
 from backend.monitoring import alerts
 from backend.objects import deploy, store
-from backend.objects.files import MAX_FILE_BYTES
 from backend.pipeline import modifications
-from tests.llm_scenarios import GOOD, MAIN, PLAN, TESTS
+from tests.llm_scenarios import GOOD, GOOD_MAIN, MAIN, PLAN, TESTS
 
 pytest_plugins = ["tests.llm_fixtures"]
 
 OPERATOR = audit.Actor.operator("ops@example.com")
 FAILING_TESTS = "from main import add\n\n\ndef test_add():\n    assert add(2, 2) == 5\n"
 # A file over the store's size limit: the attempt is refused before it is evaluated.
-REFUSED = {
-    "files": [{"path": "main.py", "content": "#" * (MAX_FILE_BYTES + 1)}],
-    "explanation": "too big",
+REFUSED = {  # the object as it is: a change that changes nothing is refused
+    "files": [{"path": "main.py", "content": MAIN}],
+    "explanation": "nothing",
 }
 
 
@@ -163,7 +162,9 @@ def _everything(llm) -> None:
     modifications.approve(first.id, actor=OPERATOR)
 
     llm.push_json(PLAN)
-    llm.push_json(GOOD)
+    # A change of its own: the same files again would be refused as changing nothing.
+    again = {**GOOD, "files": [{"path": "main.py", "content": GOOD_MAIN + "\n# again\n"}]}
+    llm.push_json(again)
     second = modifications.request_modification("calc", "add sub again", actor=OPERATOR)
     modifications.run(second.id)
     modifications.reject(second.id, "not needed", actor=OPERATOR)
