@@ -102,6 +102,10 @@ class Channel(StrEnum):
     SYSTEM = "system"
 
 
+#: The channels that reach a person on their phone (a call, a text).
+PHONE_CHANNELS = frozenset({Channel.VOICE, Channel.SMS})
+
+
 class EventName(StrEnum):
     """Everything that happens that a person might want to be told about.
 

@@ -15,7 +15,6 @@ from backend.errors import InvalidInput
 from backend.read_models.records import user_view
 from cli.output import Command, noun, table
 
-NOTIFY_CHANNELS = [c.value for c in (Channel.EMAIL, Channel.SMS, Channel.VOICE, Channel.SLACK)]
 LIST_COLUMNS = [
     "id",
     "name",
@@ -110,7 +109,7 @@ def register(groups: Any, command: Command) -> None:
     add.add_argument(
         "--channel",
         default=Channel.EMAIL.value,
-        choices=NOTIFY_CHANNELS,
+        choices=[str(c) for c in users.PREFERRED_CHANNELS],
         help="preferred notification channel",
     )
     command(cmds, "list", cmd_users_list, "list users")

@@ -142,6 +142,5 @@ class SettingsState(rx.State):
         auth.user_name = user.name
         self.saving = False
         yield rx.toast.success("Profile saved.")
-        from state.phone import PhoneState  # (which imports this module)
-
-        yield PhoneState.load  # a changed number is not verified any more
+        # The page then reloads `PhoneState` (a changed number is not verified any more);
+        # this state doesn't name it: `state.phone` builds on this module, not the other way.

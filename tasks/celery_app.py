@@ -36,13 +36,16 @@ logger = logging.getLogger(__name__)
 APP_PATH = "tasks.celery_app:celery_app"
 #: Modules that register the product's jobs; the worker and `enqueue` import them.
 #: tasks.dispatch registers no job: it gives the worker's own code (jobs that schedule more
-#: jobs, the sweeper) the runner that hands jobs to the broker.
+#: jobs, the sweeper) the runner that hands jobs to the broker. tasks.sweeper and
+#: tasks.monitoring start their threads when the worker is ready (`worker_ready`); named here,
+#: not imported, so this module imports none of the modules that import it.
 TASK_MODULES = (
     "tasks.system",
     "tasks.pipeline",
     "tasks.notifications",
     "tasks.commands",
     "tasks.monitoring",
+    "tasks.sweeper",
     "tasks.dispatch",
 )
 
@@ -244,22 +247,6 @@ def _say_if_root(**_: Any) -> None:
 def _fresh_connections(**_: Any) -> None:
     """A forked pool process drops the database connections it inherited (never shares them)."""
     get_engine().dispose(close=False)
-
-
-@worker_ready.connect
-def _start_sweeper(**_: Any) -> None:
-    """The main process sweeps for lost jobs and jobs the broker never got (tasks.sweeper)."""
-    from tasks import sweeper  # imported here: it imports the job modules, which import this
-
-    sweeper.start()
-
-
-@worker_ready.connect
-def _start_dispatcher(**_: Any) -> None:
-    """The main process hands new events to the monitors (tasks.monitoring)."""
-    from tasks import monitoring
-
-    monitoring.start()
 
 
 @worker_process_init.connect

@@ -11,35 +11,32 @@ Metric monitors are also checked on a schedule, by Celery beat.
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
+from typing import Any
+
+from celery.signals import worker_ready
 
 import tasks.dispatch  # noqa: F401  (registers the runner notifications are sent through)
 from backend.config import get_settings
 from backend.monitoring import dispatcher
+from tasks import periodic
 from tasks.celery_app import celery_app
-
-logger = logging.getLogger(__name__)
-
-
-def _loop() -> None:
-    while True:
-        try:
-            outcome = dispatcher.run_once()
-        except Exception as exc:  # the database may be away for a moment; try again later
-            logger.warning("monitor dispatcher: %s", exc)
-        else:
-            if outcome.get("sent") or outcome.get("repeated"):
-                logger.info("monitor dispatcher: %s", outcome)
-        time.sleep(get_settings().monitor_dispatch_seconds)
 
 
 def start() -> threading.Thread:
     """Start dispatching in a daemon thread (it ends with the process)."""
-    thread = threading.Thread(target=_loop, name="monitor-dispatcher", daemon=True)
-    thread.start()
-    return thread
+    return periodic.start(
+        "monitor dispatcher",
+        dispatcher.run_once,
+        lambda: get_settings().monitor_dispatch_seconds,
+        lambda outcome: bool(outcome.get("sent") or outcome.get("repeated")),
+    )
+
+
+@worker_ready.connect
+def _start_in_worker(**_: Any) -> None:
+    """The worker's main process hands new events to the monitors."""
+    start()
 
 
 @celery_app.task(name="monitors.check_metrics", ignore_result=True)

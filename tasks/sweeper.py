@@ -9,16 +9,16 @@ sweeping at once is safe (every step is a conditional UPDATE).
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
+from typing import Any
+
+from celery.signals import worker_ready
 
 import tasks.dispatch  # noqa: F401  (registers the runner the sweeper publishes through)
 from backend import jobs
 from backend.config import get_settings
 from backend.objects import deploy
-
-logger = logging.getLogger(__name__)
+from tasks import periodic
 
 
 def sweep_once() -> dict:
@@ -28,20 +28,17 @@ def sweep_once() -> dict:
     return outcome
 
 
-def _loop() -> None:
-    while True:
-        try:
-            outcome = sweep_once()
-        except Exception as exc:  # the database may be away for a moment; try again later
-            logger.warning("job sweeper: %s", exc)
-        else:
-            if any(outcome.values()):
-                logger.info("job sweeper: %s", outcome)
-        time.sleep(get_settings().job_sweep_seconds)
-
-
 def start() -> threading.Thread:
     """Start sweeping in a daemon thread (it ends with the process)."""
-    thread = threading.Thread(target=_loop, name="job-sweeper", daemon=True)
-    thread.start()
-    return thread
+    return periodic.start(
+        "job sweeper",
+        sweep_once,
+        lambda: get_settings().job_sweep_seconds,
+        lambda outcome: any(outcome.values()),
+    )
+
+
+@worker_ready.connect
+def _start_in_worker(**_: Any) -> None:
+    """The worker's main process sweeps (the worker imports this module: `TASK_MODULES`)."""
+    start()

@@ -146,7 +146,8 @@ def _profile() -> rx.Component:
             "profile",
             "Save profile",
             SettingsState.saving,
-            SettingsState.save_profile,
+            # Then the phone's status: a changed number is not verified any more.
+            [SettingsState.save_profile, PhoneState.load],
             field("Name", "name", default_value=SettingsState.name, key=SettingsState.name),
             field(
                 "Phone (+15551234567; empty for none)",

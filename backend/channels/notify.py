@@ -14,13 +14,11 @@ from sqlmodel import Session, col, select
 
 from backend.channels import fallback, outbox
 from backend.channels.delivery import FINAL_STATUSES
-from backend.enums import Channel, NotificationPurpose, NotificationStatus
+from backend.enums import PHONE_CHANNELS, Channel, NotificationPurpose, NotificationStatus
 from backend.errors import InvalidInput
 from backend.models import Notification, User
 
 logger = logging.getLogger(__name__)
-
-PHONE_CHANNELS = (Channel.VOICE, Channel.SMS)
 
 #: Twilio call and message statuses that end a notification, and how to say why it failed.
 DELIVERED_STATUSES = ("completed", "delivered")

@@ -14,11 +14,9 @@ from pathlib import Path, PurePosixPath
 
 from backend.config import get_settings
 from backend.errors import InvalidInput
+from backend.sandbox.code import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES
 
 ENTRY_FILE = "main.py"
-MAX_FILE_BYTES = 1_000_000
-MAX_TOTAL_BYTES = 5_000_000
-MAX_FILES = 200
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 

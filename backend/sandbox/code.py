@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend.errors import InvalidInput, NotFound
-from backend.objects.files import MAX_FILES, MAX_TOTAL_BYTES
+
+#: The most code an object may hold, and so the most the sandbox reads for one version. The
+#: store checks a version against these when it is written (`backend.objects.files`); they
+#: live here, below the store, because the sandbox checks them again when it reads a folder.
+MAX_FILE_BYTES = 1_000_000
+MAX_TOTAL_BYTES = 5_000_000
+MAX_FILES = 200
 
 _CACHE_SIZE = 64
 

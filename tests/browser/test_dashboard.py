@@ -114,6 +114,9 @@ def test_settings_shows_features_and_saves_the_profile(admin_page: Page, harness
     page.fill("#phone", "+44 20 7946 0000")
     page.locator("#profile-save").click()
     expect(page.locator("#nav-user-name").first).to_have_text("Ada Lovelace")
+    # The phone section reads the saved number again, without a reload.
+    expect(page.locator("#phone-number")).to_have_text("+442079460000")
+    expect(page.locator("#phone-status")).to_have_text("not verified")
     page.reload()
     expect(page.locator("#phone")).to_have_value("+442079460000")
     expect(page.locator("#name")).to_have_value("Ada Lovelace")
