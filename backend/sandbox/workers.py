@@ -33,8 +33,8 @@ from backend.sandbox.runtime import frames
 
 RUNTIME_SOURCE = Path(__file__).resolve().parent / "runtime"
 RUNTIME_MODULES = (
-    "batch.py", "child.py", "frames.py", "landlock.py", "linux.py", "ops.py", "seccomp_policy.py",
-    "storage.py", "tracer.py", "worker.py",
+    "batch.py", "child.py", "frames.py", "landlock.py", "linux.py", "ops.py", "outcomes.py",
+    "seccomp_policy.py", "storage.py", "supervise.py", "tracer.py", "worker.py",
 )  # fmt: skip
 SANDBOX_UID = 65534
 IN_SANDBOX = "/sandbox"

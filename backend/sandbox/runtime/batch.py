@@ -21,19 +21,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import select
-import signal
 import time
 from types import SimpleNamespace
 from typing import Any
 
 import child
 import frames
+import outcomes
 import tracer
+from supervise import RESULT_ENVELOPE_BYTES, Watch
 
-RESULT_ENVELOPE_BYTES = 64 << 10
-REAP_SECONDS = 5.0
-RESTART_KINDS = frozenset({"timeout", "memory", "forbidden", "output", "sandbox"})
 HEADER_BYTES = 4
 
 
@@ -47,50 +44,19 @@ def given_up(function: str, timeouts: int) -> dict[str, Any]:
     return {"kind": "timeout", "error_type": "GivenUpAfterTimeouts", "message": message}
 
 
-class Stream:
-    """One child's answers as they arrive: frames, and the logs printed before each."""
+class AnswerFrames:
+    """The result pipe's bytes, cut into answer frames (a 4-byte size, then the body)."""
 
-    def __init__(self, armed: Any, limits: dict[str, Any], trace: bool = False) -> None:
-        self.armed = armed
-        self.output_cap = int(limits["output_bytes"]) + RESULT_ENVELOPE_BYTES
-        if trace:
-            self.output_cap += tracer.TRACE_BYTES
-        self.log_cap = int(limits["log_bytes"])
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
         self.buffer = bytearray()
-        self.logs = bytearray()
-        self.dropped = 0
-        flags = fcntl.fcntl(armed.log_r, fcntl.F_GETFL)
-        fcntl.fcntl(armed.log_r, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-
-    def take_logs(self, chunk: bytes) -> None:
-        room = max(0, self.log_cap - len(self.logs))
-        self.logs += chunk[:room]
-        self.dropped += len(chunk) - len(chunk[:room])
-
-    def drain_logs(self) -> bool:
-        """Read what the log pipe holds now; False once it is closed."""
-        while True:
-            try:
-                chunk = os.read(self.armed.log_r, 1 << 16)
-            except BlockingIOError:
-                return True
-            if not chunk:
-                return False
-            self.take_logs(chunk)
-
-    def logs_text(self) -> str:
-        text = self.logs.decode("utf-8", "replace")
-        if self.dropped:
-            text += f"\n[{self.dropped} more bytes of output dropped]"
-        self.logs, self.dropped = bytearray(), 0
-        return text
 
     def next_answer(self) -> bytes | None:
         """A complete answer frame's body, if buffered. Raises OverflowError past the cap."""
         if len(self.buffer) < HEADER_BYTES:
             return None
         size = int.from_bytes(self.buffer[:HEADER_BYTES], "big")
-        if size > self.output_cap:
+        if size > self.cap:
             raise OverflowError(size)
         if len(self.buffer) < HEADER_BYTES + size:
             return None
@@ -111,7 +77,7 @@ def _go(armed: Any) -> None:
 
 
 def _answer(
-    worker: Any, body: bytes, limits: dict[str, Any], trace: bool = False
+    body: bytes, limits: dict[str, Any], trace: bool = False
 ) -> tuple[dict[str, Any], float]:
     """Classify one answer as a single call's would be; and the child's CPU reading. A
     traced answer's arcs are passed on when in shape (see `tracer.clean_arcs`)."""
@@ -123,7 +89,7 @@ def _answer(
         return {"kind": "output", "error_type": "MalformedResult", "message": "unreadable"}, 0.0
     cpu = frame.get("cpu")
     cpu = float(cpu) if isinstance(cpu, int | float) and not isinstance(cpu, bool) else 0.0
-    outcome = worker.judge(frame["answer"], 0, limits)
+    outcome = outcomes.judge(frame["answer"], 0, limits)
     if outcome.get("kind") == "sandbox":  # the child's word can't claim a sandbox failure
         outcome = {"kind": "output", "error_type": "MalformedResult", "message": "bad answer"}
     if trace:
@@ -144,8 +110,111 @@ def _setup_failure(raw: bytes) -> dict[str, Any]:
     }
 
 
+class BatchWatch(Watch):
+    """One child through up to `count` inputs: each input has `wall_seconds` from the
+    previous answer (or the child's start), and the whole batch ends at `batch_deadline`.
+    The logs in the pipe when an answer is read go with that answer."""
+
+    def __init__(
+        self,
+        armed: Any,
+        limits: dict[str, Any],
+        count: int,
+        batch_deadline: float,
+        trace: bool = False,
+    ) -> None:
+        self.wall = float(limits["wall_seconds"])
+        self.started = time.monotonic()
+        self.input_deadline = self.started + self.wall
+        self.batch_deadline = batch_deadline
+        super().__init__(armed, limits, min(self.input_deadline, batch_deadline))
+        self.limits, self.count, self.trace = limits, count, trace
+        cap = int(limits["output_bytes"]) + RESULT_ENVELOPE_BYTES
+        self.answers = AnswerFrames(cap + tracer.TRACE_BYTES if trace else cap)
+        self.outcomes: list[dict[str, Any]] = []
+        self.cpu_mark = 0.0  # the child's CPU time at its last answer
+        flags = fcntl.fcntl(armed.log_r, fcntl.F_GETFL)
+        fcntl.fcntl(armed.log_r, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+
+    def overtime(self, now: float) -> str:
+        return "timeout" if now >= self.input_deadline else "batch"
+
+    def read_logs(self) -> bool:
+        """Read what the log pipe holds now; False once it is closed."""
+        while True:
+            try:
+                chunk = os.read(self.armed.log_r, 1 << 16)
+            except BlockingIOError:
+                return True
+            if not chunk:
+                return False
+            self.logs.take(chunk)
+
+    def on_result(self, chunk: bytes) -> None:
+        if self.killed:
+            return
+        self.answers.buffer += chunk
+        try:
+            while (body := self.answers.next_answer()) is not None:
+                if not self.on_answer(body):
+                    break
+        except OverflowError:
+            self.kill("output")
+
+    def on_answer(self, body: bytes) -> bool:
+        """Record one input's answer; whether the child goes on to the next input."""
+        if self.armed.log_r in self.reading and not self.read_logs():
+            self.reading.discard(self.armed.log_r)
+        outcome, self.cpu_mark = _answer(body, self.limits, self.trace)
+        now = time.monotonic()
+        outcome["logs"] = self.logs.text()
+        outcome["child_ms"] = round((now - self.started) * 1000, 3)
+        self.outcomes.append(outcome)
+        if outcome["kind"] in outcomes.RETIRE_KINDS:
+            outcome["retire"] = True
+            self.kill("restart")
+            return False
+        if len(self.outcomes) >= self.count:
+            return False
+        self.started, self.input_deadline = now, now + self.wall
+        self.deadline = min(self.input_deadline, self.batch_deadline)
+        _go(self.armed)
+        return True
+
+
+def _ending(watch: BatchWatch, status: int, usage: Any) -> tuple[list[dict[str, Any]], bool]:
+    """The outcomes once the child is reaped: those it answered, plus (unless it ended as a
+    batch's child may) the outcome of the input it died on; and whether the batch goes on."""
+    done = watch.outcomes
+    if len(done) >= watch.count or watch.killed == "restart":
+        return done, True
+    if watch.killed == "batch" and time.monotonic() < watch.input_deadline:
+        return done, True  # cut by the batch's total time: the rest are not run
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == child.EXIT_RESTART and done:
+        return done, True  # the child couldn't empty scratch: a fresh one goes on
+    setup_failed = os.WIFEXITED(status) and os.WEXITSTATUS(status) == child.EXIT_SETUP_FAILED
+    if setup_failed and not done:  # the child's confinement failed: no input ran
+        return [_setup_failure(bytes(watch.answers.buffer))], False
+    killed = "timeout" if watch.killed == "batch" else watch.killed
+    cpu = max(0.0, usage.ru_utime + usage.ru_stime - watch.cpu_mark)
+    outcome = outcomes.classify(
+        status, SimpleNamespace(ru_utime=cpu, ru_stime=0.0), b"", killed, watch.limits
+    )
+    if outcome["kind"] == "sandbox" and done:
+        outcome = {
+            "kind": "error",
+            "error_type": "Exited",
+            "message": "the object's process exited",
+        }
+    if outcome["kind"] in outcomes.RETIRE_KINDS:
+        outcome["retire"] = True
+    outcome["logs"] = watch.logs.text()
+    outcome["child_ms"] = round((time.monotonic() - watch.started) * 1000, 3)
+    done.append(outcome)
+    return done, outcome["kind"] != "sandbox"
+
+
 def supervise(
-    worker: Any,
     armed: Any,
     limits: dict[str, Any],
     count: int,
@@ -154,101 +223,9 @@ def supervise(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Watch one child through up to `count` inputs. Returns the outcomes it produced (the
     last one may be the input it died on) and whether the batch may go on afterwards."""
-    wall = float(limits["wall_seconds"])
-    stream = Stream(armed, limits, trace)
-    outcomes: list[dict[str, Any]] = []
-    started = time.monotonic()
-    input_deadline = started + wall
-    reading = {armed.result_r, armed.log_r}
-    exited = False
-    killed = ""
-    cpu_mark = 0.0
-    reap_deadline = 0.0
-
-    def kill(why: str) -> None:
-        nonlocal killed, reap_deadline
-        if not killed:
-            killed = why
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(armed.pid, signal.SIGKILL)
-            reap_deadline = time.monotonic() + REAP_SECONDS
-
-    while reading or not exited:
-        now = time.monotonic()
-        if killed:
-            if now >= reap_deadline:
-                break
-            timeout = reap_deadline - now
-        elif now >= min(input_deadline, batch_deadline):
-            kill("timeout" if now >= input_deadline else "batch")
-            continue
-        else:
-            timeout = min(input_deadline, batch_deadline) - now
-        watch = [*reading] if exited else [*reading, armed.pidfd]
-        ready, _, _ = select.select(watch, [], [], timeout)
-        for fd in ready:
-            if fd == armed.pidfd:
-                exited = True
-            elif fd == armed.log_r:
-                if not stream.drain_logs():
-                    reading.discard(fd)
-            else:
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    reading.discard(fd)
-                    continue
-                if killed:
-                    continue
-                stream.buffer += chunk
-                try:
-                    while (body := stream.next_answer()) is not None:
-                        if armed.log_r in reading and not stream.drain_logs():
-                            reading.discard(armed.log_r)
-                        outcome, cpu_mark = _answer(worker, body, limits, trace)
-                        now = time.monotonic()
-                        outcome["logs"] = stream.logs_text()
-                        outcome["child_ms"] = round((now - started) * 1000, 3)
-                        outcomes.append(outcome)
-                        if outcome["kind"] in RESTART_KINDS:
-                            outcome["retire"] = True
-                            kill("restart")
-                            break
-                        if len(outcomes) >= count:
-                            break
-                        started, input_deadline = now, now + wall
-                        _go(armed)
-                except OverflowError:
-                    kill("output")
-    for fd in (armed.result_r, armed.log_r, armed.pidfd):
-        os.close(fd)
-    _, status, usage = os.wait4(armed.pid, 0)
-    if len(outcomes) >= count or killed == "restart":
-        return outcomes, True
-    if killed == "batch" and time.monotonic() < input_deadline:
-        return outcomes, True  # cut by the batch's total time: the rest are not run
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == child.EXIT_RESTART and outcomes:
-        return outcomes, True  # the child couldn't empty scratch: a fresh one goes on
-    setup_failed = os.WIFEXITED(status) and os.WEXITSTATUS(status) == child.EXIT_SETUP_FAILED
-    if setup_failed and not outcomes:  # the child's confinement failed: no input ran
-        return [_setup_failure(bytes(stream.buffer))], False
-    if killed == "batch":
-        killed = "timeout"
-    cpu = max(0.0, usage.ru_utime + usage.ru_stime - cpu_mark)
-    outcome = worker.classify(
-        status, SimpleNamespace(ru_utime=cpu, ru_stime=0.0), b"", killed, limits
-    )
-    if outcome["kind"] == "sandbox" and outcomes:
-        outcome = {
-            "kind": "error",
-            "error_type": "Exited",
-            "message": "the object's process exited",
-        }
-    if outcome["kind"] in RESTART_KINDS:
-        outcome["retire"] = True
-    outcome["logs"] = stream.logs_text()
-    outcome["child_ms"] = round((time.monotonic() - started) * 1000, 3)
-    outcomes.append(outcome)
-    return outcomes, outcome["kind"] != "sandbox"
+    watch = BatchWatch(armed, limits, count, batch_deadline, trace)
+    status, usage = watch.run()
+    return _ending(watch, status, usage)
 
 
 def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -286,9 +263,7 @@ def run_batch(worker: Any, code_dir: str, request: dict[str, Any]) -> dict[str, 
             frames.write_all(armed.request_w, frames.encode(payload))
         worker.armed = worker.fork_child()
         try:
-            got, go_on = supervise(
-                worker, armed, limits, len(payload["inputs"]), batch_deadline, trace
-            )
+            got, go_on = supervise(armed, limits, len(payload["inputs"]), batch_deadline, trace)
         finally:
             os.close(armed.request_w)
         if not worker.wipe_scratch():

@@ -6,9 +6,10 @@ child forked and armed ahead of time (see `child`), so a call costs a pipe round
 than an interpreter start or a fork. Per request it:
 
 1. makes sure the object's files are in its code cache (the host sends them once per worker);
-2. hands the request to the armed child and watches it: the wall clock (it kills the child
-   when time is up), the size of the answer (it kills the child past the output limit), the
-   log pipe (kept up to a cap, the rest drained and dropped), and how the child ended;
+2. hands the request to the armed child and watches it (see `supervise`): the wall clock (it
+   kills the child when time is up), the size of the answer (it kills the child past the
+   output limit), the log pipe (kept up to a cap, the rest drained and dropped), and how the
+   child ended (see `outcomes`);
 3. wipes the scratch folder, answers the host, and arms the next child.
 
 It never runs object code itself and treats whatever the child sends as untrusted.
@@ -23,7 +24,6 @@ import gc
 import json
 import os
 import resource
-import select
 import signal
 import stat
 import sys
@@ -41,11 +41,10 @@ import frames  # noqa: E402
 import landlock  # noqa: E402
 import linux  # noqa: E402
 import seccomp_policy  # noqa: E402
+import supervise  # noqa: E402
+from outcomes import fail  # noqa: E402
 
 MAX_REQUEST_BYTES = 256 << 20
-RESULT_ENVELOPE_BYTES = 64 << 10
-REAP_SECONDS = 5.0
-RETIRE_KINDS = frozenset({"timeout", "memory", "forbidden", "output", "sandbox"})
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -97,10 +96,6 @@ class Selection:
 
 def _is_test_id(item: Any) -> bool:
     return isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
-
-
-def _fail(kind: str, error_type: str, message: str, *, retire: bool = False) -> dict[str, Any]:
-    return {"kind": kind, "error_type": error_type, "message": message, "retire": retire}
 
 
 def _remove_tree(path: str, depth: int = 0) -> None:
@@ -242,7 +237,7 @@ class Worker:
         os.close(armed.request_w)
         # Arm the next child while this one runs (there are two cores to share).
         self.armed = self.fork_child()
-        outcome = self.supervise(armed, payload["limits"])
+        outcome = supervise.supervise_call(armed, payload["limits"])
         outcome["child_ms"] = round((time.monotonic() - started) * 1000, 3)
         if not self.wipe_scratch():
             outcome["retire"] = True
@@ -260,130 +255,6 @@ class Worker:
         ok = wipe(self.scratch)
         self.scratch_mtime = os.stat(self.scratch).st_mtime_ns if ok else -1
         return ok
-
-    def supervise(self, armed: Armed, limits: dict[str, Any]) -> dict[str, Any]:
-        wall = float(limits["wall_seconds"])
-        output_cap = int(limits["output_bytes"]) + RESULT_ENVELOPE_BYTES
-        log_cap = int(limits["log_bytes"])
-        deadline = time.monotonic() + wall
-        result = bytearray()
-        logs = bytearray()
-        dropped = 0
-        reading = {armed.result_r, armed.log_r}
-        exited = False
-        killed = ""
-        while reading or not exited:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                if killed or exited:
-                    break  # reaping took too long; give up on what is left in the pipes
-                killed = "timeout"
-                os.kill(armed.pid, signal.SIGKILL)
-                deadline = time.monotonic() + REAP_SECONDS
-                continue
-            watch = [*reading] if exited else [*reading, armed.pidfd]
-            ready, _, _ = select.select(watch, [], [], timeout)
-            for fd in ready:
-                if fd == armed.pidfd:
-                    exited = True
-                    continue
-                chunk = os.read(fd, 1 << 16)
-                if not chunk:
-                    reading.discard(fd)
-                    continue
-                if fd == armed.result_r:
-                    result += chunk
-                    if len(result) > output_cap and not killed:
-                        killed = "output"
-                        os.kill(armed.pid, signal.SIGKILL)
-                        reading.discard(fd)
-                else:
-                    room = max(0, log_cap - len(logs))
-                    logs += chunk[:room]
-                    dropped += len(chunk) - len(chunk[:room])
-        for fd in (armed.result_r, armed.log_r, armed.pidfd):
-            os.close(fd)
-        _, status, usage = os.wait4(armed.pid, 0)
-        outcome = self.classify(status, usage, bytes(result), killed, limits)
-        if outcome["kind"] in RETIRE_KINDS:
-            outcome["retire"] = True  # over a limit or refused: start afresh, to be sure
-        text = logs.decode("utf-8", "replace")
-        if dropped:
-            text += f"\n[{dropped} more bytes of output dropped]"
-        outcome["logs"] = text
-        outcome["cpu_ms"] = round((usage.ru_utime + usage.ru_stime) * 1000, 3)
-        return outcome
-
-    def classify(
-        self, status: int, usage: Any, result: bytes, killed: str, limits: dict[str, Any]
-    ) -> dict[str, Any]:
-        """How the child ended, as a result kind. The child's own words are only believed
-        about things it is allowed to decide (its value, its exception)."""
-        cpu_limit = float(limits["cpu_seconds"])
-        if killed == "timeout":
-            wall = float(limits["wall_seconds"])
-            message = f"the call ran past its wall-clock limit of {wall:g} s"
-            return _fail("timeout", "WallTimeLimit", message, retire=True)
-        if killed == "output":
-            message = f"the result is larger than the {limits['output_bytes']} bytes allowed"
-            return _fail("output", "ResultTooLarge", message, retire=True)
-        if os.WIFSIGNALED(status):
-            number = os.WTERMSIG(status)
-            cpu = usage.ru_utime + usage.ru_stime
-            if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu >= cpu_limit - 0.05):
-                message = f"the call used up its CPU time limit of {cpu_limit:g} s"
-                return _fail("timeout", "CpuTimeLimit", message, retire=True)
-            if number == signal.SIGSYS:
-                message = (
-                    "the object tried an operation the sandbox forbids "
-                    "(such as starting a process) and was stopped"
-                )
-                return _fail("forbidden", "ForbiddenSystemCall", message, retire=True)
-            if number == signal.SIGKILL:
-                message = "the object's process was killed by the system (out of memory?)"
-                return _fail("memory", "Killed", message, retire=True)
-            try:
-                name = signal.Signals(number).name
-            except ValueError:
-                name = f"signal {number}"
-            return _fail("error", "Crashed", f"the object's process died from {name}", retire=True)
-        code = os.WEXITSTATUS(status)
-        try:
-            answer = frames.loads(result) if result else None
-        except frames.FrameError:
-            answer = None
-            if code == 0:
-                return _fail("output", "MalformedResult", "the call's result could not be read")
-        if not isinstance(answer, dict):
-            message = f"the object's process exited (status {code}) before returning a result"
-            return _fail("error", "Exited", message)
-        return self.judge(answer, code, limits)
-
-    def judge(self, answer: dict[str, Any], code: int, limits: dict[str, Any]) -> dict[str, Any]:
-        """What the child's parsed answer (a dict) says, as a result kind; `code` is how it
-        exited (0 for a batch's answer, which comes before the child ends)."""
-        state = answer.get("status")
-        error_type = str(answer.get("type") or "Exception")[:200]
-        message = str(answer.get("message") or "")[:2000]
-        if state == "setup" or code == child.EXIT_SETUP_FAILED:
-            return _fail(
-                "sandbox", error_type, f"the sandbox could not be set up: {message}", retire=True
-            )
-        if state == "ok":
-            return {"kind": "ok", "value": answer.get("value"), "writes": answer.get("writes", [])}
-        if state == "error":
-            if error_type == "MemoryError":
-                mb = int(limits["memory_bytes"]) >> 20
-                message = message or f"out of memory (the limit is {mb} MiB of address space)"
-                kind = "memory"
-            else:
-                kind = "forbidden" if answer.get("forbidden") is True else "error"
-            outcome = _fail(kind, error_type, message)
-            outcome["where"] = str(answer.get("where") or "")[:500]
-            return outcome
-        if state in ("input", "output"):
-            return _fail(state, error_type, message)
-        return _fail("output", "MalformedResult", "the call's result had an unknown shape")
 
     # Code cache -------------------------------------------------------------------------------
 
@@ -480,7 +351,7 @@ class Worker:
                 return collected
             value = collected.get("value")
         if not isinstance(value, dict) or not isinstance(value.get("tests"), list):
-            return _fail("output", "MalformedResult", "the test collection could not be read")
+            return fail("output", "MalformedResult", "the test collection could not be read")
         retire = False
         results = []
         for item in filter(_is_test_id, value["tests"]):
@@ -509,7 +380,7 @@ class Worker:
                 self.respond(
                     {
                         "type": "result",
-                        **_fail("sandbox", type(exc).__name__, str(exc), retire=True),
+                        **fail("sandbox", type(exc).__name__, str(exc), retire=True),
                     }
                 )
                 return
