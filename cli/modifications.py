@@ -16,6 +16,7 @@ from backend import db, jobs
 from backend.audit import Actor
 from backend.enums import ModificationStatus, TaskStatus
 from backend.models import Modification
+from backend.objects import deploy as deployments
 from backend.objects.diff import render
 from backend.pipeline import modifications
 from backend.read_models.records import deployment_view, modification_view
@@ -34,7 +35,7 @@ def start_pipeline(modification: Modification, wait: bool) -> tuple[Any, str]:
             f"modification #{modification_id} started as task #{task_id}; "
             f"see 'modifications show {modification_id}'"
         )
-    task = jobs.run_here(task_id, echo=_echo)
+    task = jobs.run_here(task_id, echo=echo_progress)
     with db.session_scope() as session:
         modification = modifications.get_modification(session, modification_id)
         view = modification_view(modification)
@@ -46,7 +47,8 @@ def start_pipeline(modification: Modification, wait: bool) -> tuple[Any, str]:
     return view, text
 
 
-def _echo(percent: int, message: str) -> None:
+def echo_progress(percent: int, message: str) -> None:
+    """A job run here reports its progress on stderr (stdout is the answer, e.g. JSON)."""
     print(f"[{percent:3d}%] {message}", file=sys.stderr, flush=True)
 
 
@@ -102,11 +104,12 @@ def cmd_modifications_show(
 def cmd_modifications_approve(
     session: Session, args: argparse.Namespace, actor: Actor
 ) -> tuple[Any, str]:
-    session.commit()
-    modification, deployment = modifications.approve(args.id, actor=actor, deploy=args.deploy)
+    """Approve (one step with asking for the deployment); with --deploy, run that job here."""
+    modification, task = modifications.approve(args.id, actor=actor, deploy=args.deploy, here=True)
     view = modification_view(modification)
     text = f"modification #{args.id} applied to {modification.slug}"
-    if deployment is not None:
+    if task is not None:
+        deployment = deployments.run_here(int(task.id), echo=echo_progress)
         view["deployment"] = deployment_view(deployment)
         text += f"; deployment {deployment.id}: {deployment.status}"
     return view, text

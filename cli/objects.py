@@ -12,7 +12,7 @@ from backend import jobs, users
 from backend.audit import Actor
 from backend.enums import EditIntent, ObjectKind, TaskStatus
 from backend.errors import InvalidInput
-from backend.models import ObjectVersion
+from backend.models import Deployment, ObjectVersion
 from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
@@ -20,7 +20,7 @@ from backend.pipeline import modifications, review
 from backend.read_models.records import deployment_view, object_view, parse_status, version_view
 from cli.evaluate import add_intent
 from cli.files import read_file_args
-from cli.modifications import start_pipeline
+from cli.modifications import echo_progress, start_pipeline
 from cli.output import (
     CallFailed,
     Command,
@@ -150,12 +150,13 @@ def cmd_objects_rollback(
 
 
 def cmd_objects_deploy(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    session.commit()  # deploy runs its own transactions
-    deployment = deployments.deploy(args.slug, actor=actor, number=args.version)
+    """Ask for the deploy job and run it here (progress on stderr): no worker is needed."""
+    task = deployments.request_deploy(args.slug, actor=actor, number=args.version, here=True)
+    deployment = deployments.run_here(int(task.id), echo=echo_progress)
     return _deployment_outcome(args.slug, deployment)
 
 
-def _deployment_outcome(slug: str, deployment) -> tuple[Any, str]:
+def _deployment_outcome(slug: str, deployment: Deployment) -> tuple[Any, str]:
     """A failed deployment is reported, not raised: it is a recorded outcome, exit 1."""
     view = deployment_view(deployment)
     headline = f"deployment {deployment.id} of {slug}: {deployment.status}"

@@ -31,8 +31,7 @@ def restore(slug: str, number: int, actor: audit.Actor) -> int:
 
 def deploy(slug: str, number: int, actor: audit.Actor) -> int:
     """Ask for version `number` to be deployed (the backend starts the job); the job's id."""
-    with session_scope() as session:
-        return int(deployments.schedule_deploy(session, slug, actor=actor, number=number).id)
+    return int(deployments.request_deploy(slug, actor=actor, number=number).id)
 
 
 def set_visibility(slug: str, public: bool, actor: audit.Actor) -> bool:

@@ -25,9 +25,8 @@ from backend.read_models.modifications import (
     approval_of,
     read_latest_modification,
 )
-from backend.read_models.object_page import FileChange, last_log_line
+from backend.read_models.object_page import FileChange
 from state.live import LiveMixin, tables_of
-from state.object_console import ObjectConsoleState
 from state.object_page import ObjectPageState, slug_from_path
 from state.web_actor import Action
 from state.wording import sentence
@@ -47,20 +46,9 @@ def _start(slug: str, prompt: str, actor: audit.Actor) -> tuple[int, int]:
 
 
 def _approve(modification_id: int, deploy: bool, actor: audit.Actor) -> Approval:
-    """Approve (and deploy) the change; a failed deployment is a result, not an error."""
-    modification, deployment = modifications.approve(modification_id, actor=actor, deploy=deploy)
-    return approval_of(modification, deployment)
-
-
-def _deploy_failed(done: Approval) -> str:
-    """Why an approved change is not live, and what serves instead."""
-    serving = (
-        f"v{done.live_version} is still live." if done.live_version else "Nothing is live yet."
-    )
-    return (
-        f"The change is approved as v{done.version}, but its deployment failed: "
-        f"{last_log_line(done.log).rstrip('.')}. {serving}"
-    )
+    """Approve the change (with `deploy`, asking for its deploy job in the same step)."""
+    modification, task = modifications.approve(modification_id, actor=actor, deploy=deploy)
+    return approval_of(modification, task)
 
 
 class ObjectModifyState(LiveMixin, rx.State):
@@ -131,33 +119,23 @@ class ObjectModifyState(LiveMixin, rx.State):
 
     @rx.event
     async def approve(self, deploy: bool = False):
-        """Approve the waiting change; with `deploy`, also deploy the version it becomes."""
+        """Approve the waiting change; with `deploy`, also ask for the job deploying the
+        version it becomes, which the page then follows as it follows any deploy job."""
         APPROVE.begin(self)
         yield
         done = await APPROVE.run(self, _approve, self.modification.id, deploy)
         await self._refresh()
-        approved = self.modification.result_version
         if done is None:
-            # The approval may have gone through before the deployment was refused (e.g. a
-            # deprecated object): then the page must show the new version, and say so.
-            if deploy and approved:
-                self.decide_error = (
-                    f"The change is approved as v{approved} but was not deployed: "
-                    f"{self.decide_error}"
-                )
-        elif not done.deployment:
+            return  # refused: one step, so nothing was approved either (decide_error says why)
+        if done.deploy_task_id:
+            yield rx.toast.info(f"Approved as v{done.version}; deploying it now.")
+        else:
             yield rx.toast.success(
                 f"Approved: the change is the object's new version, v{done.version}."
             )
-        elif done.deployment == "live":
-            yield rx.toast.success(f"Approved and deployed: v{done.version} is live.")
-        else:
-            self.decide_error = _deploy_failed(done)
-            yield rx.toast.error(f"v{done.version} is approved, but its deployment failed.")
-        if approved:
-            yield ObjectPageState.load
-        if done is not None and done.deployment:
-            yield ObjectConsoleState.refresh
+        yield ObjectPageState.load
+        if done.deploy_task_id:
+            yield ObjectPageState.watch_deploy(done.deploy_task_id, done.version)
 
     @rx.event
     async def reject(self):

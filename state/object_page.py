@@ -344,10 +344,16 @@ class ObjectPageState(rx.State):
             # The Deploy button sits in the page header: say it wherever the person looks.
             yield rx.toast.error(self.deploy_error)
             return
+        yield rx.toast.info(f"Deploying {self.object_slug} v{number} (task {task_id}).")
+        yield ObjectPageState.watch_deploy(task_id, number)
+
+    @rx.event
+    def watch_deploy(self, task_id: int, number: int):
+        """Follow the deploy job `task_id` of version `number`, however it was asked for
+        (the Deploy button, approve-and-deploy): its progress, then its outcome."""
         self.deploying, self.deploy_task_id, self.deploy_target = True, task_id, number
         self.deploy_progress, self.deploy_message = 0, "waiting for a worker"
-        yield rx.toast.info(f"Deploying {self.object_slug} v{number} (task {task_id}).")
-        yield ObjectPageState.follow_deploy(task_id)
+        return ObjectPageState.follow_deploy(task_id)
 
     def _show_deploy(self, task_id: int, job: DeployJob) -> bool | None:
         if self.deploy_task_id != task_id:

@@ -12,6 +12,10 @@ from backend.objects import deploy
 from backend.pipeline import modifications, review
 from tasks.base import Job, job_task
 
+#: How much of a deployment's log (its end) the deploy job's result keeps, for API clients
+#: that follow the job (`GET /api/manage/tasks/{id}`); the Deployment row keeps all of it.
+DEPLOY_LOG_IN_RESULT = 4000
+
 
 def outcome(modification: Modification) -> dict[str, Any]:
     """The job's result; a failed modification fails the job with its reason."""
@@ -47,11 +51,12 @@ def evaluate_version(job: Job) -> dict[str, Any]:
 @job_task(JobKind.OBJECT_DEPLOY)
 def deploy_version(job: Job) -> dict[str, Any]:
     """Deploy the version named in the job's params; a deployment whose tests fail is a
-    result (its status and log), not a failed job."""
+    result (its status and log, the log's end here), not a failed job."""
     deployment = deploy.run_deploy_job(job.params, progress=job.progress, task_id=job.task_id)
     return {
         "deployment_id": deployment.id,
         "slug": job.params["slug"],
         "version": int(job.params["version"]),
         "status": str(deployment.status),
+        "logs": deployment.logs[-DEPLOY_LOG_IN_RESULT:],
     }

@@ -32,8 +32,9 @@ from backend import (
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.models import AuditEntry, Event, MonitorFiring, utcnow
 from backend.monitoring import alerts
-from backend.objects import deploy, store
+from backend.objects import store
 from backend.pipeline import modifications
+from tests.deploying import deploy_now
 from tests.llm_scenarios import GOOD, GOOD_MAIN, MAIN, PLAN, TESTS
 
 pytest_plugins = ["tests.llm_fixtures"]
@@ -143,12 +144,12 @@ def _everything(llm) -> None:
         store.set_visibility(session, "calc", public=True, actor=OPERATOR)
         store.set_auto_apply(session, "calc", enabled=False, actor=OPERATOR)
         store.set_limits(session, "calc", {"wall_seconds": 2}, actor=OPERATOR)
-    deploy.deploy("calc", actor=OPERATOR)  # deployed, and its status changed
+    deploy_now("calc", actor=OPERATOR)  # deployed, and its status changed
     with db.session_scope() as session:
         store.edit_object(
             session, "calc", files={"main.py": MAIN, "test_main.py": FAILING_TESTS}, actor=OPERATOR
         )
-    deploy.deploy("calc", actor=OPERATOR)  # its tests fail
+    deploy_now("calc", actor=OPERATOR)  # its tests fail
 
     with db.session_scope() as session:
         store.edit_object(

@@ -28,8 +28,9 @@ from backend import config, db, event_sources, tokens, users
 from backend.api import api_routes
 from backend.api.openapi import OPERATIONS
 from backend.audit import Actor
-from backend.objects import deploy, store
+from backend.objects import store
 from tests.api_server import serve_api
+from tests.deploying import deploy_now
 from tests.sandbox_helpers import require_default_pool
 
 OPERATOR = Actor.operator("ops@example.com")
@@ -75,7 +76,7 @@ def world(migrated_db, monkeypatch) -> Iterator[World]:
             session, slug="units", name="Units", files={"main.py": TYPED}, actor=OPERATOR
         )
         store.set_visibility(session, "units", public=True, actor=OPERATOR)
-    deploy.deploy("units", actor=OPERATOR)
+    deploy_now("units", actor=OPERATOR)
     with serve_api() as url:
         yield World(url, token, key)
 

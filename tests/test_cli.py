@@ -14,7 +14,8 @@ from sqlmodel import func, select
 
 import cli.main as cli
 from backend import db
-from backend.models import SQLModel
+from backend.enums import JobKind
+from backend.models import SQLModel, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN_V1 = "def area(width: float, height: float = 1.0) -> float:\n    return width * height\n"
@@ -226,8 +227,14 @@ def test_deploy_call_visibility_and_tokens(sqlite_db, tmp_path, monkeypatch, cap
     capsys.readouterr()
 
     assert cli.main(["objects", "deploy", "bumper", "--json"]) == 0
-    deployed = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    deployed = json.loads(out)
     assert deployed["status"] == "live" and "PASS test_main.py::test_bump" in deployed["logs"]
+    # The deploy job, run here (no worker): its progress on stderr, its Task row kept.
+    assert "[ 50%] running the tests of v1" in err
+    with db.session_scope() as session:
+        (task,) = session.exec(select(Task).where(Task.kind == JobKind.OBJECT_DEPLOY)).all()
+        assert (task.status, task.result["deployment_id"]) == ("succeeded", deployed["id"])
 
     assert cli.main(["objects", "call", "bumper", "bump", "--args", '{"by": 5}']) == 0
     assert capsys.readouterr().out.strip() == "5"

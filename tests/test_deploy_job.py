@@ -10,7 +10,7 @@ from sqlmodel import select
 from backend import db, jobs, users
 from backend.audit import Actor
 from backend.enums import Channel, DeploymentStatus, JobKind, TaskStatus
-from backend.errors import NotFound
+from backend.errors import InvalidInput, NotFound, ProductError
 from backend.models import Deployment
 from backend.objects import deploy, store
 from backend.permissions import PermissionDenied
@@ -95,3 +95,37 @@ def test_a_job_for_someone_no_longer_admin_is_refused(migrated_db):
     assert done.status == TaskStatus.FAILED
     assert "Only an admin can deploy objects" in done.error
     assert read_deploy_job(task_id).error
+
+
+def test_a_door_asks_with_request_deploy_and_may_run_the_job_here(migrated_db):
+    """The CLI's way: the job is asked for with here=True (no worker takes it) and run in
+    the same process, on the same Task row; a job that can't deploy raises the reason."""
+    ada, _ = _setup()
+    task = deploy.request_deploy("calc", actor=ada, here=True)
+    with db.session_scope() as session:
+        assert jobs.get_task(session, task.id).published_at is not None  # never for a worker
+    seen: list[int] = []
+    deployment = deploy.run_here(int(task.id), echo=lambda percent, _message: seen.append(percent))
+    assert deployment.status == DeploymentStatus.LIVE and seen == [20, 50]
+    with db.session_scope() as session:
+        assert jobs.get_task(session, task.id).result["deployment_id"] == deployment.id
+
+    # A rollback restores v1 as v3 and deploys that; it needs the version to restore.
+    with db.session_scope() as session:
+        store.edit_object(session, "calc", files={"main.py": MAIN + "\n"}, actor=ada)
+    with pytest.raises(InvalidInput, match="which version"):
+        deploy.request_deploy("calc", actor=ada, restore=True)
+    rolled = deploy.run_here(
+        int(deploy.request_deploy("calc", actor=ada, number=1, restore=True, here=True).id)
+    )
+    assert rolled.status == DeploymentStatus.LIVE
+    with db.session_scope() as session:
+        assert store.get_object(session, "calc").deployed_version == 3
+        first = session.get(Deployment, deployment.id)
+        assert first.status == DeploymentStatus.ROLLED_BACK
+
+    task = deploy.request_deploy("calc", actor=ada, here=True)
+    with db.session_scope() as session:
+        users.get_user(session, ada.user_id).is_admin = False
+    with pytest.raises(ProductError, match=rf"deploy job \(task {task.id}\) failed: Only an admin"):
+        deploy.run_here(int(task.id))

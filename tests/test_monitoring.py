@@ -13,8 +13,9 @@ from backend.audit import Actor
 from backend.enums import Channel, EventName, NotificationStatus
 from backend.models import Event, MonitorFiring, Notification, User, utcnow
 from backend.monitoring import alerts, dispatcher
-from backend.objects import deploy, store
+from backend.objects import store
 from cli.main import main
+from tests.deploying import deploy_now
 from tests.phone_world import ADA_PHONE, OPERATOR
 from tests.twilio_peer import CallReplay
 
@@ -187,7 +188,7 @@ def test_a_changed_check_runs_in_the_sandbox(world):
     )
     with db.session_scope() as session:
         store.edit_object(session, slug, files={"main.py": changed}, actor=OPERATOR)
-    deploy.deploy(slug, actor=OPERATOR, number=2)
+    deploy_now(slug, actor=OPERATOR, number=2)
     _sign_up("Lou")
     with db.session_scope() as session:
         users.add_user(session, name="Max", email="max@gmail.com", actor=OPERATOR)

@@ -48,6 +48,7 @@ from backend.errors import Conflict
 from backend.models import Deployment, Event, Notification, Task
 from backend.objects import deploy, store
 from tasks.dispatch import RUNNER, enqueue
+from tests.deploying import deploy_now
 from tests.factories import phone_user
 from tests.llm_scenarios import MAIN, TESTS
 from tests.notification_rows import replacements, stored
@@ -317,7 +318,7 @@ def test_a_deployment_left_testing_by_a_lost_worker_fails_and_the_live_version_s
 ) -> None:
     ops = Actor.operator("ops")
     _calc(ops)
-    live = deploy.deploy("calc", actor=ops)
+    live = deploy_now("calc", actor=ops)
     assert live.status == DeploymentStatus.LIVE
     with session_scope() as session:
         store.edit_object(
@@ -499,7 +500,7 @@ def test_a_worker_killed_during_a_deploy_never_leaves_it_testing(
     config.reload_settings()
     ops = Actor.operator("ops")
     _calc(ops)
-    deploy.deploy("calc", actor=ops)  # v1 is live
+    deploy_now("calc", actor=ops)  # v1 is live
     slow = TESTS + "\n\ndef test_takes_a_while():\n    import time\n    time.sleep(8)\n"
     with session_scope() as session:
         store.edit_object(session, "calc", files={"main.py": MAIN, "test_main.py": slow}, actor=ops)

@@ -17,9 +17,10 @@ import pytest
 from backend import db, tokens, users
 from backend.audit import Actor
 from backend.config import get_settings
-from backend.objects import deploy, store
+from backend.objects import store
 from backend.objects.openapi import annotation_schema
 from tests.api_server import serve_api
+from tests.deploying import deploy_now
 
 ADMIN = Actor.operator("ops@example.com")
 TYPED = '''
@@ -67,7 +68,7 @@ def _deployed(slug: str, *, public: bool, owner_id: int | None = None) -> None:
             owner_id=owner_id,
         )
         store.set_visibility(session, slug, public=public, actor=ADMIN)
-    deploy.deploy(slug, actor=ADMIN)
+    deploy_now(slug, actor=ADMIN)
 
 
 def _resolve(document: dict[str, Any], ref: str) -> Any:

@@ -16,9 +16,9 @@ import pytest
 from sqlmodel import func, select
 
 import cli.main as cli
-from backend import db, tokens, users
+from backend import db, jobs, tokens, users
 from backend.audit import Actor
-from backend.enums import Channel, Role
+from backend.enums import Channel, JobKind, Role, TaskStatus
 from backend.models import AuditEntry
 from backend.objects import store
 from backend.permissions import Permission, PermissionDenied, allowed, refusal, require
@@ -151,14 +151,14 @@ def api(people) -> Iterator[str]:
 
 
 HTTP_CASES = [
-    ("/objects/bobs/visibility", {"public": True}, ["cy"], "bob"),
-    ("/modifications/1/reject", {"reason": "no"}, ["cy"], "bob"),
-    ("/objects/bobs/rollback", {"version": 1}, ["bob", "cy"], "ada"),
+    ("/objects/bobs/visibility", {"public": True}, ["cy"], "bob", 200),
+    ("/modifications/1/reject", {"reason": "no"}, ["cy"], "bob", 200),
+    ("/objects/bobs/rollback", {"version": 1}, ["bob", "cy"], "ada", 202),  # a deploy job
 ]
 
 
-@pytest.mark.parametrize(("path", "body", "refused", "permitted"), HTTP_CASES, ids=str)
-def test_http_refuses_with_403(people, api, path, body, refused, permitted):
+@pytest.mark.parametrize(("path", "body", "refused", "permitted", "done"), HTTP_CASES, ids=str)
+def test_http_refuses_with_403(people, api, path, body, refused, permitted, done):
     with httpx.Client(base_url=api, timeout=60) as client:
         for person in refused:
             before = _audit_count()
@@ -168,7 +168,7 @@ def test_http_refuses_with_403(people, api, path, body, refused, permitted):
             assert f"({person}@example.com is a member)" in answer.json()["error"]
             assert _audit_count() == before
         answer = client.post(path, json=body, headers=_bearer(people[permitted]))
-        assert answer.status_code == 200, answer.text
+        assert answer.status_code == done, answer.text
 
 
 def test_http_deploy_and_approve_are_for_admins(people, api):
@@ -183,9 +183,36 @@ def test_http_deploy_and_approve_are_for_admins(people, api):
         )
         assert approved.status_code == 200, approved.text
         assert approved.json()["status"] == "applied"
-        assert approved.json()["deployment"]["status"] == "live"
+        job = approved.json()["deploy_task"]
+        assert (job["kind"], job["status"]) == (JobKind.OBJECT_DEPLOY, TaskStatus.PENDING)
+        jobs.run_here(job["id"])  # as a worker would (none runs here)
+        done = client.get(f"/tasks/{job['id']}", headers=_bearer(people["ada"])).json()
+        assert (done["status"], done["result"]["status"]) == ("succeeded", "live")
         shown = client.get("/objects/bobs", headers=_bearer(people["cy"])).json()
         assert shown["deployed_version"] == 3  # reading needs no special right
+
+
+def test_http_deploy_answers_202_with_the_job_to_follow(people, api):
+    admin = _bearer(people["ada"])
+    with httpx.Client(base_url=api, timeout=60) as client:
+        asked = client.post("/objects/bobs/deploy", json={"version": 1}, headers=admin)
+        assert asked.status_code == 202, asked.text
+        job = asked.json()
+        assert (job["kind"], job["status"], job["result"]) == (
+            JobKind.OBJECT_DEPLOY,
+            TaskStatus.PENDING,
+            None,
+        )
+        assert asked.headers["location"] == f"/api/manage/tasks/{job['id']}"
+        waiting = client.get(f"/tasks/{job['id']}", headers=admin).json()
+        assert waiting["status"] == TaskStatus.PENDING
+        jobs.run_here(job["id"])  # as a worker would (none runs here)
+        done = client.get(f"/tasks/{job['id']}", headers=admin).json()
+    assert done["status"] == TaskStatus.SUCCEEDED
+    assert (done["result"]["status"], done["result"]["version"]) == ("live", 1)
+    assert "PASS" in done["result"]["logs"]
+    with db.session_scope() as session:
+        assert store.get_object(session, "bobs").deployed_version == 1
 
 
 def test_http_without_a_token_or_with_a_bad_one_is_401_with_different_messages(people, api):

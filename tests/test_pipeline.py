@@ -16,11 +16,11 @@ from sqlmodel import select
 import cli.main as cli
 from backend import db
 from backend.audit import Actor
-from backend.enums import EventName, ModificationStatus
+from backend.enums import EventName, JobKind, ModificationStatus, ObjectStatus
 from backend.errors import Conflict, InvalidInput
 from backend.llm import schemas as llm_schemas
 from backend.models import Evaluation, Event, LLMCall, ObjectVersion, Task
-from backend.objects import store
+from backend.objects import deploy, store
 from backend.pipeline import modifications
 from tests.llm_scenarios import API_BREAK, GOOD, GOOD_MAIN, GOOD_TESTS, MAIN, PLAN, TESTS
 from tests.llm_server import closed_port
@@ -75,9 +75,10 @@ def test_accepted_first_time_then_approved_and_deployed(llm):
         calls = session.exec(select(LLMCall)).all()
         assert [c.role for c in calls] == ["planner", "coder"]
 
-    applied, deployment = modifications.approve(modification.id, actor=ADA, deploy=True)
+    applied, task = modifications.approve(modification.id, actor=ADA, deploy=True, here=True)
     assert applied.status == S.APPLIED
-    assert deployment.status == "live"
+    assert (task.kind, task.params["version"]) == (JobKind.OBJECT_DEPLOY, 2)
+    assert deploy.run_here(int(task.id)).status == "live"
     with db.session_scope() as session:
         version = store.get_version(session, "calc")
         assert version.number == 2 and version.files["main.py"] == GOOD_MAIN
@@ -85,6 +86,30 @@ def test_accepted_first_time_then_approved_and_deployed(llm):
         assert "Add sub(x, y)." in version.message
     with pytest.raises(Conflict, match="not awaiting approval"):
         modifications.approve(modification.id, actor=ADA)
+
+
+def test_approve_and_deploy_is_one_step_a_refused_deploy_approves_nothing(llm):
+    llm.push_json(PLAN)
+    llm.push_json(GOOD)
+    modification = modifications.run(_request().id)
+    assert modification.status == S.AWAITING_APPROVAL, modification.error
+    with db.session_scope() as session:
+        store.set_status(session, "calc", ObjectStatus.DEPRECATED, actor=ADA)
+        events_before = len(session.exec(select(Event)).all())
+
+    with pytest.raises(Conflict, match="deprecated can't become deployed"):
+        modifications.approve(modification.id, actor=ADA, deploy=True)
+    with db.session_scope() as session:
+        assert modifications.get_modification(session, modification.id).status == (
+            S.AWAITING_APPROVAL
+        )
+        assert len(session.exec(select(Event)).all()) == events_before
+        assert session.exec(select(Task).where(Task.kind == JobKind.OBJECT_DEPLOY)).all() == []
+    assert _versions() == 1, "the change was not applied either"
+
+    # Without the deployment, the same approval goes through.
+    applied, task = modifications.approve(modification.id, actor=ADA)
+    assert (applied.status, task, _versions()) == (S.APPLIED, None, 2)
 
 
 def test_rejected_attempt_feeds_back_into_the_next_prompt(llm):

@@ -19,6 +19,7 @@ from backend.enums import DeploymentStatus, EventName
 from backend.models import Deployment, Event
 from backend.objects import deploy, state, store
 from tests.api_server import serve_api
+from tests.deploying import deploy_now
 
 ADMIN = Actor.operator("ops@example.com")
 
@@ -82,7 +83,7 @@ def _storage(slug: str) -> dict:
 
 def test_calls_answer_with_the_right_status_codes(server):
     _create()
-    assert deploy.deploy("counter", actor=ADMIN).status == DeploymentStatus.LIVE
+    assert deploy_now("counter", actor=ADMIN).status == DeploymentStatus.LIVE
     _create("draft-only")
     base = f"{server}/api/objects"
     with httpx.Client(timeout=30) as client:
@@ -124,7 +125,7 @@ def test_calls_answer_with_the_right_status_codes(server):
 
 def test_private_objects_need_a_fitting_token(server):
     _create(public=False)
-    deploy.deploy("counter", actor=ADMIN)
+    deploy_now("counter", actor=ADMIN)
     with db.session_scope() as session:
         owner = users.add_user(session, name="Owner", email="owner@example.com")
         users.add_user(session, name="Other", email="other@example.com")
@@ -153,7 +154,7 @@ def test_a_stranger_learns_nothing_about_a_private_object(server):
     """Access is checked first: unknown functions, bad arguments and bodies answer like a
     real call would without a token, so the functions and the version stay unknown."""
     _create(public=False)
-    deploy.deploy("counter", actor=ADMIN)
+    deploy_now("counter", actor=ADMIN)
     base = f"{server}/api/objects/counter"
     tries = {
         "a real function": dict(url=f"{base}/increment", json={}),
@@ -179,7 +180,7 @@ def test_a_stranger_learns_nothing_about_a_private_object(server):
     assert len(said) == 3
     # Unknown objects answer 404; a public object with a bad token is refused too.
     _create("open")
-    deploy.deploy("open", actor=ADMIN)
+    deploy_now("open", actor=ADMIN)
     with httpx.Client(timeout=30) as client:
         assert client.post(f"{server}/api/objects/nope/f", json={}).status_code == 404
         bad = client.post(
@@ -211,7 +212,7 @@ def test_api_paths_answer_json_for_wrong_methods_and_unknown_paths(server):
 
 def test_concurrent_increments_are_never_lost(server):
     _create()
-    deploy.deploy("counter", actor=ADMIN)
+    deploy_now("counter", actor=ADMIN)
 
     url = f"{server}/api/objects/counter/increment"
 
@@ -229,15 +230,15 @@ def test_concurrent_increments_are_never_lost(server):
 
 def test_failed_deploy_keeps_the_live_version_serving(server):
     _create()
-    first = deploy.deploy("counter", actor=ADMIN)
+    first = deploy_now("counter", actor=ADMIN)
     broken_tests = COUNTER_TESTS.replace('[1, "a"]) == [1, "a"]', "1) == 2")
     _edit("counter", {"main.py": COUNTER, "test_main.py": broken_tests})
-    failed = deploy.deploy("counter", actor=ADMIN)
+    failed = deploy_now("counter", actor=ADMIN)
     assert failed.status == DeploymentStatus.FAILED
     assert "FAIL test_main.py::test_echo" in failed.logs and "AssertionError" in failed.logs
 
     _edit("counter", {"main.py": "def increment(:\n", "test_main.py": COUNTER_TESTS})
-    syntax = deploy.deploy("counter", actor=ADMIN)
+    syntax = deploy_now("counter", actor=ADMIN)
     assert syntax.status == DeploymentStatus.FAILED
     assert syntax.logs.startswith("syntax error: main.py line 1")
 
@@ -261,7 +262,7 @@ def test_failed_deploy_keeps_the_live_version_serving(server):
 
 def test_a_never_deployed_object_that_fails_is_marked_failed(migrated_db):
     _create(files={"main.py": "raise RuntimeError('no import for you')\n"})
-    failed = deploy.deploy("counter", actor=ADMIN)
+    failed = deploy_now("counter", actor=ADMIN)
     assert failed.status == DeploymentStatus.FAILED
     assert "import failed" in failed.logs and "no import for you" in failed.logs
     with db.session_scope() as session:
@@ -271,14 +272,14 @@ def test_a_never_deployed_object_that_fails_is_marked_failed(migrated_db):
 
 def test_deploying_a_new_version_and_rolling_back(server):
     _create()
-    deploy.deploy("counter", actor=ADMIN)
+    deploy_now("counter", actor=ADMIN)
     doubled = COUNTER.replace('get("count", 0) + by', 'get("count", 0) + 2 * by')
     _edit("counter", {"main.py": doubled, "test_main.py": COUNTER_TESTS})
-    second = deploy.deploy("counter", actor=ADMIN)
+    second = deploy_now("counter", actor=ADMIN)
     url = f"{server}/api/objects/counter/increment"
     with httpx.Client(timeout=30) as client:
         assert client.post(url, json={}).json() == {"result": 2}
-        rolled = deploy.rollback_and_deploy("counter", 1, actor=ADMIN)
+        rolled = deploy_now("counter", actor=ADMIN, number=1, restore=True)
         assert rolled.status == DeploymentStatus.LIVE
         assert client.post(url, json={}).json() == {"result": 3}, "storage survives deploys"
     with db.session_scope() as session:
@@ -296,7 +297,7 @@ def test_deploying_a_new_version_and_rolling_back(server):
 
 def test_signed_in_people_call_under_the_same_access_rule(migrated_db):
     _create(public=False)
-    deploy.deploy("counter", actor=ADMIN)
+    deploy_now("counter", actor=ADMIN)
     with db.session_scope() as session:
         owner = users.add_user(session, name="Owner", email="owner@example.com")
         other = users.add_user(session, name="Other", email="other@example.com")

@@ -7,14 +7,21 @@ that is not valid, is 401 (with different messages).
 
     GET  /api/manage/objects                         object summaries
     GET  /api/manage/objects/{slug}                  one object
-    POST /api/manage/objects/{slug}/deploy           {"version": N}? (admins)
+    POST /api/manage/objects/{slug}/deploy           {"version": N}? (admins) -> 202
     POST /api/manage/objects/{slug}/rollback         {"version": N} restore and deploy (admins)
+                                                     -> 202
     POST /api/manage/objects/{slug}/visibility       {"public": bool} (owner, admins)
     POST /api/manage/objects/{slug}/modifications    {"prompt": ..., "budget_usd": ...}? -> 202
     GET  /api/manage/modifications/{id}
     POST /api/manage/modifications/{id}/approve      {"deploy": bool}? (admins)
     POST /api/manage/modifications/{id}/reject       {"reason": ...} (owner, requester, admins)
     GET  /api/manage/tasks/{id}
+
+A deployment is always the deploy job (`backend.objects.deploy`): deploy and rollback answer
+202 with the job's Task and a Location header naming `/api/manage/tasks/{id}`, where its
+progress and, once it succeeded, its result (the deployment's id, status and log) are read.
+Approving with {"deploy": true} answers with the approved change and its deploy job
+(`deploy_task`), to be followed the same way.
 """
 
 from __future__ import annotations
@@ -39,7 +46,6 @@ from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.pipeline import modifications
 from backend.read_models.records import (
-    deployment_view,
     modification_view,
     object_view,
     task_view,
@@ -77,14 +83,27 @@ def _field(body: Any, name: str, kind: type, *, required: bool = False) -> Any:
 Action = Callable[[Request, Actor, Any], Any]
 
 
-def _route(path: str, action: Action, method: str, status: int = 200) -> Route:
-    """A route that authenticates, reads the body, runs `action` in a thread and answers."""
+def _task_url(task: dict[str, Any]) -> str:
+    """Where the job an answer describes is followed."""
+    return f"{PREFIX}/tasks/{task['id']}"
+
+
+def _route(
+    path: str,
+    action: Action,
+    method: str,
+    status: int = 200,
+    location: Callable[[Any], str] | None = None,
+) -> Route:
+    """A route that authenticates, reads the body, runs `action` in a thread and answers
+    (with a Location header made from the answer by `location`, when given)."""
 
     async def endpoint(request: Request) -> JSONResponse:
         actor = await run_in_threadpool(_actor, request.headers.get("authorization"))
         body = await read_json(request, empty={}) if method == "POST" else {}
         answer = await run_in_threadpool(action, request, actor, body)
-        return JSONResponse(answer, status_code=status)
+        headers = {"Location": location(answer)} if location is not None else None
+        return JSONResponse(answer, status_code=status, headers=headers)
 
     endpoint.__name__ = action.__name__
     return Route(PREFIX + path, guarded(endpoint), methods=[method])
@@ -106,12 +125,14 @@ def show_object(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
 
 def deploy(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     version = _field(body, "version", int)
-    return deployment_view(deployments.deploy(_slug(request), actor=actor, number=version))
+    return task_view(deployments.request_deploy(_slug(request), actor=actor, number=version))
 
 
 def rollback(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     version = _field(body, "version", int, required=True)
-    return deployment_view(deployments.rollback_and_deploy(_slug(request), version, actor=actor))
+    return task_view(
+        deployments.request_deploy(_slug(request), actor=actor, number=version, restore=True)
+    )
 
 
 def visibility(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
@@ -140,11 +161,11 @@ def show_modification(request: Request, actor: Actor, body: Any) -> dict[str, An
 
 
 def approve(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
-    modification, deployment = modifications.approve(
+    modification, task = modifications.approve(
         _id(request, "modification"), actor=actor, deploy=bool(_field(body, "deploy", bool))
     )
     view = modification_view(modification)
-    view["deployment"] = deployment_view(deployment) if deployment else None
+    view["deploy_task"] = task_view(task) if task is not None else None
     return view
 
 
@@ -163,8 +184,8 @@ def show_task(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
 routes = [
     _route("/objects", list_objects, "GET"),
     _route("/objects/{slug}", show_object, "GET"),
-    _route("/objects/{slug}/deploy", deploy, "POST"),
-    _route("/objects/{slug}/rollback", rollback, "POST"),
+    _route("/objects/{slug}/deploy", deploy, "POST", status=202, location=_task_url),
+    _route("/objects/{slug}/rollback", rollback, "POST", status=202, location=_task_url),
     _route("/objects/{slug}/visibility", visibility, "POST"),
     _route("/objects/{slug}/modifications", request_change, "POST", status=202),
     _route("/modifications/{id:digits}", show_modification, "GET"),

@@ -66,6 +66,23 @@ _WHEN = {"type": ["string", "null"], "description": "ISO 8601 time"}
 #: JSON Schema patterns (ECMA-262): no NUL anywhere; and at least one other character too.
 _NO_NUL = "^[^\\u0000]*$"
 _SAYS_SOMETHING = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+#: What a modification's view shows (`Modification`, and `Approval` with its deploy job).
+_MODIFICATION: dict[str, Any] = {
+    "id": {"type": "integer"},
+    "kind": {"type": "string"},
+    "slug": {"type": "string"},
+    "status": {"type": "string"},
+    "prompt": {"type": "string"},
+    "attempts": {"type": "integer"},
+    "plan": _nullable("object"),
+    "proposed_files": {"type": "array", "items": {"type": "string"}},
+    "error": _nullable("string"),
+    "rejection_reason": _nullable("string"),
+    "cost_usd": {"type": "number"},
+    "budget_usd": _nullable("number"),
+    "task_id": _nullable("integer"),
+    "created_at": _WHEN,
+}
 _KINDS: dict[str, dict[str, Any]] = {  # event_payloads' kinds as JSON Schema
     "string": _ref("Text"),
     "integer": _ref("PayloadInteger"),
@@ -141,34 +158,17 @@ SCHEMAS: dict[str, Any] = {
         },
         "A durable object.",
     ),
-    "Deployment": _record(
+    "Modification": _record(_MODIFICATION, "A requested change and where it stands."),
+    "Approval": _record(
         {
-            "id": {"type": "integer"},
-            "status": {"type": "string"},
-            "logs": {"type": "string"},
-            "deployed_by": {"type": "string"},
-            "created_at": _WHEN,
+            **_MODIFICATION,
+            "deploy_task": {
+                "anyOf": [_ref("Task"), {"type": "null"}],
+                "description": "The deploy job asked for with the approval; follow it at "
+                "/api/manage/tasks/{id}. Null when no deployment was asked for.",
+            },
         },
-        "One deployment of a version.",
-    ),
-    "Modification": _record(
-        {
-            "id": {"type": "integer"},
-            "kind": {"type": "string"},
-            "slug": {"type": "string"},
-            "status": {"type": "string"},
-            "prompt": {"type": "string"},
-            "attempts": {"type": "integer"},
-            "plan": _nullable("object"),
-            "proposed_files": {"type": "array", "items": {"type": "string"}},
-            "error": _nullable("string"),
-            "rejection_reason": _nullable("string"),
-            "cost_usd": {"type": "number"},
-            "budget_usd": _nullable("number"),
-            "task_id": _nullable("integer"),
-            "created_at": _WHEN,
-        },
-        "A requested change and where it stands.",
+        "An approved change, and the job deploying it when one was asked for.",
     ),
     "Task": _record(
         {
@@ -292,6 +292,8 @@ class Operation:
     body: dict[str, Any] | None = None
     body_required: bool = False
     parameters: tuple[dict[str, Any], ...] = field(default=())
+    # The answer is a background job's Task (202): its Location header says where to follow it.
+    follow_job: bool = False
 
     def document(self) -> dict[str, Any]:
         status, schema = self.answer
@@ -301,6 +303,17 @@ class Operation:
                 "content": {"application/json": {"schema": schema}},
             }
         }
+        if self.follow_job:
+            responses[status]["description"] = (
+                "Accepted: the job runs in the background; follow it at the Location given."
+            )
+            responses[status]["headers"] = {
+                "Location": {
+                    "description": "The job: /api/manage/tasks/{id} (its progress, then its "
+                    "result or error).",
+                    "schema": {"type": "string"},
+                }
+            }
         for code in self.errors:
             responses[code] = {
                 "description": _ERRORS[code],
@@ -417,22 +430,26 @@ OPERATIONS: tuple[Operation, ...] = (
         "post",
         "/api/manage/objects/{slug}/deploy",
         "deploy",
-        "Deploy a version (the newest when none is named); admins.",
-        ("200", _ref("Deployment")),
+        "Ask for a version (the newest when none is named) to be tested and made live by "
+        "a deploy job; admins. When the job succeeded, its result names the deployment, its "
+        "status (live or failed) and its log.",
+        ("202", _ref("Task")),
         _WRITE,
         parameters=(_SLUG,),
         body=_body({"version": _VERSION}),
+        follow_job=True,
     ),
     Operation(
         "post",
         "/api/manage/objects/{slug}/rollback",
         "rollback",
-        "Restore an earlier version as a new one and deploy it; admins.",
-        ("200", _ref("Deployment")),
+        "Restore an earlier version as a new one and deploy that by a deploy job; admins.",
+        ("202", _ref("Task")),
         _WRITE,
         parameters=(_SLUG,),
         body=_body({"version": _VERSION}, ("version",)),
         body_required=True,
+        follow_job=True,
     ),
     Operation(
         "post",
@@ -477,8 +494,9 @@ OPERATIONS: tuple[Operation, ...] = (
         "post",
         "/api/manage/modifications/{id}/approve",
         "approve",
-        "Approve a change waiting for a person, and deploy it if asked; admins.",
-        ("200", _ref("Modification")),
+        "Approve a change waiting for a person and, if asked, start the job deploying it "
+        "(one step: a refused deployment leaves the change waiting); admins.",
+        ("200", _ref("Approval")),
         _WRITE,
         parameters=(_ID,),
         body=_body({"deploy": {"type": "boolean"}}),

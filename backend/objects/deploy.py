@@ -1,9 +1,14 @@
 """Deploying a version: load it in the sandbox, run its tests, then make it the live one.
 
 A failed deployment is recorded with its log and changes nothing that is live: the object
-keeps serving whatever version was deployed before. `deploy` does it while the caller waits
-(the CLI, the HTTP API, approve-and-deploy); `schedule_deploy` asks for it as a job
-(`object.deploy`, the web page), so it shows on the Tasks page with its progress.
+keeps serving whatever version was deployed before.
+
+There is one way to deploy: the `object.deploy` job, so every deployment has a Task row with
+its progress (the Tasks page, `GET /api/manage/tasks/{id}`) and runs the same code. A door
+asks with `request_deploy` (its own transaction); a backend service that deploys as part of
+a larger change (approve-and-deploy, the phone) calls `schedule_deploy` in its transaction.
+A worker runs the job (`run_deploy_job`); a door that waits for the outcome where no worker
+may be running (the CLI) asks with `here=True` and runs that same job itself (`run_here`).
 
 A deployment never stays `testing` after its job ended: when the job ended without
 finishing it (its worker was killed, the job failed), `fail_stranded` (the worker's sweeper,
@@ -14,6 +19,7 @@ test run would; the object keeps serving its live version.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
@@ -28,7 +34,7 @@ from backend.enums import (
     Role,
     TaskStatus,
 )
-from backend.errors import ProductError
+from backend.errors import InvalidInput, ProductError
 from backend.models import Deployment, DurableObject, ObjectVersion, Task, User, utcnow
 from backend.objects import files as object_files
 from backend.objects import store
@@ -78,19 +84,19 @@ def _verify(
     return report.passed, log
 
 
-def deploy(
+def _deploy(
     slug: str,
     *,
     actor: audit.Actor,
-    number: int | None = None,
-    superseded_status: DeploymentStatus = DeploymentStatus.SUPERSEDED,
-    progress: Progress = no_progress,
-    task_id: int | None = None,
+    number: int,
+    superseded_status: DeploymentStatus,
+    progress: Progress,
+    task_id: int | None,
 ) -> Deployment:
-    """Deploy version `number` (default: the current one); returns the Deployment row.
+    """The deploy job's work: test version `number`, then make it live; the Deployment row.
 
     `superseded_status` is what the previously live deployment becomes on success;
-    `task_id` is the job running it, if one does.
+    `task_id` is the job running it. Only `run_deploy_job` calls this.
     """
     require(actor, Permission.DEPLOY)
     with session_scope() as session:
@@ -212,11 +218,14 @@ def schedule_deploy(
     actor: audit.Actor,
     number: int | None = None,
     superseded_status: DeploymentStatus = DeploymentStatus.SUPERSEDED,
+    here: bool = False,
 ) -> Task:
-    """Ask for version `number` (default: the current one) to be deployed by a job.
+    """Ask, in the caller's transaction, for version `number` (default: the current one) to
+    be deployed by a job; the job's Task row.
 
     What can be refused is refused now (rights, an unknown version, a deprecated object);
-    the job then runs `deploy` as the same person (`run_deploy_job`).
+    the job then deploys as the same person (`run_deploy_job`). `here=True`: the caller runs
+    the job itself once its transaction committed (`run_here`); no worker takes it.
     """
     require(actor, Permission.DEPLOY)
     obj = store.get_object(session, slug)
@@ -228,12 +237,14 @@ def schedule_deploy(
     params = {"slug": slug, "version": version.number, "by": by}
     if superseded_status != DeploymentStatus.SUPERSEDED:
         params["superseded_status"] = str(superseded_status)
-    return jobs.schedule(session, JobKind.OBJECT_DEPLOY, params)
+    return jobs.schedule(session, JobKind.OBJECT_DEPLOY, params, here=here)
 
 
-def schedule_rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) -> Task:
-    """Restore version `number` as a new version now, and deploy that by a job (what
-    `rollback_and_deploy` does while the caller waits)."""
+def schedule_rollback(
+    session: Session, slug: str, number: int, *, actor: audit.Actor, here: bool = False
+) -> Task:
+    """Restore version `number` as a new version now (the store's rule), and ask for that
+    to be deployed by a job, in the caller's transaction."""
     require(actor, Permission.DEPLOY)
     restored = store.rollback(session, slug, number, actor=actor)
     return schedule_deploy(
@@ -242,7 +253,53 @@ def schedule_rollback(session: Session, slug: str, number: int, *, actor: audit.
         actor=actor,
         number=restored.number,
         superseded_status=DeploymentStatus.ROLLED_BACK,
+        here=here,
     )
+
+
+def request_deploy(
+    slug: str,
+    *,
+    actor: audit.Actor,
+    number: int | None = None,
+    restore: bool = False,
+    here: bool = False,
+) -> Task:
+    """The doors' one way to deploy: ask for the deploy job, in a transaction of its own.
+
+    Deploys version `number` (default: the current one); with `restore`, version `number`
+    is first restored as a new version, which is then deployed (a rollback). Returns the
+    job's Task row, committed (and handed to a worker unless `here`, see `schedule_deploy`).
+    """
+    with session_scope() as session:
+        if restore:
+            if number is None:
+                raise InvalidInput("say which version to roll back to")
+            return schedule_rollback(session, slug, number, actor=actor, here=here)
+        return schedule_deploy(session, slug, actor=actor, number=number, here=here)
+
+
+def run_here(task_id: int, echo: Callable[[int, str], None] | None = None) -> Deployment:
+    """Run a deploy job asked for with `here=True` in this process, as a worker would (the
+    same job, the same Task row); its Deployment, live or failed.
+
+    `echo(percent, message)` hears each progress report. A job that could not deploy at all
+    (the person lost the right meanwhile, the version is gone) raises `ProductError`.
+    """
+    task = jobs.run_here(task_id, echo=echo)
+    deployment = deployment_of(task)
+    if deployment is None:
+        raise ProductError(f"the deploy job (task {task_id}) failed: {task.error or task.status}")
+    return deployment
+
+
+def deployment_of(task: Task) -> Deployment | None:
+    """The deployment a finished deploy job made; None while it runs or when it failed."""
+    deployment_id = (task.result or {}).get("deployment_id")
+    if task.status != TaskStatus.SUCCEEDED or deployment_id is None:
+        return None
+    with session_scope() as session:
+        return session.get(Deployment, int(deployment_id))
 
 
 def _actor_of(by: dict) -> audit.Actor:
@@ -263,7 +320,7 @@ def run_deploy_job(
     """The `object.deploy` job's work (see `schedule_deploy`), as task `task_id`. Whoever
     asked by phone or SMS is told how it went by the subscribers of the event it records
     (`object.deployed` or `deployment.failed`); the job's `by` says who that was."""
-    deployment = deploy(
+    deployment = _deploy(
         params["slug"],
         actor=_actor_of(params["by"]),
         number=int(params["version"]),
@@ -274,19 +331,6 @@ def run_deploy_job(
         task_id=task_id,
     )
     return deployment
-
-
-def rollback_and_deploy(slug: str, number: int, *, actor: audit.Actor) -> Deployment:
-    """Restore version `number` as a new version (the store's rule) and deploy that."""
-    require(actor, Permission.DEPLOY)
-    with session_scope() as session:
-        restored = store.rollback(session, slug, number, actor=actor)
-    return deploy(
-        slug,
-        actor=actor,
-        number=restored.number,
-        superseded_status=DeploymentStatus.ROLLED_BACK,
-    )
 
 
 def list_deployments(session: Session, slug: str) -> list[Deployment]:

@@ -28,7 +28,7 @@ from backend.errors import Conflict, InvalidInput, NotFound
 from backend.llm.deadline import check as check_deadline
 from backend.llm.deadline import deadline
 from backend.llm.errors import counted
-from backend.models import Deployment, Evaluation, Modification, ObjectVersion, utcnow
+from backend.models import Evaluation, Modification, ObjectVersion, Task, utcnow
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.objects.diff import FileDiff, diff_files
@@ -544,75 +544,90 @@ def _final_message(modification_id: int) -> str:
 
 def _apply(modification_id: int, *, actor: audit.Actor) -> Modification:
     """Make the accepted files a version (or, for a creation, a new draft object)."""
-    author = f"model:{llm.model_for(llm.Role.CODER)}"
     with session_scope() as session:
         modification = get_modification(session, modification_id)
-        summary = (modification.plan or {}).get("summary", "") or modification.prompt
-        message = f"{summary} (modification #{modification_id})"
-        if modification.kind == ModificationKind.CREATE:
-            _check_slug_free(session, modification.slug)
-            version = store.create_object(
-                session,
-                slug=modification.slug,
-                name=modification.name,
-                description=modification.description,
-                files=modification.proposed_files,
-                owner_id=modification.requested_by_id,
-                message=message,
-                author=author,
-                actor=actor,
-            )
-            modification.object_id = version.object_id
-        else:
-            obj = store.get_object(session, modification.slug, for_update=True)
-            base = session.get(ObjectVersion, modification.base_version_id)
-            if obj.current_version != base.number:
-                raise Conflict(
-                    f"{obj.slug} moved on to v{obj.current_version} since this change was "
-                    f"planned on v{base.number}; ask for the change again"
-                )
-            version = store.edit_object(
-                session,
-                modification.slug,
-                files=modification.proposed_files,
-                message=message,
-                author=author,
-                actor=actor,
-            )
-        modification.result_version_id = version.id
-        modification.status = S.APPLIED
-        modification.updated_at = utcnow()
-        session.add(modification)
-        activity.record(
-            session,
-            actor,
-            EventName.MODIFICATION_APPLIED,
-            object_id=modification.object_id,
-            detail={"modification_id": modification_id, "version": version.number},
-        )
+        _apply_in(session, modification, actor=actor)
         return modification
 
 
+def _apply_in(session: Session, modification: Modification, *, actor: audit.Actor) -> int:
+    """`_apply` in the caller's transaction; the number of the version it made."""
+    modification_id = modification.id
+    author = f"model:{llm.model_for(llm.Role.CODER)}"
+    summary = (modification.plan or {}).get("summary", "") or modification.prompt
+    message = f"{summary} (modification #{modification_id})"
+    if modification.kind == ModificationKind.CREATE:
+        _check_slug_free(session, modification.slug)
+        version = store.create_object(
+            session,
+            slug=modification.slug,
+            name=modification.name,
+            description=modification.description,
+            files=modification.proposed_files,
+            owner_id=modification.requested_by_id,
+            message=message,
+            author=author,
+            actor=actor,
+        )
+        modification.object_id = version.object_id
+    else:
+        obj = store.get_object(session, modification.slug, for_update=True)
+        base = session.get(ObjectVersion, modification.base_version_id)
+        if obj.current_version != base.number:
+            raise Conflict(
+                f"{obj.slug} moved on to v{obj.current_version} since this change was "
+                f"planned on v{base.number}; ask for the change again"
+            )
+        version = store.edit_object(
+            session,
+            modification.slug,
+            files=modification.proposed_files,
+            message=message,
+            author=author,
+            actor=actor,
+        )
+    modification.result_version_id = version.id
+    modification.status = S.APPLIED
+    modification.updated_at = utcnow()
+    session.add(modification)
+    activity.record(
+        session,
+        actor,
+        EventName.MODIFICATION_APPLIED,
+        object_id=modification.object_id,
+        detail={"modification_id": modification_id, "version": version.number},
+    )
+    return version.number
+
+
 def approve(
-    modification_id: int, *, actor: audit.Actor, deploy: bool = False
-) -> tuple[Modification, Deployment | None]:
-    """A person accepts the change: it becomes the object's new version (and goes live)."""
+    modification_id: int, *, actor: audit.Actor, deploy: bool = False, here: bool = False
+) -> tuple[Modification, Task | None]:
+    """A person accepts the change: it becomes the object's new version; with `deploy`, the
+    deploy job for that version is asked for too (its Task row is returned).
+
+    One transaction: checking, applying and asking for the deployment commit together, so a
+    refused deployment (a deprecated object) leaves the change waiting, as it was. `here`:
+    the caller runs the deploy job itself (`deploy.run_here`), see `schedule_deploy`.
+    """
     require(actor, Permission.APPROVE)
     if deploy:
         require(actor, Permission.DEPLOY)
     with session_scope() as session:
-        modification = get_modification(session, modification_id)
+        modification = session.get(Modification, modification_id, with_for_update=True)
+        if modification is None:
+            raise NotFound(f"no modification with id {modification_id}")
         if modification.status != S.AWAITING_APPROVAL:
             raise Conflict(
                 f"modification {modification_id} is {modification.status}, not awaiting approval"
             )
-    modification = _apply(modification_id, actor=actor)
-    deployment = None
-    if deploy:
-        with session_scope() as session:
-            number = session.get(ObjectVersion, modification.result_version_id).number
-        deployment = deployments.deploy(modification.slug, actor=actor, number=number)
-    return modification, deployment
+        number = _apply_in(session, modification, actor=actor)
+        task = None
+        if deploy:
+            task = deployments.schedule_deploy(
+                session, modification.slug, actor=actor, number=number, here=here
+            )
+        return modification, task
 
 
 def reject(modification_id: int, reason: str, *, actor: audit.Actor) -> Modification:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from backend.db import session_scope
-from backend.models import Deployment, DurableObject, Modification, ObjectVersion, Task
+from backend.models import Modification, ObjectVersion, Task
 from backend.pipeline import modifications
 from backend.read_models.evaluations import EvaluationView, evaluation_view
 from backend.read_models.object_page import FileChange, changes_between
@@ -97,20 +97,15 @@ def read_creation(modification_id: int, task_id: int) -> Creation:
 
 @dataclasses.dataclass
 class Approval:
-    """What approving did: the version the change became and, when deployed, how that went."""
+    """What approving did: the version the change became and the job deploying it, if any."""
 
     version: int
-    deployment: str = ""  # the deployment's status ("live", "failed"); empty when not deployed
-    log: str = ""
-    live_version: int = 0  # the version serving afterwards; 0 when none
+    deploy_task_id: int = 0  # the deploy job asked for with the approval; 0 when none
 
 
-def approval_of(modification: Modification, deployment: Deployment | None) -> Approval:
+def approval_of(modification: Modification, deploy_task: Task | None) -> Approval:
     """The outcome of `modifications.approve`, read back as the page shows it."""
     with session_scope() as session:
         version = session.get(ObjectVersion, modification.result_version_id)
-        obj = session.get(DurableObject, modification.object_id)
-        number, live = (version.number if version else 0), (obj.deployed_version or 0)
-    if deployment is None:
-        return Approval(version=number, live_version=live)
-    return Approval(number, str(deployment.status), deployment.logs, live)
+        number = version.number if version else 0
+    return Approval(number, int(deploy_task.id) if deploy_task is not None else 0)

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from backend import audit, config, db
-from backend.objects.deploy import deploy
 from backend.objects.store import create_object
 from state.auth import SESSION_COOKIE
 from tests.browser.conftest import ADMIN, make_user, screenshot
+from tests.deploying import deploy_now
 
 pytestmark = pytest.mark.browser
 
@@ -177,7 +177,7 @@ def test_console_names_the_function_as_written(admin_page: Page, harness) -> Non
             files={"main.py": CONVERTER},
             actor=audit.SYSTEM,
         )
-    deploy("temperature", actor=audit.SYSTEM)
+    deploy_now("temperature", actor=audit.SYSTEM)
     page = admin_page
     page.goto(_url(harness, "/objects/temperature"))
     page.click("#tab-console")

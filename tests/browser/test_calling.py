@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from backend import audit, config, db
-from backend.objects.deploy import deploy
 from backend.objects.store import create_object
 from tests.browser.conftest import screenshot
+from tests.deploying import deploy_now
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def _deployed(owner_id: int | None) -> None:
             owner_id=owner_id,
             actor=audit.SYSTEM,
         )
-    deploy("greeter", actor=audit.SYSTEM)
+    deploy_now("greeter", actor=audit.SYSTEM)
 
 
 def _run(curl: str, token: str = "") -> dict:

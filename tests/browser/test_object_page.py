@@ -13,10 +13,10 @@ from sqlmodel import select
 
 from backend import audit, db
 from backend.models import Evaluation
-from backend.objects.deploy import deploy
 from backend.objects.store import create_object, edit_object
 from tests.browser.conftest import screenshot
 from tests.browser.test_objects import _no_error_on_page, _request_change
+from tests.deploying import deploy_now
 
 pytest_plugins = ["tests.llm_fixtures"]
 
@@ -53,7 +53,7 @@ def test_after_a_failed_deploy_the_header_shows_live_and_latest_apart(
     admin_page: Page, harness
 ) -> None:
     _greeter()
-    deploy("greeter", actor=audit.SYSTEM)
+    deploy_now("greeter", actor=audit.SYSTEM)
     with db.session_scope() as session:
         edit_object(
             session,
@@ -61,7 +61,7 @@ def test_after_a_failed_deploy_the_header_shows_live_and_latest_apart(
             files={"main.py": MAIN_PY, "test_main.py": FAILING},
             actor=audit.SYSTEM,
         )
-    deploy("greeter", actor=audit.SYSTEM)  # v2's tests fail; v1 keeps serving
+    deploy_now("greeter", actor=audit.SYSTEM)  # v2's tests fail; v1 keeps serving
     page = admin_page
     page.goto(_url(harness, "/objects/greeter"))
     expect(page.locator("#object-version")).to_have_text("live v1 · latest v2, its deploy failed")

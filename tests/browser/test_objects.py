@@ -11,9 +11,9 @@ from sqlmodel import select
 from backend import audit, config, db, jobs
 from backend.enums import JobKind, TaskStatus
 from backend.models import Task
-from backend.objects.deploy import deploy
 from backend.objects.store import create_object, edit_object, set_limits
 from tests.browser.conftest import screenshot
+from tests.deploying import deploy_now
 from tests.factories import waiting_modification
 from tests.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
 
@@ -302,7 +302,7 @@ def test_approve_and_deploy_makes_the_change_live(admin_page: Page, harness, scr
     scripted_llm.push_json(PLAN)
     scripted_llm.push_json(GOOD)
     make_arith()
-    deploy("arith", actor=audit.SYSTEM)  # v1 is live before the change
+    deploy_now("arith", actor=audit.SYSTEM)  # v1 is live before the change
     page = admin_page
     _request_change(page, harness)
 
@@ -312,8 +312,11 @@ def test_approve_and_deploy_makes_the_change_live(admin_page: Page, harness, scr
     expect(dialog).to_contain_text("v2 goes live in place of v1")
     screenshot(page, "object-approve-deploy-dialog")
     page.click("#approve-deploy-confirm")
-    expect(page.get_by_text("Approved and deployed: v2 is live.")).to_be_visible(timeout=SLOW)
+    # One step: approved, and the deploy job asked for, which the page follows like any other.
+    expect(page.get_by_text("Approved as v2; deploying it now.")).to_be_visible(timeout=SLOW)
     expect(page.locator("#modification-status")).to_have_text("applied")
+    _run_latest_job(JobKind.OBJECT_DEPLOY).join(timeout=120)
+    expect(page.get_by_text("arith v2 is live.")).to_be_visible(timeout=SLOW)
     expect(page.locator("#modification-version")).to_have_text("became v2")
     expect(page.locator("#object-version")).to_contain_text("v2")
 
@@ -335,9 +338,7 @@ def test_approve_and_deploy_makes_the_change_live(admin_page: Page, harness, scr
     _no_error_on_page(page)
 
 
-def test_failed_deploy_after_approval_is_said_in_place(
-    admin_page: Page, harness, scripted_llm
-) -> None:
+def test_failed_deploy_after_approval_is_said(admin_page: Page, harness, scripted_llm) -> None:
     scripted_llm.push_json(PLAN)
     scripted_llm.push_json(GOOD)
     make_arith()
@@ -350,13 +351,15 @@ def test_failed_deploy_after_approval_is_said_in_place(
     page.click("#approve-deploy-button")
     expect(page.get_by_role("alertdialog")).to_contain_text("v2 becomes the live version")
     page.click("#approve-deploy-confirm")
-    error = page.locator("#decide-error")
-    expect(error).to_contain_text("approved as v2, but its deployment failed", timeout=SLOW)
-    expect(error).to_contain_text("Nothing is live yet.")
-    expect(page.locator("#modification-status")).to_have_text("applied")
+    expect(page.locator("#modification-status")).to_have_text("applied", timeout=SLOW)
+    _run_latest_job(JobKind.OBJECT_DEPLOY).join(timeout=120)
+    expect(page.get_by_text("The deployment of v2 failed; see its log.")).to_be_visible(
+        timeout=SLOW
+    )
     expect(page.locator("#object-version")).to_contain_text("v2")
-    screenshot(page, "object-approve-deploy-failed")
     page.click("#tab-deploy")
+    expect(page.locator("#deploy-error")).to_contain_text("The deployment failed")
+    screenshot(page, "object-approve-deploy-failed")
     expect(page.locator("#deployments .deployment-row").first).to_contain_text("failed")
     expect(page.locator("#live-version")).to_contain_text("none")
 
