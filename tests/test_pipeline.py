@@ -412,6 +412,25 @@ def test_added_tests_or_modules_the_code_imports_are_a_change():
     assert "helpers.py" in modifications.apply_change(base, helper)
 
 
+def test_a_coder_answer_that_never_validates_is_a_refused_attempt(llm, monkeypatch):
+    """A real server's coder answered a path like '/test/test_main.py' on every retry: that
+    attempt is refused with the reason, and the next one is tried (it used to end the run)."""
+    from backend import config
+
+    monkeypatch.setenv("LLM_VALIDATION_RETRIES", "1")
+    config.reload_settings()
+    bad = {"files": [{"path": "/test/test_main.py", "content": TESTS}], "explanation": "x"}
+    llm.push_json(PLAN)
+    llm.push_json(bad)
+    llm.push_json(bad)
+    llm.push_json(GOOD)
+    modification = modifications.run(_request().id)
+    assert modification.status == S.AWAITING_APPROVAL, modification.error
+    assert modification.attempts == 2
+    assert "Your answer could not be read: " in llm.prompt_text(3)
+    assert "must be relative" in llm.prompt_text(3)
+
+
 def test_a_judge_without_a_usable_answer_leaves_the_measured_signals(llm, monkeypatch):
     """The factuality judge answers 2596.5 three times: the change is still judged, on the
     tests and measured signals, and the reasons say the judge gave nothing usable."""

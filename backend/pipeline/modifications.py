@@ -27,7 +27,7 @@ from backend.enums import EventName, JobKind, ModificationKind, ModificationStat
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.llm.deadline import check as check_deadline
 from backend.llm.deadline import deadline
-from backend.llm.errors import counted
+from backend.llm.errors import LLMBadAnswer, counted
 from backend.models import Evaluation, Modification, ObjectVersion, Task, utcnow
 from backend.objects import deploy as deployments
 from backend.objects import store
@@ -438,16 +438,25 @@ def _attempt_loop(modification: Modification, progress: Progress) -> None:
         check_deadline(f"starting attempt {attempt}")
         progress(int(low), f"attempt {attempt} of {max_attempts}: writing the change")
         _update(mid, attempts=attempt, status=S.GENERATING)
-        change = llm.generate_change(
-            modification.prompt,
-            plan,
-            files,
-            api,
-            feedback=feedback,
-            rejections=rejections,
-            attempt=attempt,
-            modification_id=mid,
-        )
+        try:
+            change = llm.generate_change(
+                modification.prompt,
+                plan,
+                files,
+                api,
+                feedback=feedback,
+                rejections=rejections,
+                attempt=attempt,
+                modification_id=mid,
+            )
+        except LLMBadAnswer as exc:
+            # An answer that never took the right shape is a refused attempt, like files
+            # that can't be an object's: the next attempt hears why (a server that is down,
+            # a deadline or a budget still ends the run).
+            feedback = f"Your answer could not be read: {exc}"
+            _record_refusal(mid, attempt, feedback)
+            evaluated = False
+            continue
         try:
             proposed = apply_change(files, change)
         except InvalidInput as exc:
