@@ -14,7 +14,6 @@ from cli.output import Command, assessment_text
 
 
 def cmd_evaluate(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    session.commit()
     intent = EditIntent(args.intent) if args.intent else None  # None: the version's own
     assessment, evaluation = evaluate_version(args.slug, args.version, intent=intent)
     report = {**assessment.to_dict(), "evaluation_id": evaluation.id}

@@ -14,7 +14,6 @@ from cli.output import Command, Outcome, noun
 
 def cmd_llm_check(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     """Exit status 1 when the configured LLM_MODE fails for some role."""
-    session.commit()  # the check records its requests in their own transactions
     report = check_server(all_modes=args.all_modes)
     if not report.ok:
         raise Outcome(report.to_dict(), report.text())

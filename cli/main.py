@@ -102,7 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         db.upgrade_database()
         with db.session_scope() as session:
-            data, text = args.handler(session, args, _actor(session, args.as_user))
+            actor = _actor(session, args.as_user)
+        # A fresh session begins no transaction until a handler uses it, so a handler that
+        # only calls actions owning their transactions holds none while they run.
+        with db.session_scope() as session:
+            data, text = args.handler(session, args, actor)
     except Outcome as outcome:
         if args.json:
             print(json.dumps(outcome.data, indent=2, default=str))

@@ -118,7 +118,6 @@ def cmd_modifications_approve(
 def cmd_modifications_reject(
     session: Session, args: argparse.Namespace, actor: Actor
 ) -> tuple[Any, str]:
-    session.commit()
     modification = modifications.reject(args.id, args.reason, actor=actor)
     return modification_view(modification), f"modification #{args.id} rejected"
 
@@ -126,7 +125,6 @@ def cmd_modifications_reject(
 def cmd_modifications_resume(
     session: Session, args: argparse.Namespace, actor: Actor
 ) -> tuple[Any, str]:
-    session.commit()
     modification = modifications.resume(
         args.id, budget_usd=args.budget, actor=actor, here=args.wait
     )

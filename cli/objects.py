@@ -188,7 +188,6 @@ def cmd_objects_visibility(
 
 
 def cmd_objects_modify(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    session.commit()
     modification = modifications.request_modification(
         args.slug, args.prompt, actor=actor, budget_usd=args.budget, here=args.wait
     )
@@ -198,7 +197,6 @@ def cmd_objects_modify(session: Session, args: argparse.Namespace, actor: Actor)
 def cmd_objects_create_from_scratch(
     session: Session, args: argparse.Namespace, actor: Actor
 ) -> tuple[Any, str]:
-    session.commit()
     modification = modifications.request_creation(
         slug=args.slug,
         name=args.name,

@@ -16,6 +16,7 @@ import os
 import select
 import signal
 import time
+from abc import ABC, abstractmethod
 from typing import Any
 
 import outcomes
@@ -47,7 +48,7 @@ class Logs:
         return text
 
 
-class Watch:
+class Watch(ABC):
     """One child watched to its end. Subclasses say what the result pipe's bytes mean
     (`on_result`) and why a child past its deadline is killed (`overtime`)."""
 
@@ -71,9 +72,9 @@ class Watch:
         if reap:
             self.deadline = time.monotonic() + REAP_SECONDS
 
+    @abstractmethod
     def overtime(self, now: float) -> str:
         """Why a child not killed yet is killed at its deadline; "" to stop watching instead."""
-        raise NotImplementedError
 
     def time_left(self, now: float) -> float | None:
         """How long to wait for the child now; None to stop watching it."""
@@ -88,8 +89,9 @@ class Watch:
 
     # Reading ----------------------------------------------------------------------------------
 
+    @abstractmethod
     def on_result(self, chunk: bytes) -> None:
-        raise NotImplementedError
+        """Take a chunk read from the result pipe (a single call's answer, or batch frames)."""
 
     def read_logs(self) -> bool:
         """Read from the log pipe (it is ready); False once it is closed."""
