@@ -110,7 +110,7 @@ class EventName(StrEnum):
     """Everything that happens that a person might want to be told about.
 
     Most are actions (`ACTIONS`): a person, a model or the system changed something, and
-    `backend.activity.record` writes each one as an audit entry and an Event together. The
+    `backend.events.activity.record` writes each one as an audit entry and an Event together. The
     rest come from outside (payments, reported through the events API) and are Events only.
     """
 
@@ -162,7 +162,7 @@ ACTIONS = frozenset(set(EventName) - EXTERNAL_EVENTS)
 
 
 class Role(StrEnum):
-    """What an actor may do (see `backend.permissions`)."""
+    """What an actor may do (see `backend.access.permissions`)."""
 
     OPERATOR = "operator"  # the machine's operator (the CLI without --as): every right
     SYSTEM = "system"  # the product itself (jobs, auto-apply): every right

@@ -89,7 +89,7 @@ class User(SQLModel, table=True):
     slack_id: str | None = Field(default=None, max_length=64)
     password_hash: str | None = Field(default=None, max_length=255)
     # Part of every session token: bumping it (log-out, a new password) ends the sessions
-    # signed before (`backend.auth`).
+    # signed before (`backend.accounts.auth`).
     session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Only a verified number is recognised when it calls or texts: numbers an admin adds
     # (CLI) count as verified; numbers a person enters are verified by a code sent by SMS.
@@ -123,7 +123,8 @@ class PhoneVerification(SQLModel, table=True):
 
 
 class SignInFailures(SQLModel, table=True):
-    """Wrong passwords lately for one account or from one address (`backend.sign_in_limits`).
+    """Wrong passwords lately for one account or from one address
+    (`backend.accounts.sign_in_limits`).
 
     `key` is "account:<email>" or "address:<ip>"; the count starts again once the last
     failure is older than SIGN_IN_LOCK_MINUTES, and an account's on a good sign-in.
@@ -299,7 +300,7 @@ class Deployment(SQLModel, table=True):
 
 
 class Monitor(SQLModel, table=True):
-    """What a person asked to be told about (`backend.monitors`, `backend.monitoring`).
+    """What a person asked to be told about (`backend.monitoring.monitors`, `backend.monitoring`).
 
     `active` False is paused; `silenced_until` in the future is silenced; `condition_met` is
     a metric monitor's last verdict (edge-triggered: it fires when this turns true and says

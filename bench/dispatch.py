@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tasks.dispatch  # noqa: E402, F401  (the runner notifications are queued through)
-from backend import config, db, monitors, users  # noqa: E402
-from backend.audit import Actor  # noqa: E402
+from backend import config, db  # noqa: E402
+from backend.access.audit import Actor  # noqa: E402
+from backend.accounts import users  # noqa: E402
 from backend.enums import EventName  # noqa: E402
 from backend.models import Monitor, utcnow  # noqa: E402
-from backend.monitoring import dispatcher  # noqa: E402
+from backend.monitoring import dispatcher, monitors  # noqa: E402
 
 OPERATOR = Actor.operator("bench")
 OTHER_EVENTS = [str(name) for name in EventName if name != EventName.USER_CREATED]

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from backend import jobs
+from backend.background import jobs
 from tasks.base import Job, job_task
 
 

@@ -31,10 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright
 
-from backend import auth, config, db
+from backend import config, db
+from backend.accounts import auth
 from backend.models import User
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.running_product import start_product
+from tests.support.running_product import start_product
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 

@@ -187,8 +187,9 @@ def run_case(case: Case, clock: EvaluatorClock, echo: Callable[[int, str], None]
     """Create the case's object, request its change, run the pipeline here, check the result."""
     from sqlmodel import select
 
-    from backend import db, jobs
-    from backend.audit import Actor
+    from backend import db
+    from backend.access.audit import Actor
+    from backend.background import jobs
     from backend.enums import ModificationStatus as S
     from backend.models import LLMCall
     from backend.objects import store

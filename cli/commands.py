@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend.audit import Actor
+from backend.access.audit import Actor
 from backend.commands import parse_command
 from backend.errors import InvalidInput
 from cli.output import Command

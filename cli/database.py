@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from backend import db
-from backend.audit import Actor
+from backend.access.audit import Actor
 from cli.output import Command, noun
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend.audit import Actor
+from backend.access.audit import Actor
 from backend.enums import EditIntent
 from backend.pipeline.review import evaluate_version
 from cli.output import Command, assessment_text

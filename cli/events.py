@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import events
-from backend.audit import Actor
+from backend.access.audit import Actor
 from backend.errors import InvalidInput
+from backend.events import reported as events
 from backend.read_models.records import event_view
 from cli.output import Command, noun, table
 

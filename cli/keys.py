@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import event_sources
-from backend.audit import Actor
+from backend.access.audit import Actor
+from backend.events import sources as event_sources
 from backend.read_models.records import event_source_view
 from cli.output import Command, noun, table
 

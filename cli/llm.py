@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend.audit import Actor
+from backend.access.audit import Actor
 from backend.llm.check import check_server
 from cli.output import Command, Outcome, noun
 

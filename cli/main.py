@@ -17,8 +17,9 @@ from sqlmodel import Session
 
 import backend.assistant  # noqa: F401  (subscribes the assistant's reports to events)
 import tasks.dispatch  # noqa: F401  (registers the job runner the backend starts jobs with)
-from backend import db, users
-from backend.audit import Actor
+from backend import db
+from backend.access.audit import Actor
+from backend.accounts import users
 from backend.enums import Channel
 from backend.errors import ProductError
 from cli import (

@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import db, jobs
-from backend.audit import Actor
+from backend import db
+from backend.access.audit import Actor
+from backend.background import jobs
 from backend.enums import ModificationStatus, TaskStatus
 from backend.models import Modification
 from backend.objects import deploy as deployments

@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import monitors, users
-from backend.audit import Actor
+from backend.access.audit import Actor
+from backend.accounts import users
 from backend.enums import EventName, Metric
 from backend.errors import InvalidInput, NotFound
-from backend.monitor_fields import form_from_fields, parse_filter
+from backend.monitoring import monitors
+from backend.monitoring.fields import form_from_fields, parse_filter
 from backend.read_models import monitors as views
 from cli.output import Command, noun, table
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend.audit import Actor
+from backend.access.audit import Actor
 from backend.enums import Channel, NotificationStatus
 from backend.errors import InvalidInput
 from backend.read_models import notifications

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import jobs, users
-from backend.audit import Actor
+from backend.access.audit import Actor
+from backend.accounts import users
+from backend.background import jobs
 from backend.enums import EditIntent, ObjectKind, TaskStatus
 from backend.errors import InvalidInput
 from backend.models import Deployment, ObjectVersion

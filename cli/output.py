@@ -13,7 +13,7 @@ from typing import Any, NoReturn, Protocol
 
 from sqlmodel import Session
 
-from backend.audit import Actor
+from backend.access.audit import Actor
 from backend.reward.highlights import highlight_lines
 
 EXIT_BAD_INPUT = 2

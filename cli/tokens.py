@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import tokens
-from backend.audit import Actor
+from backend.access.audit import Actor
+from backend.accounts import tokens
 from cli.output import Command, noun
 
 

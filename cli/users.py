@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import phones, users
-from backend.audit import Actor
+from backend.access.audit import Actor
+from backend.accounts import phones, users
 from backend.enums import Channel
 from backend.errors import InvalidInput
 from backend.read_models.records import user_view

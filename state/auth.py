@@ -1,6 +1,7 @@
 """Who is signed in to this tab: sign up, log in, log out, and the login guard.
 
-The browser keeps a signed session token (backend.auth) in a cookie, so a reload or a new tab
+The browser keeps a signed session token (backend.accounts.auth) in a cookie, so a reload or a new
+tab
 stays signed in; every page's first on_load (`require_login`) turns the cookie back into the
 user's id, name, admin flag and what the backend's rules refuse them (`refusals`, for
 showing buttons disabled with the reason). Rights themselves are checked by the backend
@@ -17,8 +18,9 @@ import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import routes
-from backend import auth, permissions
-from backend.audit import Actor
+from backend.access import permissions
+from backend.access.audit import Actor
+from backend.accounts import auth
 from backend.db import session_scope
 from backend.enums import Channel, Role
 from backend.errors import ProductError
@@ -38,7 +40,7 @@ class SignedInUser:
     email: str
     is_admin: bool
     actor_role: str  # backend.enums.Role, as Actor.for_user gives it
-    refusals: dict[str, str]  # permission -> why not ("" where allowed): backend.permissions
+    refusals: dict[str, str]  # permission -> why not ("" where allowed): backend.access.permissions
 
     @classmethod
     def from_model(cls, user: User) -> SignedInUser:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from backend import audit, event_sources
+from backend.access import audit
 from backend.db import session_scope
+from backend.events import sources as event_sources
 from backend.read_models.event_sources import SourceRow, read_sources
 from state.web_actor import Action
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend import audit, monitors
+from backend.access import audit
 from backend.db import session_scope
 from backend.errors import InvalidInput, NotFound
 from backend.models import User
-from backend.monitor_fields import form_from_fields, parse_value
+from backend.monitoring import monitors
+from backend.monitoring.fields import form_from_fields, parse_value
 
 #: Silences a row offers: (label, minutes).
 SILENCES = [("1 h", 60), ("1 day", 24 * 60)]

@@ -10,7 +10,7 @@ import reflex as rx
 
 from backend.enums import EventName, Metric
 from backend.models import Event, Monitor, MonitorFiring, Notification
-from backend.monitors import FILTER_OPS, METRIC_OPS, NOTIFY_CHANNELS
+from backend.monitoring.monitors import FILTER_OPS, METRIC_OPS, NOTIFY_CHANNELS
 from backend.read_models.monitors import (
     FailedEventRow,
     MonitorRow,

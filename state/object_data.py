@@ -5,7 +5,7 @@ What the page reads is in `backend.read_models.object_page`.
 
 from __future__ import annotations
 
-from backend import audit
+from backend.access import audit
 from backend.db import session_scope
 from backend.enums import EditIntent
 from backend.objects import deploy as deployments

@@ -12,7 +12,7 @@ from typing import ClassVar
 import reflex as rx
 
 from app import routes
-from backend import audit
+from backend.access import audit
 from backend.db import session_scope
 from backend.enums import ModificationKind, ObjectKind
 from backend.models import DurableObject, Modification, Task

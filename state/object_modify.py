@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from backend import audit
+from backend.access import audit
 from backend.enums import ModificationKind, ModificationStatus
 from backend.models import Evaluation, Modification
 from backend.pipeline import modifications

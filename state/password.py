@@ -6,7 +6,7 @@ from functools import partial
 
 import reflex as rx
 
-from backend import auth
+from backend.accounts import auth
 from state.auth import AuthState
 from state.web_actor import Action
 

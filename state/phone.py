@@ -11,7 +11,8 @@ import dataclasses
 
 import reflex as rx
 
-from backend import audit, phones, users
+from backend.access import audit
+from backend.accounts import phones, users
 from backend.db import session_scope
 from backend.errors import NotFound
 from backend.models import User

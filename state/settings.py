@@ -8,11 +8,11 @@ from typing import Any
 
 import reflex as rx
 
-from backend import users
+from backend.accounts import users
 from backend.db import session_scope
 from backend.errors import NotFound, ProductError
 from backend.models import User
-from backend.settings_view import settings_overview
+from backend.read_models.settings_page import settings_overview
 from state.auth import AuthState
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from backend import audit, tokens
+from backend.access import audit
+from backend.accounts import tokens
 from backend.db import session_scope
 from backend.read_models.tokens import TokenRow, read_own_tokens
 from state.web_actor import Action

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from backend import audit, auth
+from backend.access import audit
+from backend.accounts import auth
 from backend.db import session_scope
 from backend.enums import Channel
 from backend.errors import ProductError
@@ -38,7 +39,7 @@ async def web_actor(state: rx.State) -> audit.Actor | None:
 class Action:
     """A slow thing an event handler does as the tab's person, and the handler's state
     fields that show it: `busy` (the page shows a spinner) and `error` (why it failed, as a
-    sentence). Whether the person may do it is the backend's to say (`backend.permissions`):
+    sentence). Whether the person may do it is the backend's to say (`backend.access.permissions`):
     its refusal is shown like any other error.
 
     In the handler: `ACTION.begin(self)`, `yield` (so the page shows it running), then

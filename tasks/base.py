@@ -9,7 +9,7 @@ Celery task of that name, whose only argument is the Task row id. The wrapper
   delivery, a republished message whose first copy ran after all, a stale copy of a job
   handed out again) is acknowledged and skipped, so a job never runs twice; it beats a
   heartbeat on the row while the job runs, so a sweeper can tell a lost worker from a slow
-  job (`backend.jobs.recover_lost`),
+  job (`backend.background.jobs.recover_lost`),
 - marks it succeeded with the returned dict (progress 100),
 - marks it failed with the reason when the function raises, and re-raises, so Celery logs it
   too,
@@ -29,7 +29,7 @@ from typing import Any
 from celery import Task as CeleryTask
 from celery.signals import task_failure
 
-from backend import jobs
+from backend.background import jobs
 from backend.config import get_settings
 from backend.errors import Conflict, NotFound, ProductError
 from tasks.celery_app import celery_app

@@ -8,7 +8,8 @@ with the command `worker_argv()` returns:
 
 Broker: Redis when REDIS_URL is set, else kombu's SQLAlchemy transport on a SQLite file under
 DATA_DIR (no server needed). There is no result backend: the `Task` row (see
-`backend.jobs`) already records status, progress, result and error where every door can read
+`backend.background.jobs`) already records status, progress, result and error where every door can
+read
 it, and a second copy in a backend would only be another thing to keep in step and expire.
 """
 

@@ -1,8 +1,10 @@
-"""How the backend's jobs reach Celery: the runner `backend.jobs` hands committed jobs to.
+"""How the backend's jobs reach Celery: the runner `backend.background.jobs` hands committed jobs
+to.
 
-Importing this module registers the runner (`backend.jobs.register_runner`), so every
+Importing this module registers the runner (`backend.background.jobs.register_runner`), so every
 process that starts jobs (the web app, the CLI, a worker) imports it once. Backend services
-schedule their own jobs (`backend.jobs.schedule`) in their own transaction; this module only
+schedule their own jobs (`backend.background.jobs.schedule`) in their own transaction; this module
+only
 publishes them once that transaction commits, and runs one in-process for the CLI's --wait.
 
 A publish reads the settings when it happens (broker, queue, extra job modules), not when
@@ -28,7 +30,7 @@ from kombu.transport.redis import Channel as RedisChannel
 from kombu.utils.url import maybe_sanitize_url
 from sqlalchemy import create_engine, inspect, text
 
-from backend import jobs
+from backend.background import jobs
 from backend.config import Settings, get_settings
 from backend.db import session_scope
 from backend.errors import ProductError
@@ -169,7 +171,8 @@ def _embedded_held(settings: Settings, recent_seconds: float) -> set[str]:
 
 
 class CeleryRunner:
-    """`backend.jobs.Runner` for Celery: publish to the configured broker, or run here."""
+    """`backend.background.jobs.Runner` for Celery: publish to the configured broker, or run
+    here."""
 
     def kinds(self) -> set[str]:
         return registered_kinds()
@@ -214,7 +217,8 @@ def enqueue(kind: str, params: dict[str, Any] | None = None) -> int:
     """Start the job `kind` with `params` on its own; returns its Task row id.
 
     For jobs that no backend service starts (checks, benchmarks, tests). A service that
-    starts a job as part of a change calls `backend.jobs.schedule` in its own transaction.
+    starts a job as part of a change calls `backend.background.jobs.schedule` in its own
+    transaction.
     """
     with session_scope() as session:
         task_id = int(jobs.schedule(session, kind, params).id)

@@ -1,4 +1,5 @@
-"""The worker's sweeper: a thread in the worker's main process that runs `backend.jobs.sweep`.
+"""The worker's sweeper: a thread in the worker's main process that runs
+`backend.background.jobs.sweep`.
 
 Every JOB_SWEEP_SECONDS (and first when the worker is ready) it fails or hands out again the
 jobs whose worker was lost, hands the broker again the jobs whose message it lost, hands it
@@ -15,7 +16,7 @@ from typing import Any
 from celery.signals import worker_ready
 
 import tasks.dispatch  # noqa: F401  (registers the runner the sweeper publishes through)
-from backend import jobs
+from backend.background import jobs
 from backend.config import get_settings
 from backend.objects import deploy
 from tasks import periodic

@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 import backend.assistant  # noqa: F401  (subscribes its reports to events, as every door does)
 import tasks.dispatch  # noqa: F401  (registers the job runner, as every door does)
 from backend import config, db
-from tests.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)
-from tests.prism import prism, prism_twilio  # noqa: F401  (mock vendor APIs, tests/prism.py)
+from tests.support.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)
+from tests.support.prism import prism, prism_twilio  # noqa: F401  (mock vendor APIs, tests/support/prism.py)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,6 +1,6 @@
 """The product as README's "Running several processes" runs it: the Procfile's two web
 processes and two workers (one with beat) on PostgreSQL and a Redis of their own, with an
-SMTP server (tests/cluster.py). One cluster serves the whole module.
+SMTP server (tests/support/cluster.py). One cluster serves the whole module.
 
 Set-up goes through the documented command line (`python -m backend ...`): a person with an
 email address, an event source's key, an email monitor on payment.failed and a public
@@ -31,7 +31,7 @@ from sqlmodel import select
 from backend.db import session_scope
 from backend.enums import DeploymentStatus, TaskStatus
 from backend.models import Deployment, Task
-from tests.cluster import Cluster, procfile_commands, start_cluster
+from tests.support.cluster import Cluster, procfile_commands, start_cluster
 
 # The first test also waits for the cluster to start (a production build per web process).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -373,7 +373,7 @@ def test_jobs_queued_when_redis_is_flushed_still_run_exactly_once(product: Produ
 
 SCHEDULE_DEPLOY = """
 import tasks.dispatch  # the runner that hands jobs to the broker
-from backend.audit import Actor
+from backend.access.audit import Actor
 from backend.db import session_scope
 from backend.objects import deploy
 

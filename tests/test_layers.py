@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
+PROJECT_ROOT = ROOT
 CONTRACTS = (
     "Doors above tasks above backend",
     "No Reflex in backend, tasks or the CLI",

@@ -25,10 +25,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from backend.access.permissions import PermissionDenied
 from backend.config import get_settings
 from backend.errors import Conflict, InvalidInput, NotFound, ProductError, Unauthorized
 from backend.objects import runtime
-from backend.permissions import PermissionDenied
 from backend.sandbox import SandboxUnavailable
 
 logger = logging.getLogger(__name__)

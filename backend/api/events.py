@@ -9,7 +9,7 @@ is not JSON the API reads (`backend.api.inputs`: malformed, NaN, too deep, NUL..
 before the key is looked at, like a body over the limit), then, after the key: a body that is
 not an object, an unknown type (the answer names the known ones), a type not reported from
 outside, a payload that fails its check or could never be stored (NUL, lone surrogates,
-NaN, an integer beyond 64 bits, too deep, too large: `backend.event_payloads.check_storable`);
+NaN, an integer beyond 64 bits, too deep, too large: `backend.events.payloads.check_storable`);
 401 no key, an unknown key or a revoked one (each said); 413 a body over API_MAX_BODY_BYTES;
 503 the database is busy (Retry-After).
 """
@@ -21,9 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from backend import event_sources, events
 from backend.api.errors import guarded
 from backend.api.inputs import parse_json, read_body
+from backend.events import reported as events
+from backend.events import sources
 
 
 @guarded
@@ -36,4 +37,4 @@ async def report_event(request: Request) -> JSONResponse:
     return JSONResponse(answer, status_code=202)
 
 
-routes = [Route(event_sources.EVENTS_PATH, report_event, methods=["POST"])]
+routes = [Route(sources.EVENTS_PATH, report_event, methods=["POST"])]

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from backend.api.errors import guarded
-from backend.broker import broker_status
+from backend.background.broker import broker_status
 from backend.config import get_settings
 from backend.db import database_status
 from backend.sandbox import sandbox_status

@@ -34,11 +34,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from backend import jobs, tokens
+from backend.access.audit import Actor
+from backend.accounts import tokens
 from backend.api.errors import guarded
 from backend.api.inputs import MAX_ID, id_param, read_json, slug_param
 from backend.api.objects import caller
-from backend.audit import Actor
+from backend.background import jobs
 from backend.db import session_scope
 from backend.enums import Channel
 from backend.errors import InvalidInput, Unauthorized

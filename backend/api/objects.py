@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from backend import tokens
+from backend.accounts import tokens
 from backend.api.errors import guarded
 from backend.api.inputs import read_json, slug_param
 from backend.config import get_settings

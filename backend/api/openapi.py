@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from backend import event_payloads
 from backend.api.errors import guarded
 from backend.api.inputs import MAX_ID
 from backend.config import get_settings
 from backend.enums import EXTERNAL_EVENTS, EventName
+from backend.events import payloads as event_payloads
 from backend.objects.openapi import OPENAPI_VERSION
 from backend.objects.slugs import MAX_SLUG_LENGTH
 
@@ -245,7 +245,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "EventReport": {
         "description": "An event of a type other systems may report, with the payload that "
-        "type needs (`backend/event_payloads.py`); more payload fields are kept as they came.",
+        "type needs (`backend/events/payloads.py`); more payload fields are kept as they came.",
         "oneOf": [_event_report(name) for name in sorted(EXTERNAL_EVENTS)],
     },
     "EventAccepted": _record(

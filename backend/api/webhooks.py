@@ -36,7 +36,7 @@ from backend.api.inputs import read_body
 from backend.config import get_settings
 from backend.errors import InvalidInput
 from backend.telephony import signature, sms, voice
-from backend.webhook_urls import (
+from backend.urls import (
     SMS_PATH,
     SMS_STATUS_PATH,
     VOICE_ALERT_PATH,

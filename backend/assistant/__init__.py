@@ -12,7 +12,7 @@ reply. The assistant owns what lies between:
   command; `unsure` and `interpret`: the one threshold for an unsure reading, and the LLM's
   reading of it in a job (a webhook answers at once);
 - `reports`: telling whoever asked by phone how their long work ended, subscribed to the
-  events the pipeline and the store record (`backend.activity.subscribe`).
+  events the pipeline and the store record (`backend.events.activity.subscribe`).
 
 Importing this package registers those subscriptions: every entry point (web app, worker,
 CLI) imports it, so no report is lost whichever process records the event.

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from backend import monitors
 from backend.commands.wording import condition_phrase
 from backend.enums import EventName, QuerySubject, TaskStatus
 from backend.models import DurableObject, Event, Task, User, utcnow
+from backend.monitoring import monitors
 
 Answer = tuple[str, str]  # (spoken sentence, longer text for SMS)
 LISTED = 5

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from backend import jobs
+from backend.background import jobs
 from backend.commands import parse
 from backend.commands.schema import Command
 from backend.config import get_settings

@@ -17,21 +17,23 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from backend import llm, monitors, phones
+from backend import llm
+from backend.access.audit import Actor
+from backend.access.permissions import Permission, require
+from backend.accounts import phones
 from backend.assistant import answers
 from backend.assistant.reports import describe_modification
 from backend.assistant.resolve import Resolution, names_in_words, pick, resolve
-from backend.audit import Actor
 from backend.commands import wording
 from backend.commands.schema import Command
 from backend.db import session_scope
 from backend.enums import Channel, Intent, ModificationStatus
 from backend.errors import InvalidInput, NotFound, ProductError
 from backend.models import DurableObject, Modification, User
+from backend.monitoring import monitors
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.objects.slugs import MAX_SLUG_LENGTH
-from backend.permissions import Permission, require
 from backend.pipeline import modifications
 
 

@@ -3,7 +3,7 @@
 The store and the pipeline don't know that phones exist: they record their events
 (`modification.awaiting_approval`, `modification.applied`, `modification.failed`,
 `modification.paused`, `object.deployed`, `deployment.failed`), and this module subscribes to
-them (`backend.activity.subscribe`, at import). A report is written in the transaction that
+them (`backend.events.activity.subscribe`, at import). A report is written in the transaction that
 records the event, so it goes out exactly once, and only if the work's end committed.
 
 The text goes out by the person's preferred channel (a call or an SMS,
@@ -18,7 +18,7 @@ import logging
 
 from sqlmodel import Session, col, select
 
-from backend import activity, audit
+from backend.access import audit
 from backend.assistant import conversation
 from backend.channels import notify, twiml
 from backend.enums import (
@@ -29,6 +29,7 @@ from backend.enums import (
     NotificationPurpose,
 )
 from backend.errors import ProductError
+from backend.events import activity
 from backend.models import (
     Deployment,
     DurableObject,

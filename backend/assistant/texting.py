@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from backend import phones
+from backend.accounts import phones
 from backend.assistant import conversation, interpret, processor
 from backend.assistant.processor import Outcome, Reply
 from backend.commands import parse, wording

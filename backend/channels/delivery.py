@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from backend import jobs
+from backend.background import jobs
 from backend.channels import fallback
 from backend.channels.base import DeliveryFailure, TransientFailure
 from backend.channels.registry import sender_for

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import jobs
+from backend.background import jobs
 from backend.enums import Channel, JobKind, NotificationPurpose, NotificationStatus
 from backend.models import Notification
 
@@ -28,7 +28,8 @@ def queue(
 ) -> Notification:
     """Write a queued Notification in the caller's transaction and schedule its sending.
 
-    The job is handed to the broker after the commit (`backend.jobs.schedule`), so a message
+    The job is handed to the broker after the commit (`backend.background.jobs.schedule`), so a
+    message
     is never sent for a change that rolled back, and never lost when the broker is away.
     """
     notification = Notification(

@@ -8,7 +8,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from backend.config import get_settings
-from backend.webhook_urls import VOICE_PIN_PATH, public_url
+from backend.urls import VOICE_PIN_PATH, public_url
 
 #: Words that help speech recognition hear a command (object names are added per call).
 COMMAND_HINTS = (

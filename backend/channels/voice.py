@@ -12,7 +12,7 @@ from backend.channels.base import PermanentFailure
 from backend.config import get_settings
 from backend.enums import Channel
 from backend.models import Notification
-from backend.webhook_urls import VOICE_AMD_PATH, public_url
+from backend.urls import VOICE_AMD_PATH, public_url
 
 #: Where Twilio reports how a call went (`notify.record_provider_status`).
 STATUS_PATH = "/webhooks/voice/status"

@@ -17,14 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from backend import activity, audit, monitors
+from backend.access import audit
 from backend.channels import outbox, twiml
 from backend.config import get_settings
 from backend.enums import Channel, EventName, NotificationPurpose, NotificationStatus
 from backend.errors import Conflict, NotFound
+from backend.events import activity
 from backend.models import Monitor, MonitorFiring, Notification, User, utcnow
+from backend.monitoring import monitors
 from backend.monitoring.messages import Message
-from backend.webhook_urls import VOICE_ALERT_PATH
+from backend.urls import VOICE_ALERT_PATH
 
 ALERT_CHOICES = "Press 1 to acknowledge, 2 to pause this monitor, 3 to silence it for an hour."
 SMS_CHOICES = "Reply ACK to acknowledge, PAUSE to pause this monitor, MUTE 1H to silence it."

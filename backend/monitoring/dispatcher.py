@@ -29,10 +29,10 @@ from sqlalchemy import case, literal, update
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
-from backend import event_payloads
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import Channel, NotificationPurpose
+from backend.events import payloads as event_payloads
 from backend.models import (
     DurableObject,
     Event,

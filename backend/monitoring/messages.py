@@ -10,7 +10,7 @@ from typing import Any
 
 from backend.commands.wording import condition_phrase, event_phrase
 from backend.enums import EventName
-from backend.webhook_urls import public_url
+from backend.urls import public_url
 
 #: How many of a burst's events are named before "and N more".
 NAMED = 2

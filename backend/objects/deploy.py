@@ -23,7 +23,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
-from backend import activity, audit, jobs
+from backend.access import audit
+from backend.access.permissions import Permission, require
+from backend.background import jobs
 from backend.db import session_scope
 from backend.enums import (
     Channel,
@@ -35,11 +37,11 @@ from backend.enums import (
     TaskStatus,
 )
 from backend.errors import InvalidInput, ProductError
+from backend.events import activity
 from backend.models import Deployment, DurableObject, ObjectVersion, Task, User, utcnow
 from backend.objects import files as object_files
 from backend.objects import store
 from backend.objects.status import ALLOWED, check_transition
-from backend.permissions import Permission, require
 from backend.pipeline.progress import Progress, no_progress
 from backend.sandbox import limits_for, run_tests, smoke_import
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from backend import tokens
+from backend.accounts import tokens
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.errors import NotFound, ProductError, Unauthorized

@@ -11,16 +11,17 @@ from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from backend import activity, audit
+from backend.access import audit
+from backend.access.permissions import Permission, require
 from backend.enums import EditIntent, EventName, ObjectKind
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.events import activity
 from backend.models import DurableObject, ObjectVersion, utcnow
 from backend.objects import files as object_files
 from backend.objects.diff import FileDiff, diff_files
 from backend.objects.schema import analyse_files
 from backend.objects.slugs import validate_slug
 from backend.objects.status import check_transition
-from backend.permissions import Permission, require
 from backend.sandbox import limits_for
 
 _PENDING_MIRRORS = "pending_object_mirrors"

@@ -8,7 +8,7 @@ modification without a base version whose accepted files become a new draft obje
 Each step commits on its own, so whoever watches the row (a page, a text message) sees the
 pipeline move. Requesting (and resuming) schedules the job that runs it in the same
 transaction, so every door makes one call; a door that wants to run it itself (the CLI's
---wait) asks with `here=True` and then calls `backend.jobs.run_here`.
+--wait) asks with `here=True` and then calls `backend.background.jobs.run_here`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from backend import activity, audit, jobs, llm
+from backend import llm
+from backend.access import audit
+from backend.access.permissions import Permission, require
+from backend.background import jobs
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import EventName, JobKind, ModificationKind, ModificationStatus
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.events import activity
 from backend.llm.deadline import check as check_deadline
 from backend.llm.deadline import deadline
 from backend.llm.errors import LLMBadAnswer, counted
@@ -34,7 +38,6 @@ from backend.objects import store
 from backend.objects.diff import FileDiff, diff_files
 from backend.objects.files import validate_files
 from backend.objects.slugs import validate_slug
-from backend.permissions import Permission, require
 from backend.pipeline.evaluate import Assessment, assess, record
 from backend.pipeline.progress import Progress, no_progress
 from backend.reward.code import is_test_file

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from backend import audit, jobs
+from backend.access import audit
+from backend.background import jobs
 from backend.db import session_scope
 from backend.enums import EditIntent, JobKind
 from backend.models import Evaluation, ObjectVersion, Task

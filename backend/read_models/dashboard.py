@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from backend import dashboard
 from backend.db import session_scope
+from backend.read_models import queries as dashboard
 from backend.read_models.history import EventRow, event_row
 from backend.read_models.tasks import TaskRow, open_task_rows
 

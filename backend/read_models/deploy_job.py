@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from backend import jobs
+from backend.background import jobs
 from backend.db import session_scope
 from backend.enums import TaskStatus
 from backend.models import Deployment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from backend import jobs
+from backend.background import jobs
 from backend.db import session_scope
 from backend.enums import TaskStatus
 from backend.models import Evaluation

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from backend import audit, event_sources
+from backend.access import audit
+from backend.access.permissions import Permission, refusals
 from backend.db import session_scope
+from backend.events import sources as event_sources
 from backend.models import EventSource
-from backend.permissions import Permission, refusals
 from backend.read_models.display import when
 
 

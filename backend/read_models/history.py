@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from backend import dashboard
 from backend.db import session_scope
 from backend.models import AuditEntry, Event
+from backend.read_models import queries
 from backend.read_models.display import short_json, when
 
 
@@ -53,11 +53,11 @@ def audit_row(entry: AuditEntry) -> AuditRow:
 def read_events(name: str | None = None, limit: int = 50) -> list[EventRow]:
     """Events newest first, optionally with one name."""
     with session_scope() as session:
-        return [event_row(e) for e in dashboard.latest_events(session, name, limit)]
+        return [event_row(e) for e in queries.latest_events(session, name, limit)]
 
 
 def read_audit(action: str | None = None, limit: int = 100) -> tuple[list[AuditRow], list[str]]:
     """Audit entries newest first (optionally of one action), and every action recorded."""
     with session_scope() as session:
-        rows = [audit_row(entry) for entry in dashboard.latest_audit(session, action, limit)]
-        return rows, dashboard.distinct_values(session, AuditEntry.action)
+        rows = [audit_row(entry) for entry in queries.latest_audit(session, action, limit)]
+        return rows, queries.distinct_values(session, AuditEntry.action)

@@ -15,12 +15,13 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from backend import events, monitors
 from backend.commands.wording import condition_phrase
 from backend.db import session_scope
 from backend.enums import NotificationPurpose
 from backend.errors import NotFound
+from backend.events import reported as events
 from backend.models import DurableObject, Monitor, MonitorFiring, Notification, User
+from backend.monitoring import monitors
 from backend.objects import store
 from backend.read_models.display import when
 

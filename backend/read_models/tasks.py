@@ -6,9 +6,9 @@ import dataclasses
 
 from sqlmodel import Session
 
-from backend import dashboard
 from backend.db import session_scope
 from backend.models import Task
+from backend.read_models import queries
 from backend.read_models.display import when
 
 
@@ -37,10 +37,10 @@ def task_row(task: Task) -> TaskRow:
 
 def open_task_rows(session: Session, limit: int = 50) -> list[TaskRow]:
     """Pending and running tasks, newest first."""
-    return [task_row(t) for t in dashboard.open_tasks(session, limit=limit)]
+    return [task_row(t) for t in queries.open_tasks(session, limit=limit)]
 
 
 def read_tasks(status: str | None = None, limit: int = 100) -> list[TaskRow]:
     """Tasks newest first, optionally of one status."""
     with session_scope() as session:
-        return [task_row(t) for t in dashboard.latest_tasks(session, status=status, limit=limit)]
+        return [task_row(t) for t in queries.latest_tasks(session, status=status, limit=limit)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from backend import audit, tokens
+from backend.access import audit
+from backend.accounts import tokens
 from backend.db import session_scope
 from backend.models import ApiToken
 from backend.read_models.display import when

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from twilio.request_validator import RequestValidator
 
 from backend.config import get_settings
-from backend.webhook_urls import public_url
+from backend.urls import public_url
 
 
 class _MultiDict(dict):

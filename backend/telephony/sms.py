@@ -16,10 +16,10 @@ from sqlalchemy import literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from backend import phones
+from backend.access.audit import Actor
+from backend.accounts import phones
 from backend.assistant import conversation, texting
 from backend.assistant.processor import Outcome
-from backend.audit import Actor
 from backend.channels import notify, outbox, twiml
 from backend.commands import wording
 from backend.commands.schema import Command

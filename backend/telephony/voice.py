@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from backend import jobs, phones
+from backend.access.audit import Actor
+from backend.accounts import phones
 from backend.assistant import conversation, interpret, processor
 from backend.assistant.processor import Outcome, Reply
-from backend.audit import Actor
+from backend.background import jobs
 from backend.channels import notify, twiml
 from backend.commands import parse
 from backend.commands.schema import Command
@@ -30,7 +31,7 @@ from backend.monitoring import alerts
 from backend.objects import store
 from backend.pipeline import modifications
 from backend.telephony import interactions, receipts
-from backend.webhook_urls import (
+from backend.urls import (
     VOICE_COMMAND_PATH,
     VOICE_CONFIRM_PATH,
     VOICE_MENU_PATH,

@@ -1,0 +1,1 @@
+"""People and their keys: accounts, sign-in, phones and PINs, API tokens."""

@@ -1,0 +1,1 @@
+"""Background jobs: the Task row's life and the broker's health."""

@@ -1,0 +1,1 @@
+"""What happened: actions with their audit entries, reported events, payloads, sources."""

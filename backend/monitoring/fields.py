@@ -1,0 +1,82 @@
+"""A monitor from explicit fields (the web form, `monitors add --event ...`), as
+`monitors.create_monitor`'s fields, so both doors read filters and values the same way.
+
+A filter is written `FIELD OP VALUE` (`is_admin==true`, `amount > 500`,
+`email endswith @example.com`); a value reads as true/false, a number, or else text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from backend.commands.wording import condition_phrase
+from backend.errors import InvalidInput
+from backend.models import User
+from backend.monitoring import monitors
+
+# Longest first, so ">=" is not read as ">" followed by "=...".
+_OPS = sorted(monitors.FILTER_OPS, key=len, reverse=True)
+_WORD_OPS = {"contains", "endswith"}
+
+
+def parse_value(text: str) -> bool | int | float | str:
+    """ "true" -> True, "12" -> 12, "1.5" -> 1.5, anything else stays text (quotes removed)."""
+    raw = text.strip()
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    for number in (int, float):
+        try:
+            return number(raw)
+        except ValueError:
+            pass
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        return raw[1:-1]
+    return raw
+
+
+def parse_filter(text: str) -> dict[str, Any]:
+    """`is_admin==true` -> {"field": "is_admin", "op": "==", "value": True}."""
+    for op in _OPS:
+        pattern = rf"\s+{op}\s+" if op in _WORD_OPS else re.escape(op)
+        parts = re.split(pattern, text.strip(), maxsplit=1)
+        if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+            return {"field": parts[0].strip(), "op": op, "value": parse_value(parts[1])}
+    raise InvalidInput(
+        f"a filter is FIELD OP VALUE with OP one of {', '.join(monitors.FILTER_OPS)}: {text!r}"
+    )
+
+
+def form_from_fields(
+    owner: User,
+    *,
+    event: str | None = None,
+    filters: list[dict[str, Any]] | None = None,
+    metric: str | None = None,
+    op: str | None = None,
+    value: float | None = None,
+    window_minutes: int | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """`create_monitor`'s fields (event, condition, channel, description) for an event with
+    optional filters, or a metric compared with a value (its event is the one that moves it);
+    the channel is the owner's preferred one when not given."""
+    if metric:
+        if event or filters:
+            raise InvalidInput("watch an event (with filters) or a metric, not both")
+        if op is None or value is None:
+            raise InvalidInput("a metric needs an operator and a value, e.g. > 1000")
+        if window_minutes is not None and window_minutes <= 0:
+            raise InvalidInput("a metric's window is a positive number of minutes")
+        condition = monitors.metric_condition(metric, op, float(value), window_minutes)
+        event = str(monitors.METRIC_EVENTS[condition["metric"]])
+    elif event:
+        condition = monitors.event_condition(filters or [])
+    else:
+        raise InvalidInput("give an event to watch (e.g. user.created) or a metric")
+    return {
+        "event": event,
+        "condition": condition,
+        "channel": channel or owner.preferred_channel,
+        "description": condition_phrase(event, condition),
+    }

@@ -1,5 +1,0 @@
-"""The browser tests' Chromium settings, for the test of the product run with Redis."""
-
-from tests.browser.conftest import browser_type_launch_args
-
-__all__ = ["browser_type_launch_args"]
