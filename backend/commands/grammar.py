@@ -413,6 +413,12 @@ NEVER_AFTER_NEGATION = frozenset(
 )
 
 
+def refuses_negation(text: str, command: Command) -> bool:
+    """Whether `command` reads `text` as the very thing it negates (an LLM's reading of
+    "don't text me about payments" as a new monitor is refused like the grammar's)."""
+    return _refuses_negation(normalise(text), command)
+
+
 def _refuses_negation(u: Utterance, command: Command) -> bool:
     intent = Intent(command.intent)
     if intent in NEVER_NEGATED:

@@ -67,9 +67,13 @@ NEGATION = re.compile(
     r"email|message|alert|notify|tell|ping|send|bother)\b|\b(?:any ?more|no more)$"
 )
 CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
-    ("voice", r"\b(?:call|calls|calling|ring|ringing|phone|phoning|phone calls?|voice)\b"),
-    ("sms", r"\b(?:text|texts|texting|txt|sms|messages?|messaging|text messages?)\b"),
-    ("email", r"\b(?:email|emails|emailing|mail|mailing)\b"),
+    (
+        "voice",
+        r"\b(?:call|calls|calling|called|ring|ringing|rung|phone|phoning|phoned|phone calls?|"
+        r"voice)\b",
+    ),
+    ("sms", r"\b(?:text|texts|texting|texted|txt|sms|messages?|messaging|messaged)\b"),
+    ("email", r"\b(?:email|emails|emailing|emailed|mail|mailing|mailed)\b"),
     ("slack", r"\bslack\b"),
     ("github", r"\b(?:github|issues?)\b"),
 )
@@ -77,7 +81,7 @@ CHANNEL_WORDS: tuple[tuple[str, str], ...] = (
 _TARGET_NOISE = re.compile(
     rf"^(?:(?:the|my|our|that|this|those|these|all|all the|all my|any|me|about|for|on|of|"
     rf"re|regarding|{NOUN}) )+|(?: (?:{NOUN}|please|again|any more|anymore|ever again|"
-    r"for me|from now on|now|no more|too|as well))+$"
+    r"for me|from now on|now|no more|too|as well|okay|ok|thanks|thank you))+$"
 )
 #: Silence this long when no length is said (an alert call's key 3 says the same).
 SILENCE_DEFAULT_MINUTES = 60
@@ -153,17 +157,20 @@ def _told(u: Utterance) -> Command | None:
     wording is clear), "don't text me about payments any more" (pause or delete: asked),
     "start calling me about new users again" (a resume)."""
     text = u.low
+    stopping = r"(?:please )?(?:stop|quit|cease)(?: (?:all|the))?"
     m = match(
-        rf"(?:please )?(?:stop|quit|cease)(?: (?:all|the))? (?:{TELLING} me|{WATCHING}|{TELLING} "
-        rf"(?:me )?(?:\w+ )?(?:alerts?|notifications?|calls|texts|emails|messages)|"
-        rf"(?:calls|texts|emails|messages|alerts|notifications|phone calls|text messages))"
-        rf"(?: {ABOUT} (?P<t>.+?))?{AGAIN}",
+        rf"{stopping} (?:{TELLING}(?: me)?|{TELLING} (?:me )?(?:\w+ )?(?:alerts?|notifications?|"
+        rf"calls|texts|emails|messages)|(?:calls|texts|emails|messages|alerts|notifications|"
+        rf"phone calls|text messages))(?: {ABOUT} (?P<t>.+?))?{AGAIN}"
+        rf"|{stopping} {WATCHING} (?P<t2>.+?){AGAIN}",
         u,
     )
+    if m and m.group("t2"):
+        return _stop(u, m, intent=Intent.PAUSE_MONITOR)
     if m:
         return _command(Intent.PAUSE_MONITOR, u, m, channel=channel_named(text))
     m = match(
-        rf"(?:please )?(?:do not|never|no longer) {TELL} me(?: any more| anymore| again)?"
+        rf"(?:please )?(?:do not|never|no longer)(?: ever)? {TELL} me(?: any more| anymore| again)?"
         rf"(?: (?:with|about) (?:\w+ )?(?:alerts?|notifications?))?(?: {ABOUT} (?P<t>.+?))?"
         rf"{AGAIN}",
         u,
@@ -222,7 +229,9 @@ def parse_manage(u: Utterance) -> Command | None:
     if m:
         intent = Intent.PAUSE_MONITOR if m.group("how") == "off" else Intent.RESUME_MONITOR
         return _command(intent, u, m, channel=channel_named(m.group("t")))
-    if negated(u) and search(rf"\b{NOUN}\b|\b{TELL} me\b|\b{TELLING} me\b", u.low):
+    # "tell me" is left out: "don't tell me how many users there are" is no monitor.
+    told = r"(?:call|ring|phone|text|txt|message|email|mail|ping|page|bother|bug)"
+    if negated(u) and search(rf"\b{NOUN}\b|\b{told} me\b|\b{TELLING} me\b", u.low):
         # Negated, about being told, but naming nothing we can read: ask which.
         return Command(intent=Intent.STOP_MONITOR, confidence=0.8, channel=channel_named(u.low))
     return None
