@@ -268,8 +268,9 @@ def _change(
                     f"and tells you again after that."
                 )
             else:
-                monitor = monitors.delete(session, monitor_id, actor=actor)
-                said = f"Deleted {describe(monitor)}."
+                described = describe(monitors.get_monitor(session, monitor_id))
+                monitors.delete(session, monitor_id, actor=actor)
+                said = f"Deleted {described}."
     except ProductError as exc:
         message = str(exc).strip().rstrip(".")
         return Reply(message[:1].upper() + message[1:] + ".", Outcome.REFUSED)

@@ -121,7 +121,7 @@ def test_delete_asks_first_and_no_keeps_it(world):
     assert text("no") == f"OK, nothing changed; monitor {monitor.id} stays as it was."
     assert _live() != []
     text("get rid of the payment alert")
-    assert text("yes") == f"Deleted monitor {monitor.id} (when a payment fails, by text, paused)."
+    assert text("yes") == f"Deleted monitor {monitor.id} (when a payment fails, by text)."
     assert _live() == []
     assert text("pause monitor " + str(monitor.id)).startswith("You have no monitors.")
 
@@ -206,3 +206,35 @@ def test_an_unverified_caller_id_may_not_change_monitors(world):
     call.say("pause the new user alert")
     assert "can only ask questions" in call.text()
     assert monitors()[0].active is True
+
+
+def test_a_question_about_a_monitor_gives_way_to_a_new_command(world):
+    text = _texter(world)
+    text("text me when a payment fails")
+    (monitor,) = monitors()
+    assert text("delete the payment alert").startswith(f"Delete monitor {monitor.id}")
+    assert text("how many users are there") == "There are 2 users."
+    assert text("yes") != f"Deleted monitor {monitor.id} (when a payment fails, by text)."
+    assert _live() != [], "the question was dropped with the new command"
+
+
+def test_which_one_by_call_is_answered_in_words(world):
+    text = _texter(world)
+    text("text me when a payment fails")
+    text("email me when a payment goes through")
+    failed, succeeded = monitors()
+    call = CallReplay(world.peer, ADA_PHONE)
+    call.dial()
+    call.say("um don't bother me about payments anymore")
+    assert call.text().startswith(f"Which one: monitor {failed.id} (when a payment fails")
+    assert call.text().endswith("Say its number.")
+    call.say("the one that goes through")
+    assert call.text() == (
+        f"Pause or delete monitor {succeeded.id} (when a payment goes through, by email)? "
+        "Say pause, delete, or no to keep it."
+    )
+    call.say("delete it")
+    assert call.text() == (
+        f"Deleted monitor {succeeded.id} (when a payment goes through, by email). Anything else?"
+    )
+    assert [m.id for m in _live()] == [failed.id]
