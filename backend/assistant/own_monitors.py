@@ -63,10 +63,11 @@ _ADD = r"\b(?:add|both|too|also|as well|another|keep both)\b"
 _ORDINALS = ("first", "second", "third", "fourth", "fifth")
 
 
-def describe(monitor: Monitor) -> str:
-    """ "monitor 3 (when a new user signs up, by call)"."""
+def describe(monitor: Monitor, *, state: bool = True) -> str:
+    """ "monitor 3 (when a new user signs up, by call)", and ", paused" where it is (and
+    `state`)."""
     what = wording.condition_phrase(monitor.event_name, monitor.condition)
-    state = "" if monitor.active else ", paused"
+    state = "" if monitor.active or not state else ", paused"
     return f"monitor {monitor.id} (when {what}, by {monitors.by_channel(monitor.channel)}{state})"
 
 
@@ -253,9 +254,11 @@ def _change(
         with session_scope() as session:
             if intent in (Intent.PAUSE_MONITOR, Intent.STOP_MONITOR):
                 monitor = monitors.pause(session, monitor_id, actor=actor)
+                how = "Text" if channel == Channel.SMS else "Say"
                 said = (
-                    f"Paused {describe(monitor)}. Say resume monitor {monitor.id} to turn it "
-                    f"back on, or delete monitor {monitor.id} to remove it."
+                    f"Paused {describe(monitor, state=False)}. {how} resume monitor "
+                    f"{monitor.id} to turn it back on, or delete monitor {monitor.id} to "
+                    "remove it."
                 )
             elif intent == Intent.RESUME_MONITOR:
                 monitor = monitors.resume(session, monitor_id, actor=actor)

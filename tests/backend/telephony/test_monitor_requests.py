@@ -81,7 +81,7 @@ def test_stop_calling_me_pauses_and_is_never_read_as_a_question(world):
     (monitor,) = monitors()
     answer = text("stop calling me about new users")
     assert answer == (
-        f"Paused monitor {monitor.id} (when a new user signs up, by call, paused). Say resume "
+        f"Paused monitor {monitor.id} (when a new user signs up, by call). Text resume "
         f"monitor {monitor.id} to turn it back on, or delete monitor {monitor.id} to remove it."
     )
     assert "sign-ups" not in answer.lower() and "Ada Lovelace" not in answer
