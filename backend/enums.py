@@ -150,6 +150,7 @@ class EventName(StrEnum):
     MONITOR_RESUMED = "monitor.resumed"
     MONITOR_SILENCED = "monitor.silenced"
     MONITOR_DELETED = "monitor.deleted"
+    MONITOR_CHANNEL_CHANGED = "monitor.channel_changed"
     MONITOR_ACKNOWLEDGED = "monitor.acknowledged"
     PAYMENT_FAILED = "payment.failed"
     PAYMENT_SUCCEEDED = "payment.succeeded"
@@ -193,7 +194,26 @@ class Intent(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     HELP = "help"
+    # Managing one's own monitors ("pause monitor 6", "stop calling me about new users").
+    # Listing them is the question `QuerySubject.MONITORS_LIST`.
+    PAUSE_MONITOR = "pause_monitor"
+    RESUME_MONITOR = "resume_monitor"
+    SILENCE_MONITOR = "silence_monitor"
+    DELETE_MONITOR = "delete_monitor"
+    STOP_MONITOR = "stop_monitor"  # "don't text me about payments any more": pause or delete?
     UNKNOWN = "unknown"
+
+
+#: The intents that change one of the person's own monitors.
+MONITOR_MANAGEMENT = frozenset(
+    {
+        Intent.PAUSE_MONITOR,
+        Intent.RESUME_MONITOR,
+        Intent.SILENCE_MONITOR,
+        Intent.DELETE_MONITOR,
+        Intent.STOP_MONITOR,
+    }
+)
 
 
 class Metric(StrEnum):

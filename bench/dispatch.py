@@ -52,9 +52,12 @@ def prepare(data: Path, others: int) -> None:
             actor=OPERATOR,
         )  # fmt: skip
         for n in range(10):
+            # Ten like monitors (the same one twice is refused): each one lets everyone but
+            # a different nobody through, so all ten fire on every sign-up.
+            nobody = [{"field": "email", "op": "!=", "value": f"nobody{n}@example.com"}]
             monitors.create_monitor(
                 session, owner_id=owner.id, event="user.created",
-                condition=monitors.event_condition(), channel="sms",
+                condition=monitors.event_condition(nobody), channel="sms",
                 description=f"watcher {n}", actor=OPERATOR, group_seconds=0,
             )  # fmt: skip
         # The others are plain rows (their check objects don't matter to the dispatcher).

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from backend.access.audit import Actor
 from backend.accounts import users
 from backend.enums import EventName, Metric
-from backend.errors import InvalidInput, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound
 from backend.monitoring import monitors
 from backend.monitoring.fields import form_from_fields, parse_filter
 from backend.read_models import monitors as views
@@ -55,9 +55,19 @@ def cmd_monitors_add(session: Session, args: argparse.Namespace, actor: Actor) -
             window_minutes=args.window,
             channel=args.channel,
         )
-    monitor = monitors.create_monitor(
-        session, owner_id=owner.id, actor=actor, group_seconds=args.group_seconds, **form
-    )
+    try:
+        monitor = monitors.create_monitor(
+            session,
+            owner_id=owner.id,
+            actor=actor,
+            group_seconds=args.group_seconds,
+            also=args.also,
+            **form,
+        )
+    except monitors.MonitorExists as exists:
+        if exists.identical:
+            raise
+        raise Conflict(f"{exists}; --also adds this one by {form['channel']} too") from None
     session.flush()
     return _summary(session, monitor.id), f"monitor {monitor.id}: {monitors.confirmation(form)}"
 
@@ -160,6 +170,11 @@ def register(groups: Any, command: Command) -> None:
     add.add_argument("--channel", choices=CHANNELS, help="default: the user's preferred one")
     add.add_argument(
         "--group-seconds", type=int, metavar="N", help="firings within N seconds are one call"
+    )
+    add.add_argument(
+        "--also",
+        action="store_true",
+        help="add it even though the user has the same monitor by another channel",
     )
     listing = command(cmds, "list", cmd_monitors_list, "list monitors")
     listing.add_argument("--user", metavar="EMAIL", help="only this person's")

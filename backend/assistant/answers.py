@@ -88,14 +88,17 @@ def monitors_list(session: Session, user: User) -> Answer:
     if not mine:
         say = "You have no monitors. Say, for example, call me when a new user signs up."
         return say, say
+    # Numbered, so "pause monitor 3" can follow; how each tells them, as the person says it.
     phrases = [
-        f"{m.channel} when {condition_phrase(m.event_name, m.condition)}"
-        + ("" if m.active else " (paused)")
+        f"number {m.id}, by {monitors.by_channel(m.channel)} when "
+        f"{condition_phrase(m.event_name, m.condition)}" + ("" if m.active else " (paused)")
         for m in mine
     ]
-    say = f"You have {_plural(len(mine), 'monitor')}: " + "; ".join(phrases[:3]) + "."
-    return say, "Your monitors:\n" + "\n".join(
-        f"#{m.id} {p}" for m, p in zip(mine, phrases, strict=True)
+    more = f"; and {len(mine) - LISTED} more" if len(mine) > LISTED else ""
+    say = f"You have {_plural(len(mine), 'monitor')}: " + "; ".join(phrases[:LISTED]) + more
+    say += ". Say pause, resume or delete and its number to change one."
+    return say, "Your monitors:\n" + "\n".join(phrases) + (
+        "\nReply PAUSE, RESUME or DELETE and a number to change one."
     )
 
 

@@ -11,8 +11,6 @@ backend services' own: a member asking to deploy hears the sentence the web app 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -21,35 +19,20 @@ from backend import llm
 from backend.access.audit import Actor
 from backend.access.permissions import Permission, require
 from backend.accounts import phones
-from backend.assistant import answers
+from backend.assistant import answers, own_monitors
+from backend.assistant.replies import Outcome, Reply
 from backend.assistant.reports import describe_modification
 from backend.assistant.resolve import Resolution, names_in_words, pick, resolve
 from backend.commands import wording
 from backend.commands.schema import Command
 from backend.db import session_scope
-from backend.enums import Channel, Intent, ModificationStatus
-from backend.errors import InvalidInput, NotFound, ProductError
+from backend.enums import MONITOR_MANAGEMENT, Channel, Intent, ModificationStatus
+from backend.errors import NotFound, ProductError
 from backend.models import DurableObject, Modification, User
-from backend.monitoring import monitors
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.objects.slugs import MAX_SLUG_LENGTH
 from backend.pipeline import modifications
-
-
-class Outcome(StrEnum):
-    """How a turn ended; kept on the Interaction row."""
-
-    ANSWERED = "answered"  # a question answered, a monitor created
-    STARTED = "started"  # long work started; the result goes out later
-    DONE = "done"  # a confirmed change was made
-    ASKED = "asked"  # "which one?"
-    CONFIRM = "confirm"  # waits for the PIN and a confirmation
-    CANCELLED = "cancelled"
-    REFUSED = "refused"  # not allowed, or not possible
-    UNKNOWN = "unknown"  # not understood
-    HELP = "help"
-
 
 #: Intents that change code or deployments: they need the PIN, then a confirmation.
 CHANGES = frozenset(
@@ -57,27 +40,6 @@ CHANGES = frozenset(
 )
 #: Intents that name an object by the person's words.
 NAMES_OBJECT = frozenset({Intent.MODIFY, Intent.DEPLOY, Intent.ROLLBACK})
-
-
-@dataclass
-class Reply:
-    """What to tell the person, and what the product now waits for from them.
-
-    `pending` (JSON) is kept by the door for the next turn: {"kind": "choice", "command",
-    "options": [slugs]} or {"kind": "confirm", "command", "slug", "modification_id",
-    "action"}.
-    """
-
-    say: str
-    outcome: Outcome
-    text: str = ""
-    pending: dict[str, Any] | None = None
-    long_work: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def sms(self) -> str:
-        return self.text or self.say
 
 
 def _actor(user: User, channel: Channel) -> Actor:
@@ -102,13 +64,15 @@ def process(user: User, command: Command, channel: Channel, *, may_change: bool 
         if intent == Intent.STATUS:
             return _status(user, command)
         if intent == Intent.MONITOR:
-            return _monitor(user, command, channel)
+            return own_monitors.create(user, command, channel)
         if not may_change:
             return Reply(
                 "For your safety, a call whose number could not be verified can only ask "
                 "questions. Please send a text, or use the web app.",
                 Outcome.REFUSED,
             )
+        if intent in MONITOR_MANAGEMENT:
+            return own_monitors.manage(user, command, channel)
         return _prepare(user, command, channel)
     except ProductError as exc:
         return _refused(exc)
@@ -150,22 +114,6 @@ def _object_or_none(session: Session, slug: str) -> DurableObject | None:
 
 
 # --- monitors and status ----------------------------------------------------------------------
-
-
-def _monitor(user: User, command: Command, channel: Channel) -> Reply:
-    try:
-        form = monitors.form_of(command, user)
-    except InvalidInput:
-        return Reply(
-            "What should I watch for? For example: call me when a new user signs up.",
-            Outcome.UNKNOWN,
-        )
-    with session_scope() as session:
-        monitor = monitors.create_monitor(
-            session, owner_id=user.id, actor=_actor(user, channel), **form
-        )
-        monitor_id = monitor.id
-    return Reply(monitors.confirmation(form), Outcome.ANSWERED, extra={"monitor_id": monitor_id})
 
 
 def _status(user: User, command: Command) -> Reply:

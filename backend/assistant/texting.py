@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from backend.accounts import phones
-from backend.assistant import conversation, interpret, processor
+from backend.assistant import conversation, interpret, own_monitors, processor
 from backend.assistant.processor import Outcome, Reply
 from backend.commands import parse, wording
 from backend.commands.schema import Command
@@ -39,6 +39,11 @@ def answer(
         reply = processor.choose(user, pending, body, Channel.SMS)
         if reply.outcome != Outcome.ASKED:
             return reply, None
+    if pending and pending.get("kind") == own_monitors.ASK:
+        answered = own_monitors.answer(user, pending, body, Channel.SMS)
+        if answered is not None:
+            _forget_unless_asked(phone, answered)
+            return answered, None
     if pending:
         with session_scope() as session:  # a new command: the question is dropped
             conversation.clear(session, phone, Channel.SMS)
@@ -50,6 +55,13 @@ def answer(
             )
         return Reply(THINKING, Outcome.STARTED, long_work=True), parsed.model_dump(mode="json")
     return act_on(user, parsed), parsed.model_dump(mode="json")
+
+
+def _forget_unless_asked(phone: str, reply: Reply) -> None:
+    """The question is answered: forget it (`reply_text` keeps any new one)."""
+    if not reply.pending:
+        with session_scope() as session:
+            conversation.clear(session, phone, Channel.SMS)
 
 
 def act_on(user: User, command: Command) -> Reply:

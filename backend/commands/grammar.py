@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from backend.commands.manage import negated, parse_manage
 from backend.commands.monitor import parse_monitor
 from backend.commands.normalise import Utterance, normalise
 from backend.commands.queries import names_payments, names_system, parse_query
@@ -391,6 +392,7 @@ def _weak_monitor(u: Utterance) -> Command | None:
 # The order matters; see the module's docstring.
 RULES: tuple[Callable[[Utterance], Command | None], ...] = (
     _help,
+    parse_manage,
     _decision,
     _monitor,
     _rollback,
@@ -403,12 +405,35 @@ RULES: tuple[Callable[[Utterance], Command | None], ...] = (
 )
 
 
+#: Readings a negated sentence never gets: "stop calling me about new users" is not a
+#: question about new users nor a new monitor, "don't deploy it" is not a deploy.
+NEVER_NEGATED = frozenset({Intent.QUERY, Intent.MONITOR})
+NEVER_AFTER_NEGATION = frozenset(
+    {Intent.CREATE, Intent.MODIFY, Intent.DEPLOY, Intent.ROLLBACK, Intent.APPROVE}
+)
+
+
+def refuses_negation(text: str, command: Command) -> bool:
+    """Whether `command` reads `text` as the very thing it negates (an LLM's reading of
+    "don't text me about payments" as a new monitor is refused like the grammar's)."""
+    return _refuses_negation(normalise(text), command)
+
+
+def _refuses_negation(u: Utterance, command: Command) -> bool:
+    intent = Intent(command.intent)
+    if intent in NEVER_NEGATED:
+        return negated(u)
+    return intent in NEVER_AFTER_NEGATION and negated(u, at_start=True)
+
+
 def parse_grammar(text: str) -> Command:
     """Understand one utterance with the grammar alone (no LLM)."""
     u = normalise(text)
     for rule in RULES:
         command = rule(u)
         if command is not None:
+            if _refuses_negation(u, command):
+                break  # not understood, rather than the thing negated
             command.text = u.text
             return command
     return Command(intent=Intent.UNKNOWN, confidence=UNKNOWN if u.words else 0.0, text=u.text)

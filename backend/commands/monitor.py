@@ -20,7 +20,8 @@ CHANNELS: tuple[tuple[str, str], ...] = (
     ("slack", r"\bslack\b"),
     (
         "voice",
-        r"\b(?:call|phone|ring) me\b|\bgive me a (?:call|ring|phone call)\b|"
+        # "cal me", "coll me": how speech recognisers often hear "call me".
+        r"\b(?:call|cal|coll|phone|ring) me\b|\bgive me a (?:call|ring|phone call)\b|"
         r"\b(?:by|via|with a|over the) (?:phone|call|phone call|voice call)\b|"
         r"\b(?:voice|phone) call\b",
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from backend.commands.grammar import parse_grammar
+from backend.commands.grammar import parse_grammar, refuses_negation
 from backend.commands.schema import Command, missing
 from backend.config import get_settings
 from backend.enums import EventName, Intent, Metric, QuerySubject
@@ -36,8 +36,16 @@ Intents: {listed(Intent)}.
 - deploy / rollback: `target` and optional `version` (a number).
 - status: progress of a request; `target` is the object, or null for "my request".
 - approve / reject: `modification_id` (a number) or `target`; reject may have `reason`.
-- query: `subject` one of: {listed(QuerySubject)}.
+- query: `subject` one of: {listed(QuerySubject)} ("list my monitors" is monitors.list).
+- pause_monitor / resume_monitor / silence_monitor / delete_monitor / stop_monitor: one of
+  the person's own monitors, by `monitor_id` (its number) or by what it watches: `target`
+  (their words, e.g. "payments", "new users"), `event` where the words name one, `channel`
+  where they say how they are told; silence_monitor's length in `window_minutes`.
+  stop_monitor is a negated request to be told whose wording says neither pause nor delete.
 - help: what can I say. unknown: anything else.
+A negation ("stop", "don't", "no more", "never", "quit", "cancel") is never a request for
+the thing negated: never monitor nor query for it; about being told it is one of the
+monitor intents above, otherwise unknown.
 Fields an intent doesn't use are null (filters: []). `confidence` (0 to 1) is how sure
 you are; `text` is the utterance.
 
@@ -52,6 +60,10 @@ Examples:
   instruction "also do square roots".
 "who joined lately" -> intent query, subject users.latest.
 "bin change seven it's broken" -> intent reject, modification_id 7, reason "it's broken".
+"stop ringing me about sign ups" -> intent pause_monitor, target "sign ups",
+  event user.created, channel voice.
+"I really don't want those payment texts" -> intent stop_monitor, target "payment",
+  channel sms.
 """
 
 
@@ -84,6 +96,9 @@ def refine(text: str, command: Command) -> Command:
         log.warning("keeping the grammar's reading of a command: %s", exc)
         return command
     answer.text = command.text
+    if refuses_negation(text, answer):
+        log.info("keeping the grammar's reading: the LLM's (%s) is what was negated", answer.intent)
+        return command
     lacks = missing(answer)
     if lacks or answer.confidence <= command.confidence:
         why = f"it lacks {', '.join(lacks)}" if lacks else "it is no more confident"

@@ -33,6 +33,10 @@ class Command(Answer):
     create: name, description, kind. modify: target, instruction.
     deploy, rollback: target, version. status: target (null: the person's latest request).
     approve, reject: modification_id or target; reject also reason. query: subject.
+    pause_monitor, resume_monitor, silence_monitor, delete_monitor, stop_monitor: the
+    person's own monitor by `monitor_id`, or by what it watches (`target`, the person's
+    words, with `event` and `channel` where they name them); silence_monitor's length is
+    `window_minutes`.
     """
 
     intent: Intent
@@ -65,6 +69,8 @@ class Command(Answer):
     reason: str | None = Field(default=None, description="Why a change is rejected.")
     # query
     subject: QuerySubject | None = None
+    # managing a monitor
+    monitor_id: int | None = Field(default=None, description="The monitor's number.")
 
 
 #: What a reading of each intent must hold to be run: groups of fields, one of each group

@@ -48,7 +48,8 @@ NOTIFY_PHRASES: dict[str, str] = {
 HELP = (
     "You can say things like: call me when a new user signs up; how many users are there; "
     "create a weather widget that shows the forecast; update the calculator to round to two "
-    "places; deploy the calculator; what's the status of my request."
+    "places; deploy the calculator; what's the status of my request; list my monitors; "
+    "pause monitor 3."
 )
 REPHRASE = (
     "Sorry, I didn't understand that. Try: how many users are there, call me when a payment "

@@ -242,6 +242,11 @@ _ACTION_FIELDS: dict[EventName, dict[str, Field]] = {
     EventName.MONITOR_RESUMED: {**_MONITOR},
     EventName.MONITOR_SILENCED: {**_MONITOR, "until": _f("string", "silenced until (ISO, UTC)")},
     EventName.MONITOR_DELETED: {**_MONITOR},
+    EventName.MONITOR_CHANNEL_CHANGED: {
+        **_MONITOR,
+        "channel": _f("string", "how it tells its owner now"),
+        "was": _f("string", "how it told them before"),
+    },
     EventName.MONITOR_ACKNOWLEDGED: {
         **_MONITOR,
         "firing_id": _f("integer", "the firing answered"),

@@ -24,7 +24,7 @@ from backend.commands.wording import NOTIFY_PHRASES as NOTIFY_PHRASES_BY_CHANNEL
 from backend.commands.wording import condition_phrase
 from backend.config import get_settings
 from backend.enums import Channel, EventName, Intent, Metric, MonitorState, ObjectKind
-from backend.errors import InvalidInput, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
 from backend.models import Monitor, User, utcnow
 from backend.monitoring.checks import check_source
@@ -41,6 +41,74 @@ FILTER_OPS = ("==", "!=", ">", ">=", "<", "<=", "contains", "endswith")
 METRIC_OPS = (">", ">=", "<", "<=", "==")
 #: Longest silence one can ask for.
 SILENCE_MAX = timedelta(days=30)
+#: How a sentence names the way a monitor tells its owner ("by call", "a text alert").
+BY_CHANNEL = {
+    Channel.VOICE: "call",
+    Channel.SMS: "text",
+    Channel.EMAIL: "email",
+    Channel.SLACK: "Slack",
+    Channel.GITHUB: "GitHub issue",
+}
+
+
+class MonitorExists(Conflict):
+    """The owner already has a monitor for this: the same one (`identical`), or one on the
+    same event and condition that tells them another way. Every door says which one."""
+
+    def __init__(self, existing: Monitor, channel: str):
+        self.monitor_id = int(existing.id or 0)
+        self.existing_channel = existing.channel
+        self.channel = channel
+        self.identical = existing.channel == channel
+        if self.identical:
+            message = f"You already have that (monitor {self.monitor_id})"
+        else:
+            message = (
+                f"You already have monitor {self.monitor_id} for that by "
+                f"{by_channel(existing.channel)}"
+            )
+        super().__init__(message)
+
+
+def by_channel(channel: str) -> str:
+    """ "call", "text", "email": a monitor's channel in a sentence."""
+    return BY_CHANNEL.get(channel, channel)  # type: ignore[call-overload]
+
+
+def _condition_key(condition: dict[str, Any]) -> tuple:
+    """What makes two conditions the same, whatever the order of their filters and the
+    spelling of their numbers (500 and 500.0)."""
+
+    def same(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value if not isinstance(value, str) else value.strip().lower()
+        return float(value)
+
+    if condition.get("kind") == "metric":
+        return (
+            "metric",
+            condition.get("metric"),
+            condition.get("op"),
+            same(condition.get("value")),
+            condition.get("window_minutes"),
+        )
+    filters = sorted(
+        (str(f.get("field")), str(f.get("op")), repr(same(f.get("value"))))
+        for f in condition.get("filters") or []
+    )
+    return ("event", tuple(filters))
+
+
+def same_monitors(
+    session: Session, owner_id: int, event: str, condition: dict[str, Any]
+) -> list[Monitor]:
+    """The owner's monitors (not deleted) on `event` with the same condition, any channel."""
+    key = _condition_key(condition)
+    return [
+        monitor
+        for monitor in list_monitors(session, owner_id=owner_id)
+        if monitor.event_name == event and _condition_key(monitor.condition) == key
+    ]
 
 
 def _filters(filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -129,9 +197,15 @@ def create_monitor(
     description: str,
     actor: audit.Actor,
     group_seconds: int | None = None,
+    also: bool = False,
 ) -> Monitor:
     """Add a monitor for `owner_id`, with its check object; a person adds their own
-    (admins anyone's)."""
+    (admins anyone's).
+
+    Asking twice never makes two: the same owner, event, condition and channel as a
+    monitor they have is `MonitorExists` (identical), and so is the same one by another
+    channel unless `also` (the person said to add that way too).
+    """
     if actor.user_id != owner_id:
         require(actor, Permission.USER_ADMIN)
     try:
@@ -143,6 +217,9 @@ def create_monitor(
         raise InvalidInput(f"a monitor notifies by {', '.join(NOTIFY_CHANNELS)}, not {channel}")
     if session.get(User, owner_id) is None:
         raise NotFound(f"no user with id {owner_id}")
+    for existing in same_monitors(session, owner_id, str(name), condition):
+        if existing.channel == notify_by or not also:
+            raise MonitorExists(existing, str(notify_by))
     window = get_settings().monitor_group_seconds if group_seconds is None else group_seconds
     if window < 0:
         raise InvalidInput("the grouping window can't be negative")
@@ -281,4 +358,27 @@ def delete(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     monitor.active = False
     monitor.deleted_at = utcnow()
     _record(session, actor, EventName.MONITOR_DELETED, monitor)
+    return monitor
+
+
+def set_channel(session: Session, monitor_id: int, channel: str, *, actor: audit.Actor) -> Monitor:
+    """Tell the owner another way ("switch it to text"); `MonitorExists` when they already
+    have the same monitor that way."""
+    try:
+        notify_by = Channel(channel)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if notify_by not in NOTIFY_CHANNELS:
+        raise InvalidInput(f"a monitor notifies by {', '.join(NOTIFY_CHANNELS)}, not {channel}")
+    monitor = _changing(session, monitor_id, actor)
+    was = monitor.channel
+    if was == notify_by:
+        return monitor
+    for other in same_monitors(session, monitor.owner_id, monitor.event_name, monitor.condition):
+        if other.id != monitor.id and other.channel == notify_by:
+            raise MonitorExists(other, str(notify_by))
+    monitor.channel = str(notify_by)
+    _record(
+        session, actor, EventName.MONITOR_CHANNEL_CHANGED, monitor, channel=monitor.channel, was=was
+    )
     return monitor

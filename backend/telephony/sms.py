@@ -166,7 +166,8 @@ def _without_services(session: Session, message: _Message) -> str | None:
         message.record(Outcome.HELP, wording.HELP)
         return twiml.message(wording.HELP)
     answer = _ALERT_ANSWER.fullmatch(message.body)
-    if answer is not None:
+    asked = message.pending is not None and message.pending.get("kind") == "ask"
+    if answer is not None and not asked:  # "PAUSE" may answer "pause or delete monitor 3?"
         user = session.get(User, message.user_id)
         said = _answer_alert(session, user, answer.group(1).lower())
         message.changed = True

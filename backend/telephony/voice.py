@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from backend.access.audit import Actor
 from backend.accounts import phones
-from backend.assistant import conversation, interpret, processor
+from backend.assistant import conversation, interpret, own_monitors, processor
 from backend.assistant.processor import Outcome, Reply
 from backend.background import jobs
 from backend.channels import notify, twiml
@@ -173,6 +173,10 @@ def _command(call: Call, said: str) -> str:
     if pending and pending.get("kind") == "choice" and said:
         reply = processor.choose(user, pending, said, Channel.VOICE)
         return _answer(call, user, reply, said=said)
+    if pending and pending.get("kind") == own_monitors.ASK and said:
+        answered = own_monitors.answer(user, pending, said, Channel.VOICE)
+        if answered is not None:
+            return _answer(call, user, answered, said=said)
     if not said:
         if call.query.get("after") == "1":
             return _goodbye(call, user)

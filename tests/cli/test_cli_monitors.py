@@ -125,6 +125,26 @@ def test_add_by_sentence_and_by_fields_then_list_and_show(ada, capsys):
     assert "sms to +15551230001: failed, 3 attempts (unreachable)" in out
 
 
+def test_adding_the_same_monitor_twice_names_the_one_there(ada, capsys):
+    sentence = ("--text", "call me when a new user signs up")
+    assert run(capsys, "monitors", "add", "--user", ada, *sentence)[0] == 0
+    status, out, err = run(capsys, "monitors", "add", "--user", ada, *sentence)
+    assert (status, out, err.strip()) == (2, "", "error: You already have that (monitor 1)")
+    by_fields = ("--event", "user.created", "--channel", "voice")
+    status, _, err = run(capsys, "monitors", "add", "--user", ada, *by_fields)
+    assert (status, err.strip()) == (2, "error: You already have that (monitor 1)")
+    status, _, err = run(capsys, "monitors", "add", "--user", ada, *sentence, "--channel", "sms")
+    assert (status, err.strip()) == (
+        2,
+        "error: You already have monitor 1 for that by call; --also adds this one by sms too",
+    )
+    added = ok_json(
+        capsys, "monitors", "add", "--user", ada, *sentence, "--channel", "sms", "--also"
+    )
+    assert added["id"] == 2 and added["channel"] == "sms"
+    assert [m["channel"] for m in ok_json(capsys, "monitors", "list")] == ["voice", "sms"]
+
+
 def test_pause_resume_silence_delete(ada, capsys):
     assert run(capsys, "monitors", "add", "--user", ada, "--event", "payment.failed")[0] == 0
     assert ok_json(capsys, "monitors", "pause", "1")["state"] == "paused"

@@ -1,6 +1,6 @@
-"""Monitors and notifications in Chromium: a monitor from a sentence, previewed then saved,
-paused, its history and code shown, deleted after a confirmation; monitors from the form;
-a notification listed and filtered."""
+"""Monitors and notifications in Chromium: a monitor from a sentence, previewed then saved
+(and refused the second time), paused, its history and code shown, deleted after a
+confirmation; monitors from the form; a notification listed and filtered."""
 
 from __future__ import annotations
 
@@ -40,6 +40,16 @@ def test_monitors_from_a_sentence_and_a_form_paused_and_deleted(admin_page: Page
     expect(row.locator(".monitor-state")).to_have_text("armed")
     expect(preview).to_have_count(0)
     screenshot(page, "monitors")
+
+    # The same again, in other words: refused, naming the monitor there (issue 21).
+    page.fill("#monitor-sentence", "um text me whenever a new user signs up")
+    page.click("#monitor-preview-button")
+    expect(preview).to_contain_text("OK, I'll text you when a new user signs up.")
+    page.click("#monitor-save")
+    expect(page.locator("#monitor-preview-error")).to_contain_text(
+        "You already have that (monitor 1)"
+    )
+    expect(row).to_have_count(1)
 
     row.locator(".monitor-pause").click()
     expect(row.locator(".monitor-state")).to_have_text("paused")

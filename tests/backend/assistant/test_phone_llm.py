@@ -9,7 +9,7 @@ from backend import db
 from backend.enums import Channel, JobKind, TaskStatus
 from backend.models import Notification, Task
 from tasks.dispatch import RUNNER
-from tests.support.phone_world import ADA_PHONE, interactions
+from tests.support.phone_world import ADA_PHONE, interactions, monitors
 from tests.support.twilio_peer import CallReplay
 
 pytest_plugins = ["tests.support.llm_fixtures"]
@@ -65,3 +65,46 @@ def test_a_reading_that_fails_asks_the_caller_again(world, llm_server):
     RUNNER.run_here(_interpret_task().id, None)
     call.follow_redirect()
     assert "didn't catch that" in call.text() or "couldn't work that out" in call.text()
+
+
+FED_UP = "enough with the calls about sign ups"
+
+
+def test_the_llm_knows_the_monitor_intents_and_a_caller_pauses_by_its_reading(world, llm_server):
+    world.peer.sms(ADA_PHONE, "call me when a new user signs up")
+    (monitor,) = monitors()
+    llm_server.push_json(
+        {
+            "intent": "pause_monitor",
+            "target": "sign ups",
+            "event": "user.created",
+            "channel": "voice",
+            "confidence": 0.85,
+            "text": FED_UP,
+        }
+    )
+    call = CallReplay(world.peer, ADA_PHONE)
+    call.dial()
+    call.say(FED_UP)
+    assert call.text() == "One moment."
+    RUNNER.run_here(_interpret_task().id, None)
+    call.follow_redirect()
+    assert call.text().startswith(f"Paused monitor {monitor.id} (when a new user signs up")
+    assert monitors()[0].active is False
+    prompt = llm_server.prompt_text()
+    assert "pause_monitor" in prompt and "stop_monitor" in prompt and "negation" in prompt
+
+
+def test_an_llm_reading_a_negation_as_a_new_monitor_is_refused(world, llm_server):
+    said = "never again with that sign up stuff"
+    llm_server.push_json(
+        {"intent": "monitor", "event": "user.created", "channel": "sms", "confidence": 0.95}
+    )
+    response = world.peer.sms(ADA_PHONE, said)
+    assert "I'll text you the answer in a moment" in response.text
+    RUNNER.run_here(_interpret_task().id, None)
+    assert len(llm_server.requests) == 1
+    assert monitors() == [], "a negated request never makes a monitor"
+    with db.session_scope() as session:
+        sent = session.exec(select(Notification)).one()
+    assert sent.body.startswith("Sorry, I didn't understand that.")

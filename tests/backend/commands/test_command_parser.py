@@ -135,6 +135,11 @@ def test_the_corpus_covers_every_intent_subject_and_metric():
         "status",
         "help",
         "unknown",
+        "pause_monitor",
+        "resume_monitor",
+        "silence_monitor",
+        "delete_monitor",
+        "stop_monitor",
     }
     subjects = {e.get("subject") for e in expected}
     assert subjects >= {
@@ -257,6 +262,52 @@ def test_status_of_a_request_is_not_a_question_about_payments():
     assert parse_grammar("what's the status of my request").intent == "status"
     assert parse_grammar("status of the weather widget").target == "weather widget"
     assert parse_grammar("status of the payment system").subject == "payments.status"
+
+
+NEGATED = [
+    "stop calling me about new users",
+    "Stop calling me about new users!",
+    "uh stop calling me about new users okay",
+    "don't text me about payments any more",
+    "dont txt me about payments anymore",
+    "do not email me if a payment fails",
+    "no more calls about sign ups",
+    "no more texts when someone signs up",
+    "never call me when a user signs up again",
+    "never ever call me when a new user signs up",
+    "quit texting me about payments",
+    "cancel the payment alert",
+    "cancel my alerts about new users",
+    "I don't want to be called when someone signs up",
+    "i dont need alerts when payments fail any more",
+    "don't tell me how many users there are",
+    "stop showing me the latest sign ups",
+    "don't create a weather widget",
+    "don't deploy the calculator",
+]
+
+
+@pytest.mark.parametrize("text", NEGATED)
+def test_a_negation_is_never_read_as_the_thing_negated(text):
+    command = parse_grammar(text)
+    assert command.intent not in {"query", "monitor", "create", "deploy"}, command
+
+
+def test_managing_monitors_by_number_and_by_what_they_watch():
+    command = parse_grammar("pause monitor number six please")
+    assert (command.intent, command.monitor_id, command.target) == ("pause_monitor", 6, None)
+    command = parse_grammar("stop calling me about new users")
+    assert (command.intent, command.target, command.event, command.channel) == (
+        "pause_monitor",
+        "new users",
+        "user.created",
+        "voice",
+    )
+    command = parse_grammar("don't text me about payments any more")
+    assert (command.intent, command.target, command.channel) == ("stop_monitor", "payments", "sms")
+    assert parse_grammar("mute monitor 2 for an hour").window_minutes == 60
+    assert parse_grammar("silence the payment alert").window_minutes == 60  # the default
+    assert parse_grammar("list my monitors").subject == "monitors.list"
 
 
 def test_unknown_has_low_confidence():

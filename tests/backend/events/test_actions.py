@@ -112,6 +112,7 @@ def _everything(llm) -> None:
         monitors.pause(session, watched, actor=OPERATOR)
         monitors.resume(session, watched, actor=OPERATOR)
         monitors.silence(session, watched, minutes=60, actor=OPERATOR)
+        monitors.set_channel(session, watched, "email", actor=OPERATOR)
         firing = MonitorFiring(monitor_id=watched, notified_at=utcnow())
         session.add(firing)
         session.flush()

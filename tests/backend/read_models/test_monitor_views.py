@@ -29,10 +29,15 @@ def _user(session: Session, name: str = "Ada") -> User:
     )
 
 
-def _monitor(session: Session, owner: User, **fields) -> Monitor:
+def _monitor(session: Session, owner: User, copy: int = 0, **fields) -> Monitor:
+    """Ada's admin-sign-up monitor; `copy` > 0 makes another one like it (the same monitor
+    twice is refused), watching for admins other than someone in particular."""
+    filters = [{"field": "is_admin", "op": "==", "value": True}]
+    if copy:
+        filters.append({"field": "email", "op": "!=", "value": f"nobody{copy}@example.com"})
     form = {
         "event": "user.created",
-        "condition": monitors.event_condition([{"field": "is_admin", "op": "==", "value": True}]),
+        "condition": monitors.event_condition(filters),
         "channel": "voice",
         "description": "call me when an admin signs up",
         **fields,
@@ -71,7 +76,7 @@ def _notification(session: Session, monitor: Monitor, firing: MonitorFiring | No
 def test_rows_say_state_last_firing_and_last_notification(sqlite_db):
     with db.session_scope() as session:
         ada = _user(session)
-        quiet, busy, paused, hushed = (_monitor(session, ada) for _ in range(4))
+        quiet, busy, paused, hushed = (_monitor(session, ada, copy) for copy in range(4))
         _firing(session, busy, 30, count=2)
         last = _firing(session, busy, 5, count=3)
         _firing(session, busy, 1, kind="resolved")  # a resolution is not a firing
@@ -80,7 +85,7 @@ def test_rows_say_state_last_firing_and_last_notification(sqlite_db):
         monitors.silence(session, hushed.id, minutes=60, actor=OPERATOR)
         busy.condition_met = True
         session.add(busy)
-        gone = _monitor(session, ada)
+        gone = _monitor(session, ada, 4)
         monitors.delete(session, gone.id, actor=OPERATOR)
 
     rows = {row.id: row for row in views.read_monitor_rows()}
@@ -158,8 +163,8 @@ def test_a_monitors_page_has_its_check_code_and_history_newest_first(sqlite_db):
 def test_listing_many_monitors_takes_a_few_queries(sqlite_db):
     with db.session_scope() as session:
         ada = _user(session)
-        for _ in range(6):
-            monitor = _monitor(session, ada)
+        for copy in range(6):
+            monitor = _monitor(session, ada, copy)
             firing = _firing(session, monitor, 3)
             _notification(session, monitor, firing)
     statements: list[str] = []
