@@ -109,8 +109,9 @@ def for_events(monitor_id: int, name: str, payloads: list[dict[str, Any]]) -> Me
 
 def _signed(text: str, monitor_id: int) -> str:
     """The fuller text with the monitor it came from named; its link is added by the channel
-    (email, Slack and GitHub each put `Message.link` under the text), so it isn't repeated."""
-    return f"{text}\n\nFrom monitor {monitor_id}."
+    (email, Slack and GitHub each put `Message.link` under the text), so it isn't repeated.
+    No line starts with "From ": mail transports quote such a line as ">From"."""
+    return f"{text}\n\nSent by monitor {monitor_id}."
 
 
 def for_metric(

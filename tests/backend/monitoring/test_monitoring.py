@@ -286,6 +286,27 @@ def test_unanswered_calls_go_to_voicemail_then_out_by_sms(world, monkeypatch):
     assert dispatcher.flush()["repeated"] == 0, "the SMS is the last word"
 
 
+def test_repeated_calls_count_toward_the_hourly_cap(world, monkeypatch):
+    monkeypatch.setenv("MAX_CALLS_PER_HOUR", "3")
+    monkeypatch.setenv("ALERT_CALL_TRIES", "10")
+    config.reload_settings()
+    _monitor(world.ada_id)
+    _sign_up("Ray")
+    dispatcher.run_once()
+    for _ in range(5):  # nobody answers: every round finds the last call unanswered
+        _age(_notifications()[-1].id, minutes=6)
+        dispatcher.flush()
+    assert [(n.channel, n.repeat) for n in _notifications()] == [
+        ("voice", 0), ("voice", 1), ("voice", 2), ("sms", 3),
+    ]  # fmt: skip
+    assert _notifications()[-1].body.startswith(
+        "You've had the most calls an hour allows, so I'm texting. New user signed up: Ray"
+    )
+    _sign_up("Sue")  # another alert within the hour is a text too
+    dispatcher.run_once()
+    assert _notifications()[-1].channel == "sms"
+
+
 def test_sms_ack_pause_and_mute_answer_the_latest_alert(world):
     watching = _monitor(world.ada_id, channel="sms")
     _sign_up("Sam")
