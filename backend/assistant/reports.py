@@ -176,6 +176,11 @@ def report_modification(session: Session, modification_id: int) -> None:
         summary = (modification.plan or {}).get("summary") or modification.prompt
         body = f"{body} {summary}. {scores_phrase(session, modification_id)}".strip()
         data["twiml"] = twiml.approval_call(user.name, body, modification_id)
+        # Told in a call the person is on: decided by saying so, then the PIN.
+        data["spoken"] = (
+            f"{body} To decide, say approve change {modification_id}, or reject change "
+            f"{modification_id}."
+        )
         body += " Reply YES and your PIN to approve, or NO and a reason to reject it."
         if user.phone:
             conversation.put(

@@ -29,6 +29,7 @@ from sqlalchemy import case, literal, update
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
+from backend.channels import notify
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import Channel, NotificationPurpose
@@ -309,7 +310,8 @@ def _notify(session: Session, monitor: Monitor, firing: MonitorFiring) -> None:
 
 
 def flush() -> dict[str, int]:
-    """Send the firings whose grouping window closed; try unanswered alert calls again."""
+    """Send the firings whose grouping window closed; try unanswered alert calls again; send
+    the results held for a person's call (`notify`) once that call has ended."""
     now = utcnow()
     with session_scope() as session:
         due = list(
@@ -320,7 +322,9 @@ def flush() -> dict[str, int]:
             )
         )
     sent = _each(due, _send_due, "firing")
-    return {"sent": sent, "repeated": _repeat_calls()}
+    with session_scope() as session:  # results held for a call that ended meanwhile
+        released = notify.release_held(session)
+    return {"sent": sent, "repeated": _repeat_calls(), "released": released}
 
 
 def _each(items: list[Any], fn: Any, what: str) -> int:

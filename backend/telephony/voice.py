@@ -98,9 +98,28 @@ def _key(call: Call, step: str, said: str = "") -> str:
     return f"voice:{call.sid}:{step}:{said}:{call.query.get('tries', '')}" if call.sid else ""
 
 
+def _once(call: Call, key: str, answer: Callable[[], str]) -> str:
+    """The turn's answer, once per `key` (a retry gets the same), with any result that came
+    in for the caller during the call said first (`notify.tell_in_call`): told in this call,
+    not by a second call."""
+    return receipts.once(key, lambda: _with_results(call, answer()))
+
+
+def _with_results(call: Call, answer: str) -> str:
+    if not call.sid:
+        return answer
+    with session_scope() as session:
+        user = _user(session, call)
+        told = notify.tell_in_call(session, user.id, call.sid) if user is not None else []
+        if told:
+            said = " ".join([notify.MEANWHILE, *told])
+            _record(session, call, user, "result", outcome="told", reply=said)
+    return twiml.say_first(answer, said) if told else answer
+
+
 def incoming(call: Call) -> str:
     """A call comes in: greet a known caller by name and ask for a command."""
-    return receipts.once(_key(call, "greet"), lambda: _greet(call))
+    return _once(call, _key(call, "greet"), lambda: _greet(call))
 
 
 def _greet(call: Call) -> str:
@@ -136,8 +155,8 @@ def command(call: Call) -> str:
     said = call.form.get("SpeechResult", "").strip()
     if call.query.get("wait"):
         step = f"wait{call.query['wait']}.{call.query.get('polls', '')}"
-        return receipts.once(_key(call, step), lambda: _waited(call))
-    return receipts.once(_key(call, "command", said), lambda: _command(call, said))
+        return _once(call, _key(call, step), lambda: _waited(call))
+    return _once(call, _key(call, "command", said), lambda: _command(call, said))
 
 
 def _waited(call: Call) -> str:
@@ -306,7 +325,7 @@ def _keys(call: Call, step: str, work: Callable[[Call, User, str], str]) -> str:
             return twiml.goodbye(interactions.UNKNOWN_CALLER)
         return work(call, user, digits)
 
-    return receipts.once(_key(call, step, digits), answer)
+    return _once(call, _key(call, step, digits), answer)
 
 
 def pin(call: Call) -> str:
@@ -414,6 +433,8 @@ def status(call: Call) -> str:
             session, call.sid, state, error_code=call.form.get("ErrorCode") or None
         )
         _record(session, call, _user(session, call), "status", outcome=state)
+        if state in notify.CALL_ENDED and call.sid:  # not told in the call: sent as usual
+            notify.release_held(session, call.sid)
     return ""
 
 
