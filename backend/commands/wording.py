@@ -81,7 +81,9 @@ def _who_signs_up(filters: list[dict[str, Any]]) -> tuple[str, list[dict[str, An
     """ "an admin signs up" for a sign-up filtered on is_admin (the filters left over)."""
     for item in filters:
         if item.get("field") == "is_admin" and item.get("op") in ("==", "!="):
-            admin = bool(item.get("value")) == (item.get("op") == "==")
+            value = item.get("value")
+            truthy = value is True or str(value).strip().lower() in ("true", "1", "yes")
+            admin = truthy == (item.get("op") == "==")
             rest = [other for other in filters if other is not item]
             who = "an admin" if admin else "a new user who isn't an admin"
             return f"{who} signs up", rest
