@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend import llm
@@ -223,6 +224,12 @@ def _prepare(user: User, command: Command, channel: Channel, *, slug: str | None
         if intent == Intent.CREATE:
             require(actor, Permission.EDIT)
             name = _creation_name(command)
+            if _named(session, name) is not None:  # two of one name: "which one?" can't tell
+                return Reply(
+                    f"There is already an object called {name}. To change it, say update "
+                    f"{name} and what it should do; or give the new one another name.",
+                    Outcome.REFUSED,
+                )
             pending["slug"] = _free_slug(session, name)
             if llm.client.is_configured():
                 pending["action"] = f"create a new object called {name}"
@@ -328,6 +335,13 @@ def _creation_name(command: Command) -> str:
     name = _NOT_THE_NAME.sub("", name).strip() or name  # "Object Calculator": Calculator
     name = (name or "New object")[:80].strip()
     return name[:1].upper() + name[1:]
+
+
+def _named(session: Session, name: str) -> DurableObject | None:
+    """The object called `name` (whatever the case), if any."""
+    return session.exec(
+        select(DurableObject).where(func.lower(DurableObject.name) == name.strip().lower())
+    ).first()
 
 
 def _free_slug(session: Session, name: str) -> str:

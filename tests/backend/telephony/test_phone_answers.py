@@ -79,18 +79,23 @@ def test_without_an_llm_a_caller_hears_no_setting_names(world, no_llm):
 
 
 def test_without_an_llm_create_makes_an_empty_starter_object_and_says_so(world, no_llm):
-    asked = _text(world, "create object Calculator")
+    asked = _text(world, "create object Abacus")
     assert asked.startswith(
-        f"{NO_LLM} I can create Calculator as an empty starter object. Reply YES and your PIN"
+        f"{NO_LLM} I can create Abacus as an empty starter object. Reply YES and your PIN"
     )
     done = _text(world, f"YES {ADA_PIN}")
-    assert done.startswith("Created Calculator as an empty starter object.")
+    assert done.startswith("Created Abacus as an empty starter object.")
     assert not any(name in asked + done for name in SETTING_NAMES)
     with db.session_scope() as session:
-        made = session.exec(select(DurableObject).where(DurableObject.slug == "calculator-2")).one()
-        assert made.name == "Calculator" and made.owner_id == world.ada_id
-        assert store.get_version(session, "calculator-2").files == {"main.py": STARTER_MAIN}
+        made = session.exec(select(DurableObject).where(DurableObject.slug == "abacus")).one()
+        assert made.name == "Abacus" and made.owner_id == world.ada_id
+        assert store.get_version(session, "abacus").files == {"main.py": STARTER_MAIN}
         assert session.exec(select(Task).where(Task.kind == JobKind.MODIFICATION_RUN)).all() == []
+    # A second object of a name already taken would make "which one?" unanswerable.
+    assert _text(world, "create object calculator") == (
+        "There is already an object called Calculator. To change it, say update Calculator "
+        "and what it should do; or give the new one another name."
+    )
 
 
 def test_without_an_llm_a_modify_says_so_before_looking_for_the_object(world, no_llm):
