@@ -396,12 +396,15 @@ def execute(user: User, pending: dict[str, Any], channel: Channel) -> Reply:
 def _create_starter(pending: dict[str, Any], command: Command, actor: Actor) -> Reply:
     """The object asked for, with a starter main.py, when no LLM can write its code."""
     name = _creation_name(command)
+    described = (command.description or "").strip()
+    if _NOT_THE_NAME.sub("", described).strip().lower() == name.lower():
+        described = ""  # "object Calculator" names it; it says nothing of what it does
     with session_scope() as session:
         store.create_object(
             session,
             slug=pending["slug"],
             name=name,
-            description=command.description or "",
+            description=described,
             files={"main.py": STARTER_MAIN},
             owner_id=actor.user_id,
             message="Empty starter, created by phone without an LLM",

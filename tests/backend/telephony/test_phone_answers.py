@@ -88,7 +88,7 @@ def test_without_an_llm_create_makes_an_empty_starter_object_and_says_so(world, 
     assert not any(name in asked + done for name in SETTING_NAMES)
     with db.session_scope() as session:
         made = session.exec(select(DurableObject).where(DurableObject.slug == "abacus")).one()
-        assert made.name == "Abacus" and made.owner_id == world.ada_id
+        assert (made.name, made.description, made.owner_id) == ("Abacus", "", world.ada_id)
         assert store.get_version(session, "abacus").files == {"main.py": STARTER_MAIN}
         assert session.exec(select(Task).where(Task.kind == JobKind.MODIFICATION_RUN)).all() == []
     # A second object of a name already taken would make "which one?" unanswerable.
