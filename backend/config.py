@@ -366,8 +366,9 @@ class Settings(BaseSettings):
     phone_rate_limit_per_minute: int = Field(
         default=10,
         ge=1,
-        description="Calls and messages one phone number may send a minute before it is "
-        "answered politely that it must wait.",
+        description="Calls and messages one phone number may start a minute before it is "
+        "answered politely that it must wait (the turns inside a call and Twilio's status "
+        "callbacks don't count; a call is never cut off).",
     )
     conversation_minutes: float = Field(
         default=10.0,
@@ -423,8 +424,9 @@ class Settings(BaseSettings):
     monitor_group_seconds: int = Field(
         default=30,
         ge=0,
-        description="A new monitor's grouping window: matching events inside it become one "
-        "notification that says how many (0 sends each at once).",
+        description="A new monitor's grouping window: the first matching event after a quiet "
+        "spell goes out at once, the ones after it inside the window become one notification "
+        "that says how many (0 sends each at once).",
     )
     monitor_dispatch_seconds: float = Field(
         default=1.0,
@@ -458,7 +460,8 @@ class Settings(BaseSettings):
     max_calls_per_hour: int = Field(
         default=5,
         ge=0,
-        description="Alert calls one person gets in an hour at most; more go out as SMS.",
+        description="Alert calls one person gets in an hour at most, repeats included; more "
+        "go out as SMS.",
     )
     alert_call_repeat_minutes: float = Field(
         default=5.0,

@@ -73,6 +73,7 @@ class NotificationStatus(StrEnum):
     DELIVERED = "delivered"  # the vendor says it arrived (a call answered, an SMS delivered)
     FAILED = "failed"  # given up on, with the last error
     SUPPRESSED = "suppressed"  # deliberately not sent (opted out, quiet hours), with why
+    HELD = "held"  # a result for a person on a call with us: told in that call, or sent after
 
 
 class MonitorState(StrEnum):

@@ -39,6 +39,7 @@ STATUS_COLORS: dict[str, str] = {
     "sent": "blue",
     "delivered": "green",
     "suppressed": "amber",
+    "held": "blue",  # told in the call the person is on, or sent once it ends
     # verdicts
     "accept": "green",
     "reject": "red",

@@ -24,7 +24,15 @@ from backend.errors import ProductError
 
 
 class PermissionDenied(ProductError):
-    """The actor may not do this; every door shows the message (web, CLI exit 2, HTTP 403)."""
+    """The actor may not do this; every door shows the message (web, CLI exit 2, HTTP 403).
+
+    `reason` ("only an admin can deploy objects") and `who` ("a member") are its two halves,
+    for a door that speaks to the person ("you are a member") rather than about them.
+    """
+
+    def __init__(self, message: str, *, reason: str = "", who: str = "") -> None:
+        super().__init__(message)
+        self.reason, self.who = reason, who
 
 
 class Permission(StrEnum):
@@ -116,4 +124,6 @@ def require(actor: Actor, permission: Permission, **subject: int | None) -> None
     reason = refusal(actor, permission, **subject)
     if reason:
         who = "not signed in" if actor.role == Role.ANONYMOUS else f"a {actor.role}"
-        raise PermissionDenied(f"{reason[0].upper()}{reason[1:]} ({actor.name} is {who})")
+        raise PermissionDenied(
+            f"{reason[0].upper()}{reason[1:]} ({actor.name} is {who})", reason=reason, who=who
+        )

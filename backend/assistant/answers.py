@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend.commands.wording import condition_phrase
-from backend.enums import EventName, QuerySubject, TaskStatus
+from backend.enums import EventName, ObjectKind, QuerySubject, TaskStatus
 from backend.models import DurableObject, Event, Task, User, utcnow
 from backend.monitoring import monitors
 
@@ -68,7 +68,13 @@ def payments_status(session: Session, user: User) -> Answer:
 
 
 def objects_list(session: Session, user: User) -> Answer:
-    objects = list(session.exec(select(DurableObject).order_by(col(DurableObject.name))))
+    objects = list(
+        session.exec(
+            select(DurableObject)
+            .where(DurableObject.kind != ObjectKind.MONITOR)  # a monitor's check is internal
+            .order_by(col(DurableObject.name))
+        )
+    )
     if not objects:
         say = "There are no objects yet. Say create, and what it should do."
         return say, say

@@ -90,7 +90,7 @@ def _how(channel: Channel) -> str:
 def create(user: User, command: Command, channel: Channel) -> Reply:
     """A monitor from a parsed command; asking twice says which one they have."""
     try:
-        form = monitors.form_of(command, user)
+        form = monitors.form_of(command, user, asked_by=channel)
     except InvalidInput:
         return Reply(
             "What should I watch for? For example: call me when a new user signs up.",

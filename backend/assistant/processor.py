@@ -10,29 +10,45 @@ backend services' own: a member asking to deploy hears the sentence the web app 
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from backend import llm
 from backend.access.audit import Actor
-from backend.access.permissions import Permission, require
+from backend.access.permissions import Permission, PermissionDenied, require
 from backend.accounts import phones
 from backend.assistant import answers, own_monitors
 from backend.assistant.replies import Outcome, Reply
-from backend.assistant.reports import describe_modification
+from backend.assistant.reports import describe_deploy, describe_modification, latest_deploy
 from backend.assistant.resolve import Resolution, names_in_words, pick, resolve
 from backend.commands import wording
 from backend.commands.schema import Command
 from backend.db import session_scope
 from backend.enums import MONITOR_MANAGEMENT, Channel, Intent, ModificationStatus
 from backend.errors import NotFound, ProductError
+from backend.llm import LLMNotConfigured
 from backend.models import DurableObject, Modification, User
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.objects.slugs import MAX_SLUG_LENGTH
 from backend.pipeline import modifications
+
+log = logging.getLogger(__name__)
+
+#: What a person on the phone hears when no LLM is configured: the settings to set are on
+#: the web page (Settings) and in the log, never read aloud.
+NO_LLM = "I can't write code yet: an admin needs to connect an AI model in Settings."
+#: The first version of an object created by phone while no LLM is configured.
+STARTER_MAIN = (
+    'def hello(name: str = "world") -> str:\n'
+    '    """A starter: replace me with what this object should do."""\n'
+    '    return f"hello {name}"\n'
+)
+
 
 #: Intents that change code or deployments: they need the PIN, then a confirmation.
 CHANGES = frozenset(
@@ -79,7 +95,13 @@ def process(user: User, command: Command, channel: Channel, *, may_change: bool 
 
 
 def _refused(exc: ProductError) -> Reply:
-    """A refusal said as one sentence: the service's own words, capitalised and ended."""
+    """A refusal said as one sentence: the service's own words, capitalised and ended; said
+    to the person ("you are a member", not their email), with no setting names read out."""
+    if isinstance(exc, LLMNotConfigured):
+        log.warning("refused by phone: %s", exc)  # the setting to set, for whoever reads logs
+        return Reply(NO_LLM, Outcome.REFUSED)
+    if isinstance(exc, PermissionDenied) and exc.reason:
+        return _refused(ProductError(f"{exc.reason} (you are {exc.who})"))
     message = str(exc).strip()
     if message and message[-1] not in ".?!":
         message += "."
@@ -117,13 +139,19 @@ def _object_or_none(session: Session, slug: str) -> DurableObject | None:
 
 
 def _status(user: User, command: Command) -> Reply:
+    """Where the person's newest request is: a change they asked for, or a deploy."""
     with session_scope() as session:
         statement = select(Modification).where(Modification.requested_by_id == user.id)
+        slug = None
         if command.target:
             found = resolve(session, command.target)
             if found.match is not None:
                 statement = statement.where(Modification.object_id == found.match.id)
+                slug = found.match.slug
         latest = session.exec(statement.order_by(col(Modification.id).desc()).limit(1)).first()
+        deploy = latest_deploy(session, user.id, slug)
+        if deploy is not None and (latest is None or deploy.created_at >= latest.created_at):
+            return Reply(describe_deploy(session, deploy), Outcome.ANSWERED)
         if latest is None:
             return Reply("You haven't asked for any changes yet.", Outcome.ANSWERED)
         return Reply(describe_modification(latest), Outcome.ANSWERED)
@@ -137,13 +165,31 @@ def _prepare(user: User, command: Command, channel: Channel, *, slug: str | None
     intent = Intent(command.intent)
     actor = _actor(user, channel)
     pending: dict[str, Any] = {"kind": "confirm", "command": command.model_dump(mode="json")}
+    opening = ""
+    if intent == Intent.MODIFY:  # say what can't be done before looking for the object
+        require(actor, Permission.EDIT)
+        llm.client.require_llm(modifications.NEEDS_LLM["modify"])
     with session_scope() as session:
         if intent == Intent.CREATE:
             require(actor, Permission.EDIT)
-            llm.client.require_llm(modifications.NEEDS_LLM["create"])
             name = _creation_name(command)
+            if _named(session, name) is not None:  # two of one name: "which one?" can't tell
+                return Reply(
+                    f"There is already an object called {name}. To change it, say update "
+                    f"{name} and what it should do; or give the new one another name.",
+                    Outcome.REFUSED,
+                )
             pending["slug"] = _free_slug(session, name)
-            pending["action"] = f"create a new object called {name}"
+            if llm.client.is_configured():
+                pending["action"] = f"create a new object called {name}"
+            else:  # nothing can write its code: offer the empty starter instead
+                log.warning(
+                    "creating by phone without an LLM: %s",
+                    llm.client.unconfigured_reason(modifications.NEEDS_LLM["create"]),
+                )
+                pending["starter"] = True
+                pending["action"] = f"create {name} as an empty starter object"
+                opening = f"{NO_LLM} "
         elif intent in (Intent.APPROVE, Intent.REJECT):
             found = _modification_for(session, command, slug)
             if isinstance(found, Reply):
@@ -163,7 +209,11 @@ def _prepare(user: User, command: Command, channel: Channel, *, slug: str | None
             pending["slug"] = slug
             pending["action"] = _object_action(session, intent, command, obj, actor)
     if not phones.has_pin(user):  # say so now, not after they typed a PIN they don't have
-        return Reply(f"To {pending['action']} I need your PIN. {phones.NO_PIN}", Outcome.REFUSED)
+        return Reply(
+            f"{opening}To {pending['action']} I need your PIN. {phones.NO_PIN}", Outcome.REFUSED
+        )
+    if pending.get("starter"):
+        return Reply(f"{opening}I can {pending['action']}.", Outcome.CONFIRM, pending=pending)
     return Reply(f"You asked me to {pending['action']}.", Outcome.CONFIRM, pending=pending)
 
 
@@ -171,8 +221,6 @@ def _object_action(
     session: Session, intent: Intent, command: Command, obj: DurableObject, actor: Actor
 ) -> str:
     if intent == Intent.MODIFY:
-        require(actor, Permission.EDIT)
-        llm.client.require_llm(modifications.NEEDS_LLM["modify"])
         instruction = command.instruction or command.text
         return f"change {obj.name}: {instruction}"
     if intent == Intent.DEPLOY:
@@ -227,9 +275,22 @@ def _modification_for(session: Session, command: Command, slug: str | None) -> M
     return Reply(f"Several changes are waiting: {numbers}. Which number?", Outcome.REFUSED)
 
 
+#: Words before a new object's name that are not part of it ("create object Calculator").
+_NOT_THE_NAME = re.compile(r"^(?:(?:a|an|the|new|object|called|named)\s+)+", re.IGNORECASE)
+
+
 def _creation_name(command: Command) -> str:
     name = (command.name or "").strip() or " ".join((command.description or "").split()[:3])
-    return (name or "New object")[:80].strip().capitalize()
+    name = _NOT_THE_NAME.sub("", name).strip() or name  # "Object Calculator": Calculator
+    name = (name or "New object")[:80].strip()
+    return name[:1].upper() + name[1:]
+
+
+def _named(session: Session, name: str) -> DurableObject | None:
+    """The object called `name` (whatever the case), if any."""
+    return session.exec(
+        select(DurableObject).where(func.lower(DurableObject.name) == name.strip().lower())
+    ).first()
 
 
 def _free_slug(session: Session, name: str) -> str:
@@ -247,6 +308,8 @@ def execute(user: User, pending: dict[str, Any], channel: Channel) -> Reply:
     intent = Intent(command.intent)
     actor = _actor(user, channel)
     try:
+        if intent == Intent.CREATE and pending.get("starter"):
+            return _create_starter(pending, command, actor)
         if intent == Intent.CREATE:
             modification = modifications.request_creation(
                 slug=pending["slug"],
@@ -277,6 +340,30 @@ def execute(user: User, pending: dict[str, Any], channel: Channel) -> Reply:
         return Reply(f"Rejected change number {modification.id}.", Outcome.DONE)
     except ProductError as exc:
         return _refused(exc)
+
+
+def _create_starter(pending: dict[str, Any], command: Command, actor: Actor) -> Reply:
+    """The object asked for, with a starter main.py, when no LLM can write its code."""
+    name = _creation_name(command)
+    described = (command.description or "").strip()
+    if _NOT_THE_NAME.sub("", described).strip().lower() == name.lower():
+        described = ""  # "object Calculator" names it; it says nothing of what it does
+    with session_scope() as session:
+        store.create_object(
+            session,
+            slug=pending["slug"],
+            name=name,
+            description=described,
+            files={"main.py": STARTER_MAIN},
+            owner_id=actor.user_id,
+            message="Empty starter, created by phone without an LLM",
+            actor=actor,
+        )
+    return Reply(
+        f"Created {name} as an empty starter object. Its code can be written in the web app, "
+        "or by me once an admin connects an AI model in Settings.",
+        Outcome.DONE,
+    )
 
 
 def _started(opening: str, modification: Modification) -> Reply:

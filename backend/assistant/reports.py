@@ -25,8 +25,10 @@ from backend.enums import (
     Channel,
     DeploymentStatus,
     EventName,
+    JobKind,
     ModificationStatus,
     NotificationPurpose,
+    TaskStatus,
 )
 from backend.errors import ProductError
 from backend.events import activity
@@ -68,6 +70,44 @@ def describe_modification(modification: Modification) -> str:
     failed = modification.status == ModificationStatus.FAILED and modification.error
     reason = f": {modification.error}" if failed else ""
     return f"Your {what} number {modification.id}{to} {modification.name} {state}{reason}."
+
+
+#: How many of the newest deploy jobs are looked through for a person's own.
+DEPLOYS_LOOKED_AT = 50
+
+
+def latest_deploy(session: Session, user_id: int, slug: str | None = None) -> Task | None:
+    """The newest deploy (or rollback) job this person asked for, of `slug` if given."""
+    recent = session.exec(
+        select(Task)
+        .where(Task.kind == JobKind.OBJECT_DEPLOY)
+        .order_by(col(Task.id).desc())
+        .limit(DEPLOYS_LOOKED_AT)
+    )
+    for task in recent:
+        params = task.params or {}
+        mine = (params.get("by") or {}).get("user_id") == user_id
+        if mine and slug in (None, params.get("slug")):
+            return task
+    return None
+
+
+def describe_deploy(session: Session, task: Task) -> str:
+    """ "Your deploy of Calculator version 2 is live." and the like."""
+    params = task.params or {}
+    slug = str(params.get("slug", ""))
+    obj = session.exec(select(DurableObject).where(DurableObject.slug == slug)).first()
+    what = f"{obj.name if obj else slug or 'an object'} version {params.get('version')}"
+    if task.status == TaskStatus.SUCCEEDED:
+        state = "is live"
+    elif task.status == TaskStatus.FAILED:
+        reason = ((task.error or "").strip().splitlines() or ["no reason given"])[0][:200]
+        state = f"failed: {reason.rstrip('.')}. The live version is unchanged"
+    elif task.status == TaskStatus.RUNNING:
+        state = f"is running, {task.progress}% done"
+    else:
+        state = "is waiting to start"
+    return f"Your deploy of {what} {state}."
 
 
 def scores_phrase(session: Session, modification_id: int) -> str:
@@ -136,6 +176,11 @@ def report_modification(session: Session, modification_id: int) -> None:
         summary = (modification.plan or {}).get("summary") or modification.prompt
         body = f"{body} {summary}. {scores_phrase(session, modification_id)}".strip()
         data["twiml"] = twiml.approval_call(user.name, body, modification_id)
+        # Told in a call the person is on: decided by saying so, then the PIN.
+        data["spoken"] = (
+            f"{body} To decide, say approve change {modification_id}, or reject change "
+            f"{modification_id}."
+        )
         body += " Reply YES and your PIN to approve, or NO and a reason to reject it."
         if user.phone:
             conversation.put(

@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 
 from sqlmodel import Session
 
+from backend.enums import ObjectKind
 from backend.models import DurableObject
 from backend.objects import store
 
@@ -101,8 +102,9 @@ def resolve(session: Session, text: str) -> Resolution:
     words = words_of(text)
     ranked = sorted(((score(words, obj), obj) for obj in objects), key=lambda pair: -pair[0])
     good = [(value, obj) for value, obj in ranked if value >= MATCH]
-    if not good:
-        return Resolution(others=[obj for _, obj in ranked[:3]])
+    if not good:  # suggest what people made, never a monitor's internal check object
+        shown = [obj for _, obj in ranked if obj.kind != ObjectKind.MONITOR]
+        return Resolution(others=shown[:3])
     best = good[0][0]
     close = [obj for value, obj in good if best - value <= CLOSE]
     if len(close) == 1 or best >= 0.99 > good[1][0]:

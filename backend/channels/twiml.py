@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from urllib.parse import urlencode
 
 from twilio.twiml.messaging_response import MessagingResponse
@@ -76,6 +77,15 @@ def hold(text: str, then: str, *, seconds: int = 2) -> str:
     response.pause(length=seconds)
     response.redirect(then, method="POST")
     return str(response)
+
+
+def say_first(answer: str, text: str) -> str:
+    """The TwiML `answer` with `text` said before anything else it does."""
+    root = ET.fromstring(answer)
+    say = ET.Element("Say", {"language": get_settings().voice_language})
+    say.text = text  # escaped when written out, like twilio.twiml does
+    root.insert(0, say)
+    return '<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(root, encoding="unicode")
 
 
 def goodbye(text: str) -> str:

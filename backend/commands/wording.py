@@ -68,7 +68,7 @@ def _number(value: Any) -> str:
 
 
 def filters_phrase(filters: list[dict[str, Any]]) -> str:
-    """ " where is_admin is true and amount is more than 500", or ""."""
+    """ " where amount is more than 500 and currency is usd", or ""."""
     parts = []
     for item in filters:
         value = item.get("value")
@@ -78,12 +78,30 @@ def filters_phrase(filters: list[dict[str, Any]]) -> str:
     return f" where {' and '.join(parts)}" if parts else ""
 
 
+def _who_signs_up(filters: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """ "an admin signs up" for a sign-up filtered on is_admin (the filters left over)."""
+    for item in filters:
+        if item.get("field") == "is_admin" and item.get("op") in ("==", "!="):
+            value = item.get("value")
+            truthy = value is True or str(value).strip().lower() in ("true", "1", "yes")
+            admin = truthy == (item.get("op") == "==")
+            rest = [other for other in filters if other is not item]
+            who = "an admin" if admin else "a new user who isn't an admin"
+            return f"{who} signs up", rest
+    return event_phrase(EventName.USER_CREATED), filters
+
+
 def condition_phrase(event: str, condition: dict[str, Any]) -> str:
-    """ "a new user signs up where is admin is true", "the number of users is more than 1,000"."""
+    """ "an admin signs up", "a payment fails where amount is more than 500", "the number of
+    users is more than 1,000"."""
     if condition.get("kind") == "metric":
         metric = METRIC_PHRASES.get(condition.get("metric"), condition.get("metric"))
         op = OP_PHRASES.get(condition.get("op"), condition.get("op"))
         window = condition.get("window_minutes")
         within = f" in the last {window} minutes" if window else ""
         return f"{metric}{within} {op} {_number(condition.get('value'))}"
-    return event_phrase(event) + filters_phrase(condition.get("filters") or [])
+    filters = condition.get("filters") or []
+    if event == EventName.USER_CREATED:
+        phrase, filters = _who_signs_up(filters)
+        return phrase + filters_phrase(filters)
+    return event_phrase(event) + filters_phrase(filters)

@@ -61,9 +61,9 @@ def _calls_last_hour(session: Session, user_id: int) -> int:
     )
 
 
-def _channel(session: Session, monitor: Monitor, owner: User) -> tuple[Channel, str]:
-    """The channel to use now, and why it is not the monitor's own ("" when it is)."""
-    channel = Channel(monitor.channel)
+def _channel(session: Session, channel: Channel, owner: User) -> tuple[Channel, str]:
+    """The channel to use now instead of `channel`, and why it is not that one ("" when it
+    is): a call, first or repeated, counts toward the hourly cap and respects quiet hours."""
     if channel != Channel.VOICE:
         return channel, ""
     if in_quiet_hours(owner):
@@ -103,9 +103,10 @@ def send(
     repeat: int = 0,
     channel: Channel | None = None,
 ) -> Notification:
-    """Queue the notification of `firing` (in the caller's transaction)."""
+    """Queue the notification of `firing` (in the caller's transaction), by `channel` (a
+    repeat's) or the monitor's own; a call past the hourly cap or in quiet hours is a text."""
     owner = session.get(User, monitor.owner_id)
-    chosen, why = (channel, "") if channel else _channel(session, monitor, owner)
+    chosen, why = _channel(session, Channel(channel or monitor.channel), owner)
     full = chosen in (Channel.EMAIL, Channel.GITHUB, Channel.SLACK)
     body = message.full if full else message.short
     if chosen == Channel.SMS:
@@ -180,10 +181,12 @@ def answer(session: Session, firing_id: int, choice: str, *, actor: audit.Actor)
             object_id=monitor.object_id,
             detail={"monitor_id": monitor.id, "firing_id": firing_id, "answer": choice},
         )
+    # Which alert: a reply of ACK answers the newest one, and the person should hear which.
+    which = f"monitor {monitor.id}'s alert: {firing.summary.strip().rstrip('.') or 'it fired'}"
     done = {
-        "ack": "Acknowledged.",
-        "pause": "Acknowledged, and the monitor is paused.",
-        "mute": "Acknowledged, and the monitor is silenced for an hour.",
+        "ack": f"Acknowledged {which}.",
+        "pause": f"Acknowledged {which}. The monitor is paused.",
+        "mute": f"Acknowledged {which}. The monitor is silenced for an hour.",
     }
     return done[choice]
 

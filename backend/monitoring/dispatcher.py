@@ -29,6 +29,7 @@ from sqlalchemy import case, literal, update
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
+from backend.channels import notify
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import Channel, NotificationPurpose
@@ -225,8 +226,12 @@ def dispatch_one(event: Event, candidates: list[Monitor]) -> None:
 
 
 def _group(session: Session, monitor: Monitor, event: Event) -> None:
-    """Add the event to the monitor's open firing, or open one; send at once when the
-    monitor has no grouping window."""
+    """Add the event to the monitor's open firing, or open one.
+
+    The first event after a quiet spell (no firing in the last grouping window) is sent at
+    once: a person waiting for "a new user signs up" hears of it now. Only events that come
+    after it within the window are grouped, into a firing sent when its window closes.
+    """
     now = utcnow()
     open_firing = session.exec(
         select(MonitorFiring).where(
@@ -241,17 +246,19 @@ def _group(session: Session, monitor: Monitor, event: Event) -> None:
         open_firing.count += 1
         session.add(open_firing)
         return
+    window = timedelta(seconds=monitor.group_seconds)
+    quiet = monitor.last_fired_at is None or monitor.last_fired_at <= now - window
     firing = MonitorFiring(
         monitor_id=monitor.id,
         event_ids=[event.id],
         count=1,
-        group_until=now + timedelta(seconds=monitor.group_seconds),
+        group_until=now + window,
     )
     session.add(firing)
     monitor.last_fired_at = now
     session.add(monitor)
     session.flush()
-    if monitor.group_seconds <= 0:
+    if quiet or monitor.group_seconds <= 0:
         _notify(session, monitor, firing)
 
 
@@ -303,7 +310,8 @@ def _notify(session: Session, monitor: Monitor, firing: MonitorFiring) -> None:
 
 
 def flush() -> dict[str, int]:
-    """Send the firings whose grouping window closed; try unanswered alert calls again."""
+    """Send the firings whose grouping window closed; try unanswered alert calls again; send
+    the results held for a person's call (`notify`) once that call has ended."""
     now = utcnow()
     with session_scope() as session:
         due = list(
@@ -314,7 +322,9 @@ def flush() -> dict[str, int]:
             )
         )
     sent = _each(due, _send_due, "firing")
-    return {"sent": sent, "repeated": _repeat_calls()}
+    with session_scope() as session:  # results held for a call that ended meanwhile
+        released = notify.release_held(session)
+    return {"sent": sent, "repeated": _repeat_calls(), "released": released}
 
 
 def _each(items: list[Any], fn: Any, what: str) -> int:

@@ -95,12 +95,23 @@ def _burst(name: str, payloads: list[dict[str, Any]]) -> str:
 def for_events(monitor_id: int, name: str, payloads: list[dict[str, Any]]) -> Message:
     """The message of a firing that covers these events (one, or a burst)."""
     link = public_url(f"/monitors/{monitor_id}")
-    short = fact(name, payloads[0]) if len(payloads) == 1 else _burst(name, payloads)
-    lines = [fact(name, payload) for payload in payloads[:20]]
-    if len(payloads) > 20:
-        lines.append(f"... and {len(payloads) - 20} more.")
-    full = "\n".join([short, "", *lines, "", f"Monitor {monitor_id}: {link}"])
-    return Message(subject=short[:120], short=short, full=full, link=link)
+    if len(payloads) == 1:
+        short = fact(name, payloads[0])
+        full = short  # one event: its sentence once (the channel adds the link)
+    else:
+        short = _burst(name, payloads)
+        lines = [fact(name, payload) for payload in payloads[:20]]
+        if len(payloads) > 20:
+            lines.append(f"... and {len(payloads) - 20} more.")
+        full = "\n".join([short, "", *lines])
+    return Message(subject=short[:120], short=short, full=_signed(full, monitor_id), link=link)
+
+
+def _signed(text: str, monitor_id: int) -> str:
+    """The fuller text with the monitor it came from named; its link is added by the channel
+    (email, Slack and GitHub each put `Message.link` under the text), so it isn't repeated.
+    No line starts with "From ": mail transports quote such a line as ">From"."""
+    return f"{text}\n\nSent by monitor {monitor_id}."
 
 
 def for_metric(
@@ -114,5 +125,4 @@ def for_metric(
         short = f"Resolved: it is no longer true that {what} (now {shown:,})."
     else:
         short = f"Now {what}: it is {shown:,}."
-    full = f"{short}\n\nMonitor {monitor_id}: {link}"
-    return Message(subject=short[:120], short=short, full=full, link=link)
+    return Message(subject=short[:120], short=short, full=_signed(short, monitor_id), link=link)

@@ -145,9 +145,14 @@ def metric_condition(
     }
 
 
-def form_of(command: Command, owner: User) -> dict[str, Any]:
+def form_of(command: Command, owner: User, *, asked_by: Channel | None = None) -> dict[str, Any]:
     """A parsed command's monitor, as `create_monitor`'s fields (event, condition, channel,
-    description); `InvalidInput` when it names nothing to watch."""
+    description); `InvalidInput` when it names nothing to watch.
+
+    A request that names no channel ("tell me when ...") is answered the way it was asked:
+    by text or call for someone who texted or called (`asked_by`), else the owner's
+    preferred channel.
+    """
     if command.metric:
         condition = metric_condition(
             command.metric, command.op or ">", float(command.value or 0), command.window_minutes
@@ -161,9 +166,15 @@ def form_of(command: Command, owner: User) -> dict[str, Any]:
     return {
         "event": event,
         "condition": condition,
-        "channel": command.channel or owner.preferred_channel,
+        "channel": command.channel or _default_channel(owner, asked_by),
         "description": command.text or condition_phrase(event, condition),
     }
+
+
+def _default_channel(owner: User, asked_by: Channel | None) -> str:
+    if asked_by in (Channel.SMS, Channel.VOICE):
+        return str(asked_by)
+    return owner.preferred_channel
 
 
 def confirmation(form: dict[str, Any]) -> str:

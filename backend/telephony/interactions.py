@@ -54,10 +54,16 @@ def record(session: Session, **fields: Any) -> Interaction:
     return interaction
 
 
+#: The steps a person starts: a text message, a call. Only these count toward the
+#: per-number limit: the turns inside a call (what they say, their PIN, the keypad) and
+#: Twilio's own status callbacks are not requests, and a call is never cut off for them.
+COUNTED_STEPS = (MESSAGE_STEP, GREET_STEP) = ("message", "greet")
+
+
 def recent_count(phone: str) -> Select:
-    """How many requests this number sent in the last minute (numbers we can't tell apart,
-    like withheld ones, share one count). Requests that were turned away don't count: a
-    number is never kept out longer than a minute."""
+    """How many messages and calls this number started in the last minute (numbers we can't
+    tell apart, like withheld ones, share one count). Requests that were turned away don't
+    count: a number is never kept out longer than a minute."""
     since = utcnow() - timedelta(minutes=1)
     return (
         select(func.count())
@@ -65,6 +71,7 @@ def recent_count(phone: str) -> Select:
         .where(
             Interaction.phone == (phone or "")[:32],
             Interaction.direction == "in",
+            col(Interaction.step).in_(COUNTED_STEPS),
             Interaction.outcome != RATE_LIMITED_OUTCOME,
             col(Interaction.created_at) >= since,
         )

@@ -24,7 +24,7 @@ from backend.channels import notify, twiml
 from backend.commands import parse
 from backend.commands.schema import Command
 from backend.db import session_scope
-from backend.enums import Channel, Intent, QuerySubject, TaskStatus
+from backend.enums import Channel, Intent, ObjectKind, QuerySubject, TaskStatus
 from backend.errors import ProductError
 from backend.models import User
 from backend.monitoring import alerts
@@ -90,16 +90,36 @@ def _user(session: Session, call: Call) -> User | None:
 
 
 def _hints(session: Session) -> str:
-    return ",".join(obj.name for obj in store.list_objects(session)[:30])
+    named = [obj.name for obj in store.list_objects(session) if obj.kind != ObjectKind.MONITOR]
+    return ",".join(named[:30])
 
 
 def _key(call: Call, step: str, said: str = "") -> str:
     return f"voice:{call.sid}:{step}:{said}:{call.query.get('tries', '')}" if call.sid else ""
 
 
+def _once(call: Call, key: str, answer: Callable[[], str]) -> str:
+    """The turn's answer, once per `key` (a retry gets the same), with any result that came
+    in for the caller during the call said first (`notify.tell_in_call`): told in this call,
+    not by a second call."""
+    return receipts.once(key, lambda: _with_results(call, answer()))
+
+
+def _with_results(call: Call, answer: str) -> str:
+    if not call.sid:
+        return answer
+    with session_scope() as session:
+        user = _user(session, call)
+        told = notify.tell_in_call(session, user.id, call.sid) if user is not None else []
+        if told:
+            said = " ".join([notify.MEANWHILE, *told])
+            _record(session, call, user, "result", outcome="told", reply=said)
+    return twiml.say_first(answer, said) if told else answer
+
+
 def incoming(call: Call) -> str:
     """A call comes in: greet a known caller by name and ask for a command."""
-    return receipts.once(_key(call, "greet"), lambda: _greet(call))
+    return _once(call, _key(call, "greet"), lambda: _greet(call))
 
 
 def _greet(call: Call) -> str:
@@ -135,8 +155,8 @@ def command(call: Call) -> str:
     said = call.form.get("SpeechResult", "").strip()
     if call.query.get("wait"):
         step = f"wait{call.query['wait']}.{call.query.get('polls', '')}"
-        return receipts.once(_key(call, step), lambda: _waited(call))
-    return receipts.once(_key(call, "command", said), lambda: _command(call, said))
+        return _once(call, _key(call, step), lambda: _waited(call))
+    return _once(call, _key(call, "command", said), lambda: _command(call, said))
 
 
 def _waited(call: Call) -> str:
@@ -166,9 +186,6 @@ def _command(call: Call, said: str) -> str:
         user = _user(session, call)
         if user is None:
             return twiml.goodbye(interactions.UNKNOWN_CALLER)
-        if interactions.over_limit(session, call.number):
-            _record(session, call, user, "command", outcome=interactions.RATE_LIMITED_OUTCOME)
-            return twiml.goodbye(interactions.RATE_LIMITED)
         pending = conversation.get(session, call.number, Channel.VOICE)
     if pending and pending.get("kind") == "choice" and said:
         reply = processor.choose(user, pending, said, Channel.VOICE)
@@ -223,11 +240,17 @@ def _confidence(call: Call) -> float | None:
         return None
 
 
+#: Said when words were heard but not understood a second time: what to say instead.
+EXAMPLE = "For example, say: how many users are there, or call me when a new user signs up."
+
+
 def _ask_again(call: Call, user: User, why: str, said: str, parsed: dict | None = None) -> str:
     tries = int(call.query.get("tries") or 0)
+    if tries and said:  # asked before: say what was heard, and what would work
+        why = f'{why.rstrip(".")}: I heard "{said[:120]}". {EXAMPLE}'
     with session_scope() as session:
         if tries < ASK_AGAIN:
-            say = f"{why} Please say it again."
+            say = f"{why} Please say it again." if not (tries and said) else why
             answer = twiml.listen(say, call.url(VOICE_COMMAND_PATH, tries=tries + 1))
         else:
             choices = ", ".join(f"press {key} for {words}" for key, (words, _) in MENU.items())
@@ -306,7 +329,7 @@ def _keys(call: Call, step: str, work: Callable[[Call, User, str], str]) -> str:
             return twiml.goodbye(interactions.UNKNOWN_CALLER)
         return work(call, user, digits)
 
-    return receipts.once(_key(call, step, digits), answer)
+    return _once(call, _key(call, step, digits), answer)
 
 
 def pin(call: Call) -> str:
@@ -414,6 +437,8 @@ def status(call: Call) -> str:
             session, call.sid, state, error_code=call.form.get("ErrorCode") or None
         )
         _record(session, call, _user(session, call), "status", outcome=state)
+        if state in notify.CALL_ENDED and call.sid:  # not told in the call: sent as usual
+            notify.release_held(session, call.sid)
     return ""
 
 

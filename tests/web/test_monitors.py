@@ -93,7 +93,7 @@ def test_monitors_from_a_sentence_and_a_form_paused_and_deleted(admin_page: Page
     page.get_by_role("combobox", name="Channel").click()
     page.get_by_role("option", name="voice").click()
     page.click("#monitor-create")
-    expect(row).to_contain_text("a new user signs up where is admin is true")
+    expect(row).to_contain_text("an admin signs up")
     expect(row).to_contain_text("voice")
     page.get_by_role("combobox", name="Watch").click()
     page.get_by_role("option", name="metric").click()

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from sqlmodel import select
 
 from backend import config
 from backend.channels import checks, delivery, fallback
@@ -157,6 +158,37 @@ def test_an_email_arrives_with_text_and_html_parts(mailbox: Mailbox) -> None:
     assert (row.status, row.attempts, row.error) == ("sent", 1, None)
     assert row.provider_id == message["Message-ID"] == result["provider_id"]
     assert row.provider_id.endswith("@dobj.example.com>")
+
+
+def test_an_alert_email_says_its_line_and_link_once(mailbox: Mailbox) -> None:
+    from backend.access.audit import Actor
+    from backend.accounts import users
+    from backend.models import Notification
+    from backend.monitoring import dispatcher, monitors
+
+    user_id, email, _ = _person(preferred=Channel.EMAIL)
+    with session_scope() as session:
+        monitor_id = monitors.create_monitor(
+            session, owner_id=user_id, event="user.created",
+            condition=monitors.event_condition([]), channel="email", description="sign-ups",
+            actor=Actor.operator("ops"), group_seconds=0,
+        ).id  # fmt: skip
+        users.add_user(session, name="Cleo", email="cleo@example.com", actor=Actor.operator("o"))
+    dispatcher.run_once()
+    with session_scope() as session:
+        (notification_id,) = session.exec(select(Notification.id)).all()
+
+    delivery.deliver(notification_id)
+
+    [message] = mailbox.messages
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    line = "New user signed up: Cleo (cleo@example.com), not as an admin."
+    link = f"/monitors/{monitor_id}"
+    assert message["To"] == email and message["Subject"] == line
+    assert text.count(line) == 1 and text.count(link) == 1, text
+    assert text == f"{line}\n\nSent by monitor {monitor_id}.\n\n{text.split()[-1]}\n"
+    html = message.get_body(("html",)).get_content()
+    assert html.count(line) == 1 and html.count(link) == 2  # the href and the link shown
 
 
 def test_the_subject_defaults_to_the_first_line(mailbox: Mailbox) -> None:

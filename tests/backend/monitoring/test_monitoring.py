@@ -12,7 +12,7 @@ from backend import config, db
 from backend.access.audit import Actor
 from backend.accounts import users
 from backend.enums import Channel, EventName, NotificationStatus
-from backend.models import Event, MonitorFiring, Notification, User, utcnow
+from backend.models import Event, Monitor, MonitorFiring, Notification, User, utcnow
 from backend.monitoring import alerts, dispatcher, monitors
 from backend.objects import store
 from cli.main import main
@@ -98,23 +98,32 @@ def test_filters_decide_and_paused_monitors_watch_nothing(world):
     assert len(_notifications()) == 1
 
 
-def test_a_burst_inside_the_grouping_window_is_one_notification(world):
+def test_the_first_event_goes_out_at_once_and_the_burst_after_it_is_one_notification(world):
     _monitor(world.ada_id, channel="sms", group=60)
-    for name in ("Ann", "Ben", "Cat"):
+    for name in ("Ann", "Ben", "Cat", "Dee"):
         _sign_up(name)
     dispatcher.run_once()
-    (firing,) = _firings()
-    assert firing.count == 3 and _notifications() == []
+    first, held = _firings()
+    (sms,) = _notifications()  # the first of a quiet spell: at once, not after the window
+    assert sms.body.startswith("New user signed up: Ann (ann@example.com)")
+    assert first.count == 1 and held.count == 3 and held.notified_at is None
     with db.session_scope() as session:  # the window closes
-        row = session.get(MonitorFiring, firing.id)
+        row = session.get(MonitorFiring, held.id)
         row.group_until = utcnow() - timedelta(seconds=1)
         session.add(row)
     assert dispatcher.flush()["sent"] == 1
-    (sms,) = _notifications()
-    assert sms.body.startswith(
-        "3 new users signed up: ann@example.com, ben@example.com and 1 more."
+    burst = _notifications()[-1]
+    assert burst.body.startswith(
+        "3 new users signed up: ben@example.com, cat@example.com and 1 more."
     )
-    assert "Reply ACK" in sms.body
+    assert "Reply ACK" in burst.body
+    with db.session_scope() as session:  # a quiet spell later, the next one is at once again
+        monitor = session.get(Monitor, first.monitor_id)
+        monitor.last_fired_at = utcnow() - timedelta(minutes=5)
+        session.add(monitor)
+    _sign_up("Eli")
+    dispatcher.run_once()
+    assert _notifications()[-1].body.startswith("New user signed up: Eli")
 
 
 def test_a_metric_monitor_fires_once_on_crossing_resolves_then_fires_again(world):
@@ -233,7 +242,11 @@ def test_pressing_1_on_an_alert_call_acknowledges_and_stops_the_repeats(world, m
     replay = CallReplay(world.peer, ADA_PHONE, outbound=True)
     replay.start_from(second.data["twiml"])
     turn = replay.press("1")
-    assert replay.text() == "Acknowledged. Goodbye." and turn.hangup
+    assert replay.text() == (
+        f"Acknowledged monitor {second.monitor_id}'s alert: New user signed up: Quin "
+        "(quin@example.com), not as an admin. Goodbye."
+    )
+    assert turn.hangup
     _age(second.id)
     assert dispatcher.flush()["repeated"] == 0
     assert _firings()[0].acknowledged_by == "ada@example.com"
@@ -271,6 +284,27 @@ def test_unanswered_calls_go_to_voicemail_then_out_by_sms(world, monkeypatch):
     assert _notifications()[-1].body.startswith("I called 2 times and couldn't reach you.")
     _age(_notifications()[-1].id)
     assert dispatcher.flush()["repeated"] == 0, "the SMS is the last word"
+
+
+def test_repeated_calls_count_toward_the_hourly_cap(world, monkeypatch):
+    monkeypatch.setenv("MAX_CALLS_PER_HOUR", "3")
+    monkeypatch.setenv("ALERT_CALL_TRIES", "10")
+    config.reload_settings()
+    _monitor(world.ada_id)
+    _sign_up("Ray")
+    dispatcher.run_once()
+    for _ in range(5):  # nobody answers: every round finds the last call unanswered
+        _age(_notifications()[-1].id, minutes=6)
+        dispatcher.flush()
+    assert [(n.channel, n.repeat) for n in _notifications()] == [
+        ("voice", 0), ("voice", 1), ("voice", 2), ("sms", 3),
+    ]  # fmt: skip
+    assert _notifications()[-1].body.startswith(
+        "You've had the most calls an hour allows, so I'm texting. New user signed up: Ray"
+    )
+    _sign_up("Sue")  # another alert within the hour is a text too
+    dispatcher.run_once()
+    assert _notifications()[-1].channel == "sms"
 
 
 def test_sms_ack_pause_and_mute_answer_the_latest_alert(world):

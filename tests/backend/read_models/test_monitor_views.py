@@ -96,7 +96,7 @@ def test_rows_say_state_last_firing_and_last_notification(sqlite_db):
         "paused",
         "silenced",
     ]
-    assert rows[quiet.id].watches == "a new user signs up where is admin is true"
+    assert rows[quiet.id].watches == "an admin signs up"
     assert (rows[quiet.id].firings, rows[quiet.id].last_fired, rows[quiet.id].last_notified) == (
         0,
         "",
@@ -198,7 +198,7 @@ def test_notifications_newest_first_filtered_by_status_and_channel(sqlite_db):
     assert [r.status for r in rows] == ["sent", "failed", "delivered"]
     assert (rows[0].monitor_id, rows[0].person, rows[0].monitor) == (0, "", "")
     assert (rows[1].monitor_id, rows[1].person) == (monitor.id, "Ada")
-    assert rows[1].monitor == "a new user signs up where is admin is true"
+    assert rows[1].monitor == "an admin signs up"
     assert [r.error for r in notifications.read_notifications(status="failed")] == ["no answer"]
     assert [r.target for r in notifications.read_notifications(channel="sms")] == ["+15551230009"]
     assert notifications.read_notifications(status="failed", channel="sms") == []

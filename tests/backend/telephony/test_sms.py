@@ -109,7 +109,7 @@ def test_the_per_number_limit_answers_politely(world, monkeypatch):
 
 def test_a_member_is_refused_a_deploy_by_sms_as_on_the_web(world):
     answer = _reply(world.peer.sms(BOB_PHONE, "deploy the calculator"))
-    assert answer == "Only an admin can deploy objects (bob@example.com is a member)."
+    assert answer == "Only an admin can deploy objects (you are a member)."
 
 
 def test_a_change_waiting_for_approval_is_decided_by_reply(world):

@@ -195,7 +195,7 @@ def test_a_member_asking_to_deploy_hears_the_refusal_the_web_app_shows(world):
     call.dial()
     call.say("deploy the calculator")
     assert call.text().startswith(
-        "Only an admin can deploy objects (bob@example.com is a member). Anything else?"
+        "Only an admin can deploy objects (you are a member). Anything else?"
     )
 
 
@@ -287,3 +287,70 @@ def test_call_status_callbacks_are_recorded_on_the_notification_and_as_interacti
     with db.session_scope() as session:
         assert session.exec(select(Notification)).one().status == "delivered"
     assert [row.outcome for row in interactions()] == ["ringing", "completed", "in-progress"]
+
+
+# --- a result while the person is on the call ---------------------------------------------------
+
+
+def _deploy_by_call(world) -> tuple[CallReplay, int]:
+    """Ada asks by phone to deploy the calculator; the deploy job runs while she is on."""
+    call = CallReplay(world.peer, ADA_PHONE)
+    call.dial()
+    call.say("deploy the calculator")
+    call.press(ADA_PIN)
+    call.press("1")
+    assert call.text().startswith("Deploying Calculator now. I'll tell you when it's live.")
+    with db.session_scope() as session:
+        task_id = session.exec(select(Task.id).where(Task.kind == JobKind.OBJECT_DEPLOY)).one()
+    RUNNER.run_here(task_id, None)
+    with db.session_scope() as session:
+        told = session.exec(select(Notification)).one()
+    assert (told.channel, told.status, told.body) == (
+        "voice", NotificationStatus.HELD, "Calculator version 1 is live."
+    )  # fmt: skip
+    return call, int(told.id)
+
+
+def _send_jobs() -> list[Task]:
+    with db.session_scope() as session:
+        return list(session.exec(select(Task).where(Task.kind == JobKind.NOTIFICATION_SEND)))
+
+
+def test_a_result_that_comes_during_the_call_is_told_in_it_not_by_a_second_call(world):
+    call, notification_id = _deploy_by_call(world)
+    assert _send_jobs() == [], "no second call while she is on this one"
+    call.say("how many users are there")
+    assert call.text() == (
+        "While we were talking: Calculator version 1 is live. There are 2 users. Anything else?"
+    )
+    call.say("")
+    assert call.text() == "Goodbye.", "told once"
+    with db.session_scope() as session:
+        assert session.get(Notification, notification_id).status == NotificationStatus.DELIVERED
+    assert _send_jobs() == []
+    assert ("result", "told") in [(row.step, row.outcome) for row in interactions()]
+
+
+def test_a_result_held_for_a_call_that_ended_goes_out_as_usual(world):
+    call, notification_id = _deploy_by_call(world)
+    ended = world.peer.post("/webhooks/voice/status", call._params(CallStatus="completed"))
+    assert ended.status_code == 204
+    with db.session_scope() as session:
+        assert session.get(Notification, notification_id).status == NotificationStatus.QUEUED
+    assert [task.params["notification_id"] for task in _send_jobs()] == [notification_id]
+
+
+def test_a_result_held_for_a_call_gone_quiet_is_sent_by_the_dispatcher(world):
+    from datetime import timedelta
+
+    from backend.models import Interaction
+    from backend.monitoring import dispatcher
+
+    _, notification_id = _deploy_by_call(world)
+    assert dispatcher.flush()["released"] == 0, "the call is still on"
+    with db.session_scope() as session:  # no turn for two minutes: the call ended unheard
+        for row in session.exec(select(Interaction)):
+            row.created_at -= timedelta(minutes=2)
+            session.add(row)
+    assert dispatcher.flush()["released"] == 1
+    assert [task.params["notification_id"] for task in _send_jobs()] == [notification_id]
