@@ -258,8 +258,8 @@ def test_webhook_urls_are_built_from_the_public_base_url(sqlite_db, monkeypatch)
 
 
 def test_interactions_read_newest_first_with_the_person(sqlite_db):
-    from backend.models import Interaction
     from backend.access.audit import SYSTEM
+    from backend.models import Interaction
     from backend.read_models.interactions import read_interactions
 
     ada = _user("Ada", phone=ADA_PHONE, verified=True)
