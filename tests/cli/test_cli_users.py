@@ -14,6 +14,7 @@ import cli.main as cli
 from backend import config, db
 from backend.accounts import auth, invites
 from backend.enums import EventName
+from backend.errors import Conflict
 from backend.models import AuditEntry
 
 
@@ -121,3 +122,10 @@ def test_set_password_asks_twice_or_takes_it_for_scripts(sqlite_db, monkeypatch,
                "--password", "my own one 3") == 0  # fmt: skip
     assert _signs_in("bob@example.com", "my own one 3")
     assert run("users", "set-password", "nobody@example.com", "--password", "whatever 12") == 2
+
+
+def test_signing_up_with_an_email_an_admin_added_says_how_to_get_in(sqlite_db, capsys):
+    assert run("users", "add", "--name", "Ada", "--email", "ada@example.com", "--admin") == 0
+    refused = r"an admin already added ada@example.com, without a password: open the invite"
+    with pytest.raises(Conflict, match=refused), db.session_scope() as session:
+        auth.sign_up(session, name="Ada", email="ADA@example.com", password="long enough")
