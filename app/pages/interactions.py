@@ -33,7 +33,7 @@ def _said(turn: rx.Var) -> rx.Component:
             as_="span",
         ),
         rx.text(
-            rx.cond(turn.transcript != "", turn.transcript, "(nothing heard)"),
+            rx.cond(turn.transcript != "", turn.transcript, "(nothing said)"),
             as_="span",
             class_name="turn-transcript",
             **WRAP,
@@ -105,7 +105,12 @@ def _card(card: rx.Var) -> rx.Component:
                     size="1",
                     color_scheme="gray",
                 ),
-                rx.text(card.turns.length().to_string(), " turns", size="1", color_scheme="gray"),
+                rx.text(
+                    card.turns.length().to_string(),
+                    rx.cond(card.turns.length() == 1, " turn", " turns"),
+                    size="1",
+                    color_scheme="gray",
+                ),
                 rx.cond(
                     card.sid != "",
                     rx.text(card.sid, size="1", font_family="monospace", **WRAP),
