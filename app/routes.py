@@ -4,6 +4,7 @@ from __future__ import annotations
 
 LOGIN = "/login"
 SIGNUP = "/signup"
+INVITE = "/invite"  # ?token=...: an invite link (backend.accounts.invites.INVITE_PATH)
 DASHBOARD = "/"
 HOME = DASHBOARD  # the old name of the start page
 OBJECTS = "/objects"

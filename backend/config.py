@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         description="How long a web sign-in lasts, in hours (log-out and a new password end "
         "it sooner).",
     )
+    invite_ttl_hours: float = Field(
+        default=72,
+        gt=0,
+        description="How long the one-time link `users add` (or `users invite`) prints stays "
+        "good, in hours: it opens a page where the person sets their password and is signed in.",
+    )
     sign_in_slow_after: int = Field(
         default=3,
         ge=1,

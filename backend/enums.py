@@ -118,6 +118,7 @@ class EventName(StrEnum):
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
     USER_PASSWORD_CHANGED = "user.password_changed"
+    USER_INVITED = "user.invited"
     SIGN_IN_LOCKED = "user.sign_in_locked"
     USER_PIN_SET = "user.pin_set"
     PHONE_VERIFICATION_SENT = "user.phone_verification_sent"

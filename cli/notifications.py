@@ -31,8 +31,9 @@ def cmd_notifications_list(
 ) -> tuple[Any, str]:
     if args.limit < 1:
         raise InvalidInput("--limit is at least 1")
+    # A member (--as) sees their own; the operator everybody's.
     found = notifications.latest(
-        session, status=args.status, channel=args.channel, limit=args.limit
+        session, viewer=actor, status=args.status, channel=args.channel, limit=args.limit
     )
     rows = [notifications.notification_view(*item) for item in found]
     return rows, table(rows, LIST_COLUMNS)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from backend.access.audit import Actor
-from backend.accounts import phones, users
+from backend.accounts import invites, phones, users
 from backend.enums import Channel
 from backend.errors import InvalidInput
 from backend.read_models.records import user_view
@@ -28,9 +28,9 @@ LIST_COLUMNS = [
 
 
 def cmd_users_add(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    # A number an admin adds is trusted: it is recognised when it calls or texts.
-    user = users.add_user(
-        session,
+    # A number an admin adds is trusted: it is recognised when it calls or texts. The link
+    # printed lets the person set their password and sign in to the web app.
+    user, link = invites.add_and_invite(
         name=args.name,
         email=args.email,
         phone=args.phone,
@@ -39,7 +39,37 @@ def cmd_users_add(session: Session, args: argparse.Namespace, actor: Actor) -> t
         phone_verified=True,
         actor=actor,
     )
-    return user_view(user), f"added user {user.email} (id {user.id})"
+    text = f"added user {user.email} (id {user.id})\n" + _link_text(link)
+    return {**user_view(user), **_link_view(link)}, text
+
+
+def _link_view(link: invites.Invite) -> dict[str, Any]:
+    return {"invite_url": link.url, "invite_expires_at": link.expires_at.isoformat()}
+
+
+def _link_text(link: invites.Invite) -> str:
+    expires = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"Send {link.email} this link to set their password and sign in (once, until "
+        f"{expires}):\n{link.url}"
+    )
+
+
+def cmd_users_invite(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    link = invites.invite(args.email, actor=actor)
+    return {"email": link.email, **_link_view(link)}, _link_text(link)
+
+
+def cmd_users_set_password(
+    session: Session, args: argparse.Namespace, actor: Actor
+) -> tuple[Any, str]:
+    password = args.password
+    if password is None:
+        password = getpass.getpass(f"New password for {args.email}: ")
+        if getpass.getpass("The same password again: ") != password:
+            raise InvalidInput("the two passwords differ")
+    user = invites.set_password(args.email, password, actor=actor)
+    return user_view(user), f"password set for {user.email}; they can log in on the web app now"
 
 
 def cmd_users_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
@@ -113,6 +143,17 @@ def register(groups: Any, command: Command) -> None:
         help="preferred notification channel",
     )
     command(cmds, "list", cmd_users_list, "list users")
+    password = command(
+        cmds, "set-password", cmd_users_set_password,
+        "set the password a person signs in to the web app with (their sessions end)",
+    )  # fmt: skip
+    password.add_argument("email", metavar="EMAIL")
+    password.add_argument("--password", help="for scripts; asked for twice (hidden) when left out")
+    invite = command(
+        cmds, "invite", cmd_users_invite,
+        "print a new one-time link for a person to set their password (INVITE_TTL_HOURS)",
+    )  # fmt: skip
+    invite.add_argument("email", metavar="EMAIL")
     pin = command(cmds, "set-pin", cmd_users_set_pin, "set the PIN that confirms changes by phone")
     pin.add_argument("email", metavar="EMAIL")
     pin.add_argument("--pin", help="4 to 8 digits; asked for (hidden) when left out")

@@ -25,7 +25,8 @@ S = CodeProblemsState
 
 class MonacoProblems(rx.Component):
     """Renders nothing: puts `problems` on the Monaco model `marked` as markers, and calls
-    `on_check(model, file, text)` when the model `model` is shown (problem_markers.js)."""
+    `on_check(model, file, text)` when the model `model` is shown and `delay` ms after each
+    pause in typing in it (problem_markers.js)."""
 
     tag = "MonacoProblems"  # defined by the custom code below, not imported
 
@@ -34,10 +35,14 @@ class MonacoProblems(rx.Component):
     text: rx.Var[str]
     marked: rx.Var[str]
     problems: rx.Var[list]
+    delay: rx.Var[int]
     on_check: rx.EventHandler[passthrough_event_spec(str, str, str)]
 
     def add_imports(self) -> dict:
-        return {"react": [ImportVar(tag="useEffect")], MONACO_LIBRARY: [ImportVar(tag="loader")]}
+        return {
+            "react": [ImportVar(tag="useEffect"), ImportVar(tag="useRef")],
+            MONACO_LIBRARY: [ImportVar(tag="loader")],
+        }
 
     def add_custom_code(self) -> list[str]:
         return [_MARKERS_JS]
@@ -109,7 +114,9 @@ def checked_code_editor(
         code_editor(
             value,
             path=path,
-            on_change=[on_change, S.check(path, file).debounce(CHECK_DELAY_MS)],
+            # Every change is stored at once, in order, so a save right after typing has
+            # every key; the check is debounced on its own, by MonacoProblems.
+            on_change=on_change,
             save_target=save_target,
             **props,
         ),
@@ -119,6 +126,7 @@ def checked_code_editor(
             text=value,
             marked=S.model,
             problems=S.problems,
+            delay=CHECK_DELAY_MS,
             on_check=S.check,
         ),
         problems_list(path, id="editor-problems"),

@@ -56,6 +56,16 @@ INDENT_OPTIONS = {
 }
 
 
+#: Keys type what they say, whenever the suggestion list happens to be open. Monaco suggests
+#: words of the file as one types, and Enter (or a commit character) accepted the suggestion
+#: instead of ending the line: `pass` Enter `return y` became `passesreturn y` in a file
+#: that has the word "passes", whenever the list opened before the Enter was handled (on a
+#: busy machine, reliably). Tab still accepts a suggestion.
+TYPING_OPTIONS = {
+    "acceptSuggestionOnEnter": "off",
+    "acceptSuggestionOnCommitCharacter": False,
+}
+
 #: Monaco cancels its pending work when an editor is disposed (a tab switch, leaving the
 #: page) with an error named "Canceled"; it is expected (microsoft/monaco-editor#2382), so it
 #: is dropped before Reflex reports it as a frontend exception. Reflex reports through
@@ -149,6 +159,7 @@ def code_editor(
             # Monaco dims the number of the line after a final newline below AA contrast.
             "renderFinalNewline": "on",
             **INDENT_OPTIONS,
+            **TYPING_OPTIONS,
         },
         custom_attrs={"onMount": rx.Var("monacoOnMount")},
         **({"on_change": on_change} if on_change is not None else {}),

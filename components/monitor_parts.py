@@ -14,8 +14,12 @@ def monitor_buttons(
     state: type[rx.State], row: rx.Var, *, on_delete: EventType | None = None
 ) -> rx.Component:
     """`row` is a MonitorRow var; `state` has the MonitorRowActions events. `on_delete`
-    replaces the plain delete (a monitor's page goes back to the list after it)."""
-    busy = state.acting  # type: ignore[attr-defined]
+    replaces the plain delete (a monitor's page goes back to the list after it). Buttons the
+    person may not use (another person's monitor, for a member) are disabled, and say why
+    (`row.refused`, the backend's rule) on hover and next to them."""
+    refused = row.refused != ""
+    busy = state.acting | refused  # type: ignore[attr-defined]
+    why = {"title": row.refused}
     return rx.hstack(
         rx.cond(
             row.active,
@@ -26,6 +30,7 @@ def monitor_buttons(
                 high_contrast=True,  # soft amber and green fall below WCAG AA without it
                 on_click=state.pause(row.id),  # type: ignore[attr-defined]
                 disabled=busy,
+                **why,
                 class_name="monitor-pause",
             ),
             rx.button(
@@ -36,6 +41,7 @@ def monitor_buttons(
                 color_scheme="green",
                 on_click=state.resume(row.id),  # type: ignore[attr-defined]
                 disabled=busy,
+                **why,
                 class_name="monitor-resume",
             ),
         ),
@@ -48,6 +54,7 @@ def monitor_buttons(
                 color_scheme="amber",
                 on_click=state.silence(row.id, minutes),  # type: ignore[attr-defined]
                 disabled=busy,
+                **why,
                 class_name=f"monitor-silence-{minutes}",
             )
             for label, minutes in SILENCES
@@ -67,9 +74,15 @@ def monitor_buttons(
                 high_contrast=True,  # soft amber and green fall below WCAG AA without it
                 color_scheme="red",
                 disabled=busy,
+                **why,
                 class_name="monitor-delete",
             ),
         ),
+        rx.cond(
+            refused,
+            rx.text(row.refused, size="1", color_scheme="gray", class_name="monitor-refused"),
+        ),
         spacing="2",
         wrap="wrap",
+        align="center",
     )

@@ -72,6 +72,14 @@ def _log_in(email: str, password: str, address: str) -> tuple[SignedInUser, str]
     return SignedInUser.from_model(user), token
 
 
+def actor_or_anonymous(token: str) -> Actor:
+    """The person a session token names, with their current role, or an anonymous Actor
+    (who may see nothing of anybody's) for a token that is not good (blocking)."""
+    with session_scope() as session:
+        actor = auth.actor_from_token(session, token, Channel.WEB)
+    return actor or Actor(name="anonymous", channel=Channel.WEB)
+
+
 def refusals_for(auth: AuthState, **subject: int | None) -> dict[str, str]:
     """What the backend's rules refuse this tab's person about one thing (`owner_id`: an
     object's owner), by permission ("" where allowed); `AuthState.refusals` is for things

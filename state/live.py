@@ -23,14 +23,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.access.audit import Actor
 from backend.config import get_settings
 from state import push
-from state.auth import AuthState
+from state.auth import AuthState, actor_or_anonymous
 from state.wording import database_unreachable, describe_error
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,16 @@ class LiveMixin(rx.State, mixin=True):
     live_max_seconds: ClassVar[float] = 3600.0
     live_error: str = ""
     _live_loop: int = 0
+    # The tab's session token, so that `_live_query` (also run by a push, outside any event)
+    # can read as the tab's person: see `_viewer`.
+    _viewer_token: str = ""
+
+    def _viewer(self) -> Callable[[], Actor]:
+        """A blocking function giving the tab's person as an Actor, read from the database
+        when called (so a demoted admin sees only their own at the next refresh); read
+        models decide what that person may see."""
+        token = self._viewer_token
+        return partial(actor_or_anonymous, token)
 
     def _live_query(self) -> Callable[[], Any]:
         """A blocking function that reads what the page shows (filters captured from state)."""
@@ -102,6 +114,7 @@ class LiveMixin(rx.State, mixin=True):
             # on_load's login check may not have run yet: read the cookie here too.
             if not auth.signed_in and await auth.current_user() is None:
                 return
+            self._viewer_token = auth.session_token
             self._live_loop += 1
             loop_id = self._live_loop
             path = self.router.page.path

@@ -10,6 +10,7 @@ from typing import ClassVar
 import reflex as rx
 
 from app import routes
+from backend.access.audit import Actor
 from backend.read_models.monitors import MonitorDetail, MonitorRow, read_monitor_detail
 from state import monitor_actions as actions
 from state.live import LiveMixin
@@ -27,8 +28,8 @@ def _nothing() -> MonitorDetail:
     return MonitorDetail(row, "", "", [], 0, "", "", 0, 0, "", [])
 
 
-def _read(monitor_id: int) -> MonitorDetail | None:
-    return read_monitor_detail(monitor_id) if monitor_id else None
+def _read(monitor_id: int, viewer: Callable[[], Actor]) -> MonitorDetail | None:
+    return read_monitor_detail(monitor_id, viewer()) if monitor_id else None
 
 
 class MonitorPageState(MonitorRowActions, LiveMixin, rx.State):
@@ -40,7 +41,7 @@ class MonitorPageState(MonitorRowActions, LiveMixin, rx.State):
 
     def _live_query(self) -> Callable[[], MonitorDetail | None]:
         self.shown_id = monitor_id_from_path(self.router.url.path)
-        return partial(_read, self.shown_id)
+        return partial(_read, self.shown_id, self._viewer())
 
     def _live_apply(self, data: MonitorDetail | None) -> None:
         self.found = data is not None

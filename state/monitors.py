@@ -112,7 +112,8 @@ class MonitorsState(MonitorRowActions, LiveMixin, rx.State):
     metric_ops: list[str] = list(METRIC_OPS)
 
     def _live_query(self) -> Callable[[], MonitorsPage]:
-        return read_monitors_page
+        viewer = self._viewer()
+        return lambda: read_monitors_page(viewer=viewer())
 
     def _live_apply(self, data: MonitorsPage) -> None:
         if data.rows != self.rows:  # unchanged rows are not sent to the browser again

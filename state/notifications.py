@@ -4,7 +4,6 @@ status and channel."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import ClassVar
 
 import reflex as rx
@@ -32,7 +31,8 @@ class NotificationsState(LiveMixin, rx.State):
     channel_choices: list[str] = [ALL, *(str(c) for c in Channel)]
 
     def _live_query(self) -> Callable[[], list[NotificationRow]]:
-        return partial(read_notifications, _chosen(self.status), _chosen(self.channel), ROW_LIMIT)
+        viewer, status, channel = self._viewer(), _chosen(self.status), _chosen(self.channel)
+        return lambda: read_notifications(viewer(), status, channel, ROW_LIMIT)
 
     def _live_apply(self, data: list[NotificationRow]) -> None:
         if data != self.rows:  # unchanged rows are not sent to the browser again

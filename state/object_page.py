@@ -75,7 +75,11 @@ class ObjectPageState(rx.State):
     files: dict[str, str] = {}
     file_names: list[str] = []
     active_file: str = "main.py"
-    edited: dict[str, str] = {}
+    # The editor's text of each file changed since it was loaded, kept on the server only:
+    # the editor owns the text while the person types (uncontrolled), so nothing typed is
+    # sent back to it, and only `dirty` changes in the browser.
+    _edited: dict[str, str] = {}
+    dirty: bool = False
     save_message: str = ""
     save_intent: str = "change"
     saving: bool = False
@@ -130,10 +134,6 @@ class ObjectPageState(rx.State):
         return next((v.syntax_error for v in self.versions if v.number == self.current_version), "")
 
     @rx.var
-    def dirty(self) -> bool:
-        return any(self.files.get(path) != text for path, text in self.edited.items())
-
-    @rx.var
     def version_numbers(self) -> list[str]:
         return [str(v.number) for v in self.versions]
 
@@ -146,7 +146,8 @@ class ObjectPageState(rx.State):
         self.status = snap.status
         self.current_version, self.deployed_version = snap.current_version, snap.deployed_version
         self.version_line, self.is_public, self.http = snap.version_line, snap.is_public, snap.http
-        self.files, self.file_names, self.edited = snap.files, sorted(snap.files), {}
+        self.files, self.file_names, self._edited = snap.files, sorted(snap.files), {}
+        self.dirty = False
         if self.active_file not in snap.files:
             self.active_file = "main.py" if "main.py" in snap.files else self.file_names[0]
         self.versions, self.deployments = snap.versions, snap.deployments
@@ -198,7 +199,8 @@ class ObjectPageState(rx.State):
 
     @rx.event
     def set_code(self, text: str) -> None:
-        self.edited[self.active_file] = text
+        self._edited = {**self._edited, self.active_file: text}
+        self.dirty = any(self.files.get(path) != text for path, text in self._edited.items())
 
     @rx.event
     def set_save_message(self, value: str) -> None:
@@ -211,7 +213,7 @@ class ObjectPageState(rx.State):
     @rx.event
     async def save(self):
         """ "Save as new version": the backend stores it and starts its evaluation job."""
-        files, message = {**self.files, **self.edited}, self.save_message.strip()
+        files, message = {**self.files, **self._edited}, self.save_message.strip()
         SAVE.begin(self)
         yield
         saved = await SAVE.run(

@@ -10,6 +10,7 @@ from components.auth_card import auth_card
 from components.error_banner import error_if
 from components.forms import field
 from state.auth import AuthState
+from state.invite import InviteState
 
 
 def _form(kind: str, label: str, on_submit: EventType, *fields: rx.Component) -> rx.Component:
@@ -78,8 +79,49 @@ def signup() -> rx.Component:
     )
 
 
+def invite() -> rx.Component:
+    """The page an invite link opens: set a password, then in."""
+    good = rx.vstack(
+        rx.text(
+            "Welcome, ", InviteState.name, ". Choose the password you will log in with as ",
+            rx.text(InviteState.email, weight="bold", as_="span"), ".",
+            size="2",
+        ),
+        error_if(InviteState.error, id="invite-error"),
+        _form(
+            "invite",
+            "Set password and log in",
+            InviteState.set_password,
+            field(
+                "Password (8 characters or more)",
+                "password",
+                type="password",
+                auto_complete="new-password",
+                min_length=8,
+            ),
+            field("The same password again", "again", type="password",
+                  auto_complete="new-password", min_length=8),
+        ),
+        width="100%",
+        spacing="3",
+    )  # fmt: skip
+    refused = rx.vstack(
+        rx.callout(InviteState.refused, icon="link-2-off", color_scheme="red", id="invite-refused"),
+        _other_way("Have a password?", "Log in", routes.LOGIN, "login-link"),
+        width="100%",
+        spacing="3",
+    )
+    return auth_card(
+        "Set your password",
+        rx.cond(
+            InviteState.checked, rx.cond(InviteState.refused != "", refused, good), rx.spinner()
+        ),
+    )
+
+
 def register(app: rx.App) -> None:
     app.add_page(login, route=routes.LOGIN, title="Log in", on_load=AuthState.redirect_if_signed_in)
     app.add_page(
         signup, route=routes.SIGNUP, title="Sign up", on_load=AuthState.redirect_if_signed_in
     )
+    app.add_page(invite, route=routes.INVITE, title="Set your password", on_load=InviteState.check)

@@ -11,6 +11,8 @@ Every backend service that changes something calls `require` before it writes; p
   tokens;
 - deploying, restoring (rollback), approving, sandbox limits, tokens for other people,
   adding users and event sources (keys other systems report events with) are for admins only;
+- a member sees their own calls, messages and notifications; admins see everybody's
+  (`only_user_id` says which a read may show);
 - nobody who is not signed in may change anything.
 """
 
@@ -49,6 +51,7 @@ class Permission(StrEnum):
     USER_ADMIN = "user_admin"
     MONITOR = "monitor"  # pause, resume, silence, delete, acknowledge a monitor
     EVENT_SOURCES = "event_sources"  # keys other systems report events with
+    SEE_EVERYONE = "see_everyone"  # other people's calls, messages, numbers and notifications
 
 
 #: What each permission is called in a refusal ("only an admin can <this>").
@@ -66,10 +69,11 @@ _WORDS = {
     Permission.USER_ADMIN: "add or change users",
     Permission.MONITOR: "change this monitor",
     Permission.EVENT_SOURCES: "manage event sources",
+    Permission.SEE_EVERYONE: "see other people's calls, messages and notifications",
 }
 _ADMIN_ONLY = frozenset(
     {Permission.DEPLOY, Permission.ROLLBACK, Permission.APPROVE, Permission.LIMITS}
-    | {Permission.USER_ADMIN, Permission.EVENT_SOURCES}
+    | {Permission.USER_ADMIN, Permission.EVENT_SOURCES, Permission.SEE_EVERYONE}
 )
 _ALL_RIGHTS = frozenset({Role.OPERATOR, Role.SYSTEM, Role.ADMIN})
 
@@ -117,6 +121,15 @@ def refusals(actor: Actor, **subject: int | None) -> dict[str, str]:
 def allowed(actor: Actor, permission: Permission, **subject: int | None) -> bool:
     """Whether `actor` may do `permission` (see `refusal` for the subject's fields)."""
     return not refusal(actor, permission, **subject)
+
+
+def only_user_id(actor: Actor) -> int | None:
+    """Whose calls, messages and notifications `actor` may see: None for everybody's (an
+    admin, the operator, the system), else the one person's id they are limited to (0, which
+    no person has, for somebody not signed in). Read models filter by it."""
+    if allowed(actor, Permission.SEE_EVERYONE):
+        return None
+    return actor.user_id or 0
 
 
 def require(actor: Actor, permission: Permission, **subject: int | None) -> None:

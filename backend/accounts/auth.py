@@ -27,7 +27,7 @@ from backend.accounts import sign_in_limits, users
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.enums import Channel, EventName
-from backend.errors import InvalidInput
+from backend.errors import Conflict, InvalidInput
 from backend.events import activity
 from backend.models import User
 
@@ -94,6 +94,7 @@ def sign_up(
     Goes through `users.sign_up`, so `user.created` is recorded.
     """
     check_password_rules(password)
+    _no_account_waiting_for_its_password(session, email)
     user = users.sign_up(
         session, name=name, email=email, phone=(phone or "").strip() or None, channel=Channel.WEB
     )
@@ -101,6 +102,22 @@ def sign_up(
     session.add(user)
     session.flush()
     return user
+
+
+def _no_account_waiting_for_its_password(session: Session, email: str) -> None:
+    """An admin added this person (the CLI's `users add`) and no password was set yet: say
+    how to get in, rather than only that the email exists."""
+    try:
+        normalised = users.normalise_email(email)
+    except InvalidInput:
+        return  # refused with its reason by `users.sign_up`
+    user = session.exec(select(User).where(User.email == normalised)).first()
+    if user is not None and not user.password_hash:
+        raise Conflict(
+            f"an admin already added {normalised}, without a password: open the invite link "
+            "they were given, or ask an admin for a new one ('users invite EMAIL') or to set "
+            "a password ('users set-password EMAIL')"
+        )
 
 
 def authenticate(session: Session, email: str, password: str) -> User:

@@ -116,7 +116,16 @@ _ACTION_FIELDS: dict[EventName, dict[str, Field]] = {
         "is_admin": _f("boolean", "whether they are an admin"),
     },
     EventName.USER_UPDATED: {**_USER, "changed": _f("list", "names of the fields changed")},
-    EventName.USER_PASSWORD_CHANGED: {**_USER},
+    EventName.USER_PASSWORD_CHANGED: {
+        **_USER,
+        "how": _f(
+            "string", "'set' (by an admin) or 'invite' (a link); absent: the person", required=False
+        ),
+    },
+    EventName.USER_INVITED: {
+        **_USER,
+        "expires_at": _f("string", "when the link stops working (ISO 8601, UTC)"),
+    },
     EventName.SIGN_IN_LOCKED: {**_LOCK},
     EventName.USER_PIN_SET: {**_USER, "changed": _f("boolean", "whether a PIN was replaced")},
     EventName.PHONE_VERIFICATION_SENT: {

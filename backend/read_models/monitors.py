@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from backend.access.audit import Actor
+from backend.access.permissions import Permission, only_user_id, refusal
 from backend.commands.wording import condition_phrase
 from backend.db import session_scope
 from backend.enums import NotificationPurpose
@@ -113,9 +115,20 @@ class MonitorRow:
     last_notified_status: str
     last_notified: str
     silenced_until: str
+    # Why the viewer may not pause, resume, silence or delete it ("" when they may): the
+    # page shows its buttons disabled with this.
+    refused: str = ""
 
 
-def monitor_row(summary: MonitorSummary) -> MonitorRow:
+def _refused(viewer: Actor | None, monitor: Monitor) -> str:
+    if viewer is None:
+        return ""
+    reason = refusal(viewer, Permission.MONITOR, owner_id=monitor.owner_id)
+    return reason[:1].upper() + reason[1:]
+
+
+def monitor_row(summary: MonitorSummary, viewer: Actor | None = None) -> MonitorRow:
+    """`viewer`: the person the page is for, whose rights `refused` words."""
     monitor, firing, told = summary.monitor, summary.last_firing, summary.last_notification
     return MonitorRow(
         id=monitor.id or 0,
@@ -132,6 +145,7 @@ def monitor_row(summary: MonitorSummary) -> MonitorRow:
         last_notified_status=told.status if told else "",
         last_notified=when(told.created_at) if told else "",
         silenced_until=when(_silenced_until(monitor)),
+        refused=_refused(viewer, monitor),
     )
 
 
@@ -164,10 +178,11 @@ def monitor_view(summary: MonitorSummary) -> dict[str, Any]:
     }
 
 
-def read_monitor_rows(owner_id: int | None = None) -> list[MonitorRow]:
-    """The Monitors page's rows (a person's, or everybody's), oldest first."""
+def read_monitor_rows(owner_id: int | None = None, viewer: Actor | None = None) -> list[MonitorRow]:
+    """The Monitors page's rows (a person's, or everybody's), oldest first; with `viewer`,
+    each says why that person may not change it."""
     with session_scope() as session:
-        return [monitor_row(s) for s in summaries(session, owner_id=owner_id)]
+        return [monitor_row(s, viewer) for s in summaries(session, owner_id=owner_id)]
 
 
 @dataclasses.dataclass
@@ -214,9 +229,10 @@ class MonitorsPage:
     failed_events: list[FailedEventRow]
 
 
-def read_monitors_page(owner_id: int | None = None) -> MonitorsPage:
-    """The Monitors page's data in one call (a person's monitors, or everybody's)."""
-    return MonitorsPage(read_monitor_rows(owner_id), read_failed_events())
+def read_monitors_page(owner_id: int | None = None, viewer: Actor | None = None) -> MonitorsPage:
+    """The Monitors page's data in one call (a person's monitors, or everybody's), its rows
+    worded for `viewer` (see `read_monitor_rows`)."""
+    return MonitorsPage(read_monitor_rows(owner_id, viewer), read_failed_events())
 
 
 # --- one monitor ----------------------------------------------------------------------------
@@ -273,11 +289,11 @@ class DeliveryRow:
     sent: str
 
 
-def delivery_row(notification: Notification) -> DeliveryRow:
+def delivery_row(notification: Notification, *, hide_target: bool = False) -> DeliveryRow:
     return DeliveryRow(
         id=notification.id or 0,
         channel=notification.channel,
-        target=notification.target,
+        target="(not shown: another person's)" if hide_target else notification.target,
         status=notification.status,
         attempts=notification.attempts,
         error=notification.error or "",
@@ -347,10 +363,14 @@ def _literal(value: Any) -> str:
     return str(value)
 
 
-def monitor_detail(found: MonitorHistory) -> MonitorDetail:
+def monitor_detail(found: MonitorHistory, viewer: Actor | None = None) -> MonitorDetail:
+    """A monitor's page for `viewer`: where to its notifications went (a phone number, an
+    address) is shown only to its owner and to people who see everybody's."""
     monitor, check = found.summary.monitor, found.check
+    only = only_user_id(viewer) if viewer is not None else None
+    hide_targets = only is not None and only != monitor.owner_id
     return MonitorDetail(
-        row=monitor_row(found.summary),
+        row=monitor_row(found.summary, viewer),
         event=monitor.event_name,
         condition_kind=str(monitor.condition.get("kind", "event")),
         conditions=condition_lines(monitor.condition),
@@ -369,7 +389,7 @@ def monitor_detail(found: MonitorHistory) -> MonitorDetail:
                 created=when(firing.created_at, seconds=True),
                 acknowledged=when(firing.acknowledged_at, seconds=True),
                 acknowledged_by=firing.acknowledged_by,
-                notifications=[delivery_row(n) for n in notifications],
+                notifications=[delivery_row(n, hide_target=hide_targets) for n in notifications],
             )
             for firing, notifications in found.firings
         ],
@@ -408,10 +428,11 @@ def history_view(found: MonitorHistory) -> dict[str, Any]:
     }
 
 
-def read_monitor_detail(monitor_id: int) -> MonitorDetail | None:
-    """The monitor page's content; None when there is no such monitor (or it was deleted)."""
+def read_monitor_detail(monitor_id: int, viewer: Actor | None = None) -> MonitorDetail | None:
+    """The monitor page's content for `viewer` (see `monitor_detail`); None when there is no
+    such monitor (or it was deleted)."""
     with session_scope() as session:
         try:
-            return monitor_detail(history(session, monitor_id))
+            return monitor_detail(history(session, monitor_id), viewer)
         except NotFound:
             return None

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from backend.access.audit import Actor
+from backend.access.permissions import only_user_id
 from backend.commands.wording import condition_phrase
 from backend.db import session_scope
 from backend.enums import Channel, NotificationStatus
@@ -30,17 +32,22 @@ def _check(status: str | None, channel: str | None) -> None:
 def latest(
     session: Session,
     *,
+    viewer: Actor,
     status: str | None = None,
     channel: str | None = None,
     limit: int = 200,
 ) -> list[tuple[Notification, str, Monitor | None]]:
-    """(notification, its person's name or "", its monitor or None), newest first."""
+    """(notification, its person's name or "", its monitor or None), newest first: the
+    viewer's own, or everybody's for an admin."""
     _check(status, channel)
     statement = (
         select(Notification, User.name, Monitor)
         .join(User, col(Notification.user_id) == col(User.id), isouter=True)
         .join(Monitor, col(Notification.monitor_id) == col(Monitor.id), isouter=True)
     )
+    only = only_user_id(viewer)
+    if only is not None:
+        statement = statement.where(Notification.user_id == only)
     if status is not None:
         statement = statement.where(Notification.status == status)
     if channel is not None:
@@ -117,11 +124,10 @@ def notification_view(
 
 
 def read_notifications(
-    status: str | None = None, channel: str | None = None, limit: int = 200
+    viewer: Actor, status: str | None = None, channel: str | None = None, limit: int = 200
 ) -> list[NotificationRow]:
-    """The Notifications page's rows, newest first, optionally of one status and channel."""
+    """The Notifications page's rows, newest first, optionally of one status and channel:
+    the viewer's own, or everybody's for an admin."""
     with session_scope() as session:
-        return [
-            notification_row(*found)
-            for found in latest(session, status=status, channel=channel, limit=limit)
-        ]
+        found = latest(session, viewer=viewer, status=status, channel=channel, limit=limit)
+        return [notification_row(*one) for one in found]

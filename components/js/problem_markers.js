@@ -3,7 +3,8 @@
 // <MonacoProblems model=... marked=... problems=[...] /> renders nothing: it puts `problems`
 // (the backend's, for the Monaco model named `marked`) on that model, now or as soon as the
 // editor creates it, and asks for a check (`onCheck(model, file, text)`) whenever another
-// model is shown (`model`), so a file's problems are there before anyone types.
+// model is shown (`model`), so a file's problems are there before anyone types, and `delay`
+// ms after each change to that model's text.
 const monacoProblems = { byModel: new Map(), watching: false };
 const PROBLEM_OWNER = "python-problems";
 
@@ -34,15 +35,47 @@ function monacoShowProblems(monaco, model, problems) {
   if (found) monaco.editor.setModelMarkers(found, PROBLEM_OWNER, monacoMarkers(monaco, problems));
 }
 
-function MonacoProblems({ model, file, text, marked, problems, onCheck }) {
+function MonacoProblems({ model, file, text, marked, problems, onCheck, delay }) {
+  // The latest handler, without making the effect below start again at every render.
+  const checkRef = useRef(onCheck);
+  checkRef.current = onCheck;
   useEffect(() => {
     if (!model || !onCheck) return;
     let live = true;
+    let timer = null;
+    const disposables = [];
     loader.init().then((monaco) => {
-      const shown = monaco.editor.getModel(monaco.Uri.parse(model));
-      if (live) onCheck(model, file, shown ? shown.getValue() : text);
+      if (!live) return;
+      const uri = monaco.Uri.parse(model);
+      const check = () => {
+        const shown = monaco.editor.getModel(uri);
+        if (live && checkRef.current) checkRef.current(model, file, shown ? shown.getValue() : text);
+      };
+      // After each pause in typing. The editor's own on_change only stores the text: a
+      // debounce there would hold back the text a save sends too.
+      const watch = (found) =>
+        disposables.push(
+          found.onDidChangeContent(() => {
+            clearTimeout(timer);
+            timer = setTimeout(check, delay || 0);
+          }),
+        );
+      const found = monaco.editor.getModel(uri);
+      if (found) {
+        watch(found);
+      } else {
+        const created = monaco.editor.onDidCreateModel((m) => {
+          if (m.uri.toString() === uri.toString()) watch(m);
+        });
+        disposables.push(created);
+      }
+      check();
     });
-    return () => { live = false; };
+    return () => {
+      live = false;
+      clearTimeout(timer);
+      disposables.forEach((d) => d.dispose());
+    };
   }, [model]);
   useEffect(() => {
     if (!marked) return;

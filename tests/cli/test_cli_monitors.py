@@ -177,6 +177,17 @@ def test_notifications_list_filters_by_status_and_channel(sqlite_db, capsys):
     assert status == 0 and "+15551230001" in out and "a@example.com" not in out
 
 
+def test_a_member_lists_only_their_own_notifications(ada, capsys):
+    status, _, err = run(capsys, "users", "add", "--name", "Bob", "--email", "bob@example.com")
+    assert status == 0, err
+    with db.session_scope() as session:
+        session.add(Notification(channel="sms", target="+15551230001", user_id=1))
+        session.add(Notification(channel="sms", target="+15551230002", user_id=2))
+    mine = ok_json(capsys, "--as", "bob@example.com", "notifications", "list")
+    assert [n["target"] for n in mine] == ["+15551230002"]
+    assert len(ok_json(capsys, "notifications", "list")) == 2  # the operator: everybody's
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

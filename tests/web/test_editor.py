@@ -4,13 +4,19 @@ as it is typed, and versions that don't parse said to be so wherever they appear
 from __future__ import annotations
 
 import ast
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from backend import db
+from backend.access.audit import SYSTEM
 from backend.enums import JobKind
-from backend.objects.store import get_version
+from backend.objects.store import create_object, get_version
 from tests.web.conftest import screenshot
 from tests.web.test_objects import (
     MAIN_PY,
@@ -137,4 +143,52 @@ def test_an_object_created_with_a_syntax_error_says_so(admin_page: Page, harness
     badge = page.locator("#object-row-area .does-not-parse")
     expect(badge).to_have_text("does not parse")
     expect(badge).to_have_attribute("title", error)
+    _no_error_on_page(page)
+
+
+#: An object whose words start like Python's (`password` like `pass`, `returns` like
+#: `return`): Monaco's word suggestions pop up while those keywords are typed.
+CHECKER_PY = (
+    'def check(password: str) -> bool:\n    """Whether the password passes; returns it."""\n'
+    "    return len(password) > 8\n"
+)
+
+
+@contextlib.contextmanager
+def _busy_cpus() -> Iterator[None]:
+    """Every CPU of the machine busy with a spinning process, as on a loaded machine."""
+    spinners = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(os.cpu_count() or 2)
+    ]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def test_typing_on_a_busy_machine_loses_no_character(admin_page: Page, harness) -> None:
+    page = admin_page
+    with db.session_scope() as session:
+        create_object(
+            session, slug="checker", name="Checker", files={"main.py": CHECKER_PY}, actor=SYSTEM
+        )
+    page.goto(_url(harness, "/objects/checker"))
+    lines = page.locator("#code-editor .view-lines")
+    expect(lines).to_contain_text("def check")
+    lines.click()
+    page.keyboard.press("Control+End")
+    with _busy_cpus():
+        # `pass`, Enter, `return y` once saved "passreturn y"; saved at once with Ctrl+S, as
+        # people do, without waiting for anything.
+        page.keyboard.type("\ndef f(y):\nif y:\npass\nreturn y\n\n\nPASSWORD = f(1)\n")
+        page.keyboard.press("Control+s")
+        expect(page.locator("#object-version")).to_contain_text("v2", timeout=SLOW)
+    assert _saved_main("checker") == CHECKER_PY + (
+        "\ndef f(y):\n    if y:\n        pass\n    return y\n\n\nPASSWORD = f(1)\n"
+    )
+    _run_latest_job(JobKind.VERSION_EVALUATE).join(timeout=120)
+    expect(page.locator("#save-evaluation")).to_be_visible(timeout=SLOW)
     _no_error_on_page(page)

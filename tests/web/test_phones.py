@@ -90,7 +90,7 @@ def test_calls_and_messages_appear_live(admin_page: Page, harness) -> None:
                 provider_sid="CA0123456789",
             )
         )
-    rows = page.locator("#interactions-table .interaction-row")
+    rows = page.locator("#conversations .conversation")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("deploy the calculator")
     expect(rows.first).to_contain_text("Ada Admin")

@@ -18,7 +18,14 @@ from sqlmodel import func, select
 import cli.main as cli
 from backend import db
 from backend.access.audit import Actor
-from backend.access.permissions import Permission, PermissionDenied, allowed, refusal, require
+from backend.access.permissions import (
+    Permission,
+    PermissionDenied,
+    allowed,
+    only_user_id,
+    refusal,
+    require,
+)
 from backend.accounts import tokens, users
 from backend.background import jobs
 from backend.enums import Channel, JobKind, Role, TaskStatus
@@ -60,6 +67,7 @@ def test_nobody_signed_in_may_do_nothing(permission):
         (Permission.LIMITS, False, False),
         (Permission.USER_ADMIN, False, False),
         (Permission.EVENT_SOURCES, False, False),
+        (Permission.SEE_EVERYONE, False, False),
         (Permission.REJECT, True, False),
         (Permission.RESUME, True, False),
         (Permission.VISIBILITY, True, False),
@@ -69,6 +77,12 @@ def test_nobody_signed_in_may_do_nothing(permission):
 def test_members_rights_depend_on_whose_it_is(permission, owner, other):
     assert allowed(OWNER, permission, **MINE) is owner
     assert allowed(OTHER, permission, **MINE) is other
+
+
+def test_members_see_their_own_records_and_admins_everybodys():
+    assert only_user_id(OWNER) == OWNER.user_id
+    assert only_user_id(NOBODY) == 0  # nobody's: no person has id 0
+    assert only_user_id(ADMIN) is None and only_user_id(OPERATOR) is None
 
 
 def test_tokens_for_oneself_only():

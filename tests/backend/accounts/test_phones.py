@@ -258,6 +258,7 @@ def test_webhook_urls_are_built_from_the_public_base_url(sqlite_db, monkeypatch)
 
 
 def test_interactions_read_newest_first_with_the_person(sqlite_db):
+    from backend.access.audit import SYSTEM
     from backend.models import Interaction
     from backend.read_models.interactions import read_interactions
 
@@ -278,7 +279,7 @@ def test_interactions_read_newest_first_with_the_person(sqlite_db):
                 provider_sid="CA123",
             )
         )
-    rows = read_interactions()
+    rows = read_interactions(SYSTEM)
     assert [(r.person, r.intent, r.confidence, r.sid) for r in rows] == [
         ("Ada", "deploy", "0.88", "CA123"),
         ("", "", "", ""),

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from backend import config, db
 from backend.access import audit
-from backend.accounts import auth, phones, tokens, users
+from backend.accounts import auth, invites, phones, tokens, users
 from backend.background import jobs
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.events import activity, sources
@@ -121,6 +121,7 @@ def _everything(llm) -> None:
         bob = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
     me = audit.Actor.for_user(bob, Channel.WEB)
     auth.change_password(bob.id, "long enough", "a new password", actor=me)
+    invites.invite("bob@example.com", actor=OPERATOR)
     with pytest.raises(auth.WrongPassword):  # SIGN_IN_LOCK_AFTER is 1: locked at once
         auth.log_in("bob@example.com", "a guess", address="203.0.113.7")
     with db.session_scope() as session:

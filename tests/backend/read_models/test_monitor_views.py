@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from backend import db
-from backend.access.audit import Actor
+from backend.access.audit import SYSTEM, Actor
 from backend.accounts import users
 from backend.enums import Channel, NotificationPurpose, NotificationStatus
 from backend.errors import InvalidInput, NotFound
@@ -194,16 +194,20 @@ def test_notifications_newest_first_filtered_by_status_and_channel(sqlite_db):
             )
         )
 
-    rows = notifications.read_notifications()
+    rows = notifications.read_notifications(SYSTEM)
     assert [r.status for r in rows] == ["sent", "failed", "delivered"]
     assert (rows[0].monitor_id, rows[0].person, rows[0].monitor) == (0, "", "")
     assert (rows[1].monitor_id, rows[1].person) == (monitor.id, "Ada")
     assert rows[1].monitor == "an admin signs up"
-    assert [r.error for r in notifications.read_notifications(status="failed")] == ["no answer"]
-    assert [r.target for r in notifications.read_notifications(channel="sms")] == ["+15551230009"]
-    assert notifications.read_notifications(status="failed", channel="sms") == []
+    assert [r.error for r in notifications.read_notifications(SYSTEM, status="failed")] == [
+        "no answer"
+    ]
+    assert [r.target for r in notifications.read_notifications(SYSTEM, channel="sms")] == [
+        "+15551230009"
+    ]
+    assert notifications.read_notifications(SYSTEM, status="failed", channel="sms") == []
     with pytest.raises(InvalidInput, match="unknown status"):
-        notifications.read_notifications(status="lost")
+        notifications.read_notifications(SYSTEM, status="lost")
 
 
 def test_filters_and_fields_read_the_same_for_every_door(sqlite_db):
@@ -235,3 +239,35 @@ def test_preview_reads_a_sentence_back_and_writes_nothing(sqlite_db):
         with pytest.raises(InvalidInput):
             monitors.preview("  ", ada)
         assert monitors.list_monitors(session) == []
+
+
+def test_a_member_sees_their_own_notifications_and_may_not_change_other_monitors(sqlite_db):
+    """Admins see everybody's notifications; a member their own, and another person's
+    monitor's row says why its buttons are disabled (its page hides where it went)."""
+    with db.session_scope() as session:
+        ada, bob = _user(session, "Ada"), _user(session, "Bob")
+        ada.is_admin = True
+        ada_monitor, bob_monitor = _monitor(session, ada), _monitor(session, bob)
+        firing = _firing(session, ada_monitor, 1)
+        _notification(session, ada_monitor, firing, target="+15551230001")
+        _notification(session, bob_monitor, None, target="+15551230002")
+        session.add(Notification(channel="sms", target="+15550000000", purpose="verification"))
+    admin, member = Actor.for_user(ada, Channel.WEB), Actor.for_user(bob, Channel.WEB)
+    anonymous = Actor(name="anonymous", channel=Channel.WEB)
+
+    assert len(notifications.read_notifications(admin)) == 3
+    assert [r.target for r in notifications.read_notifications(member)] == ["+15551230002"]
+    assert notifications.read_notifications(anonymous) == []
+
+    rows = {r.id: r.refused for r in views.read_monitor_rows(viewer=member)}
+    assert rows == {
+        ada_monitor.id: "Only an admin or the owner can change this monitor",
+        bob_monitor.id: "",
+    }
+    assert {r.refused for r in views.read_monitor_rows(viewer=admin)} == {""}
+    others = views.read_monitor_detail(ada_monitor.id, member)
+    assert others.row.refused and [n.target for n in others.firings[0].notifications] == [
+        "(not shown: another person's)"
+    ]
+    own = views.read_monitor_detail(ada_monitor.id, admin)
+    assert [n.target for n in own.firings[0].notifications] == ["+15551230001"]
