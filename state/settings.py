@@ -9,9 +9,8 @@ from typing import Any
 import reflex as rx
 
 from backend.accounts import users
-from backend.db import session_scope
-from backend.errors import NotFound, ProductError
-from backend.models import User
+from backend.errors import ProductError
+from backend.read_models.accounts import Profile, profile, read_profile
 from backend.read_models.settings_page import settings_overview
 from state.auth import AuthState
 
@@ -47,25 +46,12 @@ class LimitRow:
     value: str
 
 
-def _read(user_id: int) -> tuple[dict[str, Any], User | None]:
-    overview = settings_overview()
-    with session_scope() as session:
-        try:
-            user = users.get_user(session, user_id)
-        except NotFound:
-            return overview, None
-        session.expunge(user)
-    return overview, user
+def _read(user_id: int) -> tuple[dict[str, Any], Profile | None]:
+    return settings_overview(), read_profile(user_id)
 
 
-def _save(user_id: int, name: str, phone: str, channel: str) -> User:
-    with session_scope() as session:
-        user = users.update_profile(
-            session, user_id, name=name, phone=phone, preferred_channel=channel
-        )
-        session.flush()
-        session.expunge(user)
-        return user
+def _save(user_id: int, name: str, phone: str, channel: str) -> Profile:
+    return profile(users.update_profile(user_id, name=name, phone=phone, preferred_channel=channel))
 
 
 class SettingsState(rx.State):
@@ -91,11 +77,11 @@ class SettingsState(rx.State):
     def set_preferred_channel(self, value: str) -> None:
         self.preferred_channel = value
 
-    def _show_user(self, user: User) -> None:
+    def _show_user(self, user: Profile) -> None:
         self.name = user.name
         self.email = user.email
-        self.phone = user.phone or ""
-        self.preferred_channel = str(user.preferred_channel)
+        self.phone = user.phone
+        self.preferred_channel = user.preferred_channel
 
     @rx.event
     async def load(self):

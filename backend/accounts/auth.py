@@ -25,7 +25,7 @@ from backend.access import audit
 from backend.access.permissions import Permission, require
 from backend.accounts import sign_in_limits, users
 from backend.config import get_settings
-from backend.db import session_scope
+from backend.db import own_transaction, session_scope
 from backend.enums import Channel, EventName
 from backend.errors import InvalidInput
 from backend.events import activity
@@ -86,7 +86,7 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def sign_up(
+def sign_up_in(
     session: Session, *, name: str, email: str, password: str, phone: str | None = None
 ) -> User:
     """Add a person who signs in with a password; the first person becomes an admin.
@@ -94,13 +94,16 @@ def sign_up(
     Goes through `users.sign_up`, so `user.created` is recorded.
     """
     check_password_rules(password)
-    user = users.sign_up(
+    user = users.sign_up_in(
         session, name=name, email=email, phone=(phone or "").strip() or None, channel=Channel.WEB
     )
     user.password_hash = hash_password(password)
     session.add(user)
     session.flush()
     return user
+
+
+sign_up = own_transaction(sign_up_in)
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
@@ -252,10 +255,12 @@ def user_from_token(session: Session, token: str | None) -> User | None:
     return user if user is not None and user.session_generation == int(generation) else None
 
 
-def actor_from_token(session: Session, token: str | None, channel: Channel) -> audit.Actor | None:
-    """The person a valid session token names, as an Actor with their current role."""
-    user = user_from_token(session, token)
-    return audit.Actor.for_user(user, channel) if user else None
+def actor_from_token(token: str | None, channel: Channel) -> audit.Actor | None:
+    """The person a valid session token names, as an Actor with their current role (read in
+    its own session: what every page does first)."""
+    with session_scope() as session:
+        user = user_from_token(session, token)
+        return audit.Actor.for_user(user, channel) if user else None
 
 
 _DUMMY_HASH = hash_password(secrets.token_hex(8))

@@ -161,7 +161,7 @@ def _monitor(user: User, command: Command, channel: Channel) -> Reply:
             Outcome.UNKNOWN,
         )
     with session_scope() as session:
-        monitor = monitors.create_monitor(
+        monitor = monitors.create_monitor_in(
             session, owner_id=user.id, actor=_actor(user, channel), **form
         )
         monitor_id = monitor.id

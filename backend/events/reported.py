@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
-from backend.db import session_scope
+from backend.db import own_transaction, session_scope
 from backend.enums import EXTERNAL_EVENTS, Channel, EventName
 from backend.errors import InvalidInput, Unauthorized
 from backend.events import payloads as event_payloads
@@ -157,7 +157,7 @@ def receive(authorization: str | None, body: bytes) -> tuple[Event, bool]:
         return report(session, source, data.get("type"), data.get("payload"), data.get("id"))
 
 
-def emit(
+def emit_in(
     session: Session,
     name: str,
     payload: Any,
@@ -181,6 +181,9 @@ def emit(
     event_id = _check_id(event_id)
     key = None if event_id is None else f"{source}:{event_id}"
     return _store(session, event, payload, str(source), key)[0]
+
+
+emit = own_transaction(emit_in)
 
 
 def _given_up(statement: Any) -> Any:

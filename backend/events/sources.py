@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
+from backend.db import own_transaction
 from backend.enums import EventName
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
@@ -57,7 +58,7 @@ def _record(session: Session, actor: audit.Actor, action: EventName, source: Eve
     activity.record(session, actor, action, detail=detail)
 
 
-def create_source(session: Session, name: str, *, actor: audit.Actor) -> tuple[str, EventSource]:
+def create_source_in(session: Session, name: str, *, actor: audit.Actor) -> tuple[str, EventSource]:
     """A new source and its key; the plain key is returned once and never stored."""
     require(actor, Permission.EVENT_SOURCES)
     name = check_name(name)
@@ -73,6 +74,9 @@ def create_source(session: Session, name: str, *, actor: audit.Actor) -> tuple[s
         raise Conflict(f"there is already an event source named {name}") from None
     _record(session, actor, EventName.EVENT_SOURCE_CREATED, source)
     return plain, source
+
+
+create_source = own_transaction(create_source_in)
 
 
 def list_sources(session: Session) -> list[EventSource]:
@@ -96,7 +100,7 @@ def get_source(session: Session, name_or_id: str | int) -> EventSource:
     return source
 
 
-def revoke_source(session: Session, name_or_id: str | int, *, actor: audit.Actor) -> EventSource:
+def revoke_source_in(session: Session, name_or_id: str | int, *, actor: audit.Actor) -> EventSource:
     """Revoke a source's key: its reports are refused from now on. Revoking is final."""
     require(actor, Permission.EVENT_SOURCES)
     source = get_source(session, name_or_id)
@@ -106,6 +110,9 @@ def revoke_source(session: Session, name_or_id: str | int, *, actor: audit.Actor
     session.add(source)
     _record(session, actor, EventName.EVENT_SOURCE_REVOKED, source)
     return source
+
+
+revoke_source = own_transaction(revoke_source_in)
 
 
 def source_for_key(session: Session, key: str) -> EventSource | None:

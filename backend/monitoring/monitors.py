@@ -23,6 +23,7 @@ from backend.commands.schema import Command
 from backend.commands.wording import NOTIFY_PHRASES as NOTIFY_PHRASES_BY_CHANNEL
 from backend.commands.wording import condition_phrase
 from backend.config import get_settings
+from backend.db import own_transaction
 from backend.enums import Channel, EventName, Intent, Metric, MonitorState, ObjectKind
 from backend.errors import InvalidInput, NotFound
 from backend.events import activity
@@ -119,7 +120,7 @@ def preview(text: str, owner: User) -> dict[str, Any]:
     return {**form, "confirmation": confirmation(form)}
 
 
-def create_monitor(
+def create_monitor_in(
     session: Session,
     *,
     owner_id: int,
@@ -172,9 +173,12 @@ def create_monitor(
     return monitor
 
 
+create_monitor = own_transaction(create_monitor_in)
+
+
 def _add_check_object(session: Session, monitor: Monitor, actor: audit.Actor) -> None:
     what = condition_phrase(monitor.event_name, monitor.condition)
-    version = store.create_object(
+    version = store.create_object_in(
         session,
         slug=f"monitor-{monitor.id}",
         name=f"Monitor {monitor.id}",
@@ -242,7 +246,7 @@ def _record(session: Session, actor: audit.Actor, action: EventName, monitor: Mo
     )
 
 
-def pause(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
+def pause_in(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     """Stop watching until resumed (and stop repeating its calls)."""
     monitor = _changing(session, monitor_id, actor)
     monitor.active = False
@@ -250,7 +254,10 @@ def pause(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     return monitor
 
 
-def resume(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
+pause = own_transaction(pause_in)
+
+
+def resume_in(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     """Watch again (a silence still running is lifted too)."""
     monitor = _changing(session, monitor_id, actor)
     monitor.active = True
@@ -259,7 +266,10 @@ def resume(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     return monitor
 
 
-def silence(session: Session, monitor_id: int, *, minutes: float, actor: audit.Actor) -> Monitor:
+resume = own_transaction(resume_in)
+
+
+def silence_in(session: Session, monitor_id: int, *, minutes: float, actor: audit.Actor) -> Monitor:
     """Keep watching but tell nobody for `minutes` (firings are still kept)."""
     if not 0 < minutes <= SILENCE_MAX.total_seconds() / 60:
         raise InvalidInput("a silence lasts more than 0 minutes and at most 30 days")
@@ -275,10 +285,16 @@ def silence(session: Session, monitor_id: int, *, minutes: float, actor: audit.A
     return monitor
 
 
-def delete(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
+silence = own_transaction(silence_in)
+
+
+def delete_in(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     """Stop and hide the monitor; its history stays."""
     monitor = _changing(session, monitor_id, actor)
     monitor.active = False
     monitor.deleted_at = utcnow()
     _record(session, actor, EventName.MONITOR_DELETED, monitor)
     return monitor
+
+
+delete = own_transaction(delete_in)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from backend.access import audit
 from backend.background import jobs
-from backend.db import session_scope
+from backend.db import own_transaction, session_scope
 from backend.enums import EditIntent, JobKind
 from backend.models import Evaluation, ObjectVersion, Task
 from backend.objects import store
@@ -19,7 +19,7 @@ from backend.pipeline.evaluate import Assessment, assess, record
 from backend.pipeline.progress import Progress, no_progress
 
 
-def save_version(
+def save_version_in(
     session: Session,
     slug: str,
     *,
@@ -43,6 +43,9 @@ def save_version(
         session, JobKind.VERSION_EVALUATE, {"slug": slug, "version": version.number}, here=here
     )
     return version, task
+
+
+save_version = own_transaction(save_version_in)
 
 
 def evaluate_version(
