@@ -3,50 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from typing import Any
 
 import reflex as rx
 
 from backend.accounts import users
 from backend.errors import ProductError
 from backend.read_models.accounts import Profile, profile, read_profile
-from backend.read_models.settings_page import settings_overview
+from backend.read_models.settings_page import (
+    ChannelRow,
+    FeatureRow,
+    LimitRow,
+    SettingsOverview,
+    WebhookRow,
+    settings_overview,
+)
 from state.auth import AuthState
 
 
-@dataclasses.dataclass
-class FeatureRow:
-    key: str
-    label: str
-    configured: bool
-    message: str
-
-
-@dataclasses.dataclass
-class ChannelRow:
-    key: str
-    label: str
-    configured: bool
-    ok: bool
-    detail: str
-    message: str
-    url: str
-
-
-@dataclasses.dataclass
-class WebhookRow:
-    label: str
-    url: str
-
-
-@dataclasses.dataclass
-class LimitRow:
-    label: str
-    value: str
-
-
-def _read(user_id: int) -> tuple[dict[str, Any], Profile | None]:
+def _read(user_id: int) -> tuple[SettingsOverview, Profile | None]:
     return settings_overview(), read_profile(user_id)
 
 
@@ -89,15 +63,15 @@ class SettingsState(rx.State):
         if not auth.signed_in and await auth.current_user() is None:
             return
         overview, user = await asyncio.to_thread(_read, auth.user_id)
-        self.features = [FeatureRow(**row) for row in overview["features"]]
-        self.channel_rows = [ChannelRow(**row) for row in overview["channels"]]
-        self.limits = [LimitRow(**row) for row in overview["limits"]]
-        self.sandbox_tier = overview["sandbox"]["tier"]
-        self.sandbox_message = overview["sandbox"]["message"]
-        self.sandbox_safe = overview["sandbox"]["safe"]
-        self.webhooks = [WebhookRow(**row) for row in overview["twilio"]["webhooks"]]
-        self.twilio_configured = overview["twilio"]["configured"]
-        self.twilio_message = overview["twilio"]["message"]
+        self.features = overview.features
+        self.channel_rows = overview.channels
+        self.limits = overview.limits
+        self.sandbox_tier = overview.sandbox.tier
+        self.sandbox_message = overview.sandbox.message
+        self.sandbox_safe = overview.sandbox.safe
+        self.webhooks = overview.twilio.webhooks
+        self.twilio_configured = overview.twilio.configured
+        self.twilio_message = overview.twilio.message
         if user is not None:
             self._show_user(user)
         self.profile_error = ""

@@ -8,6 +8,10 @@ process holding the key can check it without a sessions table. A token is good o
 its generation is the user's `session_generation`: logging out and a new password bump it,
 which ends every session signed before (in every browser: a person who logs out anywhere is
 logged out everywhere). Wrong passwords count against `sign_in_limits`.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `sign_up(...)`; a backend service composing several steps in one transaction
+calls the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations

@@ -8,6 +8,11 @@ only as keyed hashes, expire after PHONE_CODE_MINUTES and die after MAX_CODE_ATT
 tries. PINs are hashed like passwords; PIN_MAX_FAILURES wrong PINs in a row lock them for
 SIGN_IN_LOCK_MINUTES, counted in the sign-in limits' table under "pin:<user id>". Neither a
 code nor a PIN is ever written to the audit log.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `start_phone_verification(...), confirm_phone(...), mark_phone_verified(...),
+set_pin(...)`; a backend service composing several steps in one transaction calls the
+`_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 A person creates, lists and revokes their own tokens (the Tokens page, as themselves);
 admins and the operator may do so for anyone (the CLI). The plain token is returned once,
 when it is created, and can never be read back.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `create_token(...), create_own_token(...), revoke_token(...), caller(...)`; a
+backend service composing several steps in one transaction calls the `_in(session, ...)`
+form, which never commits.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""People who use the product: added, listed, found by email or phone."""
+"""People who use the product: added, listed, found by email or phone.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `add_user(...), set_quiet_hours(...), update_profile(...)`; a backend service
+composing several steps in one transaction calls the `_in(session, ...)` form, which never
+commits.
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,10 @@ the audit entry and the Event together; this module is for the rest:
 
 An event reported with an id is kept once: its idempotency key is "<source>:<id>", unique in
 the database, so a retried report (even two at the same moment) stores one row.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `emit(...)`; a backend service composing several steps in one transaction calls
+the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations

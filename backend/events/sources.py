@@ -4,6 +4,10 @@ Like API tokens (`backend.accounts.tokens`), only a key's SHA-256 and its first 
 the plain key is returned once, when the source is created. Admins and the operator manage
 sources (`Permission.EVENT_SOURCES`). A source's events are stored with the source
 "api:<name>", so its name is short enough for the Event's source column.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `create_source(...), revoke_source(...)`; a backend service composing several
+steps in one transaction calls the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations

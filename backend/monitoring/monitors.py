@@ -7,6 +7,11 @@ which case it watches the event that moves the metric (and a schedule). Each mon
 is also a durable object of kind monitor (`backend.monitoring.checks`). The owner (or an
 admin) pauses, resumes, silences and deletes it; deleted monitors stay in the database, with
 their history, and are never shown again.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `create_monitor(...), pause(...), resume(...), silence(...), delete(...)`; a
+backend service composing several steps in one transaction calls the `_in(session, ...)`
+form, which never commits.
 """
 
 from __future__ import annotations

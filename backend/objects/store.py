@@ -1,8 +1,11 @@
 """The durable-object store: objects, their immutable versions, diffs and rollback.
 
-Every function takes the caller's session and leaves committing to it, so a page, a task or
-the CLI can make several changes in one transaction. Files are mirrored to disk before the
-commit; if the transaction rolls back, the mirror written in it is removed again.
+Transactions (`backend.db.own_transaction`): each write action a door calls (`create_object`,
+`rollback`, `set_visibility`, `set_auto_apply`, `set_limits`) owns its transaction; its
+`<action>_in(session, ...)` form, and every other function taking a session, works inside
+the caller's and never commits, for backend services that make several changes in one
+transaction (the pipeline, deploys, monitors). Files are mirrored to disk before the commit;
+if the transaction rolls back, the mirror written in it is removed again.
 """
 
 from __future__ import annotations

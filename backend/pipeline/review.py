@@ -3,6 +3,10 @@
 `save_version` is what every door calls to save a person's edit: it writes the version with
 the intent the person gave and, unless told not to, schedules the evaluation as a job in the
 same transaction. `evaluate_version` is that job's work (and the CLI's `evaluate`).
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `save_version(...)`; a backend service composing several steps in one transaction
+calls the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations

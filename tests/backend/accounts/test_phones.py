@@ -248,9 +248,9 @@ def test_webhook_urls_are_built_from_the_public_base_url(sqlite_db, monkeypatch)
     assert urls.public_url(urls.VOICE_STATUS_PATH) == (
         "https://dob.example.com/webhooks/voice/status"
     )
-    twilio = settings_overview()["twilio"]
-    assert not twilio["configured"] and "TWILIO_ACCOUNT_SID" in twilio["message"]
-    assert [w["url"] for w in twilio["webhooks"]] == [
+    twilio = settings_overview().twilio
+    assert not twilio.configured and "TWILIO_ACCOUNT_SID" in twilio.message
+    assert [w.url for w in twilio.webhooks] == [
         "https://dob.example.com/webhooks/voice",
         "https://dob.example.com/webhooks/sms",
         "https://dob.example.com/webhooks/voice/status",

@@ -6,6 +6,7 @@ rule, and shown on the settings page."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -424,7 +425,7 @@ def test_a_channel_not_configured_fails_naming_the_settings(
 
 
 def _channels() -> dict[str, dict[str, Any]]:
-    return {row["key"]: row for row in settings_overview()["channels"]}
+    return {row.key: dataclasses.asdict(row) for row in settings_overview().channels}
 
 
 def test_the_settings_page_shows_the_channels_checked(
