@@ -73,7 +73,9 @@ class NotificationRow:
     monitor_deleted: bool  # its monitor was deleted: no page to link to
 
 
-def notification_row(notification: Notification, person: str, monitor: Monitor | None):
+def notification_row(
+    notification: Notification, person: str, monitor: Monitor | None
+) -> NotificationRow:
     return NotificationRow(
         id=notification.id or 0,
         created=when(notification.created_at, seconds=True),
