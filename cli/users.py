@@ -64,8 +64,9 @@ def cmd_users_verify_phone(args: argparse.Namespace, actor: Actor) -> tuple[Any,
         return user_record(user).as_json(), f"{user.phone} of {user.email} is verified"
     if not args.phone:
         raise InvalidInput("give --phone (a code is sent to it) or --trusted")
-    user = records.read_user(args.email)
-    verification = phones.start_phone_verification(int(user.id), args.phone, actor=actor)
+    person = records.read_user(args.email)
+    verification = phones.start_phone_verification(int(person.id), args.phone, actor=actor)
+    user = records.read_user(args.email)  # as it is now: with the number being verified
     text = (
         f"a code was sent to {verification.phone}; confirm it with "
         f"'users confirm-phone {user.email} CODE'"

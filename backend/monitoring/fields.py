@@ -92,11 +92,7 @@ def form_from_fields(
 def _owner(session: Session, owner_id: int | None) -> User:
     owner = session.get(User, owner_id) if owner_id is not None else None
     if owner is None:
-        raise NotFound(
-            "sign in as a person to add a monitor"
-            if owner_id is None
-            else f"no user with id {owner_id}"
-        )
+        raise NotFound("sign in as a person to add a monitor")
     return owner
 
 
