@@ -95,7 +95,7 @@ def sign_up_in(
 ) -> User:
     """Add a person who signs in with a password; the first person becomes an admin.
 
-    Goes through `users.sign_up`, so `user.created` is recorded.
+    Goes through `users.sign_up_in`, so `user.created` is recorded.
     """
     check_password_rules(password)
     user = users.sign_up_in(
