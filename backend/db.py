@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -18,6 +19,9 @@ from sqlmodel import Session, create_engine
 from backend.config import PROJECT_ROOT, get_settings
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
@@ -123,3 +127,25 @@ def database_status() -> dict[str, object]:
     except Exception as exc:  # health reports any failure as data
         status.update(ok=False, error=f"{type(exc).__name__}: {exc}")
     return status
+
+
+def own_transaction(inner: Callable[Concatenate[Session, P], T]) -> Callable[P, T]:
+    """The write action `inner(session, ...)` as doors call it: in its own transaction.
+
+    The one convention for writes (Zulip's `do_*` actions): every public write action opens
+    its own `session_scope()`, so a door (page state, CLI command, HTTP route, webhook, job)
+    passes an actor and arguments, never a Session, and never commits. Each action is written
+    once as `<name>_in(session, ...)`, which works inside the caller's transaction and never
+    commits; a backend service that composes several actions in one transaction calls those
+    `_in` forms, and the module publishes `<name> = own_transaction(<name>_in)` for doors.
+    The returned rows are detached (`expire_on_commit=False`): their columns stay readable.
+    """
+
+    def action(*args: P.args, **kwargs: P.kwargs) -> T:
+        with session_scope() as session:
+            return inner(session, *args, **kwargs)
+
+    action.__name__ = action.__qualname__ = inner.__name__.removesuffix("_in")
+    action.__module__ = inner.__module__
+    action.__doc__ = inner.__doc__
+    return action

@@ -47,7 +47,7 @@ def prepare(data: Path, others: int) -> None:
     use(data)
     db.upgrade_database()
     with db.session_scope() as session:
-        owner = users.add_user(
+        owner = users.add_user_in(
             session, name="Owner", email="owner@example.com", phone="+15550001111",
             actor=OPERATOR,
         )  # fmt: skip
@@ -55,7 +55,7 @@ def prepare(data: Path, others: int) -> None:
             # Ten like monitors (the same one twice is refused): each one lets everyone but
             # a different nobody through, so all ten fire on every sign-up.
             nobody = [{"field": "email", "op": "!=", "value": f"nobody{n}@example.com"}]
-            monitors.create_monitor(
+            monitors.create_monitor_in(
                 session, owner_id=owner.id, event="user.created",
                 condition=monitors.event_condition(nobody), channel="sms",
                 description=f"watcher {n}", actor=OPERATOR, group_seconds=0,
@@ -80,7 +80,7 @@ def round_trip(data: Path, events: int, round_no: int) -> float:
     use(data)
     with db.session_scope() as session:
         for n in range(events):
-            users.add_user(
+            users.add_user_in(
                 session, name=f"P{round_no}-{n}", email=f"p{round_no}-{n}@example.com",
                 actor=OPERATOR,
             )  # fmt: skip

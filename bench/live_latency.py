@@ -85,7 +85,7 @@ def _session_cookie(settings_env: dict[str, str]) -> str:
     db._engine_for.cache_clear()
     db.upgrade_database()
     with db.session_scope() as session:
-        user = auth.sign_up(
+        user = auth.sign_up_in(
             session, name="Bench", email="bench@example.com", password="bench pw 123"
         )
         return auth.issue_session_token(session.get(User, user.id))

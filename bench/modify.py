@@ -197,7 +197,7 @@ def run_case(case: Case, clock: EvaluatorClock, echo: Callable[[int, str], None]
 
     actor = Actor.operator(ACTOR_NAME)
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session, slug=case.slug, name=case.slug.title(), files=case.files, actor=actor
         )
     clock.seconds = 0.0

@@ -12,15 +12,13 @@ import json
 import sys
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
 from backend.commands import parse_command
 from backend.errors import InvalidInput
 from cli.output import Command
 
 
-def cmd_parse(_session: Session, args: argparse.Namespace, _actor: Actor) -> tuple[Any, str]:
+def cmd_parse(args: argparse.Namespace, _actor: Actor) -> tuple[Any, str]:
     if args.batch:
         if args.text is not None:
             raise InvalidInput("give either TEXT or --batch (utterances on stdin), not both")

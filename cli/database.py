@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlmodel import Session
-
 from backend import db
 from backend.access.audit import Actor
 from cli.output import Command, noun
 
 
-def cmd_db_upgrade(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_db_upgrade(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     """Every command upgrades the schema before it runs, so this one only reports where it is."""
     revision = db.current_revision()
     return {"revision": revision}, f"database schema is at {revision}"

@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
 from backend.enums import EditIntent
 from backend.pipeline.review import evaluate_version
 from cli.output import Command, assessment_text
 
 
-def cmd_evaluate(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_evaluate(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     intent = EditIntent(args.intent) if args.intent else None  # None: the version's own
     assessment, evaluation = evaluate_version(args.slug, args.version, intent=intent)
     report = {**assessment.to_dict(), "evaluation_id": evaluation.id}

@@ -6,12 +6,11 @@ import argparse
 import json
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
 from backend.errors import InvalidInput
 from backend.events import reported as events
-from backend.read_models.records import event_view
+from backend.read_models import records
+from backend.read_models.records import event_record
 from cli.output import Command, noun, table
 
 LIST_COLUMNS = ["id", "name", "source", "created_at", "status", "payload", "error"]
@@ -19,19 +18,18 @@ LIST_COLUMNS = ["id", "name", "source", "created_at", "status", "payload", "erro
 SHOWN = 120
 
 
-def cmd_events_emit(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_events_emit(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     try:
         payload = json.loads(args.payload)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"--payload is not valid JSON: {exc}") from None
-    event = events.emit(session, args.type, payload, event_id=args.id, actor=actor)
-    session.flush()
-    return event_view(event), f"event {event.id}: {event.name}"
+    event = events.emit(args.type, payload, event_id=args.id, actor=actor)
+    return event_record(event).as_json(), f"event {event.id}: {event.name}"
 
 
-def cmd_events_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    found = events.list_events(session, name=args.type, limit=args.limit, only_failed=args.failed)
-    rows = [event_view(e) for e in found]
+def cmd_events_list(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    found = records.read_events(name=args.type, limit=args.limit, only_failed=args.failed)
+    rows = [e.as_json() for e in found]
     text_rows = [
         {
             **row,

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
 from backend.llm.check import check_server
 from cli.output import Command, Outcome, noun
 
 
-def cmd_llm_check(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_llm_check(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     """Exit status 1 when the configured LLM_MODE fails for some role."""
     report = check_server(all_modes=args.all_modes)
     if not report.ok:

@@ -1,7 +1,8 @@
 """Command line: `python -m backend ...`, a thin door onto the backend services.
 
-Every command brings the database schema up to date first, runs in one transaction, and on
-bad input exits with status 2 and one line on stderr, having written nothing.
+Every command brings the database schema up to date first and on bad input exits with
+status 2 and one line on stderr, having written nothing. A command holds no session: each
+action it calls owns its transaction, each read model opens its own session.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any
-
-from sqlmodel import Session
 
 import backend.assistant  # noqa: F401  (subscribes the assistant's reports to events)
 import tasks.dispatch  # noqa: F401  (registers the job runner the backend starts jobs with)
@@ -90,11 +89,11 @@ def _command_adder(common: argparse.ArgumentParser) -> Command:
     return command
 
 
-def _actor(session: Session, as_user: str | None) -> Actor:
+def _actor(as_user: str | None) -> Actor:
     """With --as, that person with their rights; without, the machine's operator, who holds
     the database anyway and so has every right."""
     if as_user:
-        return Actor.for_user(users.get_user_by_email(session, as_user), Channel.CLI)
+        return users.actor_for_email(as_user, Channel.CLI)
     return Actor.operator(f"cli:{getpass.getuser()}")
 
 
@@ -102,12 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         db.upgrade_database()
-        with db.session_scope() as session:
-            actor = _actor(session, args.as_user)
-        # A fresh session begins no transaction until a handler uses it, so a handler that
-        # only calls actions owning their transactions holds none while they run.
-        with db.session_scope() as session:
-            data, text = args.handler(session, args, actor)
+        actor = _actor(args.as_user)
+        data, text = args.handler(args, actor)
     except Outcome as outcome:
         if args.json:
             print(json.dumps(outcome.data, indent=2, default=str))

@@ -10,9 +10,6 @@ import argparse
 import sys
 from typing import Any
 
-from sqlmodel import Session
-
-from backend import db
 from backend.access.audit import Actor
 from backend.background import jobs
 from backend.enums import ModificationStatus, TaskStatus
@@ -20,7 +17,8 @@ from backend.models import Modification
 from backend.objects import deploy as deployments
 from backend.objects.diff import render
 from backend.pipeline import modifications
-from backend.read_models.records import deployment_view, modification_view
+from backend.read_models import records
+from backend.read_models.records import deployment_record, modification_record
 from cli.output import Command, CommandFailed, noun, table
 
 
@@ -37,14 +35,13 @@ def start_pipeline(modification: Modification, wait: bool) -> tuple[Any, str]:
             f"see 'modifications show {modification_id}'"
         )
     task = jobs.run_here(task_id, echo=echo_progress)
-    with db.session_scope() as session:
-        modification = modifications.get_modification(session, modification_id)
-        view = modification_view(modification)
+    found = records.read_modification(modification_id)
+    view = found.as_json()
     if task.status == TaskStatus.FAILED:
         raise CommandFailed(view, f"modification #{modification_id} failed: {task.error}")
-    text = f"modification #{modification_id}: {modification.status}"
-    if modification.error:
-        text += f" ({modification.error})"
+    text = f"modification #{modification_id}: {found.status}"
+    if found.error:
+        text += f" ({found.error})"
     return view, text
 
 
@@ -53,39 +50,15 @@ def echo_progress(percent: int, message: str) -> None:
     print(f"[{percent:3d}%] {message}", file=sys.stderr, flush=True)
 
 
-def cmd_modifications_list(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    rows = [
-        modification_view(m)
-        for m in modifications.list_modifications(session, status=args.status, slug=args.object)
-    ]
+def cmd_modifications_list(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    found = records.read_modifications(status=args.status, slug=args.object)
+    rows = [m.as_json() for m in found]
     return rows, table(rows, ["id", "kind", "slug", "status", "attempts", "prompt"])
 
 
-def _evaluation_views(session: Session, modification_id: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "attempt": e.attempt,
-            "verdict": e.verdict,
-            "overall_score": e.overall_score,
-            "scores": {
-                "preference": e.preference_score,
-                "constraints": e.constraints_score,
-                "factuality": e.factuality_score,
-            },
-            "feedback": e.feedback,
-        }
-        for e in modifications.evaluations_of(session, modification_id)
-    ]
-
-
-def cmd_modifications_show(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    modification = modifications.get_modification(session, args.id)
-    view = modification_view(modification)
-    view["evaluations"] = _evaluation_views(session, args.id)
+def cmd_modifications_show(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    modification = records.read_modification(args.id, in_full=True)
+    view = modification.as_json()
     lines = [
         f"#{modification.id} {modification.kind} {modification.slug}: {modification.status}",
         f"prompt: {modification.prompt}",
@@ -98,34 +71,28 @@ def cmd_modifications_show(
     if modification.error:
         lines.append(f"note: {modification.error}")
     if modification.proposed_files and modification.status == ModificationStatus.AWAITING_APPROVAL:
-        lines.append(render(modifications.proposed_diff(session, modification)).rstrip("\n"))
+        lines.append(render(modification.proposed).rstrip("\n"))
     return view, "\n".join(lines)
 
 
-def cmd_modifications_approve(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
+def cmd_modifications_approve(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     """Approve (one step with asking for the deployment); with --deploy, run that job here."""
     modification, task = modifications.approve(args.id, actor=actor, deploy=args.deploy, here=True)
-    view = modification_view(modification)
+    record = modification_record(modification)
     text = f"modification #{args.id} applied to {modification.slug}"
     if task is not None:
         deployment = deployments.run_here(int(task.id), echo=echo_progress)
-        view["deployment"] = deployment_view(deployment)
+        record.deployment = deployment_record(deployment)
         text += f"; deployment {deployment.id}: {deployment.status}"
-    return view, text
+    return record.as_json(), text
 
 
-def cmd_modifications_reject(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
+def cmd_modifications_reject(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     modification = modifications.reject(args.id, args.reason, actor=actor)
-    return modification_view(modification), f"modification #{args.id} rejected"
+    return modification_record(modification).as_json(), f"modification #{args.id} rejected"
 
 
-def cmd_modifications_resume(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
+def cmd_modifications_resume(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     modification = modifications.resume(
         args.id, budget_usd=args.budget, actor=actor, here=args.wait
     )

@@ -6,26 +6,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
-from backend.accounts import users
 from backend.enums import EventName, Metric
-from backend.errors import Conflict, InvalidInput, NotFound
-from backend.monitoring import monitors
-from backend.monitoring.fields import form_from_fields, parse_filter
+from backend.errors import Conflict, InvalidInput
+from backend.monitoring import fields, monitors
+from backend.monitoring.fields import parse_filter
 from backend.read_models import monitors as views
+from backend.read_models import records
 from cli.output import Command, noun, table
 
 LIST_COLUMNS = ["id", "owner", "state", "channel", "watches", "firings", "last_fired_at"]
 CHANNELS = [str(c) for c in monitors.NOTIFY_CHANNELS]
-
-
-def _summary(session: Session, monitor_id: int) -> dict[str, Any]:
-    found = views.summaries(session, monitor_ids=[monitor_id])
-    if not found:
-        raise NotFound(f"no monitor {monitor_id}")
-    return views.monitor_view(found[0])
 
 
 def _fields_given(args: argparse.Namespace) -> bool:
@@ -35,46 +26,47 @@ def _fields_given(args: argparse.Namespace) -> bool:
     )
 
 
-def cmd_monitors_add(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    owner = users.get_user_by_email(session, args.user)
-    if args.text is not None:
-        if _fields_given(args):
-            raise InvalidInput("give --text or the fields (--event/--metric ...), not both")
-        form = monitors.preview(args.text, owner)
-        form.pop("confirmation")
-        if args.channel:
-            form["channel"] = args.channel
-    else:
-        form = form_from_fields(
-            owner,
-            event=args.event,
-            filters=[parse_filter(text) for text in args.filter],
-            metric=args.metric,
-            op=args.op,
-            value=args.value,
-            window_minutes=args.window,
-            channel=args.channel,
-        )
+def cmd_monitors_add(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    owner_id = records.read_user(args.user).id
+    if args.text is not None and _fields_given(args):
+        raise InvalidInput("give --text or the fields (--event/--metric ...), not both")
     try:
-        monitor = monitors.create_monitor(
-            session,
-            owner_id=owner.id,
-            actor=actor,
-            group_seconds=args.group_seconds,
-            also=args.also,
-            **form,
-        )
+        monitor, confirmation = _create(args, owner_id, actor)
     except monitors.MonitorExists as exists:
         if exists.identical:
             raise
-        raise Conflict(f"{exists}; --also adds this one by {form['channel']} too") from None
-    session.flush()
-    return _summary(session, monitor.id), f"monitor {monitor.id}: {monitors.confirmation(form)}"
+        raise Conflict(f"{exists}; --also adds this one by {exists.channel} too") from None
+    view = views.read_monitor(int(monitor.id)).as_json()
+    return view, f"monitor {monitor.id}: {confirmation}"
 
 
-def cmd_monitors_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    owner_id = users.get_user_by_email(session, args.user).id if args.user else None
-    rows = [views.monitor_view(s) for s in views.summaries(session, owner_id=owner_id)]
+def _create(args: argparse.Namespace, owner_id: int, actor: Actor) -> tuple[Any, str]:
+    if args.text is not None:
+        return fields.create_from_text(
+            args.text,
+            owner_id=owner_id,
+            actor=actor,
+            channel=args.channel,
+            group_seconds=args.group_seconds,
+            also=args.also,
+        )
+    return fields.create_from_fields(
+        owner_id=owner_id,
+        actor=actor,
+        group_seconds=args.group_seconds,
+        also=args.also,
+        event=args.event,
+        filters=[parse_filter(text) for text in args.filter],
+        metric=args.metric,
+        op=args.op,
+        value=args.value,
+        window_minutes=args.window,
+        channel=args.channel,
+    )
+
+
+def cmd_monitors_list(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    rows = [m.as_json() for m in views.read_monitors(owner_email=args.user)]
     return rows, table(rows, LIST_COLUMNS)
 
 
@@ -110,40 +102,34 @@ def _history_text(view: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def cmd_monitors_show(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    view = views.history_view(views.history(session, args.id))
+def cmd_monitors_show(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    view = views.read_monitor_history(args.id).as_json()
     return view, _history_text(view)
 
 
-def _changed(session: Session, monitor_id: int, done: str) -> tuple[Any, str]:
-    view = _summary(session, monitor_id)
+def _changed(monitor_id: int, done: str) -> tuple[Any, str]:
+    view = views.read_monitor(monitor_id).as_json()
     return view, f"monitor {monitor_id} {done} (now {view['state']})"
 
 
-def cmd_monitors_pause(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    monitors.pause(session, args.id, actor=actor)
-    return _changed(session, args.id, "paused")
+def cmd_monitors_pause(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    monitors.pause(args.id, actor=actor)
+    return _changed(args.id, "paused")
 
 
-def cmd_monitors_resume(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    monitors.resume(session, args.id, actor=actor)
-    return _changed(session, args.id, "resumed")
+def cmd_monitors_resume(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    monitors.resume(args.id, actor=actor)
+    return _changed(args.id, "resumed")
 
 
-def cmd_monitors_silence(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    monitor = monitors.silence(session, args.id, minutes=args.minutes, actor=actor)
+def cmd_monitors_silence(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    monitor = monitors.silence(args.id, minutes=args.minutes, actor=actor)
     until = monitor.silenced_until.isoformat(timespec="seconds") if monitor.silenced_until else ""
-    return _changed(session, args.id, f"silenced until {until}")
+    return _changed(args.id, f"silenced until {until}")
 
 
-def cmd_monitors_delete(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    monitor = monitors.delete(session, args.id, actor=actor)
+def cmd_monitors_delete(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    monitor = monitors.delete(args.id, actor=actor)
     view = {"id": monitor.id, "deleted": True, "deleted_at": monitor.deleted_at.isoformat()}
     return view, f"monitor {monitor.id} deleted (its history is kept)"
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
 from backend.enums import Channel, NotificationStatus
 from backend.errors import InvalidInput
@@ -26,16 +24,14 @@ LIST_COLUMNS = [
 ]
 
 
-def cmd_notifications_list(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
+def cmd_notifications_list(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     if args.limit < 1:
         raise InvalidInput("--limit is at least 1")
     # A member (--as) sees their own; the operator everybody's.
-    found = notifications.latest(
-        session, viewer=actor, status=args.status, channel=args.channel, limit=args.limit
+    found = notifications.read_notification_records(
+        actor, status=args.status, channel=args.channel, limit=args.limit
     )
-    rows = [notifications.notification_view(*item) for item in found]
+    rows = [n.as_json() for n in found]
     return rows, table(rows, LIST_COLUMNS)
 
 

@@ -6,10 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
-from backend.accounts import users
 from backend.background import jobs
 from backend.enums import EditIntent, ObjectKind, TaskStatus
 from backend.errors import InvalidInput
@@ -18,7 +15,14 @@ from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
 from backend.pipeline import modifications, review
-from backend.read_models.records import deployment_view, object_view, parse_status, version_view
+from backend.read_models import records
+from backend.read_models.records import (
+    VersionRecord,
+    deployment_record,
+    object_record,
+    parse_status,
+    version_record,
+)
 from cli.evaluate import add_intent
 from cli.files import read_file_args
 from cli.modifications import echo_progress, start_pipeline
@@ -37,11 +41,10 @@ FILE_HELP = "a file to store; NAME=PATH stores PATH as NAME (repeatable)"
 # --- the store: versions ------------------------------------------------------------------
 
 
-def cmd_objects_create(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_objects_create(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     files = read_file_args(args.file)
-    owner_id = users.get_user_by_email(session, args.owner).id if args.owner else actor.user_id
+    owner_id = records.read_user(args.owner).id if args.owner else actor.user_id
     version = store.create_object(
-        session,
         slug=args.slug,
         name=args.name,
         description=args.description,
@@ -51,22 +54,20 @@ def cmd_objects_create(session: Session, args: argparse.Namespace, actor: Actor)
         message=args.message or "Initial version",
         actor=actor,
     )
-    obj = store.get_object(session, args.slug)
-    view = {**object_view(obj), "version": version_view(version)}
-    return view, f"created {obj.slug} v{version.number} ({len(version.files)} files)" + _warn(
-        version
-    )
+    obj = records.read_object(args.slug)
+    obj.version = version_record(version)
+    text = f"created {obj.slug} v{version.number} ({len(version.files)} files)"
+    return obj.as_json(), text + _warn(version)
 
 
-def cmd_objects_edit(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    current = store.get_version(session, args.slug)
-    files = {**current.files, **read_file_args(args.file)}
+def cmd_objects_edit(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    current = records.read_version(args.slug)
+    files = {**(current.file_contents or {}), **read_file_args(args.file)}
     for path in args.remove:
         if path not in files:
             raise InvalidInput(f"{args.slug} v{current.number} has no file {path!r} to remove")
         del files[path]
     version, evaluation = review.save_version(
-        session,
         args.slug,
         files=files,
         message=args.message or "",
@@ -75,9 +76,9 @@ def cmd_objects_edit(session: Session, args: argparse.Namespace, actor: Actor) -
         evaluate=args.evaluate,
         here=True,  # evaluated right here, so the result can be printed
     )
-    view, text = version_view(version), f"saved {args.slug} v{version.number}" + _warn(version)
+    view = version_record(version).as_json()
+    text = f"saved {args.slug} v{version.number}" + _warn(version)
     if evaluation is not None:
-        session.commit()
         task = jobs.run_here(int(evaluation.id))
         if task.status != TaskStatus.SUCCEEDED:
             raise CommandFailed(view, f"{text}\nthe evaluation failed: {task.error}")
@@ -96,61 +97,56 @@ def _warn(version: ObjectVersion) -> str:
     )
 
 
-def cmd_objects_list(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    broken = store.current_syntax_errors(session)
-    rows = [
-        {**object_view(o), "code": parse_status(broken.get(o.id or 0))}
-        for o in store.list_objects(session)
-    ]
+def cmd_objects_list(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    rows = [o.as_json() for o in records.read_objects(with_code=True)]
     columns = ["slug", "name", "kind", "status", "current_version", "deployed_version", "code"]
     return rows, table(rows, columns)
 
 
-def cmd_objects_show(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    obj = store.get_object(session, args.slug)
-    version = store.get_version(session, args.slug, args.version)
-    view = {**object_view(obj), "version": version_view(version, with_files=True)}
+def cmd_objects_show(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    obj = records.read_object(args.slug, version=args.version, with_version=True, with_files=True)
+    version = obj.version
+    assert version is not None  # asked for
+    files = version.file_contents or {}
     lines = [
         f"{obj.slug}: {obj.name} ({obj.kind}, {obj.status})",
         *([obj.description] if obj.description else []),
         f"version {version.number} of {obj.current_version}, by {version.author}: "
         f"{version.message}",
-        "files: " + ", ".join(f"{p} ({len(t.encode())} bytes)" for p, t in version.files.items()),
+        "files: " + ", ".join(f"{p} ({len(t.encode())} bytes)" for p, t in files.items()),
         f"code: {parse_status(version.syntax_error)}",
         "api:",
-        *(f"  {signature}" for signature in view["version"]["api"] or [_no_api(version)]),
+        *(f"  {signature}" for signature in version.api or [_no_api(version)]),
     ]
-    return view, "\n".join(lines)
+    return obj.as_json(), "\n".join(lines)
 
 
-def _no_api(version: ObjectVersion) -> str:
+def _no_api(version: VersionRecord) -> str:
     return "(unknown: the code does not parse)" if version.syntax_error else "(no functions)"
 
 
-def cmd_objects_versions(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    rows = [version_view(v) for v in store.list_versions(session, args.slug)]
+def cmd_objects_versions(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    rows = [v.as_json() for v in records.read_versions(args.slug)]
     return rows, table(rows, ["number", "author", "created_at", "message", "code"])
 
 
-def cmd_objects_diff(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    diffs = store.diff_versions(session, args.slug, args.a, args.b)
+def cmd_objects_diff(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    diffs = records.read_diff(args.slug, args.a, args.b)
     text = render(diffs) or f"v{args.a} and v{args.b} have the same files"
     return [d.to_dict() for d in diffs], text.rstrip("\n")
 
 
-def cmd_objects_rollback(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    version = store.rollback(session, args.slug, args.number, actor=actor)
-    return version_view(version), f"rolled {args.slug} back to v{args.number} as v{version.number}"
+def cmd_objects_rollback(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    version = store.rollback(args.slug, args.number, actor=actor)
+    return version_record(
+        version
+    ).as_json(), f"rolled {args.slug} back to v{args.number} as v{version.number}"
 
 
 # --- running: deploy, call, visibility -----------------------------------------------------
 
 
-def cmd_objects_deploy(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_objects_deploy(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     """Ask for the deploy job and run it here (progress on stderr): no worker is needed."""
     task = deployments.request_deploy(args.slug, actor=actor, number=args.version, here=True)
     deployment = deployments.run_here(int(task.id), echo=echo_progress)
@@ -159,14 +155,14 @@ def cmd_objects_deploy(session: Session, args: argparse.Namespace, actor: Actor)
 
 def _deployment_outcome(slug: str, deployment: Deployment) -> tuple[Any, str]:
     """A failed deployment is reported, not raised: it is a recorded outcome, exit 1."""
-    view = deployment_view(deployment)
+    view = deployment_record(deployment).as_json()
     headline = f"deployment {deployment.id} of {slug}: {deployment.status}"
     if deployment.status != "live":
         raise DeploymentFailed(view, f"{headline}\n{deployment.logs}")
     return view, f"{headline}\n{deployment.logs}"
 
 
-def cmd_objects_call(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_objects_call(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     try:
         arguments = json.loads(args.args)
     except json.JSONDecodeError as exc:
@@ -178,26 +174,22 @@ def cmd_objects_call(session: Session, args: argparse.Namespace, actor: Actor) -
     return {"result": value}, json.dumps(value, indent=2, default=str)
 
 
-def cmd_objects_visibility(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    obj = store.set_visibility(session, args.slug, public=args.visibility == "public", actor=actor)
-    return object_view(obj), f"{obj.slug} is now {args.visibility}"
+def cmd_objects_visibility(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    obj = store.set_visibility(args.slug, public=args.visibility == "public", actor=actor)
+    return object_record(obj).as_json(), f"{obj.slug} is now {args.visibility}"
 
 
 # --- the LLM: modify, create from scratch --------------------------------------------------
 
 
-def cmd_objects_modify(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_objects_modify(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     modification = modifications.request_modification(
         args.slug, args.prompt, actor=actor, budget_usd=args.budget, here=args.wait
     )
     return start_pipeline(modification, args.wait)
 
 
-def cmd_objects_create_from_scratch(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
+def cmd_objects_create_from_scratch(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     modification = modifications.request_creation(
         slug=args.slug,
         name=args.name,
@@ -213,15 +205,13 @@ def cmd_objects_create_from_scratch(
 # --- settings: auto-apply, limits ----------------------------------------------------------
 
 
-def cmd_objects_auto_apply(
-    session: Session, args: argparse.Namespace, actor: Actor
-) -> tuple[Any, str]:
-    obj = store.set_auto_apply(session, args.slug, enabled=args.setting == "on", actor=actor)
+def cmd_objects_auto_apply(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    obj = store.set_auto_apply(args.slug, enabled=args.setting == "on", actor=actor)
     how = "apply themselves" if obj.auto_apply else "wait for approval"
-    return object_view(obj), f"accepted changes to {obj.slug} now {how}"
+    return object_record(obj).as_json(), f"accepted changes to {obj.slug} now {how}"
 
 
-def cmd_objects_limits(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+def cmd_objects_limits(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     limits: dict[str, float] = {}
     for item in args.limit:
         name, _, value = item.partition("=")
@@ -229,8 +219,8 @@ def cmd_objects_limits(session: Session, args: argparse.Namespace, actor: Actor)
             limits[name] = float(value) if "." in value else int(value)
         except ValueError:
             raise InvalidInput(f"limit {item!r} is not NAME=NUMBER") from None
-    obj = store.set_limits(session, args.slug, limits, actor=actor)
-    return object_view(obj), f"{obj.slug} limits: {obj.limits}"
+    obj = store.set_limits(args.slug, limits, actor=actor)
+    return object_record(obj).as_json(), f"{obj.slug} limits: {obj.limits}"
 
 
 # --- the parser ----------------------------------------------------------------------------

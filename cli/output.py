@@ -11,14 +11,14 @@ import argparse
 from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
 from backend.reward.highlights import highlight_lines
 
 EXIT_BAD_INPUT = 2
 
-Handler = Callable[[Session, argparse.Namespace, Actor], tuple[Any, str]]
+#: A command: its parsed arguments and who acts -> (data, text). It holds no session: it calls
+#: actions that own their transactions and read models that open their own sessions.
+Handler = Callable[[argparse.Namespace, Actor], tuple[Any, str]]
 
 
 class Command(Protocol):

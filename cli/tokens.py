@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlmodel import Session
-
 from backend.access.audit import Actor
 from backend.accounts import tokens
 from cli.output import Command, noun
 
 
-def cmd_tokens_create(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
-    plain, token = tokens.create_token(session, email=args.user, name=args.name, actor=actor)
+def cmd_tokens_create(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    plain, token = tokens.create_token(email=args.user, name=args.name, actor=actor)
     view = {"token": plain, "prefix": token.prefix, "user": args.user, "name": token.name}
     return view, f"{plain}\n(shown once; send it as 'Authorization: Bearer <token>')"
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 import reflex as rx
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,62 +20,29 @@ from app import routes
 from backend.access import permissions
 from backend.access.audit import Actor
 from backend.accounts import auth
-from backend.db import session_scope
 from backend.enums import Channel, Role
 from backend.errors import ProductError
-from backend.models import User
+from backend.read_models.accounts import SignedInUser, read_signed_in_user, signed_in_user
 from state.wording import database_unreachable, sentence
 
 SESSION_COOKIE = "do_session"
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SignedInUser:
-    """What a tab needs to know about its user (plain values, no ORM object)."""
-
-    id: int
-    name: str
-    email: str
-    is_admin: bool
-    actor_role: str  # backend.enums.Role, as Actor.for_user gives it
-    refusals: dict[str, str]  # permission -> why not ("" where allowed): backend.access.permissions
-
-    @classmethod
-    def from_model(cls, user: User) -> SignedInUser:
-        actor = Actor.for_user(user, Channel.WEB)
-        return cls(
-            id=user.id or 0,
-            name=user.name,
-            email=user.email,
-            is_admin=user.is_admin,
-            actor_role=str(actor.role),
-            refusals=permissions.refusals(actor),
-        )
-
-
-def _user_for_token(token: str) -> SignedInUser | None:
-    with session_scope() as session:
-        user = auth.user_from_token(session, token)
-        return SignedInUser.from_model(user) if user else None
-
-
 def _sign_up(name: str, email: str, password: str, phone: str) -> tuple[SignedInUser, str]:
-    with session_scope() as session:
-        user = auth.sign_up(session, name=name, email=email, password=password, phone=phone)
-        return SignedInUser.from_model(user), auth.issue_session_token(user)
+    user = auth.sign_up(name=name, email=email, password=password, phone=phone)
+    return signed_in_user(user), auth.issue_session_token(user)
 
 
 def _log_in(email: str, password: str, address: str) -> tuple[SignedInUser, str]:
     user, token = auth.log_in(email, password, address=address)
-    return SignedInUser.from_model(user), token
+    return signed_in_user(user), token
 
 
 def actor_or_anonymous(token: str) -> Actor:
     """The person a session token names, with their current role, or an anonymous Actor
     (who may see nothing of anybody's) for a token that is not good (blocking)."""
-    with session_scope() as session:
-        actor = auth.actor_from_token(session, token, Channel.WEB)
+    actor = auth.actor_from_token(token, Channel.WEB)
     return actor or Actor(name="anonymous", channel=Channel.WEB)
 
 
@@ -130,7 +96,7 @@ class AuthState(rx.State):
             self._set_user(None)
             return None
         try:
-            user = await asyncio.to_thread(_user_for_token, self.session_token)
+            user = await asyncio.to_thread(read_signed_in_user, self.session_token)
         except (SQLAlchemyError, OSError) as exc:
             # Treated as signed out for now (the cookie is kept): the login page says why.
             logger.warning("the signed-in user could not be read: %s", exc)

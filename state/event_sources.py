@@ -6,7 +6,6 @@ from __future__ import annotations
 import reflex as rx
 
 from backend.access import audit
-from backend.db import session_scope
 from backend.events import sources as event_sources
 from backend.read_models.event_sources import SourceRow, read_sources
 from state.web_actor import Action
@@ -18,14 +17,12 @@ REVOKE = Action(busy="revoking", error="revoke_error")
 
 def _create(name: str, actor: audit.Actor) -> tuple[str, str]:
     """A new source; (its plain key, its name)."""
-    with session_scope() as session:
-        plain, source = event_sources.create_source(session, name, actor=actor)
-        return plain, source.name
+    plain, source = event_sources.create_source(name, actor=actor)
+    return plain, source.name
 
 
 def _revoke(source_id: int, actor: audit.Actor) -> str:
-    with session_scope() as session:
-        return event_sources.revoke_source(session, source_id, actor=actor).name
+    return event_sources.revoke_source(source_id, actor=actor).name
 
 
 class EventSourcesState(rx.State):

@@ -9,18 +9,16 @@ import asyncio
 import reflex as rx
 
 from app import routes
-from backend.accounts import auth, invites
-from backend.db import session_scope
+from backend.accounts import invites
 from backend.errors import ProductError
-from state.auth import AuthState, SignedInUser
+from backend.read_models.accounts import SignedInUser, read_signed_in_user
+from state.auth import AuthState
 from state.wording import sentence
 
 
-def _accept(token: str, password: str) -> tuple[SignedInUser, str]:
+def _accept(token: str, password: str) -> tuple[SignedInUser | None, str]:
     session_token = invites.accept(token, password)
-    with session_scope() as session:
-        user = auth.user_from_token(session, session_token)
-        return SignedInUser.from_model(user), session_token
+    return read_signed_in_user(session_token), session_token
 
 
 class InviteState(rx.State):

@@ -6,7 +6,6 @@ What the page reads is in `backend.read_models.object_page`.
 from __future__ import annotations
 
 from backend.access import audit
-from backend.db import session_scope
 from backend.enums import EditIntent
 from backend.objects import deploy as deployments
 from backend.objects import store
@@ -17,16 +16,14 @@ def save_version(
     slug: str, files: dict[str, str], message: str, intent: str, actor: audit.Actor
 ) -> tuple[int, int]:
     """Save the edit (the backend schedules its evaluation); (version, evaluation job or 0)."""
-    with session_scope() as session:
-        version, task = review.save_version(
-            session, slug, files=files, message=message, intent=EditIntent(intent), actor=actor
-        )
-        return version.number, int(task.id) if task else 0
+    version, task = review.save_version(
+        slug, files=files, message=message, intent=EditIntent(intent), actor=actor
+    )
+    return version.number, int(task.id) if task else 0
 
 
 def restore(slug: str, number: int, actor: audit.Actor) -> int:
-    with session_scope() as session:
-        return store.rollback(session, slug, number, actor=actor).number
+    return store.rollback(slug, number, actor=actor).number
 
 
 def deploy(slug: str, number: int, actor: audit.Actor) -> int:
@@ -36,5 +33,4 @@ def deploy(slug: str, number: int, actor: audit.Actor) -> int:
 
 def set_visibility(slug: str, public: bool, actor: audit.Actor) -> bool:
     """Make the object public (callable without a token) or private; returns `public`."""
-    with session_scope() as session:
-        return store.set_visibility(session, slug, public=public, actor=actor).is_public
+    return store.set_visibility(slug, public=public, actor=actor).is_public

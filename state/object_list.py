@@ -13,14 +13,13 @@ import reflex as rx
 
 from app import routes
 from backend.access import audit
-from backend.db import session_scope
 from backend.enums import ModificationKind, ObjectKind
 from backend.models import DurableObject, Modification, Task
 from backend.objects import store
 from backend.pipeline import modifications
 from backend.read_models.modifications import Creation, read_creation
+from backend.read_models.object_list import ObjectRow, read_object_rows
 from state.live import LiveMixin, tables_of
-from state.objects import ObjectRow, read_object_rows
 from state.web_actor import Action
 from state.wording import does_not_parse_notice, sentence
 
@@ -41,21 +40,19 @@ def _files(form: dict) -> dict[str, str]:
 
 def _create(form: dict, actor: audit.Actor) -> tuple[str, bool]:
     """Create the object; (what to say, whether its code parses)."""
-    with session_scope() as session:
-        version = store.create_object(
-            session,
-            slug=str(form.get("slug", "")).strip(),
-            name=str(form.get("name", "")),
-            description=str(form.get("description", "")).strip(),
-            kind=str(form.get("kind", "") or ObjectKind.ENDPOINT),
-            files=_files(form),
-            owner_id=actor.user_id,
-            actor=actor,
-        )
-        done = f"Created {form.get('slug')} v{version.number}"
-        if version.syntax_error:
-            return does_not_parse_notice(done, version.syntax_error), False
-        return done + ".", True
+    version = store.create_object(
+        slug=str(form.get("slug", "")).strip(),
+        name=str(form.get("name", "")),
+        description=str(form.get("description", "")).strip(),
+        kind=str(form.get("kind", "") or ObjectKind.ENDPOINT),
+        files=_files(form),
+        owner_id=actor.user_id,
+        actor=actor,
+    )
+    done = f"Created {form.get('slug')} v{version.number}"
+    if version.syntax_error:
+        return does_not_parse_notice(done, version.syntax_error), False
+    return done + ".", True
 
 
 def _start_creation(form: dict, actor: audit.Actor) -> tuple[int, int]:

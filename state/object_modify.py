@@ -22,7 +22,7 @@ from backend.read_models.modifications import (
     Approval,
     ModificationDetail,
     ModificationView,
-    approval_of,
+    read_approval,
     read_latest_modification,
 )
 from backend.read_models.object_page import FileChange
@@ -48,7 +48,7 @@ def _start(slug: str, prompt: str, actor: audit.Actor) -> tuple[int, int]:
 def _approve(modification_id: int, deploy: bool, actor: audit.Actor) -> Approval:
     """Approve the change (with `deploy`, asking for its deploy job in the same step)."""
     modification, task = modifications.approve(modification_id, actor=actor, deploy=deploy)
-    return approval_of(modification, task)
+    return read_approval(modification, task)
 
 
 class ObjectModifyState(LiveMixin, rx.State):

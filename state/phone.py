@@ -7,15 +7,13 @@ page shows of the number comes back with it, so nothing is read twice.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 import reflex as rx
 
 from backend.access import audit
 from backend.accounts import phones, users
-from backend.db import session_scope
 from backend.errors import NotFound
-from backend.models import User
+from backend.read_models.accounts import PhoneStatus, phone_status, read_phone_status
 from state.auth import AuthState
 from state.settings import SettingsState
 from state.web_actor import Action
@@ -26,60 +24,28 @@ PIN = Action(busy="saving_pin", error="pin_error")
 QUIET = Action(busy="saving_quiet", error="quiet_error")
 
 
-@dataclasses.dataclass
-class PhoneStatus:
-    phone: str
-    verified: bool
-    has_pin: bool
-    timezone: str
-    quiet_start: str
-    quiet_end: str
-
-
-def _status(user: User) -> PhoneStatus:
-    return PhoneStatus(
-        phone=user.phone or "",
-        verified=bool(user.phone and user.phone_verified),
-        has_pin=phones.has_pin(user),
-        timezone=user.timezone,
-        quiet_start=user.quiet_start,
-        quiet_end=user.quiet_end,
-    )
-
-
-def _read(user_id: int) -> PhoneStatus | None:
-    with session_scope() as session:
-        try:
-            return _status(users.get_user(session, user_id))
-        except NotFound:
-            return None
-
-
 def _send_code(user_id: int, phone: str, *, actor: audit.Actor) -> PhoneStatus:
-    with session_scope() as session:
-        phones.start_phone_verification(session, user_id, phone, actor=actor)
-        return _status(users.get_user(session, user_id))
+    phones.start_phone_verification(user_id, phone, actor=actor)
+    status = read_phone_status(user_id)
+    if status is None:  # the person was removed meanwhile
+        raise NotFound(f"no user with id {user_id}")
+    return status
 
 
 def _confirm(user_id: int, code: str, *, actor: audit.Actor) -> PhoneStatus:
-    with session_scope() as session:
-        return _status(phones.confirm_phone(session, user_id, code, actor=actor))
+    return phone_status(phones.confirm_phone(user_id, code, actor=actor))
 
 
 def _set_pin(user_id: int, pin: str, *, actor: audit.Actor) -> PhoneStatus:
-    with session_scope() as session:
-        return _status(phones.set_pin(session, user_id, pin, actor=actor))
+    return phone_status(phones.set_pin(user_id, pin, actor=actor))
 
 
 def _set_quiet(
     user_id: int, timezone: str, start: str, end: str, *, actor: audit.Actor
 ) -> PhoneStatus:
-    with session_scope() as session:
-        return _status(
-            users.set_quiet_hours(
-                session, user_id, timezone=timezone, start=start, end=end, actor=actor
-            )
-        )
+    return phone_status(
+        users.set_quiet_hours(user_id, timezone=timezone, start=start, end=end, actor=actor)
+    )
 
 
 class PhoneState(rx.State):
@@ -108,7 +74,7 @@ class PhoneState(rx.State):
         auth = await self.get_state(AuthState)
         if not auth.signed_in:
             return
-        status = await asyncio.to_thread(_read, auth.user_id)
+        status = await asyncio.to_thread(read_phone_status, auth.user_id)
         if status is not None:
             self._show(status)
         self.code_sent = self.code_sent and not self.verified

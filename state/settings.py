@@ -3,69 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-from typing import Any
 
 import reflex as rx
 
 from backend.accounts import users
-from backend.db import session_scope
-from backend.errors import NotFound, ProductError
-from backend.models import User
-from backend.read_models.settings_page import settings_overview
+from backend.errors import ProductError
+from backend.read_models.accounts import Profile, profile, read_profile
+from backend.read_models.settings_page import (
+    ChannelRow,
+    FeatureRow,
+    LimitRow,
+    SettingsOverview,
+    WebhookRow,
+    settings_overview,
+)
 from state.auth import AuthState
 
 
-@dataclasses.dataclass
-class FeatureRow:
-    key: str
-    label: str
-    configured: bool
-    message: str
+def _read(user_id: int) -> tuple[SettingsOverview, Profile | None]:
+    return settings_overview(), read_profile(user_id)
 
 
-@dataclasses.dataclass
-class ChannelRow:
-    key: str
-    label: str
-    configured: bool
-    ok: bool
-    detail: str
-    message: str
-    url: str
-
-
-@dataclasses.dataclass
-class WebhookRow:
-    label: str
-    url: str
-
-
-@dataclasses.dataclass
-class LimitRow:
-    label: str
-    value: str
-
-
-def _read(user_id: int) -> tuple[dict[str, Any], User | None]:
-    overview = settings_overview()
-    with session_scope() as session:
-        try:
-            user = users.get_user(session, user_id)
-        except NotFound:
-            return overview, None
-        session.expunge(user)
-    return overview, user
-
-
-def _save(user_id: int, name: str, phone: str, channel: str) -> User:
-    with session_scope() as session:
-        user = users.update_profile(
-            session, user_id, name=name, phone=phone, preferred_channel=channel
-        )
-        session.flush()
-        session.expunge(user)
-        return user
+def _save(user_id: int, name: str, phone: str, channel: str) -> Profile:
+    return profile(users.update_profile(user_id, name=name, phone=phone, preferred_channel=channel))
 
 
 class SettingsState(rx.State):
@@ -91,11 +51,11 @@ class SettingsState(rx.State):
     def set_preferred_channel(self, value: str) -> None:
         self.preferred_channel = value
 
-    def _show_user(self, user: User) -> None:
+    def _show_user(self, user: Profile) -> None:
         self.name = user.name
         self.email = user.email
-        self.phone = user.phone or ""
-        self.preferred_channel = str(user.preferred_channel)
+        self.phone = user.phone
+        self.preferred_channel = user.preferred_channel
 
     @rx.event
     async def load(self):
@@ -103,15 +63,15 @@ class SettingsState(rx.State):
         if not auth.signed_in and await auth.current_user() is None:
             return
         overview, user = await asyncio.to_thread(_read, auth.user_id)
-        self.features = [FeatureRow(**row) for row in overview["features"]]
-        self.channel_rows = [ChannelRow(**row) for row in overview["channels"]]
-        self.limits = [LimitRow(**row) for row in overview["limits"]]
-        self.sandbox_tier = overview["sandbox"]["tier"]
-        self.sandbox_message = overview["sandbox"]["message"]
-        self.sandbox_safe = overview["sandbox"]["safe"]
-        self.webhooks = [WebhookRow(**row) for row in overview["twilio"]["webhooks"]]
-        self.twilio_configured = overview["twilio"]["configured"]
-        self.twilio_message = overview["twilio"]["message"]
+        self.features = overview.features
+        self.channel_rows = overview.channels
+        self.limits = overview.limits
+        self.sandbox_tier = overview.sandbox.tier
+        self.sandbox_message = overview.sandbox.message
+        self.sandbox_safe = overview.sandbox.safe
+        self.webhooks = overview.twilio.webhooks
+        self.twilio_configured = overview.twilio.configured
+        self.twilio_message = overview.twilio.message
         if user is not None:
             self._show_user(user)
         self.profile_error = ""

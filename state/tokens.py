@@ -6,7 +6,6 @@ import reflex as rx
 
 from backend.access import audit
 from backend.accounts import tokens
-from backend.db import session_scope
 from backend.read_models.tokens import TokenRow, read_own_tokens
 from state.web_actor import Action
 
@@ -17,15 +16,13 @@ REVOKE = Action(busy="revoking", error="revoke_error")
 
 def _create(name: str, actor: audit.Actor) -> tuple[str, str]:
     """A new token for the tab's person; (its plain text, its name)."""
-    with session_scope() as session:
-        plain, token = tokens.create_own_token(session, name=name, actor=actor)
-        return plain, token.name
+    plain, token = tokens.create_own_token(name=name, actor=actor)
+    return plain, token.name
 
 
 def _revoke(token_id: int, actor: audit.Actor) -> str:
-    with session_scope() as session:
-        token = tokens.revoke_token(session, token_id, actor=actor)
-        return token.name or token.prefix
+    token = tokens.revoke_token(token_id, actor=actor)
+    return token.name or token.prefix
 
 
 class TokensState(rx.State):

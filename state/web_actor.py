@@ -11,18 +11,12 @@ import reflex as rx
 
 from backend.access import audit
 from backend.accounts import auth
-from backend.db import session_scope
 from backend.enums import Channel
 from backend.errors import ProductError
 from state.auth import AuthState
 from state.wording import sentence
 
 T = TypeVar("T")
-
-
-def _actor_for(token: str) -> audit.Actor | None:
-    with session_scope() as session:
-        return auth.actor_from_token(session, token, Channel.WEB)
 
 
 async def web_actor(state: rx.State) -> audit.Actor | None:
@@ -32,7 +26,7 @@ async def web_actor(state: rx.State) -> audit.Actor | None:
     tab = await state.get_state(AuthState)
     if not tab.signed_in:
         return None
-    return await asyncio.to_thread(_actor_for, tab.session_token)
+    return await asyncio.to_thread(auth.actor_from_token, tab.session_token, Channel.WEB)
 
 
 @dataclasses.dataclass(frozen=True)

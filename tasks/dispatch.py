@@ -32,7 +32,6 @@ from sqlalchemy import create_engine, inspect, text
 
 from backend.background import jobs
 from backend.config import Settings, get_settings
-from backend.db import session_scope
 from backend.errors import ProductError
 from tasks.base import JobTask, describe, run_job
 from tasks.celery_app import (
@@ -199,8 +198,7 @@ class CeleryRunner:
         return _redis_held(settings, recent_seconds)
 
     def run_here(self, task_id: int, echo: Callable[[int, str], None] | None) -> None:
-        with session_scope() as session:
-            kind = jobs.get_task(session, task_id).kind
+        kind = jobs.kind_of(task_id)
         task = job_tasks().get(kind)
         if task is None:
             raise ProductError(f"no job named {kind!r} in this process")
@@ -220,6 +218,4 @@ def enqueue(kind: str, params: dict[str, Any] | None = None) -> int:
     starts a job as part of a change calls `backend.background.jobs.schedule` in its own
     transaction.
     """
-    with session_scope() as session:
-        task_id = int(jobs.schedule(session, kind, params).id)
-    return task_id
+    return int(jobs.start(kind, params).id)

@@ -8,6 +8,10 @@ process holding the key can check it without a sessions table. A token is good o
 its generation is the user's `session_generation`: logging out and a new password bump it,
 which ends every session signed before (in every browser: a person who logs out anywhere is
 logged out everywhere). Wrong passwords count against `sign_in_limits`.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `sign_up(...)`; a backend service composing several steps in one transaction
+calls the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from backend.access import audit
 from backend.access.permissions import Permission, require
 from backend.accounts import sign_in_limits, users
 from backend.config import get_settings
-from backend.db import session_scope
+from backend.db import own_transaction, session_scope
 from backend.enums import Channel, EventName
 from backend.errors import Conflict, InvalidInput
 from backend.events import activity
@@ -86,16 +90,16 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def sign_up(
+def sign_up_in(
     session: Session, *, name: str, email: str, password: str, phone: str | None = None
 ) -> User:
     """Add a person who signs in with a password; the first person becomes an admin.
 
-    Goes through `users.sign_up`, so `user.created` is recorded.
+    Goes through `users.sign_up_in`, so `user.created` is recorded.
     """
     check_password_rules(password)
     _no_account_waiting_for_its_password(session, email)
-    user = users.sign_up(
+    user = users.sign_up_in(
         session, name=name, email=email, phone=(phone or "").strip() or None, channel=Channel.WEB
     )
     user.password_hash = hash_password(password)
@@ -110,7 +114,7 @@ def _no_account_waiting_for_its_password(session: Session, email: str) -> None:
     try:
         normalised = users.normalise_email(email)
     except InvalidInput:
-        return  # refused with its reason by `users.sign_up`
+        return  # refused with its reason by `users.sign_up_in`
     user = session.exec(select(User).where(User.email == normalised)).first()
     if user is not None and not user.password_hash:
         raise Conflict(
@@ -118,6 +122,9 @@ def _no_account_waiting_for_its_password(session: Session, email: str) -> None:
             "they were given, or ask an admin for a new one ('users invite EMAIL') or to set "
             "a password ('users set-password EMAIL')"
         )
+
+
+sign_up = own_transaction(sign_up_in)
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
@@ -269,10 +276,12 @@ def user_from_token(session: Session, token: str | None) -> User | None:
     return user if user is not None and user.session_generation == int(generation) else None
 
 
-def actor_from_token(session: Session, token: str | None, channel: Channel) -> audit.Actor | None:
-    """The person a valid session token names, as an Actor with their current role."""
-    user = user_from_token(session, token)
-    return audit.Actor.for_user(user, channel) if user else None
+def actor_from_token(token: str | None, channel: Channel) -> audit.Actor | None:
+    """The person a valid session token names, as an Actor with their current role (read in
+    its own session: what every page does first)."""
+    with session_scope() as session:
+        user = user_from_token(session, token)
+        return audit.Actor.for_user(user, channel) if user else None
 
 
 _DUMMY_HASH = hash_password(secrets.token_hex(8))

@@ -95,7 +95,7 @@ def add_and_invite(
     """Add a person (see `users.add_user`) and make their invite link, in one transaction:
     what the CLI's `users add` does, so the person it adds can get into the web app."""
     with session_scope() as session:
-        user = users.add_user(
+        user = users.add_user_in(
             session,
             name=name,
             email=email,

@@ -8,6 +8,11 @@ only as keyed hashes, expire after PHONE_CODE_MINUTES and die after MAX_CODE_ATT
 tries. PINs are hashed like passwords; PIN_MAX_FAILURES wrong PINs in a row lock them for
 SIGN_IN_LOCK_MINUTES, counted in the sign-in limits' table under "pin:<user id>". Neither a
 code nor a PIN is ever written to the audit log.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `start_phone_verification(...), confirm_phone(...), mark_phone_verified(...),
+set_pin(...)`; a backend service composing several steps in one transaction calls the
+`_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from backend.access.permissions import Permission, require
 from backend.accounts import auth, sign_in_limits, users
 from backend.channels import outbox
 from backend.config import get_settings
-from backend.db import session_scope
+from backend.db import own_transaction, session_scope
 from backend.enums import Channel, EventName, NotificationPurpose
 from backend.errors import Conflict, InvalidInput, ProductError
 from backend.events import activity
@@ -117,7 +122,7 @@ def _check_sending_rate(session: Session, user_id: int) -> None:
         raise InvalidInput(f"a code was sent just now: wait {RESEND_SECONDS} seconds for it")
 
 
-def start_phone_verification(
+def start_phone_verification_in(
     session: Session, user_id: int, phone: str, *, actor: audit.Actor
 ) -> PhoneVerification:
     """Make `phone` the person's (unverified) number and queue an SMS with a new code.
@@ -173,7 +178,10 @@ def start_phone_verification(
     return verification
 
 
-def confirm_phone(session: Session, user_id: int, code: str, *, actor: audit.Actor) -> User:
+start_phone_verification = own_transaction(start_phone_verification_in)
+
+
+def confirm_phone_in(session: Session, user_id: int, code: str, *, actor: audit.Actor) -> User:
     """Mark the person's number verified when `code` is the latest one sent to it, in time.
 
     A wrong code counts in its own transaction (the caller's rolls back with the error), and
@@ -217,6 +225,9 @@ def confirm_phone(session: Session, user_id: int, code: str, *, actor: audit.Act
     return user
 
 
+confirm_phone = own_transaction(confirm_phone_in)
+
+
 def _count_wrong_code(verification_id: int | None) -> int:
     """Count one wrong try (committed at once, atomically); the tries left."""
     with session_scope() as counting:
@@ -226,7 +237,7 @@ def _count_wrong_code(verification_id: int | None) -> int:
         return MAX_CODE_ATTEMPTS - row.attempts
 
 
-def mark_phone_verified(session: Session, email: str, *, actor: audit.Actor) -> User:
+def mark_phone_verified_in(session: Session, email: str, *, actor: audit.Actor) -> User:
     """An admin vouches for the person's number (the CLI's `verify-phone --trusted`)."""
     require(actor, Permission.USER_ADMIN)
     user = users.get_user_by_email(session, email)
@@ -245,7 +256,10 @@ def mark_phone_verified(session: Session, email: str, *, actor: audit.Actor) -> 
     return user
 
 
-def set_pin(session: Session, user_id: int, pin: str, *, actor: audit.Actor) -> User:
+mark_phone_verified = own_transaction(mark_phone_verified_in)
+
+
+def set_pin_in(session: Session, user_id: int, pin: str, *, actor: audit.Actor) -> User:
     """Give the person a new PIN (4 to 8 digits); its wrong-PIN count starts again."""
     user = _acting_on(session, user_id, actor)
     pin = (pin or "").strip()
@@ -260,6 +274,9 @@ def set_pin(session: Session, user_id: int, pin: str, *, actor: audit.Actor) -> 
         session, actor, EventName.USER_PIN_SET, detail={"user_id": user.id, "changed": had_pin}
     )
     return user
+
+
+set_pin = own_transaction(set_pin_in)
 
 
 def _pin_limit(user: User) -> sign_in_limits.Limit:

@@ -3,6 +3,11 @@
 A person creates, lists and revokes their own tokens (the Tokens page, as themselves);
 admins and the operator may do so for anyone (the CLI). The plain token is returned once,
 when it is created, and can never be read back.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `create_token(...), create_own_token(...), revoke_token(...), caller(...)`; a
+backend service composing several steps in one transaction calls the `_in(session, ...)`
+form, which never commits.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sqlmodel import Session, col, select
 from backend.access import audit
 from backend.access.permissions import Permission, require
 from backend.accounts import users
+from backend.db import own_transaction
 from backend.enums import EventName
 from backend.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from backend.events import activity
@@ -49,20 +55,26 @@ def _issue(session: Session, user: User, name: str, actor: audit.Actor) -> tuple
     return plain, token
 
 
-def create_token(
+def create_token_in(
     session: Session, *, email: str, name: str = "", actor: audit.Actor = audit.SYSTEM
 ) -> tuple[str, ApiToken]:
     """A new token for the user; the plain text is returned once and never stored."""
     return _issue(session, users.get_user_by_email(session, email), name, actor)
 
 
-def create_own_token(session: Session, *, name: str, actor: audit.Actor) -> tuple[str, ApiToken]:
+create_token = own_transaction(create_token_in)
+
+
+def create_own_token_in(session: Session, *, name: str, actor: audit.Actor) -> tuple[str, ApiToken]:
     """A new token for the person acting, named so they can tell it apart when revoking."""
     if actor.user_id is None:
         raise InvalidInput("only a person can have API tokens; log in first")
     if not name.strip():
         raise InvalidInput("give the token a name, e.g. what will use it")
     return _issue(session, users.get_user(session, actor.user_id), name, actor)
+
+
+create_own_token = own_transaction(create_own_token_in)
 
 
 def list_tokens(session: Session, *, user_id: int, actor: audit.Actor) -> list[ApiToken]:
@@ -76,7 +88,7 @@ def list_tokens(session: Session, *, user_id: int, actor: audit.Actor) -> list[A
     return list(session.exec(statement))
 
 
-def revoke_token(session: Session, token_id: int, *, actor: audit.Actor) -> ApiToken:
+def revoke_token_in(session: Session, token_id: int, *, actor: audit.Actor) -> ApiToken:
     """Revoke a token: from now on it is refused everywhere. Revoking is final."""
     token = session.get(ApiToken, token_id, with_for_update=True)
     if token is None:
@@ -100,7 +112,10 @@ def revoke_token(session: Session, token_id: int, *, actor: audit.Actor) -> ApiT
     return token
 
 
-def caller(session: Session, authorization: str | None) -> User | None:
+revoke_token = own_transaction(revoke_token_in)
+
+
+def caller_in(session: Session, authorization: str | None) -> User | None:
     """Who an API request comes from: None without an Authorization header; `Unauthorized`
     for a header that names no valid token (told apart from sending none, so a caller with
     a mistyped or revoked token knows which it is)."""
@@ -113,6 +128,10 @@ def caller(session: Session, authorization: str | None) -> User | None:
     if user is None:
         raise Unauthorized("the API token is not valid (unknown or revoked)")
     return user
+
+
+#: Every API route's first step; it notes when the token was last used, so it is an action.
+caller = own_transaction(caller_in)
 
 
 def authenticate(session: Session, authorization: str | None) -> User | None:

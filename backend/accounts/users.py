@@ -1,4 +1,10 @@
-"""People who use the product: added, listed, found by email or phone."""
+"""People who use the product: added, listed, found by email or phone.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `add_user(...), set_quiet_hours(...), update_profile(...)`; a backend service
+composing several steps in one transaction calls the `_in(session, ...)` form, which never
+commits.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from sqlmodel import Session, select
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
+from backend.db import own_transaction, session_scope
 from backend.enums import Channel, EventName
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
@@ -44,7 +51,7 @@ def normalise_email(email: str) -> str:
         raise InvalidInput(f"email {email!r} is not valid: {exc}") from None
 
 
-def add_user(
+def add_user_in(
     session: Session,
     *,
     name: str,
@@ -71,6 +78,9 @@ def add_user(
         phone_verified=phone_verified,
         actor=actor,
     )
+
+
+add_user = own_transaction(add_user_in)
 
 
 def _add(
@@ -111,7 +121,7 @@ def _add(
     return user
 
 
-def sign_up(
+def sign_up_in(
     session: Session, *, name: str, email: str, phone: str | None, channel: Channel
 ) -> User:
     """A person adds themselves (web sign-up): the first person becomes an admin.
@@ -147,6 +157,13 @@ def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.id)))
 
 
+def actor_for_email(email: str, channel: Channel) -> audit.Actor:
+    """The person with this email as an Actor, with the role their account has now (the
+    CLI's --as); `NotFound` when there is none. Opens its own session."""
+    with session_scope() as session:
+        return audit.Actor.for_user(get_user_by_email(session, email), channel)
+
+
 def get_user_by_email(session: Session, email: str) -> User:
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None:
@@ -163,7 +180,7 @@ def find_user_by_phone(session: Session, phone: str) -> User | None:
     return session.exec(select(User).where(User.phone == number)).first()
 
 
-def update_profile(
+def update_profile_in(
     session: Session,
     user_id: int,
     *,
@@ -207,6 +224,9 @@ def update_profile(
     return user
 
 
+update_profile = own_transaction(update_profile_in)
+
+
 def _apply(session: Session, user: User, actor: audit.Actor, values: dict[str, object]) -> set:
     """Set the fields that differ and record `user.updated` naming them; the changed names."""
     changes = {field for field, value in values.items() if getattr(user, field) != value}
@@ -227,7 +247,7 @@ def _apply(session: Session, user: User, actor: audit.Actor, values: dict[str, o
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def set_quiet_hours(
+def set_quiet_hours_in(
     session: Session,
     user_id: int,
     *,
@@ -255,3 +275,6 @@ def set_quiet_hours(
             raise InvalidInput(f"{clock!r} is not a time of day like 22:00")
     _apply(session, user, actor, {"timezone": timezone, "quiet_start": start, "quiet_end": end})
     return user
+
+
+set_quiet_hours = own_transaction(set_quiet_hours_in)

@@ -39,18 +39,13 @@ from backend.accounts import tokens
 from backend.api.errors import guarded
 from backend.api.inputs import MAX_ID, id_param, read_json, slug_param
 from backend.api.objects import caller
-from backend.background import jobs
-from backend.db import session_scope
 from backend.enums import Channel
 from backend.errors import InvalidInput, Unauthorized
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.pipeline import modifications
-from backend.read_models.records import (
-    modification_view,
-    object_view,
-    task_view,
-)
+from backend.read_models import records
+from backend.read_models.records import modification_record, object_record, task_record
 
 PREFIX = "/api/manage"
 
@@ -115,33 +110,28 @@ _id = id_param
 
 
 def list_objects(request: Request, actor: Actor, body: Any) -> list[dict[str, Any]]:
-    with session_scope() as session:
-        return [object_view(obj) for obj in store.list_objects(session)]
+    return [obj.as_json() for obj in records.read_objects()]
 
 
 def show_object(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
-    with session_scope() as session:
-        return object_view(store.get_object(session, _slug(request)))
+    return records.read_object(_slug(request)).as_json()
 
 
 def deploy(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     version = _field(body, "version", int)
-    return task_view(deployments.request_deploy(_slug(request), actor=actor, number=version))
+    task = deployments.request_deploy(_slug(request), actor=actor, number=version)
+    return task_record(task).as_json()
 
 
 def rollback(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     version = _field(body, "version", int, required=True)
-    return task_view(
-        deployments.request_deploy(_slug(request), actor=actor, number=version, restore=True)
-    )
+    task = deployments.request_deploy(_slug(request), actor=actor, number=version, restore=True)
+    return task_record(task).as_json()
 
 
 def visibility(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     public = _field(body, "public", bool, required=True)
-    with session_scope() as session:
-        return object_view(
-            store.set_visibility(session, _slug(request), public=public, actor=actor)
-        )
+    return object_record(store.set_visibility(_slug(request), public=public, actor=actor)).as_json()
 
 
 def request_change(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
@@ -151,35 +141,31 @@ def request_change(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
         actor=actor,
         budget_usd=_field(body, "budget_usd", float),
     )
-    return modification_view(modification)
+    return modification_record(modification).as_json()
 
 
 def show_modification(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
-    with session_scope() as session:
-        return modification_view(
-            modifications.get_modification(session, _id(request, "modification"))
-        )
+    return records.read_modification(_id(request, "modification")).as_json()
 
 
 def approve(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     modification, task = modifications.approve(
         _id(request, "modification"), actor=actor, deploy=bool(_field(body, "deploy", bool))
     )
-    view = modification_view(modification)
-    view["deploy_task"] = task_view(task) if task is not None else None
+    view = modification_record(modification).as_json()
+    view["deploy_task"] = task_record(task).as_json() if task is not None else None
     return view
 
 
 def reject(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     reason = _field(body, "reason", str, required=True)
-    return modification_view(
+    return modification_record(
         modifications.reject(_id(request, "modification"), reason, actor=actor)
-    )
+    ).as_json()
 
 
 def show_task(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
-    with session_scope() as session:
-        return task_view(jobs.get_task(session, _id(request, "task")))
+    return records.read_task(_id(request, "task")).as_json()
 
 
 routes = [

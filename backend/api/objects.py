@@ -25,7 +25,6 @@ from backend.accounts import tokens
 from backend.api.errors import guarded
 from backend.api.inputs import read_json, slug_param
 from backend.config import get_settings
-from backend.db import session_scope
 from backend.objects import runtime
 
 _calls: anyio.CapacityLimiter | None = None
@@ -49,8 +48,7 @@ def _call_slots() -> anyio.CapacityLimiter:
 
 def caller(authorization: str | None):
     """The person an Authorization header names; None for none (every API route's first step)."""
-    with session_scope() as session:
-        return tokens.caller(session, authorization)
+    return tokens.caller(authorization)
 
 
 @guarded

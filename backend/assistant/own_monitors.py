@@ -103,7 +103,7 @@ def _create(user: User, form: dict[str, Any], channel: Channel, *, also: bool = 
     actor = Actor.for_user(user, channel)
     try:
         with session_scope() as session:
-            monitor = monitors.create_monitor(
+            monitor = monitors.create_monitor_in(
                 session, owner_id=user.id, actor=actor, also=also, **form
             )
             monitor_id = monitor.id
@@ -253,7 +253,7 @@ def _change(
     try:
         with session_scope() as session:
             if intent in (Intent.PAUSE_MONITOR, Intent.STOP_MONITOR):
-                monitor = monitors.pause(session, monitor_id, actor=actor)
+                monitor = monitors.pause_in(session, monitor_id, actor=actor)
                 how = "Text" if channel == Channel.SMS else "Say"
                 said = (
                     f"Paused {describe(monitor, state=False)}. {how} resume monitor "
@@ -261,18 +261,18 @@ def _change(
                     "remove it."
                 )
             elif intent == Intent.RESUME_MONITOR:
-                monitor = monitors.resume(session, monitor_id, actor=actor)
+                monitor = monitors.resume_in(session, monitor_id, actor=actor)
                 said = f"{describe(monitor)[:1].upper()}{describe(monitor)[1:]} is on again."
             elif intent == Intent.SILENCE_MONITOR:
                 length = minutes or 60
-                monitor = monitors.silence(session, monitor_id, minutes=length, actor=actor)
+                monitor = monitors.silence_in(session, monitor_id, minutes=length, actor=actor)
                 said = (
                     f"Silenced {describe(monitor)} for {_duration(length)}; it keeps watching "
                     f"and tells you again after that."
                 )
             else:
                 described = describe(monitors.get_monitor(session, monitor_id))
-                monitors.delete(session, monitor_id, actor=actor)
+                monitors.delete_in(session, monitor_id, actor=actor)
                 said = f"Deleted {described}."
     except ProductError as exc:
         message = str(exc).strip().rstrip(".")
@@ -355,7 +355,7 @@ def _which(user: User, pending: dict[str, Any], said: str, channel: Channel) -> 
 def _switch(user: User, monitor_id: int, new_channel: str, channel: Channel) -> Reply:
     try:
         with session_scope() as session:
-            monitor = monitors.set_channel(
+            monitor = monitors.set_channel_in(
                 session, monitor_id, new_channel, actor=Actor.for_user(user, channel)
             )
             said = f"Switched: {describe(monitor)}."

@@ -349,7 +349,7 @@ def _create_starter(pending: dict[str, Any], command: Command, actor: Actor) -> 
     if _NOT_THE_NAME.sub("", described).strip().lower() == name.lower():
         described = ""  # "object Calculator" names it; it says nothing of what it does
     with session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session,
             slug=pending["slug"],
             name=name,

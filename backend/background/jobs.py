@@ -413,6 +413,20 @@ def schedule(
     return task
 
 
+def start(kind: str, params: dict[str, Any] | None = None) -> Task:
+    """Start the job `kind` on its own, in its own transaction: for jobs no action starts
+    (checks, benchmarks, tests). An action that starts a job as part of a change calls
+    `schedule` inside its transaction instead."""
+    with session_scope() as session:
+        return schedule(session, kind, params)
+
+
+def kind_of(task_id: int) -> str:
+    """The kind of the job with this id (`NotFound` for none), read in its own session."""
+    with session_scope() as session:
+        return get_task(session, task_id).kind
+
+
 def run_here(task_id: int, echo: Callable[[int, str], None] | None = None) -> Task:
     """Run a job scheduled with `here=True` in this process; returns its finished row."""
     _require_runner().run_here(task_id, echo)

@@ -9,6 +9,10 @@ the audit entry and the Event together; this module is for the rest:
 
 An event reported with an id is kept once: its idempotency key is "<source>:<id>", unique in
 the database, so a retried report (even two at the same moment) stores one row.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `emit(...)`; a backend service composing several steps in one transaction calls
+the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
-from backend.db import session_scope
+from backend.db import own_transaction, session_scope
 from backend.enums import EXTERNAL_EVENTS, Channel, EventName
 from backend.errors import InvalidInput, Unauthorized
 from backend.events import payloads as event_payloads
@@ -157,7 +161,7 @@ def receive(authorization: str | None, body: bytes) -> tuple[Event, bool]:
         return report(session, source, data.get("type"), data.get("payload"), data.get("id"))
 
 
-def emit(
+def emit_in(
     session: Session,
     name: str,
     payload: Any,
@@ -181,6 +185,9 @@ def emit(
     event_id = _check_id(event_id)
     key = None if event_id is None else f"{source}:{event_id}"
     return _store(session, event, payload, str(source), key)[0]
+
+
+emit = own_transaction(emit_in)
 
 
 def _given_up(statement: Any) -> Any:

@@ -4,6 +4,10 @@ Like API tokens (`backend.accounts.tokens`), only a key's SHA-256 and its first 
 the plain key is returned once, when the source is created. Admins and the operator manage
 sources (`Permission.EVENT_SOURCES`). A source's events are stored with the source
 "api:<name>", so its name is short enough for the Event's source column.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `create_source(...), revoke_source(...)`; a backend service composing several
+steps in one transaction calls the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
+from backend.db import own_transaction
 from backend.enums import EventName
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
@@ -57,7 +62,7 @@ def _record(session: Session, actor: audit.Actor, action: EventName, source: Eve
     activity.record(session, actor, action, detail=detail)
 
 
-def create_source(session: Session, name: str, *, actor: audit.Actor) -> tuple[str, EventSource]:
+def create_source_in(session: Session, name: str, *, actor: audit.Actor) -> tuple[str, EventSource]:
     """A new source and its key; the plain key is returned once and never stored."""
     require(actor, Permission.EVENT_SOURCES)
     name = check_name(name)
@@ -73,6 +78,9 @@ def create_source(session: Session, name: str, *, actor: audit.Actor) -> tuple[s
         raise Conflict(f"there is already an event source named {name}") from None
     _record(session, actor, EventName.EVENT_SOURCE_CREATED, source)
     return plain, source
+
+
+create_source = own_transaction(create_source_in)
 
 
 def list_sources(session: Session) -> list[EventSource]:
@@ -96,7 +104,7 @@ def get_source(session: Session, name_or_id: str | int) -> EventSource:
     return source
 
 
-def revoke_source(session: Session, name_or_id: str | int, *, actor: audit.Actor) -> EventSource:
+def revoke_source_in(session: Session, name_or_id: str | int, *, actor: audit.Actor) -> EventSource:
     """Revoke a source's key: its reports are refused from now on. Revoking is final."""
     require(actor, Permission.EVENT_SOURCES)
     source = get_source(session, name_or_id)
@@ -106,6 +114,9 @@ def revoke_source(session: Session, name_or_id: str | int, *, actor: audit.Actor
     session.add(source)
     _record(session, actor, EventName.EVENT_SOURCE_REVOKED, source)
     return source
+
+
+revoke_source = own_transaction(revoke_source_in)
 
 
 def source_for_key(session: Session, key: str) -> EventSource | None:

@@ -162,9 +162,9 @@ def answer(session: Session, firing_id: int, choice: str, *, actor: audit.Actor)
         raise NotFound(f"no firing {firing_id}")
     monitor = monitors.get_monitor(session, firing.monitor_id)
     if choice == "pause":
-        monitors.pause(session, monitor.id, actor=actor)
+        monitors.pause_in(session, monitor.id, actor=actor)
     elif choice == "mute":
-        monitors.silence(session, monitor.id, minutes=60, actor=actor)
+        monitors.silence_in(session, monitor.id, minutes=60, actor=actor)
     elif choice != "ack":
         raise Conflict(f"unknown answer {choice!r}")
     changed = session.execute(

@@ -3,6 +3,9 @@
 
 A filter is written `FIELD OP VALUE` (`is_admin==true`, `amount > 500`,
 `email endswith @example.com`); a value reads as true/false, a number, or else text.
+
+`preview`, `create_from_text` and `create_from_fields` are what doors call: each reads the
+owner and (for the last two) creates the monitor in its own transaction.
 """
 
 from __future__ import annotations
@@ -10,9 +13,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlmodel import Session
+
+from backend.access import audit
 from backend.commands.wording import condition_phrase
-from backend.errors import InvalidInput
-from backend.models import User
+from backend.db import session_scope
+from backend.errors import InvalidInput, NotFound
+from backend.models import Monitor, User
 from backend.monitoring import monitors
 
 # Longest first, so ">=" is not read as ">" followed by "=...".
@@ -80,3 +87,57 @@ def form_from_fields(
         "channel": channel or owner.preferred_channel,
         "description": condition_phrase(event, condition),
     }
+
+
+def _owner(session: Session, owner_id: int | None) -> User:
+    owner = session.get(User, owner_id) if owner_id is not None else None
+    if owner is None:
+        raise NotFound("sign in as a person to add a monitor")
+    return owner
+
+
+def preview(text: str, *, owner_id: int | None) -> dict[str, Any]:
+    """What saving `text` would create for the person `owner_id` (`monitors.preview`)."""
+    with session_scope() as session:
+        return monitors.preview(text, _owner(session, owner_id))
+
+
+def create_from_text(
+    text: str,
+    *,
+    owner_id: int | None,
+    actor: audit.Actor,
+    channel: str | None = None,
+    group_seconds: int | None = None,
+    also: bool = False,
+) -> tuple[Monitor, str]:
+    """Create the monitor a sentence asks for (`channel` overrides the one it names); the
+    monitor and the sentence that confirms it."""
+    with session_scope() as session:
+        owner = _owner(session, owner_id)
+        form = monitors.preview(text, owner)
+        form.pop("confirmation")
+        if channel:
+            form["channel"] = channel
+        monitor = monitors.create_monitor_in(
+            session, owner_id=owner.id, actor=actor, group_seconds=group_seconds, also=also, **form
+        )
+        return monitor, monitors.confirmation(form)
+
+
+def create_from_fields(
+    *,
+    owner_id: int | None,
+    actor: audit.Actor,
+    group_seconds: int | None = None,
+    also: bool = False,
+    **fields: Any,
+) -> tuple[Monitor, str]:
+    """Create a monitor from `form_from_fields`'s fields; the monitor and its confirmation."""
+    with session_scope() as session:
+        owner = _owner(session, owner_id)
+        form = form_from_fields(owner, **fields)
+        monitor = monitors.create_monitor_in(
+            session, owner_id=owner.id, actor=actor, group_seconds=group_seconds, also=also, **form
+        )
+        return monitor, monitors.confirmation(form)

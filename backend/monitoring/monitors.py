@@ -7,6 +7,11 @@ which case it watches the event that moves the metric (and a schedule). Each mon
 is also a durable object of kind monitor (`backend.monitoring.checks`). The owner (or an
 admin) pauses, resumes, silences and deletes it; deleted monitors stay in the database, with
 their history, and are never shown again.
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `create_monitor(...), pause(...), resume(...), silence(...), delete(...)`; a
+backend service composing several steps in one transaction calls the `_in(session, ...)`
+form, which never commits.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from backend.commands.schema import Command
 from backend.commands.wording import NOTIFY_PHRASES as NOTIFY_PHRASES_BY_CHANNEL
 from backend.commands.wording import condition_phrase
 from backend.config import get_settings
+from backend.db import own_transaction
 from backend.enums import Channel, EventName, Intent, Metric, MonitorState, ObjectKind
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
@@ -198,7 +204,7 @@ def preview(text: str, owner: User) -> dict[str, Any]:
     return {**form, "confirmation": confirmation(form)}
 
 
-def create_monitor(
+def create_monitor_in(
     session: Session,
     *,
     owner_id: int,
@@ -260,9 +266,12 @@ def create_monitor(
     return monitor
 
 
+create_monitor = own_transaction(create_monitor_in)
+
+
 def _add_check_object(session: Session, monitor: Monitor, actor: audit.Actor) -> None:
     what = condition_phrase(monitor.event_name, monitor.condition)
-    version = store.create_object(
+    version = store.create_object_in(
         session,
         slug=f"monitor-{monitor.id}",
         name=f"Monitor {monitor.id}",
@@ -330,7 +339,7 @@ def _record(session: Session, actor: audit.Actor, action: EventName, monitor: Mo
     )
 
 
-def pause(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
+def pause_in(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     """Stop watching until resumed (and stop repeating its calls)."""
     monitor = _changing(session, monitor_id, actor)
     monitor.active = False
@@ -338,7 +347,10 @@ def pause(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     return monitor
 
 
-def resume(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
+pause = own_transaction(pause_in)
+
+
+def resume_in(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     """Watch again (a silence still running is lifted too)."""
     monitor = _changing(session, monitor_id, actor)
     monitor.active = True
@@ -347,7 +359,10 @@ def resume(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     return monitor
 
 
-def silence(session: Session, monitor_id: int, *, minutes: float, actor: audit.Actor) -> Monitor:
+resume = own_transaction(resume_in)
+
+
+def silence_in(session: Session, monitor_id: int, *, minutes: float, actor: audit.Actor) -> Monitor:
     """Keep watching but tell nobody for `minutes` (firings are still kept)."""
     if not 0 < minutes <= SILENCE_MAX.total_seconds() / 60:
         raise InvalidInput("a silence lasts more than 0 minutes and at most 30 days")
@@ -363,7 +378,10 @@ def silence(session: Session, monitor_id: int, *, minutes: float, actor: audit.A
     return monitor
 
 
-def delete(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
+silence = own_transaction(silence_in)
+
+
+def delete_in(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     """Stop and hide the monitor; its history stays."""
     monitor = _changing(session, monitor_id, actor)
     monitor.active = False
@@ -372,7 +390,12 @@ def delete(session: Session, monitor_id: int, *, actor: audit.Actor) -> Monitor:
     return monitor
 
 
-def set_channel(session: Session, monitor_id: int, channel: str, *, actor: audit.Actor) -> Monitor:
+delete = own_transaction(delete_in)
+
+
+def set_channel_in(
+    session: Session, monitor_id: int, channel: str, *, actor: audit.Actor
+) -> Monitor:
     """Tell the owner another way ("switch it to text"); `MonitorExists` when they already
     have the same monitor that way."""
     try:
@@ -393,3 +416,6 @@ def set_channel(session: Session, monitor_id: int, channel: str, *, actor: audit
         session, actor, EventName.MONITOR_CHANNEL_CHANGED, monitor, channel=monitor.channel, was=was
     )
     return monitor
+
+
+set_channel = own_transaction(set_channel_in)

@@ -248,7 +248,7 @@ def schedule_rollback(
     """Restore version `number` as a new version now (the store's rule), and ask for that
     to be deployed by a job, in the caller's transaction."""
     require(actor, Permission.DEPLOY)
-    restored = store.rollback(session, slug, number, actor=actor)
+    restored = store.rollback_in(session, slug, number, actor=actor)
     return schedule_deploy(
         session,
         slug,

@@ -1,8 +1,11 @@
 """The durable-object store: objects, their immutable versions, diffs and rollback.
 
-Every function takes the caller's session and leaves committing to it, so a page, a task or
-the CLI can make several changes in one transaction. Files are mirrored to disk before the
-commit; if the transaction rolls back, the mirror written in it is removed again.
+Transactions (`backend.db.own_transaction`): each write action a door calls (`create_object`,
+`rollback`, `set_visibility`, `set_auto_apply`, `set_limits`) owns its transaction; its
+`<action>_in(session, ...)` form, and every other function taking a session, works inside
+the caller's and never commits, for backend services that make several changes in one
+transaction (the pipeline, deploys, monitors). Files are mirrored to disk before the commit;
+if the transaction rolls back, the mirror written in it is removed again.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from sqlmodel import Session, select
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
+from backend.db import own_transaction
 from backend.enums import EditIntent, EventName, ObjectKind
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
@@ -145,7 +149,7 @@ def _add_version(
     return version
 
 
-def create_object(
+def create_object_in(
     session: Session,
     *,
     slug: str,
@@ -191,6 +195,9 @@ def create_object(
     return version
 
 
+create_object = own_transaction(create_object_in)
+
+
 def edit_object(
     session: Session,
     slug: str,
@@ -231,7 +238,7 @@ def edit_object(
     return version
 
 
-def rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) -> ObjectVersion:
+def rollback_in(session: Session, slug: str, number: int, *, actor: audit.Actor) -> ObjectVersion:
     """A new version whose files equal version `number`'s; history is never rewritten."""
     require(actor, Permission.ROLLBACK)
     obj = get_object(session, slug, for_update=True)
@@ -255,6 +262,9 @@ def rollback(session: Session, slug: str, number: int, *, actor: audit.Actor) ->
         detail={"slug": slug, "version": version.number, "restored": number},
     )
     return version
+
+
+rollback = own_transaction(rollback_in)
 
 
 def diff_versions(session: Session, slug: str, a: int, b: int) -> list[FileDiff]:
@@ -302,7 +312,7 @@ def set_status(
     )
 
 
-def set_visibility(
+def set_visibility_in(
     session: Session, slug: str, *, public: bool, actor: audit.Actor
 ) -> DurableObject:
     """Public objects can be called without a token; private ones need one."""
@@ -317,7 +327,10 @@ def set_visibility(
     )
 
 
-def set_auto_apply(
+set_visibility = own_transaction(set_visibility_in)
+
+
+def set_auto_apply_in(
     session: Session, slug: str, *, enabled: bool, actor: audit.Actor
 ) -> DurableObject:
     """The owner's choice: accepted changes apply themselves instead of waiting for a person."""
@@ -332,7 +345,10 @@ def set_auto_apply(
     )
 
 
-def set_limits(
+set_auto_apply = own_transaction(set_auto_apply_in)
+
+
+def set_limits_in(
     session: Session, slug: str, limits: dict[str, float], *, actor: audit.Actor
 ) -> DurableObject:
     """This object's own sandbox limits (field names of `backend.sandbox.Limits`)."""
@@ -348,6 +364,9 @@ def set_limits(
         detail={"limits": merged},
         limits=merged,
     )
+
+
+set_limits = own_transaction(set_limits_in)
 
 
 def files_on_disk(slug: str, number: int) -> dict[str, str]:

@@ -570,7 +570,7 @@ def _apply_in(session: Session, modification: Modification, *, actor: audit.Acto
     message = f"{summary} (modification #{modification_id})"
     if modification.kind == ModificationKind.CREATE:
         _check_slug_free(session, modification.slug)
-        version = store.create_object(
+        version = store.create_object_in(
             session,
             slug=modification.slug,
             name=modification.name,

@@ -3,6 +3,10 @@
 `save_version` is what every door calls to save a person's edit: it writes the version with
 the intent the person gave and, unless told not to, schedules the evaluation as a job in the
 same transaction. `evaluate_version` is that job's work (and the CLI's `evaluate`).
+
+Transactions: each write action here owns its transaction (`backend.db.own_transaction`):
+doors call `save_version(...)`; a backend service composing several steps in one transaction
+calls the `_in(session, ...)` form, which never commits.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from sqlmodel import Session
 
 from backend.access import audit
 from backend.background import jobs
-from backend.db import session_scope
+from backend.db import own_transaction, session_scope
 from backend.enums import EditIntent, JobKind
 from backend.models import Evaluation, ObjectVersion, Task
 from backend.objects import store
@@ -19,7 +23,7 @@ from backend.pipeline.evaluate import Assessment, assess, record
 from backend.pipeline.progress import Progress, no_progress
 
 
-def save_version(
+def save_version_in(
     session: Session,
     slug: str,
     *,
@@ -43,6 +47,9 @@ def save_version(
         session, JobKind.VERSION_EVALUATE, {"slug": slug, "version": version.number}, here=here
     )
     return version, task
+
+
+save_version = own_transaction(save_version_in)
 
 
 def evaluate_version(

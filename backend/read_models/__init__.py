@@ -1,7 +1,18 @@
-"""Read models: what the product shows about its objects, modifications and tasks.
+"""Read models: what the doors show (pages, the CLI, the HTTP API), read in one place.
 
-`records` holds the JSON views of single records (the CLI's --json, the HTTP API); the other
-modules hold the views the pages show, as plain dataclasses already worded for a person.
-A function named `read_*` opens its own session (call it from a thread in async code); the
-others take the caller's `Session`. Nothing here writes.
+One family, one naming rule. A read model is a dataclass named for what it shows; the
+suffix says its shape:
+
+- `<Thing>Record`: one record in full, as the CLI's --json prints it and the HTTP API
+  answers it (`as_json()`); `records.py`, and `monitors.py`/`notifications.py` for theirs.
+- `<Thing>Row`: one line of a page's list or table, already worded for a person.
+- any other name (`ObjectSnapshot`, `ModificationDetail`, `MonitorDetail`, `PhoneStatus`,
+  `SettingsOverview`, `DeployJob`, ...): what one page, or one part of a page, shows.
+
+Functions: `read_<what>(...)` opens its own session and returns read models: it is what a
+door calls (from a thread in async code). A builder named after its class in snake_case
+(`object_record(obj)`, `token_row(token)`) words a row already loaded: inside backend, or
+from the row an action answered. A function that takes a `Session` (`summaries`,
+`object_snapshot`, `queries.*`) is a step of another read model, for backend only. Nothing
+here writes, and doors only format what these give them.
 """

@@ -1,5 +1,5 @@
 """A modification in full as the object page's modification box shows it: its plan, scored
-attempts and proposed change (`records.modification_view` is its one-record JSON summary)."""
+attempts and proposed change (`records.ModificationRecord` is its one-record JSON form)."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ class Approval:
     deploy_task_id: int = 0  # the deploy job asked for with the approval; 0 when none
 
 
-def approval_of(modification: Modification, deploy_task: Task | None) -> Approval:
+def read_approval(modification: Modification, deploy_task: Task | None) -> Approval:
     """The outcome of `modifications.approve`, read back as the page shows it."""
     with session_scope() as session:
         version = session.get(ObjectVersion, modification.result_version_id)

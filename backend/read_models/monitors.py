@@ -3,8 +3,8 @@ firing and notification) and one monitor's page (its form, its check's code, its
 
 Each read is a few queries whatever the number of monitors: the monitors with their owners,
 then the last firing and the last notification of all of them at once. `summaries` and
-`history` hold the rows themselves; `*_row` words them for pages, `*_view` for JSON (the
-CLI's --json), in the style of `records.py`.
+`history` hold the rows themselves; `*Row`/`MonitorDetail` word them for pages, `*Record`
+for JSON (the CLI's --json), as in `records.py`. `read_*` opens its own session.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from backend.access.audit import Actor
 from backend.access.permissions import Permission, only_user_id, refusal
+from backend.accounts import users
 from backend.commands.wording import condition_phrase
 from backend.db import session_scope
 from backend.enums import NotificationPurpose
@@ -26,6 +27,7 @@ from backend.models import DurableObject, Monitor, MonitorFiring, Notification, 
 from backend.monitoring import monitors
 from backend.objects import store
 from backend.read_models.display import when
+from backend.read_models.records import Record
 
 FIRED = "fired"
 
@@ -149,33 +151,124 @@ def monitor_row(summary: MonitorSummary, viewer: Actor | None = None) -> Monitor
     )
 
 
-def monitor_view(summary: MonitorSummary) -> dict[str, Any]:
+@dataclasses.dataclass
+class LastNotificationRecord(Record):
+    channel: str
+    status: str
+    created_at: str | None
+
+
+@dataclasses.dataclass
+class CheckRecord(Record):
+    """A monitor's check object, where its page is."""
+
+    slug: str
+    current_version: int | None
+    deployed_version: int | None
+    url: str
+
+
+@dataclasses.dataclass
+class DeliveryRecord(Record):
+    id: int | None
+    channel: str
+    target: str
+    purpose: str
+    status: str
+    attempts: int
+    error: str | None
+    provider_id: str | None
+    created_at: str | None
+    sent_at: str | None
+
+
+@dataclasses.dataclass
+class FiringRecord(Record):
+    id: int | None
+    kind: str
+    count: int
+    summary: str
+    created_at: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    notifications: list[DeliveryRecord]
+
+
+@dataclasses.dataclass
+class MonitorRecord(Record):
     """A monitor for --json: its form, state, last firing and last notification."""
+
+    id: int | None
+    owner_id: int
+    owner: str
+    event: str
+    condition: dict[str, Any]
+    watches: str
+    description: str
+    channel: str
+    group_seconds: int
+    state: str
+    active: bool
+    silenced_until: str | None
+    object_id: int | None
+    firings: int
+    last_fired_at: str | None
+    last_fired_count: int
+    last_notification: LastNotificationRecord | None
+    created_at: str | None
+
+
+@dataclasses.dataclass
+class MonitorHistoryRecord(MonitorRecord):
+    """A monitor with its check object (None: none yet), its code and its last firings."""
+
+    check: CheckRecord | None = None
+    code: str = ""
+    history: list[FiringRecord] = dataclasses.field(default_factory=list)
+
+
+def monitor_record(summary: MonitorSummary) -> MonitorRecord:
     monitor, firing, told = summary.monitor, summary.last_firing, summary.last_notification
-    return {
-        "id": monitor.id,
-        "owner_id": monitor.owner_id,
-        "owner": summary.owner,
-        "event": monitor.event_name,
-        "condition": monitor.condition,
-        "watches": condition_phrase(monitor.event_name, monitor.condition),
-        "description": monitor.description,
-        "channel": monitor.channel,
-        "group_seconds": monitor.group_seconds,
-        "state": str(monitors.state_of(monitor)),
-        "active": monitor.active,
-        "silenced_until": _iso(_silenced_until(monitor)),
-        "object_id": monitor.object_id,
-        "firings": summary.firings,
-        "last_fired_at": _iso(firing.created_at) if firing else None,
-        "last_fired_count": firing.count if firing else 0,
-        "last_notification": (
-            {"channel": told.channel, "status": told.status, "created_at": _iso(told.created_at)}
+    return MonitorRecord(
+        id=monitor.id,
+        owner_id=monitor.owner_id,
+        owner=summary.owner,
+        event=monitor.event_name,
+        condition=monitor.condition,
+        watches=condition_phrase(monitor.event_name, monitor.condition),
+        description=monitor.description,
+        channel=monitor.channel,
+        group_seconds=monitor.group_seconds,
+        state=str(monitors.state_of(monitor)),
+        active=monitor.active,
+        silenced_until=_iso(_silenced_until(monitor)),
+        object_id=monitor.object_id,
+        firings=summary.firings,
+        last_fired_at=_iso(firing.created_at) if firing else None,
+        last_fired_count=firing.count if firing else 0,
+        last_notification=(
+            LastNotificationRecord(told.channel, told.status, _iso(told.created_at))
             if told
             else None
         ),
-        "created_at": _iso(monitor.created_at),
-    }
+        created_at=_iso(monitor.created_at),
+    )
+
+
+def read_monitor(monitor_id: int) -> MonitorRecord:
+    """The monitor (not deleted), or `NotFound`."""
+    with session_scope() as session:
+        found = summaries(session, monitor_ids=[monitor_id])
+        if not found:
+            raise NotFound(f"no monitor {monitor_id}")
+        return monitor_record(found[0])
+
+
+def read_monitors(*, owner_email: str | None = None) -> list[MonitorRecord]:
+    """Monitors not deleted (the person's with this email, or everybody's), oldest first."""
+    with session_scope() as session:
+        owner_id = users.get_user_by_email(session, owner_email).id if owner_email else None
+        return [monitor_record(s) for s in summaries(session, owner_id=owner_id)]
 
 
 def read_monitor_rows(owner_id: int | None = None, viewer: Actor | None = None) -> list[MonitorRow]:
@@ -303,19 +396,19 @@ def delivery_row(notification: Notification, *, hide_target: bool = False) -> De
     )
 
 
-def delivery_view(notification: Notification) -> dict[str, Any]:
-    return {
-        "id": notification.id,
-        "channel": notification.channel,
-        "target": notification.target,
-        "purpose": notification.purpose or str(NotificationPurpose.ALERT),
-        "status": notification.status,
-        "attempts": notification.attempts,
-        "error": notification.error,
-        "provider_id": notification.provider_id,
-        "created_at": _iso(notification.created_at),
-        "sent_at": _iso(notification.sent_at),
-    }
+def delivery_record(notification: Notification) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=notification.id,
+        channel=notification.channel,
+        target=notification.target,
+        purpose=notification.purpose or str(NotificationPurpose.ALERT),
+        status=notification.status,
+        attempts=notification.attempts,
+        error=notification.error,
+        provider_id=notification.provider_id,
+        created_at=_iso(notification.created_at),
+        sent_at=_iso(notification.sent_at),
+    )
 
 
 @dataclasses.dataclass
@@ -396,36 +489,41 @@ def monitor_detail(found: MonitorHistory, viewer: Actor | None = None) -> Monito
     )
 
 
-def history_view(found: MonitorHistory) -> dict[str, Any]:
-    """A monitor with its check and history, for --json."""
+def history_record(found: MonitorHistory) -> MonitorHistoryRecord:
+    """A monitor with its check, its code and its history, for --json."""
+    summary = monitor_record(found.summary)
+    record = MonitorHistoryRecord(
+        **{field.name: getattr(summary, field.name) for field in dataclasses.fields(summary)}
+    )
     check = found.check
-    return {
-        **monitor_view(found.summary),
-        "check": (
-            {
-                "slug": check.slug,
-                "current_version": check.current_version,
-                "deployed_version": check.deployed_version,
-                "url": f"/objects/{check.slug}",
-            }
-            if check
-            else None
-        ),
-        "code": found.code,
-        "history": [
-            {
-                "id": firing.id,
-                "kind": firing.kind,
-                "count": firing.count,
-                "summary": firing.summary,
-                "created_at": _iso(firing.created_at),
-                "acknowledged_at": _iso(firing.acknowledged_at),
-                "acknowledged_by": firing.acknowledged_by or None,
-                "notifications": [delivery_view(n) for n in notifications],
-            }
-            for firing, notifications in found.firings
-        ],
-    }
+    if check:
+        record.check = CheckRecord(
+            slug=check.slug,
+            current_version=check.current_version,
+            deployed_version=check.deployed_version,
+            url=f"/objects/{check.slug}",
+        )
+    record.code = found.code
+    record.history = [
+        FiringRecord(
+            id=firing.id,
+            kind=firing.kind,
+            count=firing.count,
+            summary=firing.summary,
+            created_at=_iso(firing.created_at),
+            acknowledged_at=_iso(firing.acknowledged_at),
+            acknowledged_by=firing.acknowledged_by or None,
+            notifications=[delivery_record(n) for n in notifications],
+        )
+        for firing, notifications in found.firings
+    ]
+    return record
+
+
+def read_monitor_history(monitor_id: int) -> MonitorHistoryRecord:
+    """The monitor (not deleted; else `NotFound`) with its check and its last firings."""
+    with session_scope() as session:
+        return history_record(history(session, monitor_id))
 
 
 def read_monitor_detail(monitor_id: int, viewer: Actor | None = None) -> MonitorDetail | None:

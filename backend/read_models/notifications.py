@@ -4,7 +4,6 @@ first, with the person and the monitor it was for; one query."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +15,7 @@ from backend.enums import Channel, NotificationStatus
 from backend.errors import InvalidInput
 from backend.models import Monitor, Notification, User
 from backend.read_models.display import when
+from backend.read_models.records import Record
 
 
 def _iso(moment) -> str | None:
@@ -80,7 +80,9 @@ class NotificationRow:
     monitor_deleted: bool  # its monitor was deleted: no page to link to
 
 
-def notification_row(notification: Notification, person: str, monitor: Monitor | None):
+def notification_row(
+    notification: Notification, person: str, monitor: Monitor | None
+) -> NotificationRow:
     return NotificationRow(
         id=notification.id or 0,
         created=when(notification.created_at, seconds=True),
@@ -99,28 +101,59 @@ def notification_row(notification: Notification, person: str, monitor: Monitor |
     )
 
 
-def notification_view(
-    notification: Notification, person: str, monitor: Monitor | None
-) -> dict[str, Any]:
+@dataclasses.dataclass
+class NotificationRecord(Record):
     """A notification for --json (never its body: it may hold a verification code)."""
-    return {
-        "id": notification.id,
-        "channel": notification.channel,
-        "target": notification.target,
-        "user_id": notification.user_id,
-        "person": person or None,
-        "purpose": notification.purpose,
-        "subject": notification.subject,
-        "status": notification.status,
-        "attempts": notification.attempts,
-        "error": notification.error,
-        "provider_id": notification.provider_id,
-        "monitor_id": notification.monitor_id,
-        "monitor": _watches(monitor) or None,
-        "firing_id": notification.firing_id,
-        "created_at": _iso(notification.created_at),
-        "sent_at": _iso(notification.sent_at),
-    }
+
+    id: int | None
+    channel: str
+    target: str
+    user_id: int | None
+    person: str | None
+    purpose: str
+    subject: str | None
+    status: str
+    attempts: int
+    error: str | None
+    provider_id: str | None
+    monitor_id: int | None
+    monitor: str | None
+    firing_id: int | None
+    created_at: str | None
+    sent_at: str | None
+
+
+def notification_record(
+    notification: Notification, person: str, monitor: Monitor | None
+) -> NotificationRecord:
+    return NotificationRecord(
+        id=notification.id,
+        channel=notification.channel,
+        target=notification.target,
+        user_id=notification.user_id,
+        person=person or None,
+        purpose=notification.purpose,
+        subject=notification.subject,
+        status=notification.status,
+        attempts=notification.attempts,
+        error=notification.error,
+        provider_id=notification.provider_id,
+        monitor_id=notification.monitor_id,
+        monitor=_watches(monitor) or None,
+        firing_id=notification.firing_id,
+        created_at=_iso(notification.created_at),
+        sent_at=_iso(notification.sent_at),
+    )
+
+
+def read_notification_records(
+    viewer: Actor, status: str | None = None, channel: str | None = None, limit: int = 200
+) -> list[NotificationRecord]:
+    """Notifications for --json, newest first, optionally of one status and channel: the
+    viewer's own, or everybody's for an admin (or the operator)."""
+    with session_scope() as session:
+        found = latest(session, viewer=viewer, status=status, channel=channel, limit=limit)
+        return [notification_record(*one) for one in found]
 
 
 def read_notifications(

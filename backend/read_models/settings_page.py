@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +20,66 @@ FEATURE_LABELS = {
     "slack": "Slack",
     "github": "GitHub issues",
 }
+
+
+@dataclasses.dataclass
+class FeatureRow:
+    key: str
+    label: str
+    configured: bool
+    message: str  # what it needs, when not configured
+
+
+@dataclasses.dataclass
+class ChannelRow:
+    """Email, Slack or GitHub: whether it is configured and its vendor check passed."""
+
+    key: str
+    label: str
+    configured: bool
+    ok: bool
+    detail: str  # the from address, the Slack channel, the repository's full name
+    message: str
+    url: str
+
+
+@dataclasses.dataclass
+class WebhookRow:
+    """What to paste where in Twilio's console."""
+
+    label: str
+    url: str
+
+
+@dataclasses.dataclass
+class LimitRow:
+    label: str
+    value: str
+
+
+@dataclasses.dataclass
+class TwilioStatus:
+    configured: bool
+    message: str
+    webhooks: list[WebhookRow]
+
+
+@dataclasses.dataclass
+class SandboxTier:
+    tier: str
+    safe: bool
+    message: str
+
+
+@dataclasses.dataclass
+class SettingsOverview:
+    """The settings page, but for the person's own profile (`read_models.accounts`)."""
+
+    twilio: TwilioStatus
+    channels: list[ChannelRow]
+    features: list[FeatureRow]
+    limits: list[LimitRow]
+    sandbox: SandboxTier
 
 
 def _llm_judges(settings: Settings) -> str:
@@ -102,10 +163,8 @@ def _github(settings: Settings, check: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def channels_overview(settings: Settings | None = None) -> list[dict[str, Any]]:
-    """Email, Slack and GitHub as the settings page shows them: {"key", "label",
-    "configured", "ok" (configured and the vendor check passed), "detail" (the from
-    address, the Slack channel, the repository's full name), "message", "url"}.
+def channels_overview(settings: Settings | None = None) -> list[ChannelRow]:
+    """Email, Slack and GitHub as the settings page shows them.
 
     The Slack and GitHub checks (one request each per process, `backend.channels.checks`)
     run side by side, and a vendor that is down is reported in its row, never raised.
@@ -118,26 +177,27 @@ def channels_overview(settings: Settings | None = None) -> list[dict[str, Any]]:
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="settings-check") as pool:
         futures = {key: pool.submit(check) for key, (on, check) in wanted.items() if on}
         results = {key: future.result() for key, future in futures.items()}
-    return [
+    rows = [
         _email(settings),
         _slack(settings, results.get("slack")),
         _github(settings, results.get("github")),
     ]
+    return [ChannelRow(**{**row, "message": str(row["message"])}) for row in rows]
 
 
-def settings_overview() -> dict[str, Any]:
+def settings_overview() -> SettingsOverview:
     """Features configured or not (and what each needs), evaluator thresholds, attempt
     limits, LLM budget, the sandbox tier, the webhook URLs to paste into Twilio's console,
     and the email, Slack and GitHub channels (`channels_overview`). Values only; never a
     key or a password."""
     settings = get_settings()
     features = [
-        {
-            "key": key,
-            "label": FEATURE_LABELS.get(key, key),
-            "configured": bool(report["configured"]),
-            "message": str(report["message"]),
-        }
+        FeatureRow(
+            key=key,
+            label=FEATURE_LABELS.get(key, key),
+            configured=bool(report["configured"]),
+            message=str(report["message"]),
+        )
         for key, report in settings.features.items()
     ]
     limits = [
@@ -155,18 +215,16 @@ def settings_overview() -> dict[str, Any]:
     ]
     sandbox = sandbox_status()
     twilio = settings.features["twilio"]
-    return {
-        "twilio": {
-            "configured": bool(twilio["configured"]),
-            "message": str(twilio["message"]),
-            "webhooks": console_urls(),
-        },
-        "channels": channels_overview(settings),
-        "features": features,
-        "limits": [{"label": label, "value": value} for label, value in limits],
-        "sandbox": {
-            "tier": str(sandbox["tier"]),
-            "safe": bool(sandbox["safe"]),
-            "message": str(sandbox["message"]),
-        },
-    }
+    return SettingsOverview(
+        twilio=TwilioStatus(
+            configured=bool(twilio["configured"]),
+            message=str(twilio["message"]),
+            webhooks=[WebhookRow(**row) for row in console_urls()],
+        ),
+        channels=channels_overview(settings),
+        features=features,
+        limits=[LimitRow(label, value) for label, value in limits],
+        sandbox=SandboxTier(
+            tier=str(sandbox["tier"]), safe=bool(sandbox["safe"]), message=str(sandbox["message"])
+        ),
+    )

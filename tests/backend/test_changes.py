@@ -11,7 +11,7 @@ from backend import changes, db
 from backend.access import audit
 from backend.background import jobs
 from backend.models import Task, User
-from backend.objects.store import create_object
+from backend.objects.store import create_object_in
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_changes_and_deletes_are_told(heard: list[frozenset[str]]) -> None:
 
 def test_one_commit_names_every_table_it_wrote(heard: list[frozenset[str]]) -> None:
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session,
             slug="greeter",
             name="Greeter",

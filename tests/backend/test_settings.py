@@ -46,7 +46,7 @@ def test_readme_lists_every_setting():
 
 def _llm_judges_shown() -> str:
     overview = settings_overview()
-    return next(row["value"] for row in overview["limits"] if row["label"] == "LLM judges")
+    return next(row.value for row in overview.limits if row.label == "LLM judges")
 
 
 def test_llm_judges_are_on_only_with_an_llm(no_llm, monkeypatch):

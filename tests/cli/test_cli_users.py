@@ -128,4 +128,4 @@ def test_signing_up_with_an_email_an_admin_added_says_how_to_get_in(sqlite_db, c
     assert run("users", "add", "--name", "Ada", "--email", "ada@example.com", "--admin") == 0
     refused = r"an admin already added ada@example.com, without a password: open the invite"
     with pytest.raises(Conflict, match=refused), db.session_scope() as session:
-        auth.sign_up(session, name="Ada", email="ADA@example.com", password="long enough")
+        auth.sign_up_in(session, name="Ada", email="ADA@example.com", password="long enough")

@@ -56,7 +56,7 @@ def phone_user(
     sms_opted_out: bool = False,
 ) -> User:
     """A person with a phone number, verified or not, who may have replied STOP."""
-    user = users.add_user(
+    user = users.add_user_in(
         session,
         name=name,
         email=f"{name.lower()}@example.com",

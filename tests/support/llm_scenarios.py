@@ -47,10 +47,10 @@ def make_arith() -> None:
     """The object the scripted change adds `sub` to, in the configured database."""
     from backend import db
     from backend.access import audit
-    from backend.objects.store import create_object
+    from backend.objects.store import create_object_in
 
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session,
             slug="arith",
             name="Arithmetic",

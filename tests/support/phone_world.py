@@ -51,7 +51,7 @@ def world(sqlite_db, monkeypatch) -> Iterator[World]:
     twilio_environment(monkeypatch)
     config.reload_settings()
     with db.session_scope() as session:
-        ada = users.add_user(
+        ada = users.add_user_in(
             session,
             name="Ada Lovelace",
             email="ada@example.com",
@@ -60,7 +60,7 @@ def world(sqlite_db, monkeypatch) -> Iterator[World]:
             phone_verified=True,
             actor=OPERATOR,
         )
-        bob = users.add_user(
+        bob = users.add_user_in(
             session,
             name="Bob",
             email="bob@example.com",
@@ -68,14 +68,14 @@ def world(sqlite_db, monkeypatch) -> Iterator[World]:
             phone_verified=True,
             actor=OPERATOR,
         )
-        phones.set_pin(session, ada.id, ADA_PIN, actor=OPERATOR)
-        phones.set_pin(session, bob.id, BOB_PIN, actor=OPERATOR)
+        phones.set_pin_in(session, ada.id, ADA_PIN, actor=OPERATOR)
+        phones.set_pin_in(session, bob.id, BOB_PIN, actor=OPERATOR)
         for slug, name, files in (
             ("calculator", "Calculator", {"main.py": CALC, "test_main.py": CALC_TESTS}),
             ("weather-widget", "Weather widget", {"main.py": WIDGET}),
             ("weather-api", "Weather API", {"main.py": WIDGET}),
         ):
-            store.create_object(
+            store.create_object_in(
                 session,
                 slug=slug,
                 name=name,

@@ -174,7 +174,7 @@ def make_user(person: dict[str, str]) -> int:
     from backend.accounts import auth
 
     with db.session_scope() as session:
-        return auth.sign_up(
+        return auth.sign_up_in(
             session, name=person["name"], email=person["email"], password=person["password"]
         ).id
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from backend import config, db
 from backend.access import audit
-from backend.objects.store import create_object
+from backend.objects.store import create_object_in
 from state.auth import SESSION_COOKIE
 from tests.support.deploying import deploy_now
 from tests.web.conftest import ADMIN, make_user, screenshot
@@ -171,7 +171,7 @@ def test_repeated_wrong_passwords_are_refused_with_a_message(
 
 def test_console_names_the_function_as_written(admin_page: Page, harness) -> None:
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session,
             slug="temperature",
             name="Temperature",

@@ -53,7 +53,7 @@ def test_a_signup_in_the_web_app_rings_the_monitors_owner(
         owner = users.get_user(session, owner_id)
         owner.phone, owner.phone_verified = OWNER_PHONE, True
         session.add(owner)
-        monitors.create_monitor(
+        monitors.create_monitor_in(
             session,
             owner_id=owner_id,
             event="user.created",

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from backend import config, db
 from backend.access import audit
-from backend.objects.store import create_object
+from backend.objects.store import create_object_in
 from tests.support.deploying import deploy_now
 from tests.web.conftest import screenshot
 
@@ -28,7 +28,7 @@ def _url(harness, path: str) -> str:
 
 def _deployed(owner_id: int | None) -> None:
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session,
             slug="greeter",
             name="Greeter",
@@ -141,7 +141,7 @@ def test_only_the_owner_and_admins_may_switch_visibility(member_page: Page, harn
 def test_an_undeployed_object_says_where_it_will_answer(admin_page: Page, harness) -> None:
     page = admin_page
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session, slug="draft", name="Draft", files={"main.py": MAIN_PY}, actor=audit.SYSTEM
         )
     page.goto(_url(harness, "/objects/draft"))

@@ -60,10 +60,10 @@ def _seed() -> tuple[int, int, int]:
             "condition": monitors.event_condition([]),
             "description": "call me when a user signs up",
         }
-        ada_monitor = monitors.create_monitor(
+        ada_monitor = monitors.create_monitor_in(
             session, owner_id=ada, actor=SYSTEM, channel="voice", **form
         )
-        monitors.create_monitor(session, owner_id=bob, actor=SYSTEM, channel="sms", **form)
+        monitors.create_monitor_in(session, owner_id=bob, actor=SYSTEM, channel="sms", **form)
         for user, phone in ((ada, ADA_PHONE), (bob, BOB_PHONE)):
             session.add(
                 Notification(

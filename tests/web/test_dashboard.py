@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from backend import db
 from backend.access import audit
 from backend.background import jobs
-from backend.objects.store import create_object
+from backend.objects.store import create_object_in
 from tests.web.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def _no_error_shown(page: Page) -> None:
 def test_dashboard_counts_and_a_moving_progress_bar(admin_page: Page, harness) -> None:
     page = admin_page
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session, slug="weather", name="Weather", files={"main.py": MAIN_PY}, actor=audit.SYSTEM
         )
         task_id = jobs.create_task(session, "test.progress").id

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from backend import config, db
 from backend.access import audit
-from backend.objects.store import create_object
+from backend.objects.store import create_object_in
 from tests.web.conftest import ADMIN, make_user, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def test_home_counts_objects_from_the_database(admin_page: Page) -> None:
     expect(admin_page.locator("#count-objects .stat-value")).to_have_text("0")
     with db.session_scope() as session:
         for slug, kind in (("weather-report", "endpoint"), ("add-numbers", "library")):
-            create_object(
+            create_object_in(
                 session,
                 slug=slug,
                 name=slug.replace("-", " ").capitalize(),

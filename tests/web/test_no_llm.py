@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from backend import db
 from backend.access import audit
-from backend.objects.store import create_object
+from backend.objects.store import create_object_in
 from tests.web.conftest import screenshot
 
 pytest_plugins = ["tests.support.llm_fixtures"]
@@ -27,7 +27,7 @@ def _url(harness, path: str) -> str:
 def _modify_tab(page: Page, harness) -> None:
     """greeter's Modify tab."""
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session, slug="greeter", name="Greeter", files={"main.py": MAIN_PY}, actor=audit.SYSTEM
         )
     page.goto(_url(harness, "/objects/greeter"))

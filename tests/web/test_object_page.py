@@ -14,7 +14,7 @@ from sqlmodel import select
 from backend import db
 from backend.access import audit
 from backend.models import Evaluation
-from backend.objects.store import create_object, edit_object
+from backend.objects.store import create_object_in, edit_object
 from tests.support.deploying import deploy_now
 from tests.web.conftest import screenshot
 from tests.web.test_objects import _no_error_on_page, _request_change
@@ -38,7 +38,7 @@ def _url(harness, path: str) -> str:
 def _greeter(*later: dict[str, str]) -> None:
     """greeter v1 (with passing tests), then one version per files in `later`."""
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session,
             slug="greeter",
             name="Greeter",
@@ -184,7 +184,7 @@ def test_each_attempt_shows_what_the_checks_found(admin_page: Page, harness, scr
     scripted_llm.push_json(_change(BREAKS_ADD))
     scripted_llm.push_json(_change(ADDS_SUB))
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session,
             slug="arith",
             name="Arithmetic",

@@ -13,7 +13,7 @@ from backend.access import audit
 from backend.background import jobs
 from backend.enums import JobKind, TaskStatus
 from backend.models import Task
-from backend.objects.store import create_object, edit_object, set_limits
+from backend.objects.store import create_object_in, edit_object, set_limits_in
 from tests.support.deploying import deploy_now
 from tests.support.factories import waiting_modification
 from tests.support.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
@@ -42,7 +42,7 @@ def _no_error_on_page(page: Page) -> None:
 
 def _make_object(slug: str = "greeter") -> None:
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session, slug=slug, name="Greeter", files={"main.py": MAIN_PY}, actor=audit.SYSTEM
         )
 
@@ -349,7 +349,7 @@ def test_failed_deploy_after_approval_is_said(admin_page: Page, harness, scripte
     _request_change(page, harness)
     # Evaluated under the default limits; the deployment gets a wall clock nothing fits in.
     with db.session_scope() as session:
-        set_limits(session, "arith", {"wall_seconds": 0.001}, actor=audit.SYSTEM)
+        set_limits_in(session, "arith", {"wall_seconds": 0.001}, actor=audit.SYSTEM)
 
     page.click("#approve-deploy-button")
     expect(page.get_by_role("alertdialog")).to_contain_text("v2 becomes the live version")

@@ -26,14 +26,16 @@ def test_hash_and_verify_password() -> None:
 
 def test_first_user_is_admin_and_user_created_is_emitted(migrated_db: str) -> None:
     with db.session_scope() as session:
-        first = auth.sign_up(
+        first = auth.sign_up_in(
             session,
             name="Ada",
             email="Ada@Example.com",
             password="long enough",
             phone="+1 555 123 4567",
         )
-        second = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
+        second = auth.sign_up_in(
+            session, name="Bob", email="bob@example.com", password="long enough"
+        )
         assert (first.is_admin, second.is_admin) == (True, False)
         assert first.email == "ada@example.com" and first.phone == "+15551234567"
     with db.session_scope() as session:
@@ -54,19 +56,19 @@ def test_first_user_is_admin_and_user_created_is_emitted(migrated_db: str) -> No
 def test_sign_up_refuses_bad_input(migrated_db: str, fields: dict, message: str) -> None:
     values = {"name": "Ada", "email": "ada@example.com", "password": "long enough", **fields}
     with db.session_scope() as session, pytest.raises(InvalidInput, match=message):
-        auth.sign_up(session, **values)
+        auth.sign_up_in(session, **values)
 
 
 def test_sign_up_refuses_a_used_email(migrated_db: str) -> None:
     with db.session_scope() as session:
-        auth.sign_up(session, name="Ada", email="ada@example.com", password="long enough")
+        auth.sign_up_in(session, name="Ada", email="ada@example.com", password="long enough")
     with db.session_scope() as session, pytest.raises(Conflict, match="already exists"):
-        auth.sign_up(session, name="Ada 2", email="ada@example.com", password="long enough")
+        auth.sign_up_in(session, name="Ada 2", email="ada@example.com", password="long enough")
 
 
 def test_authenticate(migrated_db: str) -> None:
     with db.session_scope() as session:
-        auth.sign_up(session, name="Ada", email="ada@example.com", password="long enough")
+        auth.sign_up_in(session, name="Ada", email="ada@example.com", password="long enough")
     with db.session_scope() as session:
         assert auth.authenticate(session, "ADA@example.com", "long enough").name == "Ada"
         for email, password in (
@@ -81,7 +83,7 @@ def test_authenticate(migrated_db: str) -> None:
 
 def test_session_tokens(migrated_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with db.session_scope() as session:
-        user = auth.sign_up(session, name="Ada", email="ada@example.com", password="long enough")
+        user = auth.sign_up_in(session, name="Ada", email="ada@example.com", password="long enough")
         token = auth.issue_session_token(user)
         assert auth.user_from_token(session, token).id == user.id
         user_id, generation, expiry, signature = token.split(".")
@@ -118,8 +120,8 @@ def test_generated_secret_key_is_kept(migrated_db: str) -> None:
 
 def test_update_profile(migrated_db: str) -> None:
     with db.session_scope() as session:
-        ada = auth.sign_up(session, name="Ada", email="ada@example.com", password="long enough")
-        bob = auth.sign_up(
+        ada = auth.sign_up_in(session, name="Ada", email="ada@example.com", password="long enough")
+        bob = auth.sign_up_in(
             session,
             name="Bob",
             email="bob@example.com",
@@ -128,18 +130,18 @@ def test_update_profile(migrated_db: str) -> None:
         )
         ada_id, bob_id = ada.id, bob.id
     with db.session_scope() as session:
-        user = users.update_profile(
+        user = users.update_profile_in(
             session, ada_id, name=" Ada L ", phone="+1 555 000 0002", preferred_channel="sms"
         )
         assert (user.name, user.phone, user.preferred_channel) == ("Ada L", "+15550000002", "sms")
         with pytest.raises(Conflict):
-            users.update_profile(
+            users.update_profile_in(
                 session, ada_id, name="Ada", phone="+15550000001", preferred_channel="sms"
             )
         with pytest.raises(InvalidInput, match="preferred channel"):
-            users.update_profile(session, ada_id, name="Ada", phone="", preferred_channel="web")
+            users.update_profile_in(session, ada_id, name="Ada", phone="", preferred_channel="web")
     with db.session_scope() as session:
-        user = users.update_profile(
+        user = users.update_profile_in(
             session, bob_id, name="Bob", phone="", preferred_channel="email"
         )
         assert user.phone is None

@@ -100,10 +100,10 @@ def test_tokens_for_oneself_only():
 def people(migrated_db) -> dict[str, str]:
     """Ada (admin), Bob (owner of `bobs`, asked for modification 1), Cy; their API tokens."""
     with db.session_scope() as session:
-        ada = users.add_user(session, name="Ada", email="ada@example.com", is_admin=True)
-        bob = users.add_user(session, name="Bob", email="bob@example.com")
-        users.add_user(session, name="Cy", email="cy@example.com")
-        store.create_object(
+        ada = users.add_user_in(session, name="Ada", email="ada@example.com", is_admin=True)
+        bob = users.add_user_in(session, name="Bob", email="bob@example.com")
+        users.add_user_in(session, name="Cy", email="cy@example.com")
+        store.create_object_in(
             session,
             slug="bobs",
             name="Bob's",
@@ -114,7 +114,7 @@ def people(migrated_db) -> dict[str, str]:
         store.edit_object(session, "bobs", files={"main.py": MAIN + "\n"}, actor=OPERATOR)
         waiting_modification(session, "bobs", {"main.py": MAIN + "\n\n"}, requested_by_id=bob.id)
         plain = {
-            person: tokens.create_token(session, email=f"{person}@example.com")[0]
+            person: tokens.create_token_in(session, email=f"{person}@example.com")[0]
             for person in ("ada", "bob", "cy")
         }
         assert ada.id and plain

@@ -22,7 +22,7 @@ ADA_PHONE = "+15551230001"
 
 def _user(name: str, *, phone: str | None = None, verified: bool = False, admin=False) -> User:
     with db.session_scope() as session:
-        return users.add_user(
+        return users.add_user_in(
             session,
             name=name,
             email=f"{name.lower()}@example.com",
@@ -40,7 +40,7 @@ def _me(user: User) -> Actor:
 def _send_code(user: User, phone: str = ADA_PHONE) -> str:
     """Ask for a code as the person; the code, read from the queued SMS."""
     with db.session_scope() as session:
-        phones.start_phone_verification(session, user.id, phone, actor=_me(user))
+        phones.start_phone_verification_in(session, user.id, phone, actor=_me(user))
     return latest_code(user.id)
 
 
@@ -57,7 +57,7 @@ def latest_code(user_id: int) -> str:
 
 def _confirm(user: User, code: str) -> User:
     with db.session_scope() as session:
-        return phones.confirm_phone(session, user.id, code, actor=_me(user))
+        return phones.confirm_phone_in(session, user.id, code, actor=_me(user))
 
 
 def _recognised(phone: str | None) -> int | None:
@@ -102,12 +102,12 @@ def test_a_code_sent_by_sms_verifies_the_number(sqlite_db):
 def test_changing_the_number_makes_it_unverified_again(sqlite_db):
     ada = _user("Ada", phone=ADA_PHONE, verified=True)
     with db.session_scope() as session:
-        users.update_profile(
+        users.update_profile_in(
             session, ada.id, name="Ada", phone=ADA_PHONE, preferred_channel="email"
         )
     assert _recognised(ADA_PHONE) == ada.id, "saving the same number keeps it verified"
     with db.session_scope() as session:
-        users.update_profile(
+        users.update_profile_in(
             session, ada.id, name="Ada", phone="+15559990000", preferred_channel="email"
         )
     assert _recognised("+15559990000") is None
@@ -151,20 +151,20 @@ def test_rights_and_numbers_taken(sqlite_db):
     bob = _user("Bob")
     admin = _user("Root", admin=True)
     with db.session_scope() as session, pytest.raises(Conflict, match="already exists"):
-        phones.start_phone_verification(session, bob.id, ADA_PHONE, actor=_me(bob))
+        phones.start_phone_verification_in(session, bob.id, ADA_PHONE, actor=_me(bob))
     with db.session_scope() as session, pytest.raises(PermissionDenied):
-        phones.start_phone_verification(session, ada.id, "+15550000009", actor=_me(bob))
+        phones.start_phone_verification_in(session, ada.id, "+15550000009", actor=_me(bob))
     with db.session_scope() as session, pytest.raises(PermissionDenied):
-        phones.mark_phone_verified(session, "ada@example.com", actor=_me(bob))
+        phones.mark_phone_verified_in(session, "ada@example.com", actor=_me(bob))
     with db.session_scope() as session, pytest.raises(InvalidInput, match="no phone"):
-        phones.mark_phone_verified(session, "bob@example.com", actor=_me(admin))
+        phones.mark_phone_verified_in(session, "bob@example.com", actor=_me(admin))
     with db.session_scope() as session:
-        assert phones.mark_phone_verified(session, "ada@example.com", actor=_me(admin)).id
+        assert phones.mark_phone_verified_in(session, "ada@example.com", actor=_me(admin)).id
     assert _recognised(ADA_PHONE) == ada.id
     with db.session_scope() as session:
-        phones.set_pin(session, bob.id, "2468", actor=_me(admin))  # an admin, for anyone
+        phones.set_pin_in(session, bob.id, "2468", actor=_me(admin))  # an admin, for anyone
         with pytest.raises(PermissionDenied):
-            phones.set_pin(session, ada.id, "2468", actor=_me(bob))
+            phones.set_pin_in(session, ada.id, "2468", actor=_me(bob))
 
 
 def test_pins_are_hashed_checked_and_locked_after_too_many_wrong(sqlite_db, monkeypatch):
@@ -175,9 +175,9 @@ def test_pins_are_hashed_checked_and_locked_after_too_many_wrong(sqlite_db, monk
         phones.check_pin(session, session.get(User, ada.id), "1234")
     for bad in ("123", "123456789", "12a4", ""):
         with db.session_scope() as session, pytest.raises(InvalidInput, match="4 to 8 digits"):
-            phones.set_pin(session, ada.id, bad, actor=_me(ada))
+            phones.set_pin_in(session, ada.id, bad, actor=_me(ada))
     with db.session_scope() as session:
-        user = phones.set_pin(session, ada.id, "1234", actor=_me(ada))
+        user = phones.set_pin_in(session, ada.id, "1234", actor=_me(ada))
         assert phones.has_pin(user) and "1234" not in user.pin_hash
 
     def check(pin: str) -> bool:
@@ -191,7 +191,7 @@ def test_pins_are_hashed_checked_and_locked_after_too_many_wrong(sqlite_db, monk
     with pytest.raises(phones.PinLocked, match=r"Too many wrong PINs\. Please try again in"):
         check("1234")
     with db.session_scope() as session:
-        phones.set_pin(session, ada.id, "55555", actor=_me(ada))  # a new PIN unlocks
+        phones.set_pin_in(session, ada.id, "55555", actor=_me(ada))  # a new PIN unlocks
         assert session.exec(select(SignInFailures)).all() == []
         actions = [e.action for e in session.exec(select(AuditEntry))]
         details = [str(e.detail) for e in session.exec(select(AuditEntry))]
@@ -225,9 +225,9 @@ def test_one_number_one_person_on_both_databases(migrated_db):
     ada, bob = _user("Ada"), _user("Bob")
     _send_code(ada)
     with db.session_scope() as session, pytest.raises(Conflict):
-        phones.start_phone_verification(session, bob.id, ADA_PHONE, actor=_me(bob))
+        phones.start_phone_verification_in(session, bob.id, ADA_PHONE, actor=_me(bob))
     with db.session_scope() as session, pytest.raises(Conflict):
-        users.update_profile(
+        users.update_profile_in(
             session, bob.id, name="Bob", phone=ADA_PHONE, preferred_channel="email"
         )
     code = latest_code(ada.id)
@@ -248,9 +248,9 @@ def test_webhook_urls_are_built_from_the_public_base_url(sqlite_db, monkeypatch)
     assert urls.public_url(urls.VOICE_STATUS_PATH) == (
         "https://dob.example.com/webhooks/voice/status"
     )
-    twilio = settings_overview()["twilio"]
-    assert not twilio["configured"] and "TWILIO_ACCOUNT_SID" in twilio["message"]
-    assert [w["url"] for w in twilio["webhooks"]] == [
+    twilio = settings_overview().twilio
+    assert not twilio.configured and "TWILIO_ACCOUNT_SID" in twilio.message
+    assert [w.url for w in twilio.webhooks] == [
         "https://dob.example.com/webhooks/voice",
         "https://dob.example.com/webhooks/sms",
         "https://dob.example.com/webhooks/voice/status",

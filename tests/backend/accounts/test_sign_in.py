@@ -24,7 +24,7 @@ PASSWORD = "long enough"
 
 def _sign_up(email: str = "ada@example.com", name: str = "Ada") -> User:
     with db.session_scope() as session:
-        return auth.sign_up(session, name=name, email=email, password=PASSWORD)
+        return auth.sign_up_in(session, name=name, email=email, password=PASSWORD)
 
 
 # --- one account per email --------------------------------------------------------------------
@@ -35,9 +35,9 @@ def test_an_email_is_one_account_whatever_its_case(migrated_db: str) -> None:
     assert ada.email == "ada.lovelace@example.com"
     for spelling in ("ada.lovelace@example.com", "ADA.LOVELACE@example.com"):
         with db.session_scope() as session, pytest.raises(Conflict, match="already exists"):
-            auth.sign_up(session, name="Twin", email=spelling, password=PASSWORD)
+            auth.sign_up_in(session, name="Twin", email=spelling, password=PASSWORD)
         with db.session_scope() as session, pytest.raises(Conflict, match="already exists"):
-            users.add_user(session, name="Twin", email=spelling)
+            users.add_user_in(session, name="Twin", email=spelling)
     for spelling in ("ada.lovelace@example.com", "ADA.Lovelace@EXAMPLE.com"):
         user, _ = auth.log_in(spelling, PASSWORD)
         assert user.id == ada.id

@@ -71,13 +71,13 @@ def world(migrated_db, monkeypatch) -> Iterator[World]:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     config.reload_settings()
     with db.session_scope() as session:
-        users.add_user(session, name="Bob", email="bob@example.com")
-        token, _ = tokens.create_token(session, email="bob@example.com")
-        key = sources.create_source(session, "shop", actor=OPERATOR)[0]
-        store.create_object(
+        users.add_user_in(session, name="Bob", email="bob@example.com")
+        token, _ = tokens.create_token_in(session, email="bob@example.com")
+        key = sources.create_source_in(session, "shop", actor=OPERATOR)[0]
+        store.create_object_in(
             session, slug="units", name="Units", files={"main.py": TYPED}, actor=OPERATOR
         )
-        store.set_visibility(session, "units", public=True, actor=OPERATOR)
+        store.set_visibility_in(session, "units", public=True, actor=OPERATOR)
     deploy_now("units", actor=OPERATOR)
     with serve_api() as url:
         yield World(url, token, key)

@@ -63,10 +63,10 @@ class Api:
 @pytest.fixture
 def api(migrated_db) -> Iterator[Api]:
     with db.session_scope() as session:
-        users.add_user(session, name="Ada", email="ada@example.com", is_admin=True)
-        token, _ = tokens.create_token(session, email="ada@example.com")
-        key = sources.create_source(session, "shop", actor=OPERATOR)[0]
-        store.create_object(
+        users.add_user_in(session, name="Ada", email="ada@example.com", is_admin=True)
+        token, _ = tokens.create_token_in(session, email="ada@example.com")
+        key = sources.create_source_in(session, "shop", actor=OPERATOR)[0]
+        store.create_object_in(
             session,
             slug="echo",
             name="Echo",
@@ -248,9 +248,9 @@ def test_an_exhausted_pool_waits_its_timeout_then_answers_503(postgres_url, data
     try:
         db.upgrade_database()
         with db.session_scope() as session:
-            users.add_user(session, name="Ada", email="ada@example.com", is_admin=True)
-            token, _ = tokens.create_token(session, email="ada@example.com")
-            key = sources.create_source(session, "shop", actor=OPERATOR)[0]
+            users.add_user_in(session, name="Ada", email="ada@example.com", is_admin=True)
+            token, _ = tokens.create_token_in(session, email="ada@example.com")
+            key = sources.create_source_in(session, "shop", actor=OPERATOR)[0]
         engine = db.get_engine()
         assert (engine.pool.size(), engine.pool._max_overflow) == (1, 0)
         report = {"type": "payment.failed", "payload": FAILED}

@@ -28,7 +28,7 @@ FAILED = {"amount": 120.5, "currency": "usd", "customer": "cus_42", "reason": "c
 
 def _create(name: str) -> str:
     with db.session_scope() as session:
-        return event_sources.create_source(session, name, actor=OPERATOR)[0]
+        return event_sources.create_source_in(session, name, actor=OPERATOR)[0]
 
 
 def _events() -> list[Event]:
@@ -55,7 +55,7 @@ def test_keys_are_needed_and_each_refusal_says_why(api):
     wrong = _post(api, "dev_not-a-key", body)
     assert wrong.status_code == 401 and "not valid" in wrong.json()["error"]
     with db.session_scope() as session:
-        event_sources.revoke_source(session, "shop", actor=OPERATOR)
+        event_sources.revoke_source_in(session, "shop", actor=OPERATOR)
     revoked = _post(api, shop, body)
     assert revoked.status_code == 401 and "shop was revoked" in revoked.json()["error"]
     assert revoked.headers["www-authenticate"] == "Bearer"
@@ -150,32 +150,32 @@ def _none_first_time(find):
 def test_sources_names_rights_and_revoking(sqlite_db):
     with db.session_scope() as session:
         with pytest.raises(PermissionDenied, match="Only an admin can manage event sources"):
-            event_sources.create_source(session, "shop", actor=MEMBER)
+            event_sources.create_source_in(session, "shop", actor=MEMBER)
         for bad in ("", "has space", "x" * 29, "semi;colon"):
             with pytest.raises(InvalidInput, match="letters, digits"):
-                event_sources.create_source(session, bad, actor=OPERATOR)
-        key, source = event_sources.create_source(session, "shop", actor=OPERATOR)
+                event_sources.create_source_in(session, bad, actor=OPERATOR)
+        key, source = event_sources.create_source_in(session, "shop", actor=OPERATOR)
         assert key.startswith(source.prefix) and len(key) > 40 and source.key_hash != key
         with pytest.raises(Conflict, match="already"):
-            event_sources.create_source(session, "shop", actor=OPERATOR)
+            event_sources.create_source_in(session, "shop", actor=OPERATOR)
         assert event_sources.source_for_key(session, key).id == source.id
         with pytest.raises(PermissionDenied):
-            event_sources.revoke_source(session, "shop", actor=MEMBER)
-        event_sources.revoke_source(session, str(source.id), actor=OPERATOR)
+            event_sources.revoke_source_in(session, "shop", actor=MEMBER)
+        event_sources.revoke_source_in(session, str(source.id), actor=OPERATOR)
         assert event_sources.source_for_key(session, key) is None
         with pytest.raises(Conflict, match="already revoked"):
-            event_sources.revoke_source(session, "shop", actor=OPERATOR)
+            event_sources.revoke_source_in(session, "shop", actor=OPERATOR)
 
 
 def test_emit_and_list(sqlite_db):
     with db.session_scope() as session:
-        first = events.emit(session, "user.created", {"user_id": 1}, event_id="a")
-        assert events.emit(session, "user.created", {"user_id": 1}, event_id="a").id == first.id
-        events.emit(session, "payment.failed", FAILED)
+        first = events.emit_in(session, "user.created", {"user_id": 1}, event_id="a")
+        assert events.emit_in(session, "user.created", {"user_id": 1}, event_id="a").id == first.id
+        events.emit_in(session, "payment.failed", FAILED)
         with pytest.raises(InvalidInput, match="'customer'"):
-            events.emit(session, "payment.failed", {"amount": 1, "currency": "EUR"})
+            events.emit_in(session, "payment.failed", {"amount": 1, "currency": "EUR"})
         with pytest.raises(PermissionDenied):
-            events.emit(session, "user.created", {}, actor=MEMBER)
+            events.emit_in(session, "user.created", {}, actor=MEMBER)
     with db.session_scope() as session:
         assert [e.name for e in events.list_events(session)] == ["payment.failed", "user.created"]
         assert [e.source for e in events.list_events(session, name="user.created")] == ["cli"]

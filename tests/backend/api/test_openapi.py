@@ -59,7 +59,7 @@ def server(migrated_db) -> Iterator[str]:
 
 def _deployed(slug: str, *, public: bool, owner_id: int | None = None) -> None:
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session,
             slug=slug,
             name="Conversions",
@@ -68,7 +68,7 @@ def _deployed(slug: str, *, public: bool, owner_id: int | None = None) -> None:
             actor=ADMIN,
             owner_id=owner_id,
         )
-        store.set_visibility(session, slug, public=public, actor=ADMIN)
+        store.set_visibility_in(session, slug, public=public, actor=ADMIN)
     deploy_now(slug, actor=ADMIN)
 
 
@@ -177,10 +177,10 @@ def test_a_public_objects_document_describes_each_function_and_calls_work(server
 
 def test_a_private_objects_document_follows_the_calls_access_rule(server):
     with db.session_scope() as session:
-        owner = users.add_user(session, name="Owner", email="owner@example.com")
-        users.add_user(session, name="Other", email="other@example.com")
-        owner_token, _ = tokens.create_token(session, email="owner@example.com")
-        other_token, _ = tokens.create_token(session, email="other@example.com")
+        owner = users.add_user_in(session, name="Owner", email="owner@example.com")
+        users.add_user_in(session, name="Other", email="other@example.com")
+        owner_token, _ = tokens.create_token_in(session, email="owner@example.com")
+        other_token, _ = tokens.create_token_in(session, email="other@example.com")
         owner_id = owner.id
     _deployed("secret", public=False, owner_id=owner_id)
     url = f"{server}/api/objects/secret/openapi.json"
@@ -202,10 +202,10 @@ def test_a_private_objects_document_follows_the_calls_access_rule(server):
 
 def test_no_document_for_an_undeployed_or_unknown_object(server):
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session, slug="draft", name="Draft", files={"main.py": TYPED}, actor=ADMIN
         )
-        store.set_visibility(session, "draft", public=True, actor=ADMIN)
+        store.set_visibility_in(session, "draft", public=True, actor=ADMIN)
     with httpx.Client(timeout=30) as client:
         draft = client.get(f"{server}/api/objects/draft/openapi.json")
         assert draft.status_code == 404 and "not deployed" in draft.json()["error"]

@@ -37,7 +37,7 @@ def _setup(preferred: Channel = Channel.SMS) -> int:
     """Pat (texts preferred) and the object calc at v1; Pat's user id."""
     with db.session_scope() as session:
         pat = phone_user(session, preferred=preferred)
-        store.create_object(
+        store.create_object_in(
             session,
             slug="calc",
             name="Calc",

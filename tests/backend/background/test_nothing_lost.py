@@ -285,7 +285,7 @@ def test_a_failure_handler_that_raises_never_stops_the_failure_being_recorded(
 
 def _calc(ops: Actor) -> None:
     with session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session,
             slug="calc",
             name="Calc",
@@ -410,7 +410,7 @@ def _email_alerts(count: int) -> list[int]:
     """`count` email alerts to different people; their notification.send task ids."""
     with session_scope() as session:
         for n in range(count):
-            user = users.add_user(session, name=f"P{n}", email=f"p{n}@example.com")
+            user = users.add_user_in(session, name=f"P{n}", email=f"p{n}@example.com")
             outbox.queue(
                 session,
                 channel=Channel.EMAIL,

@@ -6,6 +6,7 @@ rule, and shown on the settings page."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -168,12 +169,12 @@ def test_an_alert_email_says_its_line_and_link_once(mailbox: Mailbox) -> None:
 
     user_id, email, _ = _person(preferred=Channel.EMAIL)
     with session_scope() as session:
-        monitor_id = monitors.create_monitor(
+        monitor_id = monitors.create_monitor_in(
             session, owner_id=user_id, event="user.created",
             condition=monitors.event_condition([]), channel="email", description="sign-ups",
             actor=Actor.operator("ops"), group_seconds=0,
         ).id  # fmt: skip
-        users.add_user(session, name="Cleo", email="cleo@example.com", actor=Actor.operator("o"))
+        users.add_user_in(session, name="Cleo", email="cleo@example.com", actor=Actor.operator("o"))
     dispatcher.run_once()
     with session_scope() as session:
         (notification_id,) = session.exec(select(Notification.id)).all()
@@ -456,7 +457,7 @@ def test_a_channel_not_configured_fails_naming_the_settings(
 
 
 def _channels() -> dict[str, dict[str, Any]]:
-    return {row["key"]: row for row in settings_overview()["channels"]}
+    return {row.key: dataclasses.asdict(row) for row in settings_overview().channels}
 
 
 def test_the_settings_page_shows_the_channels_checked(

@@ -87,19 +87,19 @@ def commits() -> Iterator[Commits]:
 def _everything(llm) -> None:
     """Every action of the vocabulary, through the services."""
     with db.session_scope() as session:
-        ada = users.add_user(session, name="Ada", email="ada@example.com", actor=OPERATOR)
-        users.update_profile(
+        ada = users.add_user_in(session, name="Ada", email="ada@example.com", actor=OPERATOR)
+        users.update_profile_in(
             session, ada.id, name="Ada L", phone=None, preferred_channel="sms", actor=OPERATOR
         )
-        _, token = tokens.create_token(session, email="ada@example.com", actor=OPERATOR)
-        tokens.revoke_token(session, token.id, actor=OPERATOR)
-        sources.create_source(session, "shop", actor=OPERATOR)
-        sources.revoke_source(session, "shop", actor=OPERATOR)
-        phones.start_phone_verification(session, ada.id, "+15551230001", actor=OPERATOR)
-        phones.mark_phone_verified(session, "ada@example.com", actor=OPERATOR)
-        phones.set_pin(session, ada.id, "1234", actor=OPERATOR)
+        _, token = tokens.create_token_in(session, email="ada@example.com", actor=OPERATOR)
+        tokens.revoke_token_in(session, token.id, actor=OPERATOR)
+        sources.create_source_in(session, "shop", actor=OPERATOR)
+        sources.revoke_source_in(session, "shop", actor=OPERATOR)
+        phones.start_phone_verification_in(session, ada.id, "+15551230001", actor=OPERATOR)
+        phones.mark_phone_verified_in(session, "ada@example.com", actor=OPERATOR)
+        phones.set_pin_in(session, ada.id, "1234", actor=OPERATOR)
         phones.set_sms_opt_out(session, "+15551230001", True)
-        monitors.create_monitor(
+        monitors.create_monitor_in(
             session,
             owner_id=ada.id,
             event="user.created",
@@ -109,23 +109,23 @@ def _everything(llm) -> None:
             actor=OPERATOR,
         )
         watched = monitors.list_monitors(session, owner_id=ada.id)[0].id
-        monitors.pause(session, watched, actor=OPERATOR)
-        monitors.resume(session, watched, actor=OPERATOR)
-        monitors.silence(session, watched, minutes=60, actor=OPERATOR)
-        monitors.set_channel(session, watched, "email", actor=OPERATOR)
+        monitors.pause_in(session, watched, actor=OPERATOR)
+        monitors.resume_in(session, watched, actor=OPERATOR)
+        monitors.silence_in(session, watched, minutes=60, actor=OPERATOR)
+        monitors.set_channel_in(session, watched, "email", actor=OPERATOR)
         firing = MonitorFiring(monitor_id=watched, notified_at=utcnow())
         session.add(firing)
         session.flush()
         alerts.answer(session, firing.id, "ack", actor=OPERATOR)
-        monitors.delete(session, watched, actor=OPERATOR)
-        bob = auth.sign_up(session, name="Bob", email="bob@example.com", password="long enough")
+        monitors.delete_in(session, watched, actor=OPERATOR)
+        bob = auth.sign_up_in(session, name="Bob", email="bob@example.com", password="long enough")
     me = audit.Actor.for_user(bob, Channel.WEB)
     auth.change_password(bob.id, "long enough", "a new password", actor=me)
     invites.invite("bob@example.com", actor=OPERATOR)
     with pytest.raises(auth.WrongPassword):  # SIGN_IN_LOCK_AFTER is 1: locked at once
         auth.log_in("bob@example.com", "a guess", address="203.0.113.7")
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session,
             slug="calc",
             name="Calc",
@@ -134,10 +134,10 @@ def _everything(llm) -> None:
             owner_id=ada.id,
         )
         store.edit_object(session, "calc", files={"main.py": MAIN + "\n"}, actor=OPERATOR)
-        store.rollback(session, "calc", 1, actor=OPERATOR)
-        store.set_visibility(session, "calc", public=True, actor=OPERATOR)
-        store.set_auto_apply(session, "calc", enabled=False, actor=OPERATOR)
-        store.set_limits(session, "calc", {"wall_seconds": 2}, actor=OPERATOR)
+        store.rollback_in(session, "calc", 1, actor=OPERATOR)
+        store.set_visibility_in(session, "calc", public=True, actor=OPERATOR)
+        store.set_auto_apply_in(session, "calc", enabled=False, actor=OPERATOR)
+        store.set_limits_in(session, "calc", {"wall_seconds": 2}, actor=OPERATOR)
     deploy_now("calc", actor=OPERATOR)  # deployed, and its status changed
     with db.session_scope() as session:
         store.edit_object(

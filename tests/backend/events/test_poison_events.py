@@ -60,7 +60,7 @@ def _notified() -> Counter[int]:
 @pytest.fixture
 def api(migrated_db) -> Iterator[tuple[httpx.Client, str]]:
     with db.session_scope() as session:
-        key = sources.create_source(session, "shop", actor=OPERATOR)[0]
+        key = sources.create_source_in(session, "shop", actor=OPERATOR)[0]
     with serve_api() as url, httpx.Client(base_url=url, timeout=60) as client:
         yield client, key
 
@@ -142,23 +142,23 @@ def test_every_door_refuses_the_same(sqlite_db, capsys):
     assert 'payload["customer"] contains a NUL character' in capsys.readouterr().err
     with db.session_scope() as session:
         with pytest.raises(InvalidInput, match="numbers must be finite"):
-            events.emit(session, "user.created", {"user_id": 1, "x": float("inf")})
+            events.emit_in(session, "user.created", {"user_id": 1, "x": float("inf")})
         with pytest.raises(InvalidInput, match="'id' contains a lone surrogate"):
-            events.emit(session, "payment.failed", GOOD, event_id="a" + SURROGATE)
+            events.emit_in(session, "payment.failed", GOOD, event_id="a" + SURROGATE)
         with pytest.raises(InvalidInput, match="not a JSON value"):
-            events.emit(session, "user.created", {"user_id": {1, 2}})
+            events.emit_in(session, "user.created", {"user_id": {1, 2}})
         with pytest.raises(InvalidInput, match="the event's source contains a NUL"):
-            events.emit(session, "payment.failed", GOOD, source="cli\x00")
+            events.emit_in(session, "payment.failed", GOOD, source="cli\x00")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EVENT_PAYLOAD_MAX_DEPTH", "2")
         patch.setenv("EVENT_PAYLOAD_MAX_BYTES", "200")
         config.reload_settings()
         with db.session_scope() as session:
-            events.emit(session, "user.created", {"user_id": 1, "a": [1]})  # two levels: fine
+            events.emit_in(session, "user.created", {"user_id": 1, "a": [1]})  # two levels: fine
             with pytest.raises(InvalidInput, match="nested more than 2 levels deep"):
-                events.emit(session, "user.created", {"user_id": 1, "a": [[1]]})
+                events.emit_in(session, "user.created", {"user_id": 1, "a": [[1]]})
             with pytest.raises(InvalidInput, match="at most 200"):
-                events.emit(session, "payment.failed", {**GOOD, "reason": "x" * 200})
+                events.emit_in(session, "payment.failed", {**GOOD, "reason": "x" * 200})
     config.reload_settings()
     with db.session_scope() as session:
         assert [e.name for e in events.list_events(session)] == ["user.created"]
@@ -188,8 +188,8 @@ def test_the_products_own_records_are_cleaned_not_refused(migrated_db):
 def watched(migrated_db) -> int:
     """Ada, who gets an email for every payment.failed at once."""
     with db.session_scope() as session:
-        ada_id = users.add_user(session, name="Ada", email="a@example.com", actor=OPERATOR).id
-        monitors.create_monitor(
+        ada_id = users.add_user_in(session, name="Ada", email="a@example.com", actor=OPERATOR).id
+        monitors.create_monitor_in(
             session, owner_id=ada_id, event="payment.failed",
             condition=monitors.event_condition(), channel="email",
             description="failed payments", actor=OPERATOR, group_seconds=0,
@@ -289,7 +289,7 @@ def test_an_error_that_quotes_bad_text_is_recorded_cleaned(watched, monkeypatch)
 
     monkeypatch.setattr(dispatcher, "holds", holds)
     with db.session_scope() as session:
-        monitor = monitors.create_monitor(
+        monitor = monitors.create_monitor_in(
             session, owner_id=watched, event="payment.failed",
             condition=monitors.event_condition([{"field": "customer", "op": "==",
                                                  "value": "x"}]),
@@ -369,7 +369,7 @@ def test_a_firing_that_cannot_be_sent_does_not_hold_up_the_others(watched):
     _refuse_alerts_about_poison()
     for customer in ("poison", "globex"):
         with db.session_scope() as session:
-            monitors.create_monitor(
+            monitors.create_monitor_in(
                 session, owner_id=watched, event="payment.succeeded",
                 condition=monitors.event_condition([{"field": "customer", "op": "==",
                                                      "value": customer}]),

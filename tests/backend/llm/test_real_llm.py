@@ -235,7 +235,7 @@ def _assert_readable_failure(modification: Modification) -> None:
 
 def test_a_real_model_changes_an_object_or_says_why_not(real_llm):
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session, slug="calc", name="Calc", files={"main.py": MAIN, "test_main.py": TESTS},
             actor=ADA,
         )  # fmt: skip

@@ -40,14 +40,14 @@ def test_a_worker_killed_mid_dispatch_loses_no_notification(sqlite_db, data_dir,
         monkeypatch.setenv(name, value)
     config.reload_settings()
     with db.session_scope() as session:
-        owner = users.add_user(session, name="Owner", email="owner@example.com", actor=OPERATOR)
-        monitors.create_monitor(
+        owner = users.add_user_in(session, name="Owner", email="owner@example.com", actor=OPERATOR)
+        monitors.create_monitor_in(
             session, owner_id=owner.id, event="user.created",
             condition=monitors.event_condition(), channel="email",
             description="every signup", actor=OPERATOR, group_seconds=0,
         )  # fmt: skip
         for n in range(SIGNUPS):
-            users.add_user(session, name=f"P{n}", email=f"p{n}@example.com", actor=OPERATOR)
+            users.add_user_in(session, name=f"P{n}", email=f"p{n}@example.com", actor=OPERATOR)
 
     first = start_worker(dict(os.environ), data_dir / "worker1.log", "embedded")
     deadline = time.monotonic() + 60

@@ -26,7 +26,7 @@ ADMIN_ONLY = [{"field": "is_admin", "op": "==", "value": True}]
 def _monitor(owner_id: int, *, event="user.created", filters=None, channel="voice", group=0,
              condition=None) -> int:  # fmt: skip
     with db.session_scope() as session:
-        return monitors.create_monitor(
+        return monitors.create_monitor_in(
             session,
             owner_id=owner_id,
             event=event,
@@ -40,7 +40,7 @@ def _monitor(owner_id: int, *, event="user.created", filters=None, channel="voic
 
 def _sign_up(name: str, *, admin: bool = False) -> None:
     with db.session_scope() as session:
-        users.add_user(
+        users.add_user_in(
             session, name=name, email=f"{name.lower()}@example.com", is_admin=admin,
             actor=OPERATOR,
         )  # fmt: skip
@@ -92,7 +92,7 @@ def test_filters_decide_and_paused_monitors_watch_nothing(world):
         "New user signed up: Eve (eve@example.com), as an admin."
     ]
     with db.session_scope() as session:
-        monitors.pause(session, admins, actor=OPERATOR)
+        monitors.pause_in(session, admins, actor=OPERATOR)
     _sign_up("Fay", admin=True)
     dispatcher.run_once()
     assert len(_notifications()) == 1
@@ -162,7 +162,7 @@ def test_a_metric_monitor_fires_once_on_crossing_resolves_then_fires_again(world
 def test_a_silenced_monitor_keeps_its_history_and_tells_nobody(world):
     watching = _monitor(world.ada_id)
     with db.session_scope() as session:
-        monitors.silence(session, watching, minutes=60, actor=OPERATOR)
+        monitors.silence_in(session, watching, minutes=60, actor=OPERATOR)
     _sign_up("Gus")
     dispatcher.run_once()
     (firing,) = _firings()
@@ -201,7 +201,7 @@ def test_a_changed_check_runs_in_the_sandbox(world):
     deploy_now(slug, actor=OPERATOR, number=2)
     _sign_up("Lou")
     with db.session_scope() as session:
-        users.add_user(session, name="Max", email="max@gmail.com", actor=OPERATOR)
+        users.add_user_in(session, name="Max", email="max@gmail.com", actor=OPERATOR)
     dispatcher.run_once()
     assert next(n.body for n in _notifications()).startswith("New user signed up: Max")
     assert len(_notifications()) == 1
@@ -325,7 +325,7 @@ def test_a_member_may_not_pause_someone_elses_monitor(world):
     with db.session_scope() as session:
         bob = session.get(User, world.bob_id)
         try:
-            monitors.pause(session, watching, actor=Actor.for_user(bob, Channel.WEB))
+            monitors.pause_in(session, watching, actor=Actor.for_user(bob, Channel.WEB))
         except Exception as exc:
             refusal = str(exc)
     assert refusal.startswith("Only an admin or the owner can change this monitor")

@@ -24,9 +24,9 @@ FAILING = "from main import add\n\n\ndef test_add():\n    assert add(2, 2) == 5\
 
 def _setup() -> tuple[Actor, Actor]:
     with db.session_scope() as session:
-        ada = users.add_user(session, name="Ada", email="ada@example.com", is_admin=True)
-        bob = users.add_user(session, name="Bob", email="bob@example.com")
-        store.create_object(
+        ada = users.add_user_in(session, name="Ada", email="ada@example.com", is_admin=True)
+        bob = users.add_user_in(session, name="Bob", email="bob@example.com")
+        store.create_object_in(
             session,
             slug="calc",
             name="Calc",

@@ -61,7 +61,7 @@ def server(migrated_db) -> Iterator[str]:
 
 def _create(slug: str = "counter", files: dict[str, str] | None = None, public: bool = True):
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session,
             slug=slug,
             name=slug.title(),
@@ -69,7 +69,7 @@ def _create(slug: str = "counter", files: dict[str, str] | None = None, public: 
             actor=ADMIN,
         )
         if public:
-            store.set_visibility(session, slug, public=True, actor=ADMIN)
+            store.set_visibility_in(session, slug, public=True, actor=ADMIN)
 
 
 def _edit(slug: str, files: dict[str, str]) -> int:
@@ -128,11 +128,11 @@ def test_private_objects_need_a_fitting_token(server):
     _create(public=False)
     deploy_now("counter", actor=ADMIN)
     with db.session_scope() as session:
-        owner = users.add_user(session, name="Owner", email="owner@example.com")
-        users.add_user(session, name="Other", email="other@example.com")
+        owner = users.add_user_in(session, name="Owner", email="owner@example.com")
+        users.add_user_in(session, name="Other", email="other@example.com")
         store.get_object(session, "counter").owner_id = owner.id
-        owner_token, _ = tokens.create_token(session, email="owner@example.com")
-        other_token, _ = tokens.create_token(session, email="other@example.com")
+        owner_token, _ = tokens.create_token_in(session, email="owner@example.com")
+        other_token, _ = tokens.create_token_in(session, email="other@example.com")
     url = f"{server}/api/objects/counter/increment"
     with httpx.Client(timeout=30) as client:
         anonymous = client.post(url, json={})
@@ -300,8 +300,8 @@ def test_signed_in_people_call_under_the_same_access_rule(migrated_db):
     _create(public=False)
     deploy_now("counter", actor=ADMIN)
     with db.session_scope() as session:
-        owner = users.add_user(session, name="Owner", email="owner@example.com")
-        other = users.add_user(session, name="Other", email="other@example.com")
+        owner = users.add_user_in(session, name="Owner", email="owner@example.com")
+        other = users.add_user_in(session, name="Other", email="other@example.com")
         store.get_object(session, "counter").owner_id = owner.id
     from backend.objects import runtime
 

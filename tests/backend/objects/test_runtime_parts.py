@@ -67,8 +67,8 @@ def test_arguments_must_fit_the_function():
 
 def test_tokens_are_hashed_at_rest_and_authenticate_their_user(migrated_db):
     with db.session_scope() as session:
-        ada = users.add_user(session, name="Ada", email="ada@example.com")
-        plain, token = tokens.create_token(session, email="ada@example.com", name="laptop")
+        ada = users.add_user_in(session, name="Ada", email="ada@example.com")
+        plain, token = tokens.create_token_in(session, email="ada@example.com", name="laptop")
     assert plain.startswith("dob_") and len(plain) > 40
     with db.session_scope() as session:
         stored = session.get(ApiToken, token.id)
@@ -78,12 +78,12 @@ def test_tokens_are_hashed_at_rest_and_authenticate_their_user(migrated_db):
         for header in (None, "", plain, f"Basic {plain}", "Bearer ", f"Bearer {plain}x"):
             assert tokens.authenticate(session, header) is None
     with pytest.raises(NotFound), db.session_scope() as session:
-        tokens.create_token(session, email="nobody@example.com")
+        tokens.create_token_in(session, email="nobody@example.com")
 
 
 def _make_object(slug: str = "counter") -> int:
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session, slug=slug, name="Counter", files={"main.py": "def f(): ..."}, actor=ACTOR
         )
         return store.get_object(session, slug).id

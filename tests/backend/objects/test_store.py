@@ -23,7 +23,9 @@ MAIN_V2 = 'def greet(name: str, loud: bool = False) -> str:\n    return "HI " + 
 
 def _create(session, slug="greeter", **extra):
     files = extra.pop("files", {"main.py": MAIN_V1, "lib/util.py": "X = 1\r\nY = 2"})
-    return store.create_object(session, slug=slug, name="Greeter", files=files, actor=ADA, **extra)
+    return store.create_object_in(
+        session, slug=slug, name="Greeter", files=files, actor=ADA, **extra
+    )
 
 
 def _count(model) -> int:
@@ -89,7 +91,7 @@ def test_rollback_creates_a_new_version_equal_to_the_old_one(migrated_db):
         _create(session, files={"main.py": MAIN_V1})
         store.edit_object(session, "greeter", files={"main.py": MAIN_V2}, actor=ADA)
     with db.session_scope() as session:
-        restored = store.rollback(session, "greeter", 1, actor=ADA)
+        restored = store.rollback_in(session, "greeter", 1, actor=ADA)
     with db.session_scope() as session:
         versions = store.list_versions(session, "greeter")
         assert [v.number for v in versions] == [1, 2, 3]
@@ -137,8 +139,8 @@ def test_code_that_does_not_parse_is_stored_with_the_error(migrated_db):
             "ghost",
         ),
         (lambda s: store.get_version(s, "greeter", 7), NotFound, "no version 7"),
-        (lambda s: store.rollback(s, "greeter", 1, actor=ADA), Conflict, "already the current"),
-        (lambda s: store.rollback(s, "greeter", 5, actor=ADA), NotFound, "no version 5"),
+        (lambda s: store.rollback_in(s, "greeter", 1, actor=ADA), Conflict, "already the current"),
+        (lambda s: store.rollback_in(s, "greeter", 5, actor=ADA), NotFound, "no version 5"),
         (
             lambda s: store.edit_object(s, "greeter", files={"main.py": MAIN_V1}, actor=ADA),
             InvalidInput,
@@ -204,7 +206,7 @@ def test_status_changes_are_checked_and_audited(migrated_db):
 
 def test_users_have_unique_e164_phones_and_emails(migrated_db):
     with db.session_scope() as session:
-        ada = users.add_user(
+        ada = users.add_user_in(
             session, name="Ada", email="Ada@Example.com", phone="+1 (555) 123-4567"
         )
     assert ada.phone == "+15551234567"
@@ -220,5 +222,5 @@ def test_users_have_unique_e164_phones_and_emails(migrated_db):
         ({"email": "not-an-email"}, InvalidInput),
     ]:
         with pytest.raises(error), db.session_scope() as session:
-            users.add_user(session, name="Bob", **kwargs)
+            users.add_user_in(session, name="Bob", **kwargs)
     assert _count(User) == 1

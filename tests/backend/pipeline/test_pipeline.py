@@ -34,7 +34,7 @@ S = ModificationStatus
 @pytest.fixture
 def llm(migrated_db, scripted_llm):
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session,
             slug="calc",
             name="Calc",
@@ -239,7 +239,7 @@ def test_creation_from_scratch_makes_a_draft_object(llm, data_dir):
 
 def test_no_llm_configured_says_so_and_writes_nothing(migrated_db, no_llm, tmp_path, capsys):
     with db.session_scope() as session:
-        store.create_object(session, slug="calc", name="C", files={"main.py": MAIN}, actor=ADA)
+        store.create_object_in(session, slug="calc", name="C", files={"main.py": MAIN}, actor=ADA)
     assert cli.main(["objects", "modify", "calc", "--prompt", "add sub", "--wait"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "OPENAI_BASE_URL" in err

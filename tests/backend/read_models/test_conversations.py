@@ -31,8 +31,8 @@ def _turn(at, channel: str, phone: str, user_id: int | None, said: str, **fields
 
 def test_calls_by_callsid_and_text_threads_newest_first_each_in_order(sqlite_db):
     with db.session_scope() as session:
-        ada = users.add_user(session, name="Ada", email="ada@example.com", is_admin=True)
-        bob = users.add_user(session, name="Bob", email="bob@example.com")
+        ada = users.add_user_in(session, name="Ada", email="ada@example.com", is_admin=True)
+        bob = users.add_user_in(session, name="Bob", email="bob@example.com")
     start = utcnow() - timedelta(hours=3)
     at = lambda minutes: start + timedelta(minutes=minutes)  # noqa: E731
     _turn(at(0), "sms", BOB, bob.id, "how many users?", reply="There are 2 users.")

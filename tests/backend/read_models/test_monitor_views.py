@@ -24,7 +24,7 @@ OPERATOR = Actor.operator("test")
 
 
 def _user(session: Session, name: str = "Ada") -> User:
-    return users.add_user(
+    return users.add_user_in(
         session, name=name, email=f"{name.lower()}@example.com", preferred_channel=Channel.VOICE
     )
 
@@ -42,7 +42,7 @@ def _monitor(session: Session, owner: User, copy: int = 0, **fields) -> Monitor:
         "description": "call me when an admin signs up",
         **fields,
     }
-    return monitors.create_monitor(session, owner_id=owner.id, actor=OPERATOR, **form)
+    return monitors.create_monitor_in(session, owner_id=owner.id, actor=OPERATOR, **form)
 
 
 def _firing(session: Session, monitor: Monitor, ago: int, **fields) -> MonitorFiring:
@@ -81,12 +81,12 @@ def test_rows_say_state_last_firing_and_last_notification(sqlite_db):
         last = _firing(session, busy, 5, count=3)
         _firing(session, busy, 1, kind="resolved")  # a resolution is not a firing
         _notification(session, busy, last, status=NotificationStatus.FAILED, channel="sms")
-        monitors.pause(session, paused.id, actor=OPERATOR)
-        monitors.silence(session, hushed.id, minutes=60, actor=OPERATOR)
+        monitors.pause_in(session, paused.id, actor=OPERATOR)
+        monitors.silence_in(session, hushed.id, minutes=60, actor=OPERATOR)
         busy.condition_met = True
         session.add(busy)
         gone = _monitor(session, ada, 4)
-        monitors.delete(session, gone.id, actor=OPERATOR)
+        monitors.delete_in(session, gone.id, actor=OPERATOR)
 
     rows = {row.id: row for row in views.read_monitor_rows()}
     assert set(rows) == {quiet.id, busy.id, paused.id, hushed.id}  # the deleted one is hidden
@@ -149,15 +149,14 @@ def test_a_monitors_page_has_its_check_code_and_history_newest_first(sqlite_db):
     ]
     assert [n.status for n in detail.firings[1].notifications] == ["sent"]
 
-    with db.session_scope() as session:
-        view = views.history_view(views.history(session, monitor.id))
-        assert view["check"]["slug"] == f"monitor-{monitor.id}"
-        assert [h["id"] for h in view["history"]] == [new.id, old.id]
-        assert view["history"][0]["notifications"][0]["provider_id"] == "CA123"
-        monitors.delete(session, monitor.id, actor=OPERATOR)
+    view = views.read_monitor_history(monitor.id).as_json()
+    assert view["check"]["slug"] == f"monitor-{monitor.id}"
+    assert [h["id"] for h in view["history"]] == [new.id, old.id]
+    assert view["history"][0]["notifications"][0]["provider_id"] == "CA123"
+    monitors.delete(monitor.id, actor=OPERATOR)
     assert views.read_monitor_detail(monitor.id) is None
-    with db.session_scope() as session, pytest.raises(NotFound):
-        views.history(session, monitor.id)
+    with pytest.raises(NotFound):
+        views.read_monitor_history(monitor.id)
 
 
 def test_listing_many_monitors_takes_a_few_queries(sqlite_db):

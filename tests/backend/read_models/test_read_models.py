@@ -16,7 +16,7 @@ V2 = 'def greet(name: str = "you") -> str:\n    return "hello " + name\n'
 
 def _greeter_at_v2() -> None:
     with db.session_scope() as session:
-        store.create_object(
+        store.create_object_in(
             session, slug="greeter", name="Greeter", files={"main.py": V1}, actor=audit.SYSTEM
         )
     with db.session_scope() as session:
@@ -157,7 +157,7 @@ def test_the_snapshot_says_how_to_call_the_live_version(migrated_db):
         """  -d '{"name": "you"}'"""
     )
     with db.session_scope() as session:
-        store.set_visibility(session, "greeter", public=True, actor=audit.SYSTEM)
+        store.set_visibility_in(session, "greeter", public=True, actor=audit.SYSTEM)
     assert "Authorization" not in object_page.read_object("greeter").http.endpoints[0].curl
 
 

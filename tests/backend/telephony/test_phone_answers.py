@@ -51,7 +51,7 @@ def _with_an_llm(monkeypatch) -> None:
 
 def _watch_signups(owner_id: int, channel: str = "sms") -> int:
     with db.session_scope() as session:
-        return monitors.create_monitor(
+        return monitors.create_monitor_in(
             session,
             owner_id=owner_id,
             event="user.created",
@@ -172,7 +172,7 @@ def test_the_status_of_my_request_includes_a_deploy(world):
 def test_ack_says_which_alert_it_acknowledged(world):
     monitor_id = _watch_signups(world.ada_id)
     with db.session_scope() as session:
-        users.add_user(session, name="Zed", email="zed@example.com", actor=OPERATOR)
+        users.add_user_in(session, name="Zed", email="zed@example.com", actor=OPERATOR)
     dispatcher.run_once()
     assert _text(world, "ACK") == (
         f"Acknowledged monitor {monitor_id}'s alert: New user signed up: Zed (zed@example.com), "

@@ -1,16 +1,13 @@
-"""Rows of the objects table."""
+"""The objects page's table: one row per object, already worded for display."""
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 from backend.db import session_scope
 from backend.models import DurableObject
 from backend.objects.store import current_syntax_errors, list_objects
 from backend.read_models.display import when
-
-logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
@@ -25,22 +22,22 @@ class ObjectRow:
     updated: str
     syntax_error: str = ""  # why the current version doesn't parse
 
-    @classmethod
-    def from_model(cls, obj: DurableObject, syntax_error: str = "") -> ObjectRow:
-        version = f"v{obj.current_version}" if obj.current_version is not None else "none"
-        return cls(
-            slug=obj.slug,
-            name=obj.name,
-            kind=str(obj.kind),
-            status=str(obj.status),
-            version=version,
-            updated=when(obj.updated_at),
-            syntax_error=syntax_error,
-        )
+
+def object_row(obj: DurableObject, syntax_error: str = "") -> ObjectRow:
+    version = f"v{obj.current_version}" if obj.current_version is not None else "none"
+    return ObjectRow(
+        slug=obj.slug,
+        name=obj.name,
+        kind=str(obj.kind),
+        status=str(obj.status),
+        version=version,
+        updated=when(obj.updated_at),
+        syntax_error=syntax_error,
+    )
 
 
 def read_object_rows() -> list[ObjectRow]:
     """Every object, ordered by slug, as display rows (blocking: run it in a thread)."""
     with session_scope() as session:
         broken = current_syntax_errors(session)
-        return [ObjectRow.from_model(obj, broken.get(obj.id, "")) for obj in list_objects(session)]
+        return [object_row(obj, broken.get(obj.id, "")) for obj in list_objects(session)]
