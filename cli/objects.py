@@ -10,12 +10,14 @@ from backend.access.audit import Actor
 from backend.background import jobs
 from backend.enums import EditIntent, ObjectKind, TaskStatus
 from backend.errors import InvalidInput
+from backend.metrics import queries
 from backend.models import Deployment, ObjectVersion
 from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
 from backend.pipeline import modifications, review
 from backend.read_models import records
+from backend.read_models.object_health import stats_text
 from backend.read_models.records import (
     VersionRecord,
     deployment_record,
@@ -174,6 +176,11 @@ def cmd_objects_call(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     return {"result": value}, json.dumps(value, indent=2, default=str)
 
 
+def cmd_objects_stats(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    stats = queries.object_stats(args.slug, args.since, actor)
+    return stats.to_dict(), stats_text(stats)
+
+
 def cmd_objects_visibility(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     obj = store.set_visibility(args.slug, public=args.visibility == "public", actor=actor)
     return object_record(obj).as_json(), f"{obj.slug} is now {args.visibility}"
@@ -278,6 +285,9 @@ def _register_running(cmds: Any, command: Command) -> None:
     call.add_argument("slug")
     call.add_argument("function")
     call.add_argument("--args", default="{}", help="a JSON object of arguments")
+    stats = command(cmds, "stats", cmd_objects_stats, "calls, errors and latency of an object")
+    stats.add_argument("slug")
+    stats.add_argument("--since", default="1h", help="window: 15m, 1h, 7d (default 1h)")
     visibility = command(
         cmds, "visibility", cmd_objects_visibility, "public objects need no API token"
     )
