@@ -36,6 +36,7 @@ class Permission(StrEnum):
     RESUME = "resume"  # give a paused change more budget
     VISIBILITY = "visibility"
     AUTO_APPLY = "auto_apply"
+    AUTO_ROLLBACK = "auto_rollback"
     LIMITS = "limits"
     TOKENS = "tokens"
     USER_ADMIN = "user_admin"
@@ -53,6 +54,7 @@ _WORDS = {
     Permission.RESUME: "give this change more budget",
     Permission.VISIBILITY: "change who may call this object",
     Permission.AUTO_APPLY: "change whether this object's changes apply themselves",
+    Permission.AUTO_ROLLBACK: "change whether this object rolls back by itself",
     Permission.LIMITS: "change an object's sandbox limits",
     Permission.TOKENS: "manage API tokens of other people",
     Permission.USER_ADMIN: "add or change users",

@@ -23,10 +23,20 @@ from backend.commands.schema import Command
 from backend.commands.wording import NOTIFY_PHRASES as NOTIFY_PHRASES_BY_CHANNEL
 from backend.commands.wording import condition_phrase
 from backend.config import get_settings
-from backend.enums import Channel, EventName, Intent, Metric, MonitorState, ObjectKind
+from backend.db import session_scope
+from backend.enums import (
+    OBJECT_METRICS,
+    Channel,
+    EventName,
+    Intent,
+    Metric,
+    MonitorState,
+    ObjectKind,
+)
 from backend.errors import InvalidInput, NotFound
 from backend.events import activity
 from backend.models import Monitor, User, utcnow
+from backend.monitoring import object_health
 from backend.monitoring.checks import check_source
 from backend.objects import store
 
@@ -36,6 +46,11 @@ NOTIFY_CHANNELS = (Channel.VOICE, Channel.SMS, Channel.EMAIL, Channel.SLACK, Cha
 METRIC_EVENTS = {
     Metric.USERS_COUNT: EventName.USER_CREATED,
     Metric.PAYMENTS_FAILED_COUNT: EventName.PAYMENT_FAILED,
+    # An object's calls are not events: these are checked on the schedule, and also when a
+    # failing version is found (errors) or a version goes live (latency).
+    Metric.OBJECT_ERRORS: EventName.OBJECT_FAILING,
+    Metric.OBJECT_ERROR_RATE: EventName.OBJECT_FAILING,
+    Metric.OBJECT_LATENCY: EventName.OBJECT_DEPLOYED,
 }
 FILTER_OPS = ("==", "!=", ">", ">=", "<", "<=", "contains", "endswith")
 METRIC_OPS = (">", ">=", "<", "<=", "==")
@@ -80,7 +95,19 @@ def metric_condition(
 def form_of(command: Command, owner: User) -> dict[str, Any]:
     """A parsed command's monitor, as `create_monitor`'s fields (event, condition, channel,
     description); `InvalidInput` when it names nothing to watch."""
-    if command.metric:
+    if command.metric in OBJECT_METRICS:
+        value = None if command.value is None else float(command.value)
+        with session_scope() as session:
+            condition = object_health.condition_for(
+                session,
+                command.metric,
+                command.op or ">",
+                value,
+                command.window_minutes,
+                command.target,
+            )
+        event = str(METRIC_EVENTS[condition["metric"]])
+    elif command.metric:
         condition = metric_condition(
             command.metric, command.op or ">", float(command.value or 0), command.window_minutes
         )

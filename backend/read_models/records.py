@@ -54,6 +54,7 @@ def object_view(obj: DurableObject) -> dict[str, Any]:
         "owner_id": obj.owner_id,
         "is_public": obj.is_public,
         "auto_apply": obj.auto_apply,
+        "auto_rollback": obj.auto_rollback,
         "limits": dict(obj.limits),
         "created_at": _when(obj.created_at),
         "updated_at": _when(obj.updated_at),
