@@ -579,6 +579,37 @@ class Settings(BaseSettings):
         "before it is failed with the reason.",
     )
 
+    # Object call metrics (backend/metrics)
+    metrics_enabled: bool = Field(
+        default=True,
+        description="Record every call of a deployed object (counts, errors by kind, latency) "
+        "as per-minute aggregates for the Health tab, the dashboard, `objects stats` and the "
+        "object monitors; 0 records nothing.",
+    )
+    metrics_flush_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="How often each process writes the call metrics it gathered in memory to "
+        "the database (and once more when it exits); a call itself never waits for it.",
+    )
+    metrics_minutes_keep_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="Per-minute call metrics older than this many hours are rolled up into "
+        "per-hour rows by the worker.",
+    )
+    metrics_hours_keep_days: float = Field(
+        default=90.0,
+        gt=0,
+        description="Per-hour call metrics older than this many days are deleted by the worker.",
+    )
+    metrics_rollup_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often the worker rolls old per-minute call metrics up into hours and "
+        "deletes the expired ones.",
+    )
+
     # Sandbox (isolated execution of object code)
     sandbox_tier: Literal["auto", "bwrap", "no-bwrap"] = Field(
         default="auto",

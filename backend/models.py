@@ -509,3 +509,116 @@ class AuditEntry(SQLModel, table=True):
     object_id: int | None = Field(default=None, foreign_key="durable_object.id", index=True)
     detail: dict[str, Any] = _json()
     created_at: datetime = _created()
+
+
+#: Upper bounds (milliseconds, inclusive) of the latency histogram's buckets in
+#: `ObjectCallMinute`; one more bucket holds the calls slower than the last. Each bound is a
+#: column `ms_le_<bound>` (and `ms_over`), so aggregates merge by adding integers in SQL.
+LATENCY_BOUNDS_MS: tuple[int, ...] = (
+    1,
+    2,
+    3,
+    5,
+    7,
+    10,
+    15,
+    20,
+    30,
+    50,
+    70,
+    100,
+    150,
+    200,
+    300,
+    500,
+    700,
+    1000,
+    1500,
+    2000,
+    3000,
+    5000,
+    7000,
+    10000,
+    15000,
+    20000,
+    30000,
+    60000,
+)
+LATENCY_COLUMNS: tuple[str, ...] = (*(f"ms_le_{bound}" for bound in LATENCY_BOUNDS_MS), "ms_over")
+#: Outcome kinds counted in `ObjectCallMinute` (a column `errors_<kind>` each).
+CALL_ERROR_KINDS: tuple[str, ...] = ("error", "timeout", "memory", "forbidden", "output")
+
+
+def _count() -> Any:
+    return Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class ObjectCallMinute(SQLModel, table=True):
+    """Calls of one deployed object's function in one version during one period
+    (`backend.metrics`): a minute (`period_seconds` 60) or, once rolled up, an hour (3600).
+
+    Written by adding to the counts (an upsert that increments), so every web process can
+    merge its own buffer into the same row without losing another's calls.
+    """
+
+    __tablename__ = "object_call_minute"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "object_id",
+            "version",
+            "function",
+            "period_seconds",
+            "period_start",
+            name="uq_object_call_minute_period",
+        ),
+        sa.Index("ix_object_call_minute_period", "period_start", "object_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    object_id: int = Field(foreign_key="durable_object.id")
+    version: int
+    function: str = Field(max_length=200)
+    period_start: datetime = Field(sa_type=UTCDateTime)
+    period_seconds: int = Field(default=60)
+    calls: int = _count()
+    errors: int = _count()
+    errors_error: int = _count()
+    errors_timeout: int = _count()
+    errors_memory: int = _count()
+    errors_forbidden: int = _count()
+    errors_output: int = _count()
+    # The latency histogram (LATENCY_BOUNDS_MS), the sum (for the mean) and the slowest.
+    ms_le_1: int = _count()
+    ms_le_2: int = _count()
+    ms_le_3: int = _count()
+    ms_le_5: int = _count()
+    ms_le_7: int = _count()
+    ms_le_10: int = _count()
+    ms_le_15: int = _count()
+    ms_le_20: int = _count()
+    ms_le_30: int = _count()
+    ms_le_50: int = _count()
+    ms_le_70: int = _count()
+    ms_le_100: int = _count()
+    ms_le_150: int = _count()
+    ms_le_200: int = _count()
+    ms_le_300: int = _count()
+    ms_le_500: int = _count()
+    ms_le_700: int = _count()
+    ms_le_1000: int = _count()
+    ms_le_1500: int = _count()
+    ms_le_2000: int = _count()
+    ms_le_3000: int = _count()
+    ms_le_5000: int = _count()
+    ms_le_7000: int = _count()
+    ms_le_10000: int = _count()
+    ms_le_15000: int = _count()
+    ms_le_20000: int = _count()
+    ms_le_30000: int = _count()
+    ms_le_60000: int = _count()
+    ms_over: int = _count()
+    ms_sum: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    ms_max: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
+    # The newest failure's message in the period, and when it happened.
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    last_error_at: datetime | None = _when()

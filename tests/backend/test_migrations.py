@@ -36,6 +36,7 @@ TABLES = {
     "webhook_receipt",
     "monitor_firing",
     "event_source",
+    "object_call_minute",
 }
 
 
