@@ -82,10 +82,10 @@ def failing() -> Answer:
     if not rows:
         say = "No object had a failed call in the last hour."
         return say, say
-    parts = []
-    for row in rows:
-        name, stats = _name_of(row), row[-1]
-        parts.append(f"{name}: {stats.errors} of {_plural(stats.calls, 'call')} failed")
+    parts = [
+        f"{row.object.name}: {row.stats.errors} of {_plural(row.stats.calls, 'call')} failed"
+        for row in rows
+    ]
     say = (
         f"{_plural(len(rows), 'object')} had failed calls in the last hour. "
         + "; ".join(parts)
@@ -93,8 +93,3 @@ def failing() -> Answer:
     )
     return say, say
 
-
-def _name_of(row) -> str:
-    """An object's name in a `queries.failing` row (its first part names the object)."""
-    first = row[0]
-    return str(getattr(first, "name", None) or getattr(first, "slug", None) or first)

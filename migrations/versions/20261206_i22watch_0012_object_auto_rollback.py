@@ -1,7 +1,7 @@
 """objects may roll back by themselves when a new version fails (issue 22)
 
-Revision ID: i22watch_0011
-Revises: 0010
+Revision ID: i22watch_0012
+Revises: i22metrics_0011
 Create Date: 2026-12-06 17:40:00
 
 The owner's choice, off by default: a recently deployed version failing noticeably more than
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "i22watch_0011"
-down_revision: str | None = "0010"
+revision: str = "i22watch_0012"
+down_revision: str | None = "i22metrics_0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
