@@ -92,4 +92,3 @@ def failing() -> Answer:
         + "."
     )
     return say, say
-

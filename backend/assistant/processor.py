@@ -192,7 +192,7 @@ def _health(user: User, command: Command, channel: Channel, *, slug: str | None 
         if slug is None:
             found = resolve(session, command.target or "")
             if found.match is None:
-                if names_payments(command.target or ""):  # "the payment API" is no object here
+                if names_payments((command.target or "").lower()):  # no object called that
                     say, text = answers.answer(session, user, QuerySubject.PAYMENTS_STATUS)
                     return Reply(say, Outcome.ANSWERED, text=text)
                 pending = {"kind": "choice", "command": command.model_dump(mode="json")}
