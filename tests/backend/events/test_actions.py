@@ -22,8 +22,8 @@ from backend.accounts import auth, phones, tokens, users
 from backend.background import jobs
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.events import activity, sources
-from backend.models import AuditEntry, Event, MonitorFiring, utcnow
 from backend.metrics import record
+from backend.models import AuditEntry, Event, MonitorFiring, utcnow
 from backend.monitoring import alerts, monitors, object_health
 from backend.objects import store
 from backend.pipeline import modifications
