@@ -29,6 +29,7 @@ from backend.monitoring import alerts, dispatcher
 from backend.objects import store
 from tests.support.deploying import deploy_now
 from tests.support.phone_world import ADA_PHONE, ADA_PIN, OPERATOR, WIDGET
+from tests.support.twilio_peer import CallReplay
 
 BROKEN = '''def forecast(days: int) -> list[str]:
     """A forecast that fails."""
@@ -211,3 +212,33 @@ def test_automatic_rollback_is_the_systems_action_with_its_reason(world, capsys)
             .deployed_version
             == 3
         )
+
+
+def test_pressing_1_on_the_alert_call_rolls_back_after_the_pin(world):
+    assert _text(world, "call me when the weather widget starts failing").startswith(
+        "OK, I'll call you when Weather widget starts failing"
+    )
+    _failing_new_version(world)
+    assert dispatcher.check_metrics() == 1
+    (call,) = _alerts()
+    assert call.channel == "voice"
+    assert "Press 1 to go back to version 1, 2 to pause this monitor" in call.data["twiml"]
+    replay = CallReplay(world.peer, ADA_PHONE, outbound=True)
+    replay.start_from(call.data["twiml"])
+    replay.press("1")
+    assert replay.text() == (
+        "To roll Weather widget back to version 1 and deploy it, enter your PIN, then press pound."
+    )
+    replay.press(ADA_PIN)
+    assert (
+        replay.text()
+        == "Press 1 to roll Weather widget back to version 1 and deploy it, or 2 to cancel."
+    )
+    replay.press("1")
+    assert replay.text().startswith("Deploying Weather widget now.")
+    with db.session_scope() as session:
+        task = session.exec(
+            select(Task).where(Task.kind == JobKind.OBJECT_DEPLOY).order_by(Task.id.desc())
+        ).first()
+    assert task.params["version"] == 3 and task.params["by"]["channel"] == "voice"
+    assert _firings()[0].acknowledged_at is not None
