@@ -31,7 +31,15 @@ def _summary(session: Session, monitor_id: int) -> dict[str, Any]:
 def _fields_given(args: argparse.Namespace) -> bool:
     return any(
         value not in (None, [])
-        for value in (args.event, args.filter, args.metric, args.op, args.value, args.window)
+        for value in (
+            args.event,
+            args.filter,
+            args.metric,
+            args.op,
+            args.value,
+            args.window,
+            args.object,
+        )
     )
 
 
@@ -54,6 +62,7 @@ def cmd_monitors_add(session: Session, args: argparse.Namespace, actor: Actor) -
             value=args.value,
             window_minutes=args.window,
             channel=args.channel,
+            object_name=args.object,
         )
     monitor = monitors.create_monitor(
         session, owner_id=owner.id, actor=actor, group_seconds=args.group_seconds, **form
@@ -157,6 +166,11 @@ def register(groups: Any, command: Command) -> None:
     add.add_argument("--op", choices=list(monitors.METRIC_OPS), help="the metric's comparison")
     add.add_argument("--value", type=float, help="the metric's threshold")
     add.add_argument("--window", type=int, metavar="MINUTES", help="the metric's time window")
+    add.add_argument(
+        "--object",
+        metavar="SLUG_OR_NAME",
+        help="the object an object.* metric watches (default: any object)",
+    )
     add.add_argument("--channel", choices=CHANNELS, help="default: the user's preferred one")
     add.add_argument(
         "--group-seconds", type=int, metavar="N", help="firings within N seconds are one call"

@@ -60,6 +60,7 @@ def create_from_fields(fields: dict[str, Any], *, actor: audit.Actor) -> str:
                 op=fields.get("op"),
                 value=_number(str(fields.get("value") or ""), "The value"),
                 window_minutes=_number(window, "The window", int) if window else None,
+                object_name=str(fields.get("object") or "").strip() or None,
                 **common,
             )
         else:

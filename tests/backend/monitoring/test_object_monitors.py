@@ -20,6 +20,7 @@ from backend.models import (
     AuditEntry,
     DurableObject,
     Event,
+    Monitor,
     MonitorFiring,
     Notification,
     ObjectCallMinute,
@@ -242,3 +243,35 @@ def test_pressing_1_on_the_alert_call_rolls_back_after_the_pin(world):
         ).first()
     assert task.params["version"] == 3 and task.params["by"]["channel"] == "voice"
     assert _firings()[0].acknowledged_at is not None
+
+
+def test_the_cli_fields_make_the_same_monitor_as_the_sentence(world, capsys):
+    from cli.main import main
+
+    code = main(
+        [
+            "monitors", "add", "--user", "ada@example.com", "--metric", "object.latency",
+            "--op", ">", "--value", "500", "--object", "Payment API", "--channel", "voice",
+        ]
+    )  # fmt: skip
+    assert code != 0, "no object is called that"
+    assert "no object called 'Payment API'" in capsys.readouterr().err
+    code = main(
+        [
+            "monitors", "add", "--user", "ada@example.com", "--metric", "object.latency",
+            "--op", ">", "--value", "500", "--object", "weather widget", "--channel", "voice",
+        ]
+    )  # fmt: skip
+    assert code == 0
+    assert (
+        "I'll call you when Weather widget's p95 latency over 5 minutes is more than 500 ms"
+        in capsys.readouterr().out
+    )
+    said = _text(world, "call me if the weather widget gets slower than 500 ms")
+    assert said == (
+        "OK, I'll call you when Weather widget's p95 latency over 5 minutes is more than 500 ms."
+    )
+    with db.session_scope() as session:
+        first, second = session.exec(select(Monitor).order_by(Monitor.id)).all()
+    assert first.condition == second.condition
+    assert first.condition["object"] == "weather-widget" and first.event_name == "object.deployed"
