@@ -34,6 +34,12 @@ def deploy(slug: str, number: int, actor: audit.Actor) -> int:
     return int(deployments.request_deploy(slug, actor=actor, number=number).id)
 
 
+def set_auto_rollback(slug: str, enabled: bool, actor: audit.Actor) -> bool:
+    """Let a failing new version roll back by itself, or not; returns `enabled`."""
+    with session_scope() as session:
+        return store.set_auto_rollback(session, slug, enabled=enabled, actor=actor).auto_rollback
+
+
 def set_visibility(slug: str, public: bool, actor: audit.Actor) -> bool:
     """Make the object public (callable without a token) or private; returns `public`."""
     with session_scope() as session:

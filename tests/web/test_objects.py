@@ -13,7 +13,7 @@ from backend.access import audit
 from backend.background import jobs
 from backend.enums import JobKind, TaskStatus
 from backend.models import Task
-from backend.objects.store import create_object, edit_object, set_limits
+from backend.objects.store import create_object, edit_object, get_object, set_limits
 from tests.support.deploying import deploy_now
 from tests.support.factories import waiting_modification
 from tests.support.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
@@ -136,6 +136,16 @@ def test_edit_save_diff_deploy_call_and_restore(admin_page: Page, harness) -> No
     expect(page.locator("#deployments .deployment-row").first).to_contain_text("live")
     expect(page.locator("#sandbox-tier")).not_to_have_text("checking...")
     screenshot(page, "object-deployments")
+    # Automatic rollback: off by default, turned on by the owner's switch, kept.
+    switch = page.locator("#auto-rollback-switch")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    switch.click()
+    expect(
+        page.get_by_text("A failing new version of greeter now rolls back by itself.")
+    ).to_be_visible()
+    expect(switch).to_have_attribute("aria-checked", "true")
+    with db.session_scope() as session:
+        assert get_object(session, "greeter").auto_rollback is True
 
     # Call functions from the console: the deploy refreshed it (v2's shout), no reload.
     page.click("#tab-console")
