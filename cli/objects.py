@@ -13,11 +13,13 @@ from backend.accounts import users
 from backend.background import jobs
 from backend.enums import EditIntent, ObjectKind, TaskStatus
 from backend.errors import InvalidInput
+from backend.metrics import queries
 from backend.models import Deployment, ObjectVersion
 from backend.objects import deploy as deployments
 from backend.objects import runtime, store
 from backend.objects.diff import render
 from backend.pipeline import modifications, review
+from backend.read_models.object_health import stats_text
 from backend.read_models.records import deployment_view, object_view, parse_status, version_view
 from cli.evaluate import add_intent
 from cli.files import read_file_args
@@ -178,6 +180,11 @@ def cmd_objects_call(session: Session, args: argparse.Namespace, actor: Actor) -
     return {"result": value}, json.dumps(value, indent=2, default=str)
 
 
+def cmd_objects_stats(session: Session, args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    stats = queries.object_stats(args.slug, args.since, actor)
+    return stats.to_dict(), stats_text(stats)
+
+
 def cmd_objects_visibility(
     session: Session, args: argparse.Namespace, actor: Actor
 ) -> tuple[Any, str]:
@@ -296,6 +303,9 @@ def _register_running(cmds: Any, command: Command) -> None:
     call.add_argument("slug")
     call.add_argument("function")
     call.add_argument("--args", default="{}", help="a JSON object of arguments")
+    stats = command(cmds, "stats", cmd_objects_stats, "calls, errors and latency of an object")
+    stats.add_argument("slug")
+    stats.add_argument("--since", default="1h", help="window: 15m, 1h, 7d (default 1h)")
     visibility = command(
         cmds, "visibility", cmd_objects_visibility, "public objects need no API token"
     )

@@ -1,4 +1,5 @@
-"""State of the dashboard: counts, recent events and open tasks, refreshed live."""
+"""State of the dashboard: counts, recent events, open tasks and the busiest and failing
+objects, refreshed live."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import reflex as rx
 from backend.models import DurableObject, Event, Modification, Task
 from backend.read_models.dashboard import DashboardView, read_dashboard
 from backend.read_models.history import EventRow
+from backend.read_models.object_health import ObjectHealthRow
 from backend.read_models.tasks import TaskRow
 from state.live import LiveMixin, tables_of
 
@@ -19,6 +21,8 @@ class DashboardState(LiveMixin, rx.State):
     counts: dict[str, int] = {}
     tasks: list[TaskRow] = []
     events: list[EventRow] = []
+    busiest: list[ObjectHealthRow] = []
+    failing: list[ObjectHealthRow] = []
     loaded: bool = False
 
     def _live_query(self) -> Callable[[], DashboardView]:
@@ -31,4 +35,8 @@ class DashboardState(LiveMixin, rx.State):
             self.tasks = data.tasks
         if data.events != self.events:
             self.events = data.events
+        if data.busiest != self.busiest:
+            self.busiest = data.busiest
+        if data.failing != self.failing:
+            self.failing = data.failing
         self.loaded = True

@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 APP_PATH = "tasks.celery_app:celery_app"
 #: Modules that register the product's jobs; the worker and `enqueue` import them.
 #: tasks.dispatch registers no job: it gives the worker's own code (jobs that schedule more
-#: jobs, the sweeper) the runner that hands jobs to the broker. tasks.sweeper and
-#: tasks.monitoring start their threads when the worker is ready (`worker_ready`); named here,
+#: jobs, the sweeper) the runner that hands jobs to the broker. tasks.sweeper, tasks.metrics
+#: and tasks.monitoring start their threads when the worker is ready (`worker_ready`); named here,
 #: not imported, so this module imports none of the modules that import it.
 TASK_MODULES = (
     "tasks.system",
@@ -47,6 +47,7 @@ TASK_MODULES = (
     "tasks.commands",
     "tasks.monitoring",
     "tasks.sweeper",
+    "tasks.metrics",
     "tasks.dispatch",
 )
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 import backend.assistant  # noqa: F401  (subscribes its reports to events, as every door does)
 import tasks.dispatch  # noqa: F401  (registers the job runner, as every door does)
 from backend import config, db
+from backend.metrics import record
 from tests.support.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)
 from tests.support.prism import prism, prism_twilio  # noqa: F401  (mock vendor APIs, tests/support/prism.py)
 
@@ -47,6 +48,14 @@ def _environment_restored() -> Iterator[None]:
         del os.environ[name]
     os.environ.update(saved)
     config.reload_settings()
+
+
+@pytest.fixture(autouse=True)
+def _call_metrics_forgotten() -> Iterator[None]:
+    """Calls of objects a test made and did not write are forgotten when it ends: the process's
+    flusher would otherwise write them into whatever database the next test uses."""
+    yield
+    record.discard()
 
 
 def _own_environment() -> dict[str, str]:

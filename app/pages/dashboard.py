@@ -1,6 +1,9 @@
-"""Dashboard: counts, open tasks with live progress, recent events."""
+"""Dashboard: counts, the busiest and the failing objects, open tasks with live progress,
+recent events."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import reflex as rx
 
@@ -91,13 +94,108 @@ def _events() -> rx.Component:
     )
 
 
+def _object_chart(title: str, rows: rx.Var, key: str, colour: str, chart_id: str):
+    return rx.box(
+        rx.recharts.bar_chart(
+            rx.recharts.bar(data_key=key, name=key, fill=colour),
+            rx.recharts.x_axis(data_key="slug"),
+            rx.recharts.y_axis(allow_decimals=False, width=50),
+            rx.recharts.graphing_tooltip(),
+            # The rows are plain objects in the browser: what Recharts reads.
+            data=rows.to(list[dict[str, Any]]),
+            height=160,
+            width="100%",
+        ),
+        role="img",
+        aria_label=title,
+        width="100%",
+        id=chart_id,
+    )
+
+
+def _object_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(rx.link(row.name, href=routes.OBJECTS + "/" + row.slug)),
+        rx.table.cell(row.calls),
+        rx.table.cell(row.errors),
+        rx.table.cell(row.error_rate),
+        rx.table.cell(row.p95),
+        rx.table.cell(rx.text(row.last_error, size="1", trim="both")),
+        class_name="health-row",
+    )
+
+
+def _object_table(rows: rx.Var, table_id: str) -> rx.Component:
+    columns = ["Object", "Calls", "Errors", "Rate", "p95", "Last error"]
+    return rx.table.root(
+        rx.table.header(rx.table.row(*[rx.table.column_header_cell(c) for c in columns])),
+        rx.table.body(rx.foreach(rows, _object_row)),
+        width="100%",
+        size="1",
+        id=table_id,
+    )
+
+
+def _health() -> rx.Component:
+    d = DashboardState
+    return rx.flex(
+        section(
+            "Busiest objects (last hour)",
+            rx.cond(
+                d.busiest.length() > 0,
+                rx.vstack(
+                    _object_chart(
+                        "Calls per object", d.busiest, "calls", "#0090ff", "busiest-chart"
+                    ),
+                    _object_table(d.busiest, "busiest-table"),
+                    width="100%",
+                ),
+                empty_state(
+                    "No calls yet",
+                    "Deployed objects' calls are counted here: try an object's HTTP API tab.",
+                    icon="activity",
+                    id="busiest-empty",
+                ),
+            ),
+            id="dashboard-busiest",
+            flex="1",
+            min_width="20em",
+        ),
+        section(
+            "Failing objects (last hour)",
+            rx.cond(
+                d.failing.length() > 0,
+                rx.vstack(
+                    _object_chart(
+                        "Errors per object", d.failing, "errors", "#e5484d", "failing-chart"
+                    ),
+                    _object_table(d.failing, "failing-table"),
+                    width="100%",
+                ),
+                empty_state(
+                    "Nothing failing",
+                    "Objects whose calls fail (errors, timeouts, memory) show here.",
+                    icon="circle-check",
+                    id="failing-empty",
+                ),
+            ),
+            id="dashboard-failing",
+            flex="1",
+            min_width="20em",
+        ),
+        gap="5",
+        wrap="wrap",
+        width="100%",
+    )
+
+
 def dashboard() -> rx.Component:
     return page(
         "Dashboard",
         error_if(DashboardState.live_error),
         rx.cond(
             DashboardState.loaded,
-            rx.vstack(_counts(), _tasks(), _events(), spacing="6", width="100%"),
+            rx.vstack(_counts(), _health(), _tasks(), _events(), spacing="6", width="100%"),
             loading(),
         ),
         actions=[rx.link(rx.button(rx.icon("boxes", size=16), "Objects"), href=routes.OBJECTS)],

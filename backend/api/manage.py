@@ -7,6 +7,7 @@ that is not valid, is 401 (with different messages).
 
     GET  /api/manage/objects                         object summaries
     GET  /api/manage/objects/{slug}                  one object
+    GET  /api/manage/objects/{slug}/stats?since=1h   its calls, errors, latency (`objects stats`)
     POST /api/manage/objects/{slug}/deploy           {"version": N}? (admins) -> 202
     POST /api/manage/objects/{slug}/rollback         {"version": N} restore and deploy (admins)
                                                      -> 202
@@ -43,6 +44,7 @@ from backend.background import jobs
 from backend.db import session_scope
 from backend.enums import Channel
 from backend.errors import InvalidInput, Unauthorized
+from backend.metrics import queries
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.pipeline import modifications
@@ -124,6 +126,11 @@ def show_object(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
         return object_view(store.get_object(session, _slug(request)))
 
 
+def object_stats(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
+    since = request.query_params.get("since", "1h")
+    return queries.object_stats(_slug(request), since, actor).to_dict()
+
+
 def deploy(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
     version = _field(body, "version", int)
     return task_view(deployments.request_deploy(_slug(request), actor=actor, number=version))
@@ -185,6 +192,7 @@ def show_task(request: Request, actor: Actor, body: Any) -> dict[str, Any]:
 routes = [
     _route("/objects", list_objects, "GET"),
     _route("/objects/{slug}", show_object, "GET"),
+    _route("/objects/{slug}/stats", object_stats, "GET"),
     _route("/objects/{slug}/deploy", deploy, "POST", status=202, location=_task_url),
     _route("/objects/{slug}/rollback", rollback, "POST", status=202, location=_task_url),
     _route("/objects/{slug}/visibility", visibility, "POST"),

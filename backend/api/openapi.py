@@ -25,6 +25,7 @@ from backend.api.inputs import MAX_ID
 from backend.config import get_settings
 from backend.enums import EXTERNAL_EVENTS, EventName
 from backend.events import payloads as event_payloads
+from backend.models import CALL_ERROR_KINDS
 from backend.objects.openapi import OPENAPI_VERSION
 from backend.objects.slugs import MAX_SLUG_LENGTH
 
@@ -128,7 +129,49 @@ def _event_report(name: EventName) -> dict[str, Any]:
     }
 
 
+_MS = {**_nullable("number"), "description": "Milliseconds; null with no calls."}
+#: One window's numbers (`backend.metrics.queries.WindowStats.to_dict`).
+_WINDOW_STATS: dict[str, Any] = {
+    "calls": {"type": "integer"},
+    "errors": {"type": "integer"},
+    "errors_by_kind": _record(
+        {kind: {"type": "integer"} for kind in CALL_ERROR_KINDS},
+        "Failed calls by kind (every kind, 0 when none).",
+    ),
+    "error_rate": {"type": "number"},
+    "p50_ms": _MS,
+    "p95_ms": _MS,
+    "p99_ms": _MS,
+    "mean_ms": _MS,
+    "max_ms": _MS,
+    "last_error": _nullable("string"),
+    "last_error_at": _WHEN,
+    "last_error_function": _nullable("string"),
+    "last_error_version": _nullable("integer"),
+}
+
 SCHEMAS: dict[str, Any] = {
+    "WindowStats": _record(
+        _WINDOW_STATS,
+        "Calls over a window: counts, errors by kind, latency percentiles (exact to the "
+        "latency histogram's bucket), the newest error.",
+    ),
+    "ObjectStats": _record(
+        {
+            **_WINDOW_STATS,
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "live_version": _nullable("integer"),
+            "since": {"type": "string", "description": "ISO 8601 time"},
+            "by_function": {"type": "object", "additionalProperties": _ref("WindowStats")},
+            "by_version": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[0-9]+$"},
+                "additionalProperties": _ref("WindowStats"),
+            },
+        },
+        "An object's calls since a time: in all, per function and per version.",
+    ),
     "Error": {
         "type": "object",
         "description": "Why the request was refused or failed; a failed object call also "
@@ -276,6 +319,14 @@ _ID = {
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
 _FUNCTION = {"name": "function", "in": "path", "required": True, "schema": {"type": "string"}}
+_SINCE = {
+    "name": "since",
+    "in": "query",
+    "required": False,
+    "description": "The window: a number and a unit (s, m, h, d, w), like 15m, 1h or 7d; "
+    "a bare number is minutes; at most 366d. Default 1h.",
+    "schema": {"type": "string", "pattern": "^[0-9]{1,7}[smhdw]?$", "default": "1h"},
+}
 
 
 @dataclass(frozen=True)
@@ -426,6 +477,16 @@ OPERATIONS: tuple[Operation, ...] = (
         ("200", _ref("Object")),
         _READ,
         parameters=(_SLUG,),
+    ),
+    Operation(
+        "get",
+        "/api/manage/objects/{slug}/stats",
+        "object_stats",
+        "How an object's calls went since a time: calls, errors by kind, latency p50/p95/p99, "
+        "in all, per function and per version.",
+        ("200", _ref("ObjectStats")),
+        _READ,
+        parameters=(_SLUG, _SINCE),
     ),
     Operation(
         "post",

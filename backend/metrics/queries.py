@@ -8,6 +8,7 @@ and never above the slowest call: exact to the bucket's width.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,7 @@ from backend.access.audit import Actor
 from backend.access.permissions import PermissionDenied
 from backend.db import session_scope
 from backend.enums import Role
-from backend.errors import NotFound
+from backend.errors import InvalidInput, NotFound
 from backend.metrics.store import TABLE
 from backend.models import (
     CALL_ERROR_KINDS,
@@ -239,8 +240,27 @@ def _grouped(session: Session, column: Any, conditions: list[Any]) -> dict[Any, 
     return grouped
 
 
-def object_stats(slug: str, since: timedelta, actor: Actor) -> ObjectStats:
-    """Object `slug`'s calls in the last `since`: what every signed-in person may read."""
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: The longest window asked for: the hours kept by default (METRICS_HOURS_KEEP_DAYS).
+MAX_WINDOW = timedelta(days=366)
+
+
+def parse_since(text: str) -> timedelta:
+    """A window like "90s", "15m", "1h", "7d" or "2w" (a bare number is minutes)."""
+    match = re.fullmatch(r"\s*(\d{1,7})\s*([smhdw]?)\s*", text.lower())
+    if match is None:
+        raise InvalidInput(f"since {text!r}: give a number and a unit, like 15m, 1h or 7d")
+    window = timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2) or "m"])
+    if not timedelta(0) < window <= MAX_WINDOW:
+        raise InvalidInput(f"since {text!r}: give a window from 1s to {MAX_WINDOW.days}d")
+    return window
+
+
+def object_stats(slug: str, since: timedelta | str, actor: Actor) -> ObjectStats:
+    """Object `slug`'s calls in the last `since` (a timedelta, or text for `parse_since`):
+    what every signed-in person may read."""
+    if isinstance(since, str):
+        since = parse_since(since)
     if actor.role == Role.ANONYMOUS:
         raise PermissionDenied("sign in to see how an object is doing")
     start = datetime.now(UTC) - since
@@ -306,3 +326,31 @@ def busiest(since: timedelta, limit: int = 5) -> list[ObjectWindow]:
 def failing(since: timedelta, limit: int = 5) -> list[ObjectWindow]:
     """The objects whose calls failed in the last `since`, most errors first."""
     return _ranked(since, limit, failing=True)
+
+
+class SeriesPoint(NamedTuple):
+    """One period's calls (of one version, when asked by version)."""
+
+    start: datetime
+    version: int | None
+    stats: WindowStats
+
+
+def series(
+    object_id: int, since: datetime, until: datetime | None = None, *, by_version: bool = False
+) -> list[SeriesPoint]:
+    """An object's calls period by period (minutes, and hours where rolled up), oldest first;
+    one point per period and version with `by_version`. Periods with no calls have no point."""
+    group = [C.period_start, C.version] if by_version else [C.period_start]
+    query = (
+        sa.select(*group, *_aggregates())
+        .where(*_where(object_id, since, until))
+        .group_by(*group)
+        .order_by(*group)
+    )
+    with session_scope() as session:
+        rows = session.execute(query).all()
+    return [
+        SeriesPoint(_aware(row.period_start), row.version if by_version else None, _stats(row))
+        for row in rows
+    ]

@@ -26,16 +26,13 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.config import get_settings
 from backend.metrics import store
-from backend.metrics.store import Sums
+from backend.metrics.store import Key, Sums
 
 logger = logging.getLogger(__name__)
 
 #: One call as `record_call` saw it: (unix time, object id, version, function, kind,
 #: duration in ms, error message).
 RawCall = tuple[float, int, int, str, str | None, float, str | None]
-
-#: (object id, version, function, start of the minute).
-Key = tuple[int, int, str, datetime]
 
 
 def minute_start(unix_time: float) -> datetime:

@@ -15,11 +15,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
 
 from backend.db import session_scope
 from backend.models import CALL_ERROR_KINDS, LATENCY_BOUNDS_MS, LATENCY_COLUMNS, ObjectCallMinute
 
 TABLE: sa.Table = ObjectCallMinute.__table__  # type: ignore[attr-defined]
+#: (object id, version, function, start of the period).
+Key = tuple[int, int, str, datetime]
 KEY_COLUMNS = ("object_id", "version", "function", "period_seconds", "period_start")
 #: Columns that add up when two sums of the same row merge.
 ADDED_COLUMNS: tuple[str, ...] = (
@@ -107,18 +110,37 @@ def _upsert(dialect: str, values: dict[str, Any]) -> sa.Insert:
     return statement.on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_=changes)
 
 
-def merge(batch: Mapping[tuple[int, int, str, datetime], Sums], *, period_seconds: int) -> None:
+def merge(batch: Mapping[Key, Sums], *, period_seconds: int) -> None:
     """Add each key's sums to its row of `period_seconds` (60 or 3600), in one transaction."""
     with session_scope() as session:
-        dialect = session.get_bind().dialect.name
-        for key in sorted(batch):
-            object_id, version, function, start = key
-            values = row_values(batch[key])
-            values.update(
-                object_id=object_id,
-                version=version,
-                function=function,
-                period_seconds=period_seconds,
-                period_start=start,
-            )
-            session.execute(_upsert(dialect, values))
+        merge_in(session, batch, period_seconds=period_seconds)
+
+
+def merge_in(session: Session, batch: Mapping[Key, Sums], *, period_seconds: int) -> None:
+    """`merge` inside the caller's transaction (the rollup deletes minutes in the same one)."""
+    dialect = session.get_bind().dialect.name
+    for key in sorted(batch):
+        object_id, version, function, start = key
+        values = row_values(batch[key])
+        values.update(
+            object_id=object_id,
+            version=version,
+            function=function,
+            period_seconds=period_seconds,
+            period_start=start,
+        )
+        session.execute(_upsert(dialect, values))
+
+
+def sums_of(row: Any) -> Sums:
+    """The sums a stored row holds (to add it to another period's row)."""
+    return Sums(
+        calls=row.calls,
+        errors=row.errors,
+        by_kind={kind: getattr(row, f"errors_{kind}") for kind in CALL_ERROR_KINDS},
+        histogram=[getattr(row, name) for name in LATENCY_COLUMNS],
+        ms_sum=row.ms_sum,
+        ms_max=row.ms_max,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+    )

@@ -7,6 +7,7 @@ dropped when it fails. Calls to different objects run in parallel.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from backend.accounts import tokens
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.errors import NotFound, ProductError, Unauthorized
+from backend.metrics.record import record_call
 from backend.models import DurableObject, User
 from backend.objects import state, store
 from backend.objects.arguments import bind_arguments
@@ -88,8 +90,24 @@ def resolve_call(
         return CallTarget(obj.id, slug, version.number, function, kwargs, dict(obj.limits))
 
 
+def _count(target: CallTarget, started: float, result: CallResult) -> None:
+    """Add the call to the object's metrics: its whole time here (waiting for the object's
+    lock, its storage, the sandbox) and how it ended. An append to memory (`record_call`)."""
+    record_call(
+        target.object_id,
+        target.version,
+        target.function,
+        None if result.ok else result.error_kind,
+        (time.perf_counter() - started) * 1000.0,
+        None if result.ok else result.describe(),
+    )
+
+
 def execute(target: CallTarget) -> Any:
-    """Run a checked call in the sandbox; returns the function's JSON result."""
+    """Run a checked call in the sandbox; returns the function's JSON result.
+
+    Every call the sandbox answers counts in the object's metrics (`backend.metrics`)."""
+    started = time.perf_counter()
     with object_lock(target.object_id), session_scope() as session:
         snapshot = state.load(session, target.object_id)
         result = get_pool().call(
@@ -100,9 +118,11 @@ def execute(target: CallTarget) -> Any:
             storage=snapshot,
         )
         if not result.ok:
+            _count(target, started, result)
             raise ObjectFailed(result)
         state.apply_writes(session, target.object_id, result.storage_writes)
-        return result.value
+    _count(target, started, result)
+    return result.value
 
 
 def call_object(

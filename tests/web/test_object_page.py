@@ -28,7 +28,7 @@ TESTS = 'from main import hello\n\n\ndef test_hello():\n    assert hello("A") ==
 FAILING = 'from main import hello\n\n\ndef test_hello():\n    assert hello("A") == "bye"\n'
 #: The same code with trailing spaces on two lines: "+2 -2", and nothing else changed.
 TRAILING = MAIN_PY.replace("str:\n", "str:  \n").replace('}"\n', '}"   \n')
-TABS = ["code", "versions", "modify", "deploy", "console", "http"]
+TABS = ["code", "versions", "modify", "deploy", "health", "console", "http"]
 
 
 def _url(harness, path: str) -> str:

@@ -1,5 +1,6 @@
 """The object page: a header, then one tab per module of this package (code editor, versions
-and diffs, modification box, deploys, console and storage, how to call it over HTTP)."""
+and diffs, modification box, deploys, health (its calls), console and storage, how to call it
+over HTTP)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from app import routes
 from app.pages.object_detail.code import code_tab
 from app.pages.object_detail.console import console_tab
 from app.pages.object_detail.deploy import deploy_button, deploy_tab
+from app.pages.object_detail.health import health_tab
 from app.pages.object_detail.http_api import http_tab
 from app.pages.object_detail.modify import modify_tab
 from app.pages.object_detail.versions import versions_tab
@@ -30,6 +32,7 @@ def _tabs() -> rx.Component:
         ("versions", "Versions", versions_tab),
         ("modify", "Modify", modify_tab),
         ("deploy", "Deployments", deploy_tab),
+        ("health", "Health", health_tab),
         ("console", "Console", console_tab),
         ("http", "HTTP API", http_tab),
     ]

@@ -196,3 +196,54 @@ def test_object_stats_busiest_and_failing(migrated_db):
     failing = queries.failing(timedelta(hours=1))
     assert [(obj.slug, stats.errors) for obj, stats in failing] == [("broken", 2)]
     assert failing[0].stats.last_error == "ValueError: no"
+
+
+def test_old_minutes_roll_up_into_hours_and_old_hours_expire(migrated_db, monkeypatch):
+    from backend import config
+    from backend.metrics import rollup
+
+    monkeypatch.setenv("METRICS_MINUTES_KEEP_HOURS", "2")
+    monkeypatch.setenv("METRICS_HOURS_KEEP_DAYS", "1")
+    config.reload_settings()
+    object_id = _object("history")
+    now = datetime(2026, 12, 6, 12, 30, tzinfo=UTC)
+    batch = {}
+    # At 12:30, minutes kept for 2 hours: whole hours before 10:00 roll up (08:xx, 09:xx and
+    # two days ago, which is then past the hours' one day and goes); 10:15 stays a minute.
+    for start, kind in [
+        (datetime(2026, 12, 6, 8, 5, tzinfo=UTC), None),
+        (datetime(2026, 12, 6, 8, 50, tzinfo=UTC), "timeout"),
+        (datetime(2026, 12, 6, 9, 0, tzinfo=UTC), None),
+        (datetime(2026, 12, 6, 10, 15, tzinfo=UTC), "error"),
+        (datetime(2026, 12, 4, 8, 0, tzinfo=UTC), None),
+    ]:
+        sums = store.Sums()
+        sums.add(start, kind, 30.0, kind and f"{kind}: at {start:%H:%M}")
+        batch[(object_id, 1, "run", start)] = sums
+    store.merge(batch, period_seconds=60)
+    before = queries.window_stats(object_id, datetime(2026, 12, 6, 8, 0, tzinfo=UTC), now)
+
+    assert rollup.roll_up(now) == {"minutes_rolled_up": 4, "hours_deleted": 1}
+    with db.session_scope() as session:
+        rows = session.exec(select(ObjectCallMinute).order_by(ObjectCallMinute.period_start)).all()
+    assert [
+        (row.period_start.strftime("%d %H:%M"), row.period_seconds, row.calls) for row in rows
+    ] == [
+        ("06 08:00", 3600, 2),
+        ("06 09:00", 3600, 1),
+        ("06 10:15", 60, 1),
+    ]
+    after = queries.window_stats(object_id, datetime(2026, 12, 6, 8, 0, tzinfo=UTC), now)
+    assert (after.calls, after.errors, after.errors_by_kind) == (
+        before.calls,
+        before.errors,
+        before.errors_by_kind,
+    )
+    assert after.last_error == "error: at 10:15"
+    assert after.p50_ms == before.p50_ms
+
+    assert rollup.roll_up(now) == {"minutes_rolled_up": 0, "hours_deleted": 0}
+    # A day later everything is past both: 10:15 rolls up, and every hour goes.
+    assert rollup.roll_up(now + timedelta(days=1)) == {"minutes_rolled_up": 1, "hours_deleted": 3}
+    with db.session_scope() as session:
+        assert session.exec(select(ObjectCallMinute)).all() == []
