@@ -319,16 +319,18 @@ def alert(
         return Message(subject=short[:120], short=short, full=f"{short}\n\n{link}", link=link)
     facts = []
     if stats is not None:
-        version = stats.last_error_version or (obj.deployed_version if obj else None)
-        where = f"version {version}" if version else "no live version"
-        if stats.last_error_function:
-            where += f", function {stats.last_error_function}"
         facts.append(
             f"{stats.errors} of {stats.calls} calls failed, p95 "
-            f"{_shown(float(stats.p95_ms or 0), Metric.OBJECT_LATENCY)} ({where})"
+            f"{_shown(float(stats.p95_ms or 0), Metric.OBJECT_LATENCY)}"
         )
+        if obj is not None and obj.deployed_version:
+            facts.append(f"Live version {obj.deployed_version}")
         if stats.last_error:
-            facts.append(f"Last error: {stats.last_error[:200]}")
+            where = [f"version {stats.last_error_version}"] if stats.last_error_version else []
+            if stats.last_error_function:
+                where.append(f"function {stats.last_error_function}")
+            said = f" ({', '.join(where)})" if where else ""
+            facts.append(f"Last error{said}: {stats.last_error[:200]}")
     head = (
         f"{name}: {_what(metric)} {_shown(reading.value, metric)} over the last {window} "
         f"minutes (threshold {threshold})."
