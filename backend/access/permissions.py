@@ -93,7 +93,12 @@ def refusal(
     mine = actor.user_id in {owner_id, requester_id} - {None}
     if permission in (Permission.REJECT, Permission.RESUME):
         return "" if mine else f"only an admin, the object's owner or who asked can {what}"
-    if permission in (Permission.VISIBILITY, Permission.AUTO_APPLY, Permission.MONITOR):
+    if permission in (
+        Permission.VISIBILITY,
+        Permission.AUTO_APPLY,
+        Permission.AUTO_ROLLBACK,
+        Permission.MONITOR,
+    ):
         return "" if actor.user_id == owner_id else f"only an admin or the owner can {what}"
     if permission == Permission.TOKENS:
         return "" if subject_user_id == actor.user_id else f"only an admin can {what}"
