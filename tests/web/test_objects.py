@@ -192,6 +192,10 @@ def test_member_sees_deploy_and_restore_disabled_with_the_reason(
     expect(deploy_button).to_have_attribute("title", "Only an admin can deploy objects")
     page.click("#tab-deploy")
     expect(page.locator("#deploy-refused")).to_have_text("Only an admin can deploy objects.")
+    expect(page.locator("#auto-rollback-switch")).to_be_disabled()
+    expect(page.locator("#auto-rollback-refused")).to_have_text(
+        "Only an admin or the owner can change whether this object rolls back by itself."
+    )
     expect(page.locator("#deployments-empty")).to_be_visible()
     screenshot(page, "object-deploy-refused")
 
