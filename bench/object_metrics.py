@@ -51,9 +51,11 @@ def free_port() -> int:
 
 
 def _cli(env: dict[str, str], *args: str, cwd: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "backend", *args], cwd=cwd, env=env, check=True, capture_output=True
+    done = subprocess.run(
+        [sys.executable, "-m", "backend", *args], cwd=cwd, env=env, capture_output=True, text=True
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: exit {done.returncode}: {done.stderr.strip()}")
 
 
 def start_server(data: Path, *, metrics: bool) -> tuple[subprocess.Popen, str]:

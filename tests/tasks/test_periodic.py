@@ -31,3 +31,38 @@ def test_a_failing_round_is_logged_and_the_next_one_comes(caplog: pytest.LogCapt
         ("WARNING", "test chore: database away"),
         ("INFO", "test chore: {'sent': 2}"),
     ]
+
+
+def test_the_worker_rolls_call_metrics_up_in_a_chore_of_its_own(monkeypatch, migrated_db):
+    """tasks.metrics starts `backend.metrics.rollup.roll_up` as a periodic chore every
+    METRICS_ROLLUP_SECONDS; one round of it rolls old minutes up."""
+    from datetime import UTC, datetime, timedelta
+
+    import tasks.metrics
+    from backend import db
+    from backend.access.audit import SYSTEM
+    from backend.config import get_settings
+    from backend.metrics import queries, store
+    from backend.objects.store import create_object
+    from tasks.celery_app import TASK_MODULES
+
+    assert "tasks.metrics" in TASK_MODULES
+    started: list[tuple] = []
+    monkeypatch.setattr(periodic, "start", lambda *args: started.append(args))
+    tasks.metrics.start()
+    [(name, round_once, seconds, worth_saying)] = started
+    assert name == "call metrics rollup"
+    assert seconds() == get_settings().metrics_rollup_seconds
+
+    with db.session_scope() as session:
+        object_id = create_object(
+            session, slug="old", name="Old", files={"main.py": "x = 1\n"}, actor=SYSTEM
+        ).object_id
+    long_ago = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=3)
+    sums = store.Sums()
+    sums.add(long_ago, "error", 4.0, "error: then")
+    store.merge({(object_id, 1, "run", long_ago): sums}, period_seconds=60)
+    outcome = round_once()
+    assert outcome == {"minutes_rolled_up": 1, "hours_deleted": 0} and worth_saying(outcome)
+    stats = queries.window_stats(object_id, long_ago - timedelta(hours=1))
+    assert (stats.calls, stats.errors, stats.last_error) == (1, 1, "error: then")
