@@ -103,6 +103,7 @@ def _object_phrase(condition: dict[str, Any]) -> str:
     if metric == Metric.OBJECT_ERRORS:
         return f"{who}'s failed calls{within} {op} {value}"
     if metric == Metric.OBJECT_ERROR_RATE:
-        return f"{who} starts failing ({op} {value}% of its calls{within})"
+        share = op.removeprefix("is ")
+        return f"{who} starts failing ({share} {value}% of its calls fail{within})"
     over = f" over {window} minutes" if window else ""
     return f"{who}'s p95 latency{over} {op} {value} ms"

@@ -285,3 +285,24 @@ def test_the_cli_fields_make_the_same_monitor_as_the_sentence(world, capsys):
         first, second = session.exec(select(Monitor).order_by(Monitor.id)).all()
     assert first.condition == second.condition
     assert first.condition["object"] == "weather-widget" and first.event_name == "object.deployed"
+
+
+def test_any_object_starting_to_fail_is_told_by_email_naming_the_worst(world):
+    said = _text(world, "email me when any object starts failing")
+    assert said == (
+        "OK, I'll email you when any object starts failing (at least 20% of its calls fail "
+        "in 5 minutes)."
+    )
+    deploy_now("weather-widget", actor=OPERATOR)
+    deploy_now("weather-api", actor=OPERATOR)
+    _calls("weather-api", 1, ok=9, failed=1)  # 10%: not failing
+    _calls("weather-widget", 1, failed=2)  # 100%, but under OBJECT_FAILING_MIN_CALLS calls
+    assert dispatcher.check_metrics() == 0
+    _calls("weather-widget", 1, ok=1)  # 3 calls, 2 failed
+    assert dispatcher.check_metrics() == 1
+    (mail,) = _alerts()
+    assert mail.channel == "email" and mail.target == "ada@example.com"
+    assert mail.body.startswith(
+        "Weather widget: error rate 66.7% over the last 5 minutes (threshold 20%). "
+        "2 of 3 calls failed"
+    )
