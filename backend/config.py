@@ -480,6 +480,54 @@ class Settings(BaseSettings):
         description="Alert calls for one firing before it goes out by SMS instead.",
     )
 
+    # Watching objects: monitors on their calls, rollback offers
+    object_watch_window_minutes: int = Field(
+        default=5,
+        ge=1,
+        description="The window of a monitor on an object's calls when the sentence names none "
+        '("call me if the payment API gets slower than 500 ms": its p95 over this many '
+        "minutes).",
+    )
+    object_failing_error_percent: float = Field(
+        default=20.0,
+        gt=0,
+        le=100,
+        description='"When an object starts failing" means at least this percent of its calls '
+        "in the window failed (and at least OBJECT_FAILING_MIN_CALLS calls were made).",
+    )
+    object_failing_min_calls: int = Field(
+        default=3,
+        ge=1,
+        description="Calls an object must have in a window before its error rate counts; below "
+        'it the rate reads 0, so two calls with one error are not "failing at 50%".',
+    )
+    rollback_offer_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="A version deployed within this many hours that fails noticeably more than "
+        'the version before it (REGRESSION_*) has its alerts offer "reply ROLLBACK"; objects '
+        "with automatic rollback go back by themselves.",
+    )
+    regression_min_calls: int = Field(
+        default=10,
+        ge=1,
+        description="Noticeably worse needs at least this many calls of the new version since "
+        "its deploy.",
+    )
+    regression_error_ratio: float = Field(
+        default=2.0,
+        ge=1,
+        description="Noticeably worse: the new version's error rate is at least this many times "
+        "the previous version's (over the same length of time before the deploy) ...",
+    )
+    regression_error_difference: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="... and at least this much higher in absolute terms (0.1: ten percentage "
+        "points), so 0.1% -> 0.3% is not a regression.",
+    )
+
     # Email
     smtp_host: str = Field(default="", description="SMTP server host.")
     smtp_port: int = Field(default=587, description="SMTP server port.")

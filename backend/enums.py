@@ -136,6 +136,9 @@ class EventName(StrEnum):
     OBJECT_AUTO_APPLY_CHANGED = "object.auto_apply_changed"
     OBJECT_LIMITS_CHANGED = "object.limits_changed"
     OBJECT_DEPLOYED = "object.deployed"
+    # The system saw a recently deployed version fail noticeably more than the one before it.
+    OBJECT_FAILING = "object.failing"
+    OBJECT_AUTO_ROLLBACK_CHANGED = "object.auto_rollback_changed"
     DEPLOYMENT_FAILED = "deployment.failed"
     CREATION_REQUESTED = "creation.requested"
     MODIFICATION_REQUESTED = "modification.requested"
@@ -193,6 +196,7 @@ class Intent(StrEnum):
     DEPLOY = "deploy"
     ROLLBACK = "rollback"
     STATUS = "status"
+    HEALTH = "health"  # how an object is doing (calls, errors, latency), or which are failing
     APPROVE = "approve"
     REJECT = "reject"
     HELP = "help"
@@ -221,6 +225,14 @@ MONITOR_MANAGEMENT = frozenset(
 class Metric(StrEnum):
     USERS_COUNT = "users.count"
     PAYMENTS_FAILED_COUNT = "payments.failed.count"
+    # An object's own behaviour over a window (one object, or the worst of all of them).
+    OBJECT_ERRORS = "object.errors"  # failed calls
+    OBJECT_ERROR_RATE = "object.error_rate"  # percent of calls that failed
+    OBJECT_LATENCY = "object.latency"  # p95 of a call, in ms
+
+
+#: The metrics measured from an object's calls (`backend.monitoring.object_health`).
+OBJECT_METRICS = frozenset({Metric.OBJECT_ERRORS, Metric.OBJECT_ERROR_RATE, Metric.OBJECT_LATENCY})
 
 
 class QuerySubject(StrEnum):

@@ -154,6 +154,9 @@ class DurableObject(SQLModel, table=True):
     is_public: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     # The owner's choice: changes the evaluator accepts apply without waiting for a person.
     auto_apply: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # The owner's choice: a recently deployed version failing noticeably more than the one
+    # before it is rolled back by the system, without asking (`backend.monitoring.object_health`).
+    auto_rollback: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     limits: dict[str, Any] = Field(
         default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
     )

@@ -22,7 +22,15 @@ CHANNELS = [str(c) for c in monitors.NOTIFY_CHANNELS]
 def _fields_given(args: argparse.Namespace) -> bool:
     return any(
         value not in (None, [])
-        for value in (args.event, args.filter, args.metric, args.op, args.value, args.window)
+        for value in (
+            args.event,
+            args.filter,
+            args.metric,
+            args.op,
+            args.value,
+            args.window,
+            args.object,
+        )
     )
 
 
@@ -55,6 +63,7 @@ def _create(args: argparse.Namespace, owner_id: int, actor: Actor) -> tuple[Any,
         actor=actor,
         group_seconds=args.group_seconds,
         also=args.also,
+        object_name=args.object,
         event=args.event,
         filters=[parse_filter(text) for text in args.filter],
         metric=args.metric,
@@ -153,6 +162,11 @@ def register(groups: Any, command: Command) -> None:
     add.add_argument("--op", choices=list(monitors.METRIC_OPS), help="the metric's comparison")
     add.add_argument("--value", type=float, help="the metric's threshold")
     add.add_argument("--window", type=int, metavar="MINUTES", help="the metric's time window")
+    add.add_argument(
+        "--object",
+        metavar="SLUG_OR_NAME",
+        help="the object an object.* metric watches (default: any object)",
+    )
     add.add_argument("--channel", choices=CHANNELS, help="default: the user's preferred one")
     add.add_argument(
         "--group-seconds", type=int, metavar="N", help="firings within N seconds are one call"

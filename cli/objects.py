@@ -218,6 +218,12 @@ def cmd_objects_auto_apply(args: argparse.Namespace, actor: Actor) -> tuple[Any,
     return object_record(obj).as_json(), f"accepted changes to {obj.slug} now {how}"
 
 
+def cmd_objects_auto_rollback(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
+    obj = store.set_auto_rollback(args.slug, enabled=args.setting == "on", actor=actor)
+    how = "rolls back by itself" if obj.auto_rollback else "is offered back to you"
+    return object_record(obj).as_json(), f"a failing new version of {obj.slug} now {how}"
+
+
 def cmd_objects_limits(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     limits: dict[str, float] = {}
     for item in args.limit:
@@ -321,6 +327,14 @@ def _register_settings(cmds: Any, command: Command) -> None:
     )
     auto.add_argument("slug")
     auto.add_argument("setting", choices=["on", "off"])
+    rollback = command(
+        cmds,
+        "auto-rollback",
+        cmd_objects_auto_rollback,
+        "let a new version that fails noticeably more than the one before it roll back by itself",
+    )
+    rollback.add_argument("slug")
+    rollback.add_argument("setting", choices=["on", "off"])
     limits = command(cmds, "limits", cmd_objects_limits, "set this object's sandbox limits")
     limits.add_argument("slug")
     limits.add_argument(

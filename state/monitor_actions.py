@@ -51,6 +51,7 @@ def create_from_fields(form: dict[str, Any], *, actor: audit.Actor) -> str:
             "op": form.get("op"),
             "value": _number(str(form.get("value") or ""), "The value"),
             "window_minutes": _number(window, "The window", int) if window else None,
+            "object_name": str(form.get("object") or "").strip() or None,
         }
     else:
         filters = [

@@ -31,6 +31,11 @@ def deploy(slug: str, number: int, actor: audit.Actor) -> int:
     return int(deployments.request_deploy(slug, actor=actor, number=number).id)
 
 
+def set_auto_rollback(slug: str, enabled: bool, actor: audit.Actor) -> bool:
+    """Let a failing new version roll back by itself, or not; returns `enabled`."""
+    return store.set_auto_rollback(slug, enabled=enabled, actor=actor).auto_rollback
+
+
 def set_visibility(slug: str, public: bool, actor: audit.Actor) -> bool:
     """Make the object public (callable without a token) or private; returns `public`."""
     return store.set_visibility(slug, public=public, actor=actor).is_public

@@ -46,6 +46,7 @@ SAVE = Action(busy="saving", error="save_error")
 RESTORE = Action(busy="restoring", error="restore_error")
 DEPLOY = Action(busy="deploying", error="deploy_error")
 VISIBILITY = Action(busy="switching_visibility", error="visibility_error")
+AUTO_ROLLBACK = Action(busy="switching_auto_rollback", error="auto_rollback_error")
 Job = TypeVar("Job")
 
 
@@ -115,6 +116,9 @@ class ObjectPageState(rx.State):
 
     # HTTP access
     is_public: bool = False
+    auto_rollback: bool = False
+    switching_auto_rollback: bool = False
+    auto_rollback_error: str = ""
     http: HttpAccess = HttpAccess()
     switching_visibility: bool = False
     visibility_error: str = ""
@@ -146,6 +150,7 @@ class ObjectPageState(rx.State):
         self.status = snap.status
         self.current_version, self.deployed_version = snap.current_version, snap.deployed_version
         self.version_line, self.is_public, self.http = snap.version_line, snap.is_public, snap.http
+        self.auto_rollback = snap.auto_rollback
         self.files, self.file_names, self._edited = snap.files, sorted(snap.files), {}
         self.dirty = False
         if self.active_file not in snap.files:
@@ -383,6 +388,21 @@ class ObjectPageState(rx.State):
         if job.status == "live":
             return rx.toast.success(f"{slug} v{number} is live.")
         return rx.toast.error(f"The deployment of v{number} failed; see its log.")
+
+    @rx.event
+    async def set_auto_rollback(self, enabled: bool):
+        """Let a new version that fails noticeably more than the one before it roll back by
+        itself (the system's action, with its reason), or have it offered to the owner."""
+        AUTO_ROLLBACK.begin(self)
+        yield
+        done = await AUTO_ROLLBACK.run(self, data.set_auto_rollback, self.object_slug, enabled)
+        if done is None:
+            return
+        await self._reload()
+        yield rx.toast.success(
+            f"A failing new version of {self.object_slug} "
+            + ("now rolls back by itself." if done else "is now offered back to you.")
+        )
 
     # --- HTTP access -----------------------------------------------------------------------
 

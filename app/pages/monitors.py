@@ -199,7 +199,10 @@ def _metric_fields() -> rx.Component:
         _select("Comparison", "op", S.metric_ops, ">"),
         _input("Value", "value", type="number", placeholder="1000"),
         _input("Window in minutes (optional)", "window", type="number", min=1, placeholder="60"),
-        columns=rx.breakpoints(initial="1", sm="2", md="4"),
+        _input(
+            "Object, for object.* metrics (optional: any)", "object", placeholder="weather-widget"
+        ),
+        columns=rx.breakpoints(initial="1", sm="2", md="5"),
         spacing="3",
         width="100%",
     )

@@ -40,3 +40,5 @@ class Actor:
 
 SYSTEM = Actor(name="system", channel=Channel.SYSTEM, role=Role.SYSTEM)
 AUTO_APPLY = Actor(name="auto-apply", channel=Channel.SYSTEM, role=Role.SYSTEM)
+#: The system rolling back a failing version of an object whose owner allowed it.
+AUTO_ROLLBACK = Actor(name="auto-rollback", channel=Channel.SYSTEM, role=Role.SYSTEM)

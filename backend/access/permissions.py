@@ -46,6 +46,7 @@ class Permission(StrEnum):
     RESUME = "resume"  # give a paused change more budget
     VISIBILITY = "visibility"
     AUTO_APPLY = "auto_apply"
+    AUTO_ROLLBACK = "auto_rollback"
     LIMITS = "limits"
     TOKENS = "tokens"
     USER_ADMIN = "user_admin"
@@ -64,6 +65,7 @@ _WORDS = {
     Permission.RESUME: "give this change more budget",
     Permission.VISIBILITY: "change who may call this object",
     Permission.AUTO_APPLY: "change whether this object's changes apply themselves",
+    Permission.AUTO_ROLLBACK: "change whether this object rolls back by itself",
     Permission.LIMITS: "change an object's sandbox limits",
     Permission.TOKENS: "manage API tokens of other people",
     Permission.USER_ADMIN: "add or change users",
@@ -103,7 +105,12 @@ def refusal(
     mine = actor.user_id in {owner_id, requester_id} - {None}
     if permission in (Permission.REJECT, Permission.RESUME):
         return "" if mine else f"only an admin, the object's owner or who asked can {what}"
-    if permission in (Permission.VISIBILITY, Permission.AUTO_APPLY, Permission.MONITOR):
+    if permission in (
+        Permission.VISIBILITY,
+        Permission.AUTO_APPLY,
+        Permission.AUTO_ROLLBACK,
+        Permission.MONITOR,
+    ):
         return "" if actor.user_id == owner_id else f"only an admin or the owner can {what}"
     if permission == Permission.TOKENS:
         return "" if subject_user_id == actor.user_id else f"only an admin can {what}"

@@ -195,6 +195,7 @@ SCHEMAS: dict[str, Any] = {
             "owner_id": _nullable("integer"),
             "is_public": {"type": "boolean"},
             "auto_apply": {"type": "boolean"},
+            "auto_rollback": {"type": "boolean"},
             "limits": {"type": "object"},
             "created_at": _WHEN,
             "updated_at": _WHEN,

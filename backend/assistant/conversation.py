@@ -82,3 +82,23 @@ def approval_pending(modification_id: int, name: str) -> dict[str, Any]:
             "text": f"approve change {modification_id}",
         },
     }
+
+
+def rollback_pending(offer: dict[str, Any]) -> dict[str, Any]:
+    """The state of an alert's offer to roll back (`alerts.rollback_offer`): ROLLBACK (or
+    YES) and the PIN go back to the offered version and deploy it."""
+    name, version = offer["name"], int(offer["version"])
+    return {
+        "kind": "confirm",
+        "offer": "rollback",
+        "firing_id": offer.get("firing_id"),
+        "slug": offer["slug"],
+        "action": f"roll {name} back to version {version} and deploy it",
+        "command": {
+            "intent": str(Intent.ROLLBACK),
+            "target": name,
+            "version": version,
+            "confidence": 1.0,
+            "text": "rollback",
+        },
+    }

@@ -21,17 +21,26 @@ from backend import llm
 from backend.access.audit import Actor
 from backend.access.permissions import Permission, PermissionDenied, require
 from backend.accounts import phones
-from backend.assistant import answers, own_monitors
+from backend.assistant import answers, health, own_monitors
 from backend.assistant.replies import Outcome, Reply
 from backend.assistant.reports import describe_deploy, describe_modification, latest_deploy
 from backend.assistant.resolve import Resolution, names_in_words, pick, resolve
 from backend.commands import wording
+from backend.commands.queries import names_payments
 from backend.commands.schema import Command
 from backend.db import session_scope
-from backend.enums import MONITOR_MANAGEMENT, Channel, Intent, ModificationStatus
+from backend.enums import (
+    MONITOR_MANAGEMENT,
+    OBJECT_METRICS,
+    Channel,
+    Intent,
+    ModificationStatus,
+    QuerySubject,
+)
 from backend.errors import NotFound, ProductError
 from backend.llm import LLMNotConfigured
 from backend.models import DurableObject, Modification, User
+from backend.monitoring import alerts
 from backend.objects import deploy as deployments
 from backend.objects import store
 from backend.objects.slugs import MAX_SLUG_LENGTH
@@ -79,8 +88,10 @@ def process(user: User, command: Command, channel: Channel, *, may_change: bool 
             return Reply(say, Outcome.ANSWERED, text=text)
         if intent == Intent.STATUS:
             return _status(user, command)
+        if intent == Intent.HEALTH:
+            return _health(user, command, channel)
         if intent == Intent.MONITOR:
-            return own_monitors.create(user, command, channel)
+            return _monitor(user, command, channel)
         if not may_change:
             return Reply(
                 "For your safety, a call whose number could not be verified can only ask "
@@ -123,6 +134,8 @@ def choose(user: User, pending: dict[str, Any], answer: str, channel: Channel) -
         slug = chosen.slug
     command = Command.model_validate(pending["command"])
     try:
+        if command.intent == Intent.HEALTH:
+            return _health(user, command, channel, slug=slug)
         return _prepare(user, command, channel, slug=slug)
     except ProductError as exc:
         return _refused(exc)
@@ -136,6 +149,42 @@ def _object_or_none(session: Session, slug: str) -> DurableObject | None:
 
 
 # --- monitors and status ----------------------------------------------------------------------
+
+
+def _monitor(user: User, command: Command, channel: Channel) -> Reply:
+    """A monitor (`own_monitors.create`); an object's metric names the object in the
+    person's words, resolved to its slug first."""
+    if command.metric in OBJECT_METRICS and command.target:
+        with session_scope() as session:  # the person's words for the object, to its slug
+            found = resolve(session, command.target)
+            if found.choices:
+                names = names_in_words(found.choices)
+                return Reply(f"Which one should I watch: {names}? Say it again with its name.",
+                             Outcome.REFUSED)  # fmt: skip
+            if found.match is None:
+                return _ask_which(found, command, {})
+            command = command.model_copy(update={"target": found.match.slug})
+    return own_monitors.create(user, command, channel)
+
+
+def _health(user: User, command: Command, channel: Channel, *, slug: str | None = None) -> Reply:
+    """How an object is doing from its calls, or which objects are failing (no object)."""
+    if command.target is None and slug is None:
+        say, text = health.failing()
+        return Reply(say, Outcome.ANSWERED, text=text)
+    with session_scope() as session:
+        if slug is None:
+            found = resolve(session, command.target or "")
+            if found.match is None:
+                if names_payments((command.target or "").lower()):  # no object called that
+                    say, text = answers.answer(session, user, QuerySubject.PAYMENTS_STATUS)
+                    return Reply(say, Outcome.ANSWERED, text=text)
+                pending = {"kind": "choice", "command": command.model_dump(mode="json")}
+                return _ask_which(found, command, pending)
+            slug = found.match.slug
+        obj = store.get_object(session, slug)
+    say, text = health.object_health(obj, _actor(user, channel))
+    return Reply(say, Outcome.ANSWERED, text=text)
 
 
 def _status(user: User, command: Command) -> Reply:
@@ -325,7 +374,11 @@ def execute(user: User, pending: dict[str, Any], channel: Channel) -> Reply:
             )
             return _started(f"I'm working on the change to {modification.name}", modification)
         if intent in (Intent.DEPLOY, Intent.ROLLBACK):
-            return _deploy(pending, command, actor)
+            reply = _deploy(pending, command, actor)
+            if pending.get("firing_id"):  # an alert's rollback offer, taken up: answered
+                with session_scope() as session:
+                    alerts.answer(session, int(pending["firing_id"]), "ack", actor=actor)
+            return reply
         if intent == Intent.APPROVE:
             modification, _ = modifications.approve(int(pending["modification_id"]), actor=actor)
             with session_scope() as session:

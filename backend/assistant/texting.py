@@ -19,8 +19,11 @@ from backend.db import session_scope
 from backend.enums import Channel, Intent
 from backend.errors import ProductError
 from backend.models import User
+from backend.monitoring import alerts
 
 _YES = re.compile(r"^\s*(?:yes|y|ok|confirm)\b[\s,.:;-]*(\d{4,8})?\s*[.!]?\s*$", re.IGNORECASE)
+#: The answer to an alert's rollback offer: ROLLBACK and the PIN.
+_ROLLBACK = re.compile(r"^\s*roll\s*back\b[\s,.:;-]*(\d{4,8})?\s*[.!]?\s*$", re.IGNORECASE)
 _NO = re.compile(r"^\s*(?:no|n|nope)\b[\s,.:;-]*(.*)$", re.IGNORECASE | re.DOTALL)
 CONFIRM_HOW = "Reply YES and your PIN (for example YES 1234) to go ahead, or NO to cancel."
 THINKING = "Let me think about that; I'll text you the answer in a moment."
@@ -31,6 +34,11 @@ def answer(
 ) -> tuple[Reply, dict | None]:
     """Answer the message: as the answer to what was asked, or as a new command; with the
     reading of the command (JSON), if it was read as one."""
+    rollback = _ROLLBACK.match(body)
+    if rollback is not None:
+        reply = _rollback(user, phone, rollback.group(1), pending)
+        if reply is not None:
+            return reply, None
     if pending and pending.get("kind") == "confirm":
         reply = _confirmation(user, phone, body, pending)
         if reply is not None:
@@ -69,6 +77,25 @@ def act_on(user: User, command: Command) -> Reply:
     if interpret.is_unsure(command):
         return Reply(wording.REPHRASE, Outcome.UNKNOWN)
     return processor.process(user, command, Channel.SMS)
+
+
+def _rollback(user: User, phone: str, pin: str | None, pending: dict | None) -> Reply | None:
+    """ROLLBACK (+ PIN) answers the rollback the person's latest alert offered (or the one
+    this conversation waits on); None when none is open (then it is read as a command)."""
+    if not (pending and pending.get("offer") == "rollback"):
+        with session_scope() as session:
+            offer = alerts.rollback_offer(session, user.id)
+        if offer is None:
+            return None
+        pending = conversation.rollback_pending(offer)
+    if not pin:
+        with session_scope() as session:
+            conversation.put(session, phone, Channel.SMS, pending)
+        return Reply(
+            f"Please add your PIN, for example ROLLBACK 1234, to {pending['action']}.",
+            Outcome.CONFIRM,
+        )
+    return _confirmation(user, phone, f"yes {pin}", pending)
 
 
 def _confirmation(user: User, phone: str, body: str, pending: dict) -> Reply | None:

@@ -237,10 +237,56 @@ def _status_target(u: Utterance, m: re.Match[str]) -> Command | None:
     words = m.group("t") if m and m.groupdict().get("t") else None
     if words is None or search(rf"^{REQUESTISH}$", words):
         return Command(intent=Intent.STATUS, confidence=0.85)
+    if names_payments(words) and search(r"\b(?:api|endpoint)$", words):
+        # "the payment API" may be an object: the assistant answers from its calls, or
+        # about payments when no object is called that.
+        return Command(intent=Intent.HEALTH, confidence=FULL, target=object_words(u, m))
     if names_payments(words) or names_system(words):
         return None
     trimmed = re.compile(rf"(?P<t>.+?)(?: {CHANGE_WORDS})?$").fullmatch(u.low, *m.span("t"))
     return Command(intent=Intent.STATUS, confidence=FULL, target=object_words(u, trimmed))
+
+
+OBJECTS = r"(?:objects?|endpoints?|widgets?|apis?|services?|things|durable objects)"
+FAILING = (
+    r"(?:failing|broken|erroring|throwing errors|down|slow|unhealthy|"
+    r"having (?:problems|issues))"
+)
+
+
+def _health(u: Utterance) -> Command | None:
+    """How an object is doing ("how is the weather widget doing?", "is the payment API
+    failing?"), or which are failing ("which objects are failing?")."""
+    if search(
+        rf"^(?:which|what) (?:{OBJECTS} )?(?:are|is) {FAILING}\b"
+        rf"|^(?:are |is )?(?:there )?any {OBJECTS} {FAILING}\b"
+        rf"|^(?:list|show)(?: me)? (?:the )?(?:failing|broken|slow) {OBJECTS}\b"
+        rf"|^(?:failing|broken) {OBJECTS}$",
+        u.low,
+    ):
+        return Command(intent=Intent.HEALTH, confidence=FULL)
+    patterns = (
+        r"how is (?P<t>.+?) (?:doing|performing|behaving|holding up|running)(?: today| now)?",
+        r"how (?:healthy|fast|slow|reliable) is (?P<t>.+)",
+        r"(?:what is |give me |tell me |check )?(?:the )?(?:health|error rate|latency)"
+        r"(?: report)? (?:of|for|on) (?P<t>.+)",
+        rf"(?:is|are) (?P<t>.+?) (?:{FAILING}|healthy|okay|ok|working (?:okay|ok|fine|well))"
+        r"(?: right now| now| today)?",
+        r"(?P<t>.+?) (?:health|error rate|latency)",
+    )
+    for pattern in patterns:
+        m = match(pattern, u)
+        if m:
+            words = m.group("t")
+            if (
+                search(rf"^{REQUESTISH}$", words)
+                or (names_payments(words) and not search(r"\b(?:api|endpoint)$", words))
+                or names_system(words)
+                or search(r"^(?:you|i|we|everything|things|anything|something|it)$", words)
+            ):
+                return None
+            return Command(intent=Intent.HEALTH, confidence=FULL, target=object_words(u, m))
+    return None
 
 
 def _status(u: Utterance) -> Command | None:
@@ -397,6 +443,7 @@ RULES: tuple[Callable[[Utterance], Command | None], ...] = (
     _monitor,
     _rollback,
     _deploy,
+    _health,
     _status,
     parse_query,
     _modify,

@@ -11,7 +11,7 @@ import re
 
 from backend.commands.normalise import Utterance
 from backend.commands.schema import Command, Filter
-from backend.commands.slots import NUMBER, comparison, search
+from backend.commands.slots import ARTICLES, NUMBER, comparison, search
 from backend.enums import EventName, Intent, Metric
 
 # How to be told, checked in this order; "notify me" and "alert me" say nothing about it.
@@ -284,6 +284,92 @@ def _email_ending(text: str) -> str | None:
     return None
 
 
+# --- monitors on an object's own calls --------------------------------------------------------
+
+#: What comes between "if"/"when" and the object's behaviour: the object's words.
+_SUBJECT = r"(?:when|whenever|if|once|as soon as|in case|should) (?P<t>.+?)"
+_ANY = (
+    r"^(?:any|an|some|one of (?:the|my|our)|(?:any|one) of (?:the|my|our)) (?:\w+ )?"
+    r"(?:objects?|endpoints?|widgets?|apis?|services?)$"
+)
+_FAILS = (
+    r"(?:fails|fail|errors|errors out|throws(?: an)? errors?|returns errors|has errors|"
+    r"gets errors|breaks|crashes)"
+)
+_MORE = rf"(?P<cmp>more than|over|above|at least) (?P<n>{NUMBER})"
+_OBJECT_ERRORS = rf"{_SUBJECT} {_FAILS} {_MORE} (?:times|errors|failures)"
+_OBJECT_ERRORS_COUNT = rf"{_SUBJECT} (?:has|gets|throws|returns) {_MORE} (?:errors|failures)"
+_OBJECT_FAILING = (
+    rf"{_SUBJECT} (?:starts failing|start failing|begins failing|is failing|are failing|"
+    r"starts to fail|fails|is down|goes down|breaks|is broken|starts erroring|has errors|"
+    r"starts throwing errors)\b"
+)
+_SLOWER = (
+    rf"{_SUBJECT} (?:gets|is|becomes|goes|runs|responds|answers|starts being|turns)? ?"
+    r"(?:slower than|takes (?:more|longer) than|is slower than|responds slower than|"
+    r"has a latency (?:of )?(?:more than|over|above))"
+    rf" (?:(?P<half>half a second)|(?P<n>{NUMBER}) ?"
+    r"(?P<unit>ms|milliseconds?|millis|seconds?|secs?|s)\b)"
+)
+_CMP_OPS = {"more than": ">", "over": ">", "above": ">", "at least": ">="}
+
+
+def _object_target(text: str, m: re.Match[str], u: Utterance) -> str | None:
+    """The object's words ("weather widget"), or None for "any object"."""
+    words = m.group("t")
+    if search(_ANY, words):
+        return None
+    start, end = m.span("t")
+    lead = ARTICLES.match(words)
+    if lead:
+        start += lead.end()
+    return u.original(start, end) or None
+
+
+def _object_monitor(u: Utterance, channel: str | None) -> Command | None:
+    """ "text me if the weather widget fails more than 3 times in 5 minutes", "call me if the
+    payment API gets slower than 500 ms", "email me when any object starts failing"."""
+    text = u.low
+    common = {"intent": Intent.MONITOR, "confidence": 0.9, "channel": channel}
+    m = search(_OBJECT_ERRORS, text) or search(_OBJECT_ERRORS_COUNT, text)
+    if m:
+        return Command(
+            **common,
+            metric=Metric.OBJECT_ERRORS,
+            op=_CMP_OPS[m.group("cmp")],
+            value=float(m.group("n")) if "." in m.group("n") else int(m.group("n")),
+            window_minutes=window_of(text[m.end() :]),
+            target=_object_target(text, m, u),
+        )
+    m = search(_SLOWER, text)
+    if m:
+        if m.group("half"):
+            ms = 500.0
+        else:
+            ms = float(m.group("n"))
+            if not m.group("unit").startswith("m"):
+                ms *= 1000
+        return Command(
+            **common,
+            metric=Metric.OBJECT_LATENCY,
+            op=">",
+            value=int(ms) if ms.is_integer() else ms,
+            window_minutes=window_of(text[m.end() :]),
+            target=_object_target(text, m, u),
+        )
+    m = search(_OBJECT_FAILING, text)
+    if m and (search(_ANY, m.group("t")) or not event_of(text)):
+        # No number: "failing" is the settings' error rate (form_of fills it in).
+        return Command(
+            **common,
+            metric=Metric.OBJECT_ERROR_RATE,
+            op=">=",
+            window_minutes=window_of(text[m.end() :]),
+            target=_object_target(text, m, u),
+        )
+    return None
+
+
 def parse_monitor(u: Utterance, *, weak: bool = False) -> Command | None:
     """A monitor command, or None. With `weak`, a request to be told of something the
     grammar can't name still counts, with low confidence (the LLM may know better)."""
@@ -298,6 +384,9 @@ def parse_monitor(u: Utterance, *, weak: bool = False) -> Command | None:
         or (conditional and text.startswith(("when", "if", "whenever")))
     ):
         return None
+    on_object = _object_monitor(u, channel)
+    if on_object is not None:
+        return on_object
     metric = _metric(text)
     if metric:
         name, op, value = metric

@@ -28,13 +28,17 @@ Intents: {listed(Intent)}.
   with optional `filters` (each {{"field", "op", "value"}}, op one of == != > >= < <=
   contains endswith; user.created has email, name, is_admin; payments have amount), or
   `metric` (one of: {listed(Metric)}) with `op` (> >= < <= ==), `value` (a number) and
-  `window_minutes` (or null). `channel`: voice (call me), sms (text me), email, slack,
+  `window_minutes` (or null); object.errors (failed calls), object.error_rate (percent;
+  value null means "starts failing") and object.latency (p95 in ms) take the object's
+  words in `target` (null: any object). `channel`: voice (call me), sms (text me), email, slack,
   github (open an issue), or null when the person didn't say how.
 - create: a new object; `name` (short), `description` (what they asked for), `kind`
   (widget, endpoint, monitor, library, or null).
 - modify: `target` (the object, without articles) and `instruction` (the change).
 - deploy / rollback: `target` and optional `version` (a number).
 - status: progress of a request; `target` is the object, or null for "my request".
+- health: how an object is doing (its calls, errors, latency): `target`, or null for
+  "which objects are failing?".
 - approve / reject: `modification_id` (a number) or `target`; reject may have `reason`.
 - query: `subject` one of: {listed(QuerySubject)} ("list my monitors" is monitors.list).
 - pause_monitor / resume_monitor / silence_monitor / delete_monitor / stop_monitor: one of

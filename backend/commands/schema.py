@@ -29,7 +29,9 @@ class Filter(BaseModel):
 class Command(Answer):
     """One understood command. Which fields matter depends on `intent`:
 
-    monitor: event + filters, or metric + op + value (+ window_minutes); channel.
+    monitor: event + filters, or metric + op + value (+ window_minutes); channel; a metric on
+    an object's calls (object.errors, object.error_rate, object.latency) names the object in
+    target (null: any object).
     create: name, description, kind. modify: target, instruction.
     deploy, rollback: target, version. status: target (null: the person's latest request).
     approve, reject: modification_id or target; reject also reason. query: subject.
@@ -58,7 +60,7 @@ class Command(Answer):
     name: str | None = Field(default=None, description="Short name of the new object.")
     description: str | None = Field(default=None, description="What the new object should do.")
     kind: ObjectKind | None = None
-    # modify, deploy, rollback, status, approve
+    # modify, deploy, rollback, status, approve, health; an object metric's object
     target: str | None = Field(
         default=None, description="The person's words for the object, without articles."
     )
@@ -97,5 +99,7 @@ def missing(command: Command) -> list[str]:
         if all(getattr(command, name) in (None, "") for name in group)
     ]
     if command.intent == Intent.MONITOR and command.metric is not None:
-        lacks += [name for name in ("op", "value") if getattr(command, name) is None]
+        # "when any object starts failing" has no number: the settings' failing rate is it.
+        needed = ("op",) if command.metric == Metric.OBJECT_ERROR_RATE else ("op", "value")
+        lacks += [name for name in needed if getattr(command, name) is None]
     return lacks

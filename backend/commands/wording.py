@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.enums import Channel, EventName, Metric
+from backend.enums import OBJECT_METRICS, Channel, EventName, Metric
 
 EVENT_PHRASES: dict[str, str] = {
     EventName.USER_CREATED: "a new user signs up",
@@ -22,6 +22,7 @@ EVENT_PHRASES: dict[str, str] = {
     EventName.TASK_FAILED: "a background task fails",
     EventName.OBJECT_CREATED: "an object is created",
     EventName.OBJECT_EDITED: "an object is edited",
+    EventName.OBJECT_FAILING: "a new version of an object fails more than the one before it",
 }
 METRIC_PHRASES: dict[str, str] = {
     Metric.USERS_COUNT: "the number of users",
@@ -94,6 +95,8 @@ def _who_signs_up(filters: list[dict[str, Any]]) -> tuple[str, list[dict[str, An
 def condition_phrase(event: str, condition: dict[str, Any]) -> str:
     """ "an admin signs up", "a payment fails where amount is more than 500", "the number of
     users is more than 1,000"."""
+    if condition.get("kind") == "metric" and condition.get("metric") in OBJECT_METRICS:
+        return _object_phrase(condition)
     if condition.get("kind") == "metric":
         metric = METRIC_PHRASES.get(condition.get("metric"), condition.get("metric"))
         op = OP_PHRASES.get(condition.get("op"), condition.get("op"))
@@ -105,3 +108,21 @@ def condition_phrase(event: str, condition: dict[str, Any]) -> str:
         phrase, filters = _who_signs_up(filters)
         return phrase + filters_phrase(filters)
     return event_phrase(event) + filters_phrase(filters)
+
+
+def _object_phrase(condition: dict[str, Any]) -> str:
+    """ "the Weather widget fails more than 3 times in 5 minutes", "any object's p95 latency
+    over 5 minutes is more than 500 ms", "any object starts failing (20% of its calls...)"."""
+    who = condition.get("object_name") or "any object"
+    window = condition.get("window_minutes")
+    within = f" in {window} minutes" if window else ""
+    op = OP_PHRASES.get(condition.get("op"), condition.get("op"))
+    value = _number(condition.get("value"))
+    metric = condition.get("metric")
+    if metric == Metric.OBJECT_ERRORS:
+        return f"{who}'s failed calls{within} {op} {value}"
+    if metric == Metric.OBJECT_ERROR_RATE:
+        share = op.removeprefix("is ")
+        return f"{who} starts failing ({share} {value}% of its calls fail{within})"
+    over = f" over {window} minutes" if window else ""
+    return f"{who}'s p95 latency{over} {op} {value} ms"

@@ -162,6 +162,7 @@ _ACTION_FIELDS: dict[EventName, dict[str, Field]] = {
         **_OBJECT,
         "version": _f("integer", "the new version's number"),
         "restored": _f("integer", "the earlier version it equals"),
+        "reason": _f("string", "why, when the system rolled back by itself", required=False),
     },
     EventName.OBJECT_STATUS_CHANGED: {
         **_OBJECT,
@@ -176,6 +177,22 @@ _ACTION_FIELDS: dict[EventName, dict[str, Field]] = {
     EventName.OBJECT_AUTO_APPLY_CHANGED: {
         **_OBJECT,
         "auto_apply": _f("boolean", "whether accepted changes apply themselves"),
+    },
+    EventName.OBJECT_AUTO_ROLLBACK_CHANGED: {
+        **_OBJECT,
+        "auto_rollback": _f("boolean", "whether a failing new version rolls back by itself"),
+    },
+    EventName.OBJECT_FAILING: {
+        **_OBJECT,
+        "version": _f("integer", "the live version, failing"),
+        "previous_version": _f("integer", "the version live before it"),
+        "calls": _f("integer", "the live version's calls since its deploy"),
+        "errors": _f("integer", "how many of them failed"),
+        "error_rate": _f("number", "errors / calls of the live version"),
+        "previous_error_rate": _f("number", "the previous version's, before the deploy"),
+        "function": _f("string", "the function of the last failed call", nullable=True),
+        "last_error": _f("string", "the last failed call's error", nullable=True),
+        "rolled_back": _f("boolean", "whether the system rolled it back (automatic rollback)"),
     },
     EventName.OBJECT_LIMITS_CHANGED: {
         **_OBJECT,

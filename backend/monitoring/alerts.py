@@ -32,6 +32,22 @@ ALERT_CHOICES = "Press 1 to acknowledge, 2 to pause this monitor, 3 to silence i
 SMS_CHOICES = "Reply ACK to acknowledge, PAUSE to pause this monitor, MUTE 1H to silence it."
 
 
+def rollback_sms(offer: dict) -> str:
+    """What an SMS alert with a rollback offer asks."""
+    return (
+        f"Reply ROLLBACK and your PIN (for example ROLLBACK 1234) to go back to "
+        f"v{offer['version']}, or ACK to acknowledge."
+    )
+
+
+def rollback_keys(offer: dict) -> str:
+    """What an alert call with a rollback offer asks."""
+    return (
+        f"Press 1 to go back to version {offer['version']}, 2 to pause this monitor, "
+        "3 to silence it for an hour."
+    )
+
+
 def in_quiet_hours(user: User, now: datetime | None = None) -> bool:
     """Whether it is the person's quiet time, in their own time zone."""
     if not user.quiet_start or not user.quiet_end:
@@ -84,10 +100,10 @@ def _target(owner: User, channel: Channel) -> str:
     return settings.github_repo
 
 
-def alert_call_twiml(short: str, firing_id: int) -> str:
-    """What an alert call says, and the keys it takes."""
+def alert_call_twiml(short: str, firing_id: int, offer: dict | None = None) -> str:
+    """What an alert call says, and the keys it takes (1 rolls back when it offers to)."""
     return twiml.keypad(
-        short + " " + ALERT_CHOICES,
+        short + " " + (rollback_keys(offer) if offer else ALERT_CHOICES),
         twiml.url(VOICE_ALERT_PATH, firing=firing_id),
         digits=1,
         fallback="Goodbye.",
@@ -109,11 +125,20 @@ def send(
     chosen, why = _channel(session, Channel(channel or monitor.channel), owner)
     full = chosen in (Channel.EMAIL, Channel.GITHUB, Channel.SLACK)
     body = message.full if full else message.short
+    offer = message.offer
     if chosen == Channel.SMS:
-        body = " ".join(filter(None, [why, body, message.link, SMS_CHOICES]))
+        choices = rollback_sms(offer) if offer else SMS_CHOICES
+        body = " ".join(filter(None, [why, body, message.link, choices]))
+    elif offer:
+        body += (
+            f"\n\nTo go back to v{offer['version']}, text ROLLBACK and your PIN to the "
+            "product's number, or use the object's Versions tab."
+        )
     data: dict = {"link": message.link}
+    if offer:
+        data["rollback"] = offer
     if chosen == Channel.VOICE:
-        data.update(twiml=alert_call_twiml(message.short, firing.id), amd=True)
+        data.update(twiml=alert_call_twiml(message.short, firing.id, offer), amd=True)
     notification = outbox.queue(
         session,
         channel=chosen,
@@ -152,6 +177,32 @@ def latest_firing(session: Session, user_id: int) -> MonitorFiring | None:
         .order_by(col(MonitorFiring.id).desc())
         .limit(1)
     ).first()
+
+
+def rollback_offer(session: Session, user_id: int, *, firing_id: int | None = None) -> dict | None:
+    """The newest rollback offered to the person by an alert (of firing `firing_id`, when
+    given) that is still open: its firing not acknowledged, and sent within
+    ROLLBACK_OFFER_HOURS. The offer plus "firing_id"; None when there is none."""
+    since = utcnow() - timedelta(hours=get_settings().rollback_offer_hours)
+    statement = (
+        select(Notification)
+        .join(MonitorFiring, MonitorFiring.id == Notification.firing_id)
+        .where(
+            Notification.user_id == user_id,
+            Notification.purpose == NotificationPurpose.ALERT,
+            col(Notification.created_at) >= since,
+            col(MonitorFiring.acknowledged_at).is_(None),
+        )
+        .order_by(col(Notification.id).desc())
+        .limit(20)
+    )
+    if firing_id is not None:
+        statement = statement.where(Notification.firing_id == firing_id)
+    for notification in session.exec(statement):
+        offer = (notification.data or {}).get("rollback")
+        if offer:
+            return {**offer, "firing_id": notification.firing_id}
+    return None
 
 
 def answer(session: Session, firing_id: int, choice: str, *, actor: audit.Actor) -> str:

@@ -43,7 +43,7 @@ from backend.models import (
     UTCDateTime,
     utcnow,
 )
-from backend.monitoring import alerts, messages, metrics
+from backend.monitoring import alerts, messages, metrics, object_health
 from backend.monitoring.checks import event_for_check
 from backend.monitoring.predicate import holds
 from backend.objects import runtime
@@ -88,9 +88,7 @@ def _verdict(session: Session, monitor: Monitor, event: Event) -> Verdict:
     condition = monitor.condition or {}
     value = None
     if condition.get("kind") == "metric":
-        value = metrics.measure(
-            session, condition["metric"], condition.get("window_minutes"), as_of=event.created_at
-        )
+        value = _measure(session, condition, as_of=event.created_at)
     slug = _checked_in_sandbox(session, monitor)
     if slug is not None:
         try:
@@ -112,6 +110,15 @@ def _verdict(session: Session, monitor: Monitor, event: Event) -> Verdict:
     payload = event.payload or {}
     matched = all(holds(payload.get(f["field"]), f["op"], f["value"]) for f in filters)
     return Verdict(monitor.id, matched)
+
+
+def _measure(session: Session, condition: dict[str, Any], *, as_of=None) -> float:
+    """A metric monitor's value now (or as of an event): an object's calls, or the database."""
+    if object_health.is_object_metric(condition):
+        return object_health.measure(session, condition, as_of=as_of).value
+    return metrics.measure(
+        session, condition["metric"], condition.get("window_minutes"), as_of=as_of
+    )
 
 
 def dispatch_pending(limit: int = BATCH) -> int:
@@ -277,9 +284,14 @@ def _edge(
     ).rowcount
     if not changed:
         return
-    message = messages.for_metric(
-        monitor.id, monitor.event_name, monitor.condition, value, resolved=not holds_now
-    )
+    if object_health.is_object_metric(monitor.condition):
+        message = object_health.alert(
+            session, monitor.id, monitor.condition, resolved=not holds_now
+        )
+    else:
+        message = messages.for_metric(
+            monitor.id, monitor.event_name, monitor.condition, value, resolved=not holds_now
+        )
     firing = MonitorFiring(
         monitor_id=monitor.id,
         kind="fired" if holds_now else "resolved",
@@ -417,7 +429,11 @@ def _repeat(call: Notification) -> bool:
 
 
 def check_metrics() -> int:
-    """The schedule's check of every active metric monitor (Celery beat); how many changed."""
+    """The schedule's check of every active metric monitor (Celery beat); how many changed.
+
+    First the recently deployed versions are looked at (`object_health.watch_versions`: a
+    failing one is recorded, and rolled back where its owner allowed it)."""
+    object_health.watch_versions()
     with session_scope() as session:
         watching = [
             m
@@ -428,7 +444,7 @@ def check_metrics() -> int:
     for monitor in watching:
         with session_scope() as session:
             condition = monitor.condition
-            value = metrics.measure(session, condition["metric"], condition.get("window_minutes"))
+            value = _measure(session, condition)
             now_holds = holds(value, condition["op"], condition["value"])
             if now_holds != monitor.condition_met:
                 _edge(session, monitor, now_holds, value, None)

@@ -18,9 +18,10 @@ from sqlmodel import Session
 from backend.access import audit
 from backend.commands.wording import condition_phrase
 from backend.db import session_scope
+from backend.enums import OBJECT_METRICS, Metric
 from backend.errors import InvalidInput, NotFound
 from backend.models import Monitor, User
-from backend.monitoring import monitors
+from backend.monitoring import monitors, object_health
 
 # Longest first, so ">=" is not read as ">" followed by "=...".
 _OPS = sorted(monitors.FILTER_OPS, key=len, reverse=True)
@@ -64,11 +65,30 @@ def form_from_fields(
     value: float | None = None,
     window_minutes: int | None = None,
     channel: str | None = None,
+    object_name: str | None = None,
 ) -> dict[str, Any]:
     """`create_monitor`'s fields (event, condition, channel, description) for an event with
     optional filters, or a metric compared with a value (its event is the one that moves it);
-    the channel is the owner's preferred one when not given."""
-    if metric:
+    the channel is the owner's preferred one when not given. A metric on an object's calls
+    (`object.errors`, ...) watches the object `object_name` names (slug or name), or any
+    object when none is given."""
+    if object_name and str(object_name).strip() and metric not in OBJECT_METRICS:
+        raise InvalidInput("only an object metric (object.errors, ...) watches one object")
+    if metric in OBJECT_METRICS:
+        if event or filters:
+            raise InvalidInput("watch an event (with filters) or a metric, not both")
+        if op is None or (value is None and metric != Metric.OBJECT_ERROR_RATE):
+            raise InvalidInput("a metric needs an operator and a value, e.g. > 3")
+        if window_minutes is not None and window_minutes <= 0:
+            raise InvalidInput("a metric's window is a positive number of minutes")
+        if op not in monitors.METRIC_OPS:
+            raise InvalidInput(f"a metric is compared with one of {', '.join(monitors.METRIC_OPS)}")
+        with session_scope() as session:
+            condition = object_health.condition_for(
+                session, metric, op, value, window_minutes, (object_name or "").strip() or None
+            )
+        event = str(monitors.METRIC_EVENTS[condition["metric"]])
+    elif metric:
         if event or filters:
             raise InvalidInput("watch an event (with filters) or a metric, not both")
         if op is None or value is None:

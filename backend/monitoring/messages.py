@@ -22,6 +22,9 @@ class Message:
     short: str  # a call or an SMS
     full: str  # an email, a Slack post, a GitHub issue
     link: str
+    #: A failing new version's rollback, offered with the alert ({"slug", "name", "version":
+    #: the one to go back to, "live_version"}); None when there is nothing to offer.
+    offer: dict[str, Any] | None = None
 
 
 def _amount(payload: dict[str, Any]) -> str:

@@ -28,11 +28,20 @@ from backend.commands.schema import Command
 from backend.commands.wording import NOTIFY_PHRASES as NOTIFY_PHRASES_BY_CHANNEL
 from backend.commands.wording import condition_phrase
 from backend.config import get_settings
-from backend.db import own_transaction
-from backend.enums import Channel, EventName, Intent, Metric, MonitorState, ObjectKind
+from backend.db import own_transaction, session_scope
+from backend.enums import (
+    OBJECT_METRICS,
+    Channel,
+    EventName,
+    Intent,
+    Metric,
+    MonitorState,
+    ObjectKind,
+)
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
 from backend.models import Monitor, User, utcnow
+from backend.monitoring import object_health
 from backend.monitoring.checks import check_source
 from backend.objects import store
 
@@ -42,6 +51,11 @@ NOTIFY_CHANNELS = (Channel.VOICE, Channel.SMS, Channel.EMAIL, Channel.SLACK, Cha
 METRIC_EVENTS = {
     Metric.USERS_COUNT: EventName.USER_CREATED,
     Metric.PAYMENTS_FAILED_COUNT: EventName.PAYMENT_FAILED,
+    # An object's calls are not events: these are checked on the schedule, and also when a
+    # failing version is found (errors) or a version goes live (latency).
+    Metric.OBJECT_ERRORS: EventName.OBJECT_FAILING,
+    Metric.OBJECT_ERROR_RATE: EventName.OBJECT_FAILING,
+    Metric.OBJECT_LATENCY: EventName.OBJECT_DEPLOYED,
 }
 FILTER_OPS = ("==", "!=", ">", ">=", "<", "<=", "contains", "endswith")
 METRIC_OPS = (">", ">=", "<", "<=", "==")
@@ -159,7 +173,19 @@ def form_of(command: Command, owner: User, *, asked_by: Channel | None = None) -
     by text or call for someone who texted or called (`asked_by`), else the owner's
     preferred channel.
     """
-    if command.metric:
+    if command.metric in OBJECT_METRICS:
+        value = None if command.value is None else float(command.value)
+        with session_scope() as session:
+            condition = object_health.condition_for(
+                session,
+                command.metric,
+                command.op or ">",
+                value,
+                command.window_minutes,
+                command.target,
+            )
+        event = str(METRIC_EVENTS[condition["metric"]])
+    elif command.metric:
         condition = metric_condition(
             command.metric, command.op or ">", float(command.value or 0), command.window_minutes
         )

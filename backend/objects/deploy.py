@@ -243,12 +243,18 @@ def schedule_deploy(
 
 
 def schedule_rollback(
-    session: Session, slug: str, number: int, *, actor: audit.Actor, here: bool = False
+    session: Session,
+    slug: str,
+    number: int,
+    *,
+    actor: audit.Actor,
+    here: bool = False,
+    reason: str = "",
 ) -> Task:
     """Restore version `number` as a new version now (the store's rule), and ask for that
-    to be deployed by a job, in the caller's transaction."""
+    to be deployed by a job, in the caller's transaction; `reason` is kept with it."""
     require(actor, Permission.DEPLOY)
-    restored = store.rollback_in(session, slug, number, actor=actor)
+    restored = store.rollback_in(session, slug, number, actor=actor, reason=reason)
     return schedule_deploy(
         session,
         slug,

@@ -238,8 +238,11 @@ def edit_object(
     return version
 
 
-def rollback_in(session: Session, slug: str, number: int, *, actor: audit.Actor) -> ObjectVersion:
-    """A new version whose files equal version `number`'s; history is never rewritten."""
+def rollback_in(
+    session: Session, slug: str, number: int, *, actor: audit.Actor, reason: str = ""
+) -> ObjectVersion:
+    """A new version whose files equal version `number`'s; history is never rewritten.
+    `reason` is kept with the action (the system's automatic rollback says why)."""
     require(actor, Permission.ROLLBACK)
     obj = get_object(session, slug, for_update=True)
     target = get_version(session, slug, number)
@@ -259,7 +262,12 @@ def rollback_in(session: Session, slug: str, number: int, *, actor: audit.Actor)
         actor,
         EventName.OBJECT_ROLLED_BACK,
         object_id=obj.id,
-        detail={"slug": slug, "version": version.number, "restored": number},
+        detail={
+            "slug": slug,
+            "version": version.number,
+            "restored": number,
+            **({"reason": reason} if reason else {}),
+        },
     )
     return version
 
@@ -346,6 +354,25 @@ def set_auto_apply_in(
 
 
 set_auto_apply = own_transaction(set_auto_apply_in)
+
+
+def set_auto_rollback_in(
+    session: Session, slug: str, *, enabled: bool, actor: audit.Actor
+) -> DurableObject:
+    """The owner's choice: a recently deployed version that fails noticeably more than the
+    one before it is rolled back by the system instead of offered to a person."""
+    return _update_object(
+        session,
+        slug,
+        EventName.OBJECT_AUTO_ROLLBACK_CHANGED,
+        Permission.AUTO_ROLLBACK,
+        actor=actor,
+        detail={"auto_rollback": enabled},
+        auto_rollback=enabled,
+    )
+
+
+set_auto_rollback = own_transaction(set_auto_rollback_in)
 
 
 def set_limits_in(

@@ -104,6 +104,7 @@ class ObjectSnapshot:
     version_line: str  # "live v5 · latest v6, its deploy failed"
     owner_id: int  # 0: nobody's
     is_public: bool
+    auto_rollback: bool  # a failing new version rolls back by itself (the owner's choice)
     files: dict[str, str]
     versions: list[VersionRow]  # newest first
     latest_change: list[FileChange]  # the previous version to the current one (none for v1)
@@ -271,6 +272,7 @@ def object_snapshot(session: Session, slug: str) -> ObjectSnapshot:
         ),
         owner_id=obj.owner_id or 0,
         is_public=obj.is_public,
+        auto_rollback=obj.auto_rollback,
         files=dict(current.files),
         versions=[_version_row(v) for v in reversed(versions)],
         latest_change=version_changes(session, slug, head - 1, head) if head > 1 else [],

@@ -172,6 +172,7 @@ class ObjectRecord(Record):
     owner_id: int | None
     is_public: bool
     auto_apply: bool
+    auto_rollback: bool
     limits: dict[str, Any]
     created_at: str | None
     updated_at: str | None
@@ -191,6 +192,7 @@ def object_record(obj: DurableObject) -> ObjectRecord:
         owner_id=obj.owner_id,
         is_public=obj.is_public,
         auto_apply=obj.auto_apply,
+        auto_rollback=obj.auto_rollback,
         limits=dict(obj.limits),
         created_at=_when(obj.created_at),
         updated_at=_when(obj.updated_at),

@@ -452,6 +452,10 @@ def alert(call: Call) -> str:
 
 
 def _alert(call: Call, user: User, digits: str) -> str:
+    if digits == "1":
+        offered = _rollback_offered(call, user)
+        if offered is not None:
+            return offered
     choice = ALERT_KEYS.get(digits)
     if choice is None:
         return twiml.goodbye("Nothing was changed. Goodbye.")
@@ -466,6 +470,22 @@ def _alert(call: Call, user: User, digits: str) -> str:
     with session_scope() as session:
         _record(session, call, user, "alert", transcript=digits, outcome=choice, reply=said)
     return twiml.goodbye(f"{said} Goodbye.")
+
+
+def _rollback_offered(call: Call, user: User) -> str | None:
+    """1 on an alert call that offered a rollback: the PIN, then 1 to confirm, as any change
+    by phone (`_pin`, `_confirm`); None when this alert offered none (1 acknowledges)."""
+    with session_scope() as session:
+        offer = alerts.rollback_offer(
+            session, user.id, firing_id=int(call.query.get("firing") or 0)
+        )
+        if offer is None:
+            return None
+        pending = conversation.rollback_pending(offer)
+        conversation.put(session, call.number, Channel.VOICE, {**pending, "call": call.sid})
+        say = f"To {pending['action']}, enter your PIN, then press pound."
+        _record(session, call, user, "alert", transcript="1", outcome="confirm", reply=say)
+    return twiml.keypad(say, call.url(VOICE_PIN_PATH))
 
 
 def answered_by(call: Call) -> str:

@@ -13,7 +13,7 @@ from backend.access import audit
 from backend.background import jobs
 from backend.enums import JobKind, TaskStatus
 from backend.models import Task
-from backend.objects.store import create_object_in, edit_object, set_limits_in
+from backend.objects.store import create_object_in, edit_object, get_object, set_limits_in
 from tests.support.deploying import deploy_now
 from tests.support.factories import waiting_modification
 from tests.support.llm_scenarios import API_BREAK, GOOD, PLAN, make_arith
@@ -136,6 +136,16 @@ def test_edit_save_diff_deploy_call_and_restore(admin_page: Page, harness) -> No
     expect(page.locator("#deployments .deployment-row").first).to_contain_text("live")
     expect(page.locator("#sandbox-tier")).not_to_have_text("checking...")
     screenshot(page, "object-deployments")
+    # Automatic rollback: off by default, turned on by the owner's switch, kept.
+    switch = page.locator("#auto-rollback-switch")
+    expect(switch).to_have_attribute("aria-checked", "false")
+    switch.click()
+    expect(
+        page.get_by_text("A failing new version of greeter now rolls back by itself.")
+    ).to_be_visible()
+    expect(switch).to_have_attribute("aria-checked", "true")
+    with db.session_scope() as session:
+        assert get_object(session, "greeter").auto_rollback is True
 
     # Call functions from the console: the deploy refreshed it (v2's shout), no reload.
     page.click("#tab-console")
@@ -182,6 +192,10 @@ def test_member_sees_deploy_and_restore_disabled_with_the_reason(
     expect(deploy_button).to_have_attribute("title", "Only an admin can deploy objects")
     page.click("#tab-deploy")
     expect(page.locator("#deploy-refused")).to_have_text("Only an admin can deploy objects.")
+    expect(page.locator("#auto-rollback-switch")).to_be_disabled()
+    expect(page.locator("#auto-rollback-refused")).to_have_text(
+        "Only an admin or the owner can change whether this object rolls back by itself."
+    )
     expect(page.locator("#deployments-empty")).to_be_visible()
     screenshot(page, "object-deploy-refused")
 

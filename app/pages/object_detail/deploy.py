@@ -36,6 +36,33 @@ def deploy_button() -> rx.Component:
     )
 
 
+def _auto_rollback() -> rx.Component:
+    refused = P.object_refusals["auto_rollback"]
+    return rx.vstack(
+        rx.hstack(
+            rx.switch(
+                checked=P.auto_rollback,
+                on_change=P.set_auto_rollback,
+                disabled=P.switching_auto_rollback | (refused != ""),
+                id="auto-rollback-switch",
+                aria_label="Roll back a failing new version by itself",
+            ),
+            rx.text(
+                "Roll back by itself: a version deployed recently that fails noticeably more "
+                "than the one before it goes back to that one, without asking.",
+                size="2",
+            ),
+            align="center",
+            spacing="2",
+        ),
+        rx.cond(refused != "", empty_note(refused, ".", id="auto-rollback-refused")),
+        error_if(P.auto_rollback_error, id="auto-rollback-error"),
+        spacing="1",
+        width="100%",
+        id="object-auto-rollback",
+    )
+
+
 def _deployment_row(d: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.hstack(
@@ -89,6 +116,7 @@ def deploy_tab() -> rx.Component:
             ),
             id="live-version",
         ),
+        _auto_rollback(),
         error_if(P.deploy_error, id="deploy-error"),
         rx.cond(
             P.deployments.length() > 0,

@@ -72,6 +72,7 @@ def test_nobody_signed_in_may_do_nothing(permission):
         (Permission.RESUME, True, False),
         (Permission.VISIBILITY, True, False),
         (Permission.AUTO_APPLY, True, False),
+        (Permission.AUTO_ROLLBACK, True, False),
     ],
 )
 def test_members_rights_depend_on_whose_it_is(permission, owner, other):

@@ -133,6 +133,7 @@ def test_the_corpus_covers_every_intent_subject_and_metric():
         "approve",
         "reject",
         "status",
+        "health",
         "help",
         "unknown",
         "pause_monitor",
@@ -151,7 +152,13 @@ def test_the_corpus_covers_every_intent_subject_and_metric():
         "tasks.latest",
         "system.status",
     }
-    assert {e.get("metric") for e in expected} >= {"users.count", "payments.failed.count"}
+    assert {e.get("metric") for e in expected} >= {
+        "users.count",
+        "payments.failed.count",
+        "object.errors",
+        "object.error_rate",
+        "object.latency",
+    }
     assert {e.get("channel") for e in expected} >= {"voice", "sms", "email", "slack", "github"}
 
 

@@ -22,8 +22,9 @@ from backend.accounts import auth, invites, phones, tokens, users
 from backend.background import jobs
 from backend.enums import ACTIONS, Channel, EventName, ModificationStatus
 from backend.events import activity, sources
+from backend.metrics import record
 from backend.models import AuditEntry, Event, MonitorFiring, utcnow
-from backend.monitoring import alerts, monitors
+from backend.monitoring import alerts, monitors, object_health
 from backend.objects import store
 from backend.pipeline import modifications
 from tests.support.deploying import deploy_now
@@ -137,6 +138,7 @@ def _everything(llm) -> None:
         store.rollback_in(session, "calc", 1, actor=OPERATOR)
         store.set_visibility_in(session, "calc", public=True, actor=OPERATOR)
         store.set_auto_apply_in(session, "calc", enabled=False, actor=OPERATOR)
+        store.set_auto_rollback_in(session, "calc", enabled=False, actor=OPERATOR)
         store.set_limits_in(session, "calc", {"wall_seconds": 2}, actor=OPERATOR)
     deploy_now("calc", actor=OPERATOR)  # deployed, and its status changed
     with db.session_scope() as session:
@@ -149,6 +151,13 @@ def _everything(llm) -> None:
         store.edit_object(
             session, "calc", files={"main.py": MAIN, "test_main.py": TESTS}, actor=OPERATOR
         )
+    live = deploy_now("calc", actor=OPERATOR)  # live, after an earlier live version
+    with db.session_scope() as session:
+        calc = store.get_object(session, "calc")
+    for _ in range(12):  # ... and failing: the schedule records it
+        record.record_call(calc.id, calc.deployed_version, "add", "error", 5.0, "boom")
+    record.flush()
+    assert live.status == "live" and object_health.watch_versions() == 1
     llm.push_json(PLAN)
     llm.push_json(REFUSED)  # attempt 1 refused
     llm.push_json(GOOD)  # attempt 2 accepted: awaiting approval

@@ -72,7 +72,20 @@ def test_as_json_leaves_out_extras_not_asked_for():
         1, "ada", "first", "change", ["main.py"], [], True, None, "parses", None
     )
     obj = ObjectRecord(
-        "greeter", "Greeter", "", "endpoint", "live", 1, 1, None, False, False, {}, None, None
+        "greeter",
+        "Greeter",
+        "",
+        "endpoint",
+        "live",
+        1,
+        1,
+        None,
+        False,
+        False,
+        False,
+        {},
+        None,
+        None,
     )
     assert "version" not in obj.as_json() and "code" not in obj.as_json()
     assert "file_contents" not in version.as_json()
