@@ -43,7 +43,7 @@ def test_the_worker_rolls_call_metrics_up_in_a_chore_of_its_own(monkeypatch, mig
     from backend.access.audit import SYSTEM
     from backend.config import get_settings
     from backend.metrics import queries, store
-    from backend.objects.store import create_object
+    from backend.objects.store import create_object_in
     from tasks.celery_app import TASK_MODULES
 
     assert "tasks.metrics" in TASK_MODULES
@@ -55,7 +55,7 @@ def test_the_worker_rolls_call_metrics_up_in_a_chore_of_its_own(monkeypatch, mig
     assert seconds() == get_settings().metrics_rollup_seconds
 
     with db.session_scope() as session:
-        object_id = create_object(
+        object_id = create_object_in(
             session, slug="old", name="Old", files={"main.py": "x = 1\n"}, actor=SYSTEM
         ).object_id
     long_ago = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=3)

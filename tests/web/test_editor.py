@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from backend import db
 from backend.access.audit import SYSTEM
 from backend.enums import JobKind
-from backend.objects.store import create_object, get_version
+from backend.objects.store import create_object_in, get_version
 from tests.web.conftest import screenshot
 from tests.web.test_objects import (
     MAIN_PY,
@@ -172,7 +172,7 @@ def _busy_cpus() -> Iterator[None]:
 def test_typing_on_a_busy_machine_loses_no_character(admin_page: Page, harness) -> None:
     page = admin_page
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session, slug="checker", name="Checker", files={"main.py": CHECKER_PY}, actor=SYSTEM
         )
     page.goto(_url(harness, "/objects/checker"))

@@ -11,7 +11,7 @@ from backend import db
 from backend.access import audit
 from backend.metrics import record
 from backend.objects import runtime
-from backend.objects.store import create_object, edit_object
+from backend.objects.store import create_object_in, edit_object
 from tests.support.deploying import deploy_now
 from tests.web import accessibility
 from tests.web.conftest import screenshot
@@ -37,7 +37,7 @@ def _url(harness, path: str) -> str:
 
 def _greeter() -> None:
     with db.session_scope() as session:
-        create_object(
+        create_object_in(
             session,
             slug="greeter",
             name="Greeter",
