@@ -175,7 +175,7 @@ def test_a_stranded_deployment_tells_who_asked_for_it(migrated_db):
 @pytest.mark.parametrize("entry", ["tasks.celery_app", "cli.main"])
 def test_every_entry_point_subscribes_the_assistant(entry):
     check = (
-        f"import {entry}; from backend import activity; "
+        f"import {entry}; from backend.events import activity; "
         "names = ['modification.awaiting_approval', 'modification.applied', "
         "'modification.failed', 'modification.paused', 'object.deployed', 'deployment.failed']; "
         "missing = [n for n in names if not activity.subscribers(n)]; "
