@@ -3,11 +3,16 @@
 PostgreSQL tests create a throwaway database on TEST_POSTGRES_URL's server (by default the
 one this machine runs on 127.0.0.1:5432) and drop it afterwards. Where no server answers,
 they are skipped with the reason, except under CI, where that is a failure.
+
+A migrated database is a copy of one migrated once per session (a PostgreSQL template, a
+SQLite file): running the migrations costs ~0.5 s, and most tests want a migrated database.
+tests/backend/test_migrations.py runs them from an empty database every time.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +24,7 @@ from sqlalchemy.engine import make_url
 import backend.assistant  # noqa: F401  (subscribes its reports to events, as every door does)
 import tasks.dispatch  # noqa: F401  (registers the job runner, as every door does)
 from backend import config, db
+from tests.support.databases import copy_sqlite_template
 from tests.support.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)
 from tests.support.prism import prism, prism_twilio  # noqa: F401  (mock vendor APIs, tests/support/prism.py)
 
@@ -158,19 +164,42 @@ def empty_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str)
     config.reload_settings()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; `copy_sqlite_template` gives a test its copy."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "app.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATA_DIR", str(folder))
+        patch.setenv("DATABASE_URL", f"sqlite:///{path}")
+        config.reload_settings()
+        db.upgrade_database()
+        db.get_engine().dispose()
+        db._engine_for.cache_clear()
+    config.reload_settings()
+    # Everything in the one file (WAL checkpointed), so a plain copy is the whole database.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path
+
+
 @pytest.fixture
-def migrated_db(empty_db: str) -> str:
-    """Settings pointed at a database brought to the newest migration."""
-    db.upgrade_database()
+def migrated_db(request: pytest.FixtureRequest, empty_db: str) -> str:
+    """Settings pointed at a database brought to the newest migration (PostgreSQL: a copy of
+    the session's template database, see `postgres_url`; SQLite: of `sqlite_template`)."""
+    url = make_url(empty_db)
+    if url.get_backend_name() == "sqlite":
+        copy_sqlite_template(request.getfixturevalue("sqlite_template"), Path(url.database))
     return empty_db
 
 
 @pytest.fixture
-def sqlite_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> str:
+def sqlite_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path, sqlite_template: Path) -> str:
     """A migrated SQLite database only, for tests where the backend doesn't matter."""
     url = f"sqlite:///{data_dir / 'app.db'}"
     _use_settings(monkeypatch, data_dir, url)
-    db.upgrade_database()
+    copy_sqlite_template(sqlite_template, data_dir / "app.db")
     yield url
     db._engine_for.cache_clear()
     config.reload_settings()
