@@ -34,6 +34,35 @@ POSTGRES_ADMIN_URL = os.environ.get(
 BACKENDS = ["sqlite", "postgresql"]
 
 
+#: Test files that share something no two processes may use at once, by the group they run in
+#: under pytest-xdist (`make test` runs two workers, `--dist loadgroup`): the browser tests'
+#: in-process Reflex app (built once into .web-tests/) and the whole product that
+#: tests/support/running_product.py builds into .web-product/. The first prefix that matches
+#: wins. Every other file is a group of its own, so a module's fixtures are set up once.
+SHARED_GROUPS = {
+    "tests/web/push/": "running-product",
+    "tests/bench/test_modify.py": "running-product",
+    "tests/web/": "browser",
+}
+
+
+#: The longest groups, started first so that neither worker is left with one at the end
+#: (`make test` passes --no-loadscope-reorder, so xdist keeps this order).
+LONGEST_FIRST = ["browser", "tests/test_cluster.py", "running-product"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        group = next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+        item.add_marker(pytest.mark.xdist_group(group))
+        groups[item] = group
+    rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(groups[item], len(rank)))  # stable: else as collected
+
+
 @pytest.fixture(autouse=True)
 def _environment_restored() -> Iterator[None]:
     """Put the environment back as it was before each test, after every other fixture's
