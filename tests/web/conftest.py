@@ -184,6 +184,9 @@ def make_user(person: dict[str, str]) -> int:
         ).id
 
 
+SIGN_IN_TIMEOUT_MS = 60_000
+
+
 def sign_in(page: Page, harness, user_id: int, path: str = "/") -> Page:
     """Give the browser a session cookie for `user_id`, open `path` and wait for the page."""
     from backend.accounts import auth
@@ -195,7 +198,9 @@ def sign_in(page: Page, harness, user_id: int, path: str = "/") -> Page:
     url = harness.frontend_url.rstrip("/")
     page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": url}])
     page.goto(url + path)
-    expect(page.locator("#nav-user-name").first).not_to_be_empty()
+    # The first page after signing in waits for the state to hydrate over the websocket: the
+    # slowest step on a loaded machine, so it gets more than the 15 s of every other check.
+    expect(page.locator("#nav-user-name").first).not_to_be_empty(timeout=SIGN_IN_TIMEOUT_MS)
     return page
 
 
