@@ -3,11 +3,16 @@
 PostgreSQL tests create a throwaway database on TEST_POSTGRES_URL's server (by default the
 one this machine runs on 127.0.0.1:5432) and drop it afterwards. Where no server answers,
 they are skipped with the reason, except under CI, where that is a failure.
+
+A migrated database is a copy of one migrated once per session (a PostgreSQL template, a
+SQLite file): running the migrations costs ~0.5 s, and most tests want a migrated database.
+tests/backend/test_migrations.py runs them from an empty database every time.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +25,7 @@ import backend.assistant  # noqa: F401  (subscribes its reports to events, as ev
 import tasks.dispatch  # noqa: F401  (registers the job runner, as every door does)
 from backend import config, db
 from backend.metrics import record
+from tests.support.databases import copy_sqlite_template
 from tests.support.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)
 from tests.support.prism import prism, prism_twilio  # noqa: F401  (mock vendor APIs, tests/support/prism.py)
 
@@ -27,6 +33,40 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 BACKENDS = ["sqlite", "postgresql"]
+
+
+#: Test files that share something no two processes may use at once, by the group they run in
+#: under pytest-xdist (`make test` runs two workers, `--dist loadgroup`): the browser tests'
+#: in-process Reflex app (built once into .web-tests/) and the whole product that
+#: tests/support/running_product.py builds into .web-product/. The first prefix that matches
+#: wins. Every other file is a group of its own, so a module's fixtures are set up once.
+SHARED_GROUPS = {
+    "tests/web/push/": "running-product",
+    "tests/web/": "browser",
+}
+
+
+#: Groups whose first test also waits for a production build of the front end (Vite, under a
+#: minute on a quiet machine; several on a loaded one): 600 s a test instead of pyproject's 300.
+BUILDING_GROUPS = {"browser", "running-product"}
+#: The longest group, started first so that no worker is left with it at the end (`make test`
+#: passes --no-loadscope-reorder, so xdist keeps this order). Only one: the other groups that
+#: build the front end (the cluster, the running product) come later, not beside its build.
+LONGEST_FIRST = ["browser"]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups = {}
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        group = next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+        item.add_marker(pytest.mark.xdist_group(group))
+        if group in BUILDING_GROUPS and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(600))
+        groups[item] = group
+    rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(groups[item], len(rank)))  # stable: else as collected
 
 
 @pytest.fixture(autouse=True)
@@ -167,19 +207,42 @@ def empty_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path, database_url: str)
     config.reload_settings()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; `copy_sqlite_template` gives a test its copy."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "app.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATA_DIR", str(folder))
+        patch.setenv("DATABASE_URL", f"sqlite:///{path}")
+        config.reload_settings()
+        db.upgrade_database()
+        db.get_engine().dispose()
+        db._engine_for.cache_clear()
+    config.reload_settings()
+    # Everything in the one file (WAL checkpointed), so a plain copy is the whole database.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path
+
+
 @pytest.fixture
-def migrated_db(empty_db: str) -> str:
-    """Settings pointed at a database brought to the newest migration."""
-    db.upgrade_database()
+def migrated_db(request: pytest.FixtureRequest, empty_db: str) -> str:
+    """Settings pointed at a database brought to the newest migration (PostgreSQL: a copy of
+    the session's template database, see `postgres_url`; SQLite: of `sqlite_template`)."""
+    url = make_url(empty_db)
+    if url.get_backend_name() == "sqlite":
+        copy_sqlite_template(request.getfixturevalue("sqlite_template"), Path(url.database))
     return empty_db
 
 
 @pytest.fixture
-def sqlite_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> str:
+def sqlite_db(monkeypatch: pytest.MonkeyPatch, data_dir: Path, sqlite_template: Path) -> str:
     """A migrated SQLite database only, for tests where the backend doesn't matter."""
     url = f"sqlite:///{data_dir / 'app.db'}"
     _use_settings(monkeypatch, data_dir, url)
-    db.upgrade_database()
+    copy_sqlite_template(sqlite_template, data_dir / "app.db")
     yield url
     db._engine_for.cache_clear()
     config.reload_settings()

@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import event, or_, update
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from backend.access import audit
@@ -409,7 +410,9 @@ def schedule(
         task.message = "running in the command that asked for it"
         session.add(task)
     else:
-        session.info.setdefault(_OUTBOX, []).append(task.id)
+        # Tagged with the innermost transaction: a savepoint that rolls back takes its jobs.
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        session.info.setdefault(_OUTBOX, []).append((task.id, transaction))
     return task
 
 
@@ -434,18 +437,42 @@ def run_here(task_id: int, echo: Callable[[int, str], None] | None = None) -> Ta
         return get_task(session, task_id)
 
 
+# SQLAlchemy calls `after_commit` when a SAVEPOINT is released too (every event subscriber runs
+# in one, `events.activity`), while the outer transaction is still open and, on SQLite, holds
+# the write lock: publishing then would wait for a lock this very thread holds (SQLite's
+# busy_timeout, 10 s, then "database is locked"), or on PostgreSQL find the row not yet
+# visible. A job is handed over only when the outermost transaction has committed.
 @event.listens_for(Session, "after_commit")
 def _publish_committed(session: Session) -> None:
-    for task_id in session.info.pop(_OUTBOX, []):
+    if session.in_nested_transaction():
+        return  # a savepoint released: its jobs now belong to the enclosing transaction
+    for task_id, _transaction in session.info.pop(_OUTBOX, []):
         try:
             publish(task_id)
         except Exception:  # never let a publish failure reach the code that committed
             logger.exception("task %s: could not be handed to the broker", task_id)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Forget the jobs scheduled in the transaction that rolled back, savepoints inside it
+    included; a rolled-back savepoint leaves the enclosing transaction's jobs alone."""
+    outbox = session.info.get(_OUTBOX)
+    if not outbox:
+        return
+    kept = [entry for entry in outbox if not _within(entry[1], rolled_back)]
+    if kept:
+        session.info[_OUTBOX] = kept
+    else:
+        session.info.pop(_OUTBOX, None)
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def _claim(task_id: int) -> Task | None:

@@ -8,9 +8,11 @@ navigated to is opened again and checked once it has drawn.
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from backend.config import PROJECT_ROOT
 
@@ -44,13 +46,20 @@ def violations(page: Page) -> list[str]:
 
 
 def _settled(page: Page) -> None:
-    """Wait until the page has drawn what it loads (Reflex hydrates after the load event)."""
+    """Wait until the page has drawn what it loads (Reflex hydrates after the load event):
+    on a condition, with a deadline a loaded machine meets, then one live-poll round."""
     page.wait_for_load_state("networkidle")
+    # Every page of the app has both; axe says so if one never gets them.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            "() => document.documentElement.lang !== '' && document.title !== ''", timeout=60_000
+        )
     page.wait_for_timeout(300)  # one live-poll round for pages that read on a timer
 
 
 def check_visited(page: Page, urls: list[str]) -> list[str]:
-    """Check the page as it is, then every other page among `urls` (each path once)."""
+    """Check the page as it is once drawn, then every other page among `urls` (each once)."""
+    _settled(page)
     problems = violations(page)
     seen = {urlsplit(page.url).path}
     for url in urls:

@@ -27,6 +27,7 @@ from playwright.sync_api import Page, expect
 
 from backend import config, db
 from backend.config import PROJECT_ROOT
+from tests.support.databases import copy_sqlite_template
 from tests.web import accessibility
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,16 +55,20 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
-def use_database(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
-    """Point the settings (and so the running app) at a fresh, migrated SQLite database."""
+def use_database(mp: pytest.MonkeyPatch, data_dir: Path, template: Path | None = None) -> None:
+    """Point the settings (and so the running app) at a fresh, migrated SQLite database: a
+    copy of `template` (the session's `sqlite_template`) when given, else migrated here."""
     mp.setenv("DATA_DIR", str(data_dir))
     mp.setenv("DATABASE_URL", f"sqlite:///{data_dir / 'app.db'}")
     config.reload_settings()
-    db.upgrade_database()
+    if template is not None:
+        copy_sqlite_template(template, data_dir / "app.db")
+    else:
+        db.upgrade_database()
 
 
 @pytest.fixture(scope="package")
-def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+def harness(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator:
     """The project's Reflex app, started once for the browser tests on its own database
     (package scope: stopped after the last of them, before the rest of the suite runs)."""
     from reflex.testing import AppHarnessProd
@@ -77,7 +82,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         mp.setenv("REFLEX_WEB_WORKDIR", WEB_WORKDIR)
         mp.delenv("REDIS_URL", raising=False)
         mp.delenv("REFLEX_REDIS_URL", raising=False)
-        use_database(mp, tmp_path_factory.mktemp("browser-data"))
+        use_database(mp, tmp_path_factory.mktemp("browser-data"), sqlite_template)
         app_harness = AppHarnessProd.create(root=PROJECT_ROOT, app_name="app")
         try:
             with app_harness:
@@ -88,11 +93,11 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 
 @pytest.fixture
-def app_db(harness) -> Iterator[Path]:
+def app_db(harness, sqlite_template: Path) -> Iterator[Path]:
     """A fresh, migrated SQLite database (and data folder) that the running app uses now."""
     with pytest.MonkeyPatch.context() as mp:
         data_dir = Path(tempfile.mkdtemp(prefix="app-db-"))
-        use_database(mp, data_dir)
+        use_database(mp, data_dir, sqlite_template)
         yield data_dir
     db._engine_for.cache_clear()
     config.reload_settings()
@@ -179,6 +184,9 @@ def make_user(person: dict[str, str]) -> int:
         ).id
 
 
+SIGN_IN_TIMEOUT_MS = 60_000
+
+
 def sign_in(page: Page, harness, user_id: int, path: str = "/") -> Page:
     """Give the browser a session cookie for `user_id`, open `path` and wait for the page."""
     from backend.accounts import auth
@@ -190,7 +198,9 @@ def sign_in(page: Page, harness, user_id: int, path: str = "/") -> Page:
     url = harness.frontend_url.rstrip("/")
     page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": url}])
     page.goto(url + path)
-    expect(page.locator("#nav-user-name").first).not_to_be_empty()
+    # The first page after signing in waits for the state to hydrate over the websocket: the
+    # slowest step on a loaded machine, so it gets more than the 15 s of every other check.
+    expect(page.locator("#nav-user-name").first).not_to_be_empty(timeout=SIGN_IN_TIMEOUT_MS)
     return page
 
 

@@ -326,6 +326,34 @@ def test_a_rolled_back_schedule_leaves_no_row_and_no_message(sqlite_db: str) -> 
     assert _broker_messages() == 0
 
 
+def test_a_job_scheduled_in_a_savepoint_is_handed_over_once_the_whole_transaction_commits(
+    sqlite_db: str,
+) -> None:
+    # An event subscriber schedules in a savepoint (events.activity): releasing it must not
+    # publish while the outer transaction still holds SQLite's write lock (that waited out
+    # the 10 s busy_timeout, then left the job to the sweeper).
+    started = time.monotonic()
+    with session_scope() as session:
+        with session.begin_nested():
+            task_id = int(jobs.schedule(session, "system.check").id)
+        assert _broker_messages() == 0, "handed over before its row was committed"
+    assert time.monotonic() - started < 5, "the hand-over waited for a lock"
+    assert _task(task_id).published_at is not None
+    assert _broker_messages() == 1
+
+
+def test_a_rolled_back_savepoint_forgets_its_own_jobs_only(sqlite_db: str) -> None:
+    with session_scope() as session:
+        kept = int(jobs.schedule(session, "system.check").id)
+        with pytest.raises(RuntimeError), session.begin_nested():
+            jobs.schedule(session, "system.check")
+            raise RuntimeError("a subscriber failed")
+    with session_scope() as session:
+        assert [task.id for task in jobs.latest_tasks(session, 10)] == [kept]
+    assert _task(kept).published_at is not None
+    assert _broker_messages() == 1
+
+
 def _broker_messages() -> int:
     settings = config.get_settings()
     broker = sqlalchemy.create_engine(settings.broker_url.removeprefix("sqla+"))
