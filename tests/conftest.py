@@ -37,22 +37,24 @@ BACKENDS = ["sqlite", "postgresql"]
 
 #: Test files that share something no two processes may use at once, by the group they run in
 #: under pytest-xdist (`make test` runs two workers, `--dist loadgroup`): the browser tests'
-#: in-process Reflex app (built once into .web-tests/) and the whole product that
-#: tests/support/running_product.py builds into .web-product/. The first prefix that matches
-#: wins. Every other file is a group of its own, so a module's fixtures are set up once.
+#: in-process Reflex app (built once into .web-tests/), the whole product that
+#: tests/support/running_product.py builds into .web-product/, and the cluster's processes.
+#: They are one group, so only one front end is built or driven at a time: two at once on this
+#: 2-core machine starved the browser (sign-ins timed out) while the other worker ran the rest.
+#: The first prefix that matches wins. Every other file is a group of its own, so a module's
+#: fixtures are set up once.
 SHARED_GROUPS = {
-    "tests/web/push/": "running-product",
-    "tests/web/": "browser",
+    "tests/web/": "front-end",
+    "tests/test_cluster.py": "front-end",
 }
 
 
 #: Groups whose first test also waits for a production build of the front end (Vite, under a
 #: minute on a quiet machine; several on a loaded one): 600 s a test instead of pyproject's 300.
-BUILDING_GROUPS = {"browser", "running-product"}
+BUILDING_GROUPS = {"front-end"}
 #: The longest group, started first so that no worker is left with it at the end (`make test`
-#: passes --no-loadscope-reorder, so xdist keeps this order). Only one: the other groups that
-#: build the front end (the cluster, the running product) come later, not beside its build.
-LONGEST_FIRST = ["browser"]
+#: passes --no-loadscope-reorder, so xdist keeps this order).
+LONGEST_FIRST = ["front-end"]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks

@@ -117,10 +117,12 @@ def _event_report(name: EventName) -> dict[str, Any]:
                 "additionalProperties": _ref("PayloadJson"),
             },
             "id": {
-                "type": "string",
-                "pattern": _SAYS_SOMETHING,
-                "maxLength": 200,
-                "description": "The event's id in your system: a repeat is stored once.",
+                "anyOf": [
+                    {"type": "string", "pattern": _SAYS_SOMETHING, "maxLength": 200},
+                    {"type": "null"},
+                ],
+                "description": "The event's id in your system: a repeat is stored once. "
+                "Null or left out: the event has no id and is never taken for a repeat.",
             },
         },
         "required": ["type", "payload"],
