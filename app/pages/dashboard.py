@@ -136,52 +136,55 @@ def _object_table(rows: rx.Var, table_id: str) -> rx.Component:
     )
 
 
+def _objects_section(
+    title: str, rows: rx.Var, key: str, color: str, name: str, empty: rx.Component
+) -> rx.Component:
+    """A chart and a table of objects (`name`: "busiest" or "failing"), or `empty`."""
+    return section(
+        f"{name.capitalize()} objects (last hour)",
+        rx.cond(
+            rows.length() > 0,
+            rx.vstack(
+                _object_chart(title, rows, key, color, f"{name}-chart"),
+                _object_table(rows, f"{name}-table"),
+                width="100%",
+            ),
+            empty,
+        ),
+        id=f"dashboard-{name}",
+        flex="1",
+        min_width="20em",
+    )
+
+
 def _health() -> rx.Component:
     d = DashboardState
     return rx.flex(
-        section(
-            "Busiest objects (last hour)",
-            rx.cond(
-                d.busiest.length() > 0,
-                rx.vstack(
-                    _object_chart(
-                        "Calls per object", d.busiest, "calls", "#0090ff", "busiest-chart"
-                    ),
-                    _object_table(d.busiest, "busiest-table"),
-                    width="100%",
-                ),
-                empty_state(
-                    "No calls yet",
-                    "Deployed objects' calls are counted here: try an object's HTTP API tab.",
-                    icon="activity",
-                    id="busiest-empty",
-                ),
+        _objects_section(
+            "Calls per object",
+            d.busiest,
+            "calls",
+            "#0090ff",
+            "busiest",
+            empty_state(
+                "No calls yet",
+                "Deployed objects' calls are counted here: try an object's HTTP API tab.",
+                icon="activity",
+                id="busiest-empty",
             ),
-            id="dashboard-busiest",
-            flex="1",
-            min_width="20em",
         ),
-        section(
-            "Failing objects (last hour)",
-            rx.cond(
-                d.failing.length() > 0,
-                rx.vstack(
-                    _object_chart(
-                        "Errors per object", d.failing, "errors", "#e5484d", "failing-chart"
-                    ),
-                    _object_table(d.failing, "failing-table"),
-                    width="100%",
-                ),
-                empty_state(
-                    "Nothing failing",
-                    "Objects whose calls fail (errors, timeouts, memory) show here.",
-                    icon="circle-check",
-                    id="failing-empty",
-                ),
+        _objects_section(
+            "Errors per object",
+            d.failing,
+            "errors",
+            "#e5484d",
+            "failing",
+            empty_state(
+                "Nothing failing",
+                "Objects whose calls fail (errors, timeouts, memory) show here.",
+                icon="circle-check",
+                id="failing-empty",
             ),
-            id="dashboard-failing",
-            flex="1",
-            min_width="20em",
         ),
         gap="5",
         wrap="wrap",

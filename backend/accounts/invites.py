@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
@@ -82,29 +83,12 @@ def invite(email: str, *, actor: audit.Actor) -> Invite:
         return _invite(session, users.get_user_by_email(session, email), actor)
 
 
-def add_and_invite(
-    *,
-    name: str,
-    email: str,
-    phone: str | None = None,
-    is_admin: bool = False,
-    preferred_channel: Channel = Channel.EMAIL,
-    phone_verified: bool = False,
-    actor: audit.Actor,
-) -> tuple[User, Invite]:
-    """Add a person (see `users.add_user`) and make their invite link, in one transaction:
-    what the CLI's `users add` does, so the person it adds can get into the web app."""
+def add_and_invite(*, actor: audit.Actor, **person: Any) -> tuple[User, Invite]:
+    """Add a person (`person`: `users.add_user`'s fields) and make their invite link, in one
+    transaction: what the CLI's `users add` does, so the person it adds can get into the web
+    app."""
     with session_scope() as session:
-        user = users.add_user_in(
-            session,
-            name=name,
-            email=email,
-            phone=phone,
-            is_admin=is_admin,
-            preferred_channel=preferred_channel,
-            phone_verified=phone_verified,
-            actor=actor,
-        )
+        user = users.add_user_in(session, actor=actor, **person)
         return user, _invite(session, user, actor)
 
 
