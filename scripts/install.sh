@@ -9,7 +9,10 @@
 # second `make run` starts in seconds. Deleting .venv resets everything.
 # --for-tests: also make sure /usr/bin/chromium and /usr/bin/bwrap exist (Debian packages,
 # installed with apt-get when we are root; Playwright's own browser download is never used),
-# and fetch the test tools into .test-tools/ (axe-core, the Prism mock server).
+# fetch the test tools into .test-tools/ (axe-core, the Prism mock server), and install the
+# local LLM server the real-model tests talk to (scripts/local_llm.sh: llama.cpp is compiled
+# the first time, ~10 minutes on 2 cores, then pip's cache makes it seconds). It is installed
+# here, before any test runs, so that compile never competes with the browser tests for CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -112,4 +115,7 @@ ensure_package() {
 ensure_package /usr/bin/bwrap bubblewrap "the sandbox's namespace tier" "$for_tests"
 if [ "$for_tests" = 1 ]; then
     ensure_package /usr/bin/chromium chromium "the browser tests" 1
+fi
+if [ "$for_tests" = 1 ]; then
+    PYTHON="$PYTHON" scripts/local_llm.sh install
 fi

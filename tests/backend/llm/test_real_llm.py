@@ -7,9 +7,11 @@ answers, a request must end within its deadline, either failed with a reason a p
 read or accepted with a real, non-empty change; never hang, never crash, never hand a person
 an empty change.
 
-Outside CI the tests are skipped when the server isn't installed (`scripts/local_llm.sh
-install`, or `make llm`). Under CI (CI set) the fixture installs it: pip caches the wheel it
-builds, so only the first build on a machine pays its ~10 minutes.
+`make test` installs the server before any test starts (scripts/install.sh), so its build
+never runs beside other tests. When pytest is run by hand without it, the tests are skipped
+(`scripts/local_llm.sh install`, or `make llm`, installs it), except under CI (CI set), where
+the fixture installs it: pip caches the wheel it builds, so only the first build on a
+machine pays its ~10 minutes.
 """
 
 from __future__ import annotations
