@@ -8,7 +8,8 @@ from typing import Any
 from backend.access.audit import Actor
 from backend.enums import EditIntent
 from backend.pipeline.review import evaluate_version
-from cli.output import Command, assessment_text
+from backend.reward.highlights import highlight_lines
+from cli.output import Command
 
 
 def cmd_evaluate(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
@@ -16,6 +17,25 @@ def cmd_evaluate(args: argparse.Namespace, actor: Actor) -> tuple[Any, str]:
     assessment, evaluation = evaluate_version(args.slug, args.version, intent=intent)
     report = {**assessment.to_dict(), "evaluation_id": evaluation.id}
     return report, assessment_text(report)
+
+
+def assessment_text(report: dict[str, Any]) -> str:
+    """An evaluation's verdict, its scores against the thresholds, the reasons and feedback."""
+    lines = [
+        f"verdict: {report['verdict']} (overall {report['overall_score']:.2f})",
+        *(
+            f"  {name}: {dim['score']:.2f} (threshold {report['thresholds'][name]:.2f})"
+            for name, dim in report["dimensions"].items()
+        ),
+    ]
+    for name, dim in report["dimensions"].items():
+        lines += [f"  - {name}: {reason}" for reason in dim["reasons"]]
+    found = report.get("highlights") or {}
+    lines += [f"  {line}" for line in highlight_lines(found)]
+    lines += [f"warning: {warning}" for warning in found.get("warnings", [])]
+    if report["verdict"] != "accept":
+        lines.append(f"feedback: {report['feedback']}")
+    return "\n".join(lines)
 
 
 def add_intent(

@@ -25,7 +25,7 @@ from backend.read_models.records import (
     parse_status,
     version_record,
 )
-from cli.evaluate import add_intent
+from cli.evaluate import add_intent, assessment_text
 from cli.files import read_file_args
 from cli.modifications import echo_progress, start_pipeline
 from cli.output import (
@@ -33,7 +33,6 @@ from cli.output import (
     Command,
     CommandFailed,
     DeploymentFailed,
-    assessment_text,
     noun,
     table,
 )

@@ -1,4 +1,4 @@
-"""What every command shares: the parser class, tables, assessments and the exit codes.
+"""What every command shares: the parser class, tables and the exit codes.
 
 A handler returns `(data, text)`: `data` is printed as JSON under `--json`, `text` otherwise.
 A command that ran but did not succeed raises an `Outcome`, which is printed the same way and
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from backend.access.audit import Actor
-from backend.reward.highlights import highlight_lines
+if TYPE_CHECKING:
+    from backend.access.audit import Actor
 
 EXIT_BAD_INPUT = 2
 
 #: A command: its parsed arguments and who acts -> (data, text). It holds no session: it calls
 #: actions that own their transactions and read models that open their own sessions.
-Handler = Callable[[argparse.Namespace, Actor], tuple[Any, str]]
+Handler = Callable[[argparse.Namespace, "Actor"], tuple[Any, str]]
 
 
 class Command(Protocol):
@@ -51,25 +51,6 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(line.rstrip() for line in lines)
-
-
-def assessment_text(report: dict[str, Any]) -> str:
-    """An evaluation's verdict, its scores against the thresholds, the reasons and feedback."""
-    lines = [
-        f"verdict: {report['verdict']} (overall {report['overall_score']:.2f})",
-        *(
-            f"  {name}: {dim['score']:.2f} (threshold {report['thresholds'][name]:.2f})"
-            for name, dim in report["dimensions"].items()
-        ),
-    ]
-    for name, dim in report["dimensions"].items():
-        lines += [f"  - {name}: {reason}" for reason in dim["reasons"]]
-    found = report.get("highlights") or {}
-    lines += [f"  {line}" for line in highlight_lines(found)]
-    lines += [f"warning: {warning}" for warning in found.get("warnings", [])]
-    if report["verdict"] != "accept":
-        lines.append(f"feedback: {report['feedback']}")
-    return "\n".join(lines)
 
 
 class Outcome(Exception):

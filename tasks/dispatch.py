@@ -10,6 +10,9 @@ publishes them once that transaction commits, and runs one in-process for the CL
 A publish reads the settings when it happens (broker, queue, extra job modules), not when
 this module was imported, and opens its own short connection. A broker that can't be
 reached leaves the job pending and unpublished, for the worker's sweeper to hand over later.
+
+Celery, kombu and redis are imported when a job is first published, looked for or run, not
+with this module: every CLI command imports it, and most of them start no job.
 """
 
 from __future__ import annotations
@@ -21,27 +24,16 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import redis
-from kombu import Connection
-from kombu.transport.redis import PRIORITY_STEPS
-from kombu.transport.redis import Channel as RedisChannel
-from kombu.utils.url import maybe_sanitize_url
 from sqlalchemy import create_engine, inspect, text
 
 from backend.background import jobs
 from backend.config import Settings, get_settings
 from backend.errors import ProductError
-from tasks.base import JobTask, describe, run_job
-from tasks.celery_app import (
-    TASK_MODULES,
-    broker_transport_options,
-    celery_app,
-    extra_task_modules,
-    prepare_broker,
-    uses_redis,
-)
+
+if TYPE_CHECKING:
+    from tasks.base import JobTask
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +52,8 @@ PUBLISH_RETRY_POLICY: dict[str, float] = {
 
 def job_tasks(settings: Settings | None = None) -> dict[str, JobTask]:
     """The job tasks a worker with these settings can run, by kind."""
+    from tasks.celery_app import TASK_MODULES, celery_app, extra_task_modules
+
     settings = settings or get_settings()
     for module in (*TASK_MODULES, *extra_task_modules(settings)):
         importlib.import_module(module)
@@ -73,6 +67,10 @@ def registered_kinds(settings: Settings | None = None) -> set[str]:
 
 def _publish(settings: Settings, kind: str, task_id: int, celery_id: str) -> None:
     """Send the job's message, with bounded connection and publish retries."""
+    from kombu import Connection
+
+    from tasks.celery_app import broker_transport_options, celery_app, prepare_broker, uses_redis
+
     prepare_broker(settings)
     options = broker_transport_options(settings)
     if uses_redis(settings):
@@ -118,6 +116,12 @@ def _redis_held(settings: Settings, recent_seconds: float) -> set[str]:
     priority step, what workers took and have not acknowledged is the hash `unacked`,
     stamped with the time each was taken in the sorted set `unacked_index`.
     """
+    import redis
+    from kombu.transport.redis import PRIORITY_STEPS
+    from kombu.transport.redis import Channel as RedisChannel
+
+    from tasks.celery_app import broker_transport_options
+
     prefix = broker_transport_options(settings)["global_keyprefix"]
     queue = f"{prefix}{settings.celery_queue}"
     lists = [queue, *(f"{queue}{RedisChannel.sep}{step}" for step in PRIORITY_STEPS if step)]
@@ -181,6 +185,11 @@ class CeleryRunner:
         return bool(task is not None and task.idempotent)
 
     def publish(self, kind: str, task_id: int, celery_id: str) -> None:
+        from kombu.utils.url import maybe_sanitize_url
+
+        from tasks.base import describe
+        from tasks.celery_app import uses_redis
+
         settings = get_settings()
         try:
             _publish(settings, kind, task_id, celery_id)
@@ -190,6 +199,8 @@ class CeleryRunner:
             raise ProductError(f"{where} at {url}: {describe(exc)}") from exc
 
     def held(self, recent_seconds: float) -> set[str] | None:
+        from tasks.celery_app import uses_redis
+
         settings = get_settings()
         if not uses_redis(settings):
             return _embedded_held(settings, recent_seconds)
@@ -198,6 +209,8 @@ class CeleryRunner:
         return _redis_held(settings, recent_seconds)
 
     def run_here(self, task_id: int, echo: Callable[[int, str], None] | None) -> None:
+        from tasks.base import run_job
+
         kind = jobs.kind_of(task_id)
         task = job_tasks().get(kind)
         if task is None:

@@ -1,30 +1,70 @@
-"""Which sender sends each channel's notifications."""
+"""Which sender sends each channel's notifications.
+
+A sender's module brings its vendor's SDK (twilio, slack_sdk, PyGithub), the heaviest imports
+of the product: it is imported the first time its channel sends, not by every process that
+imports `delivery` (each door, to queue a notification), most of which never send one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from backend.channels.base import Sender
-from backend.channels.email import EmailSender
-from backend.channels.github import GithubSender
-from backend.channels.slack import SlackSender
-from backend.channels.sms import SmsSender
-from backend.channels.voice import VoiceSender
 from backend.enums import Channel
 from backend.errors import ProductError
 
-#: One sender per channel.
-SENDERS: dict[Channel, Sender] = {
-    Channel.SMS: SmsSender(),
-    Channel.VOICE: VoiceSender(),
-    Channel.EMAIL: EmailSender(),
-    Channel.SLACK: SlackSender(),
-    Channel.GITHUB: GithubSender(),
+
+def _sms() -> Sender:
+    from backend.channels.sms import SmsSender
+
+    return SmsSender()
+
+
+def _voice() -> Sender:
+    from backend.channels.voice import VoiceSender
+
+    return VoiceSender()
+
+
+def _email() -> Sender:
+    from backend.channels.email import EmailSender
+
+    return EmailSender()
+
+
+def _slack() -> Sender:
+    from backend.channels.slack import SlackSender
+
+    return SlackSender()
+
+
+def _github() -> Sender:
+    from backend.channels.github import GithubSender
+
+    return GithubSender()
+
+
+#: How each channel's sender is made (importing its module).
+MAKERS: dict[Channel, Callable[[], Sender]] = {
+    Channel.SMS: _sms,
+    Channel.VOICE: _voice,
+    Channel.EMAIL: _email,
+    Channel.SLACK: _slack,
+    Channel.GITHUB: _github,
 }
+
+#: One sender per channel, made when the channel first sends (a test may put its own here).
+SENDERS: dict[Channel, Sender] = {}
 
 
 def sender_for(channel: str) -> Sender:
     """The sender of `channel`; a `ProductError` for a channel nothing sends on."""
     try:
-        return SENDERS[Channel(channel)]
+        sends_on = Channel(channel)
+        make = MAKERS[sends_on]
     except (KeyError, ValueError):
-        known = ", ".join(sorted(SENDERS))
+        known = ", ".join(sorted(MAKERS))
         raise ProductError(f"no way to send on channel {channel!r}; known: {known}") from None
+    if sends_on not in SENDERS:
+        SENDERS[sends_on] = make()
+    return SENDERS[sends_on]

@@ -33,7 +33,6 @@ from backend.models import (
 from backend.objects import store
 from backend.objects.diff import FileDiff
 from backend.objects.schema import function_signature
-from backend.pipeline import modifications
 
 #: Field metadata: only in the JSON when the reader asked for it (None: left out).
 EXTRA = {"extra": True}
@@ -374,6 +373,8 @@ def modification_record(modification: Modification) -> ModificationRecord:
 
 def read_modification(modification_id: int, *, in_full: bool = False) -> ModificationRecord:
     """The modification, or `NotFound`; `in_full`: with its attempts and proposed change."""
+    from backend.pipeline import modifications  # the pipeline's models and LLM: when asked
+
     with session_scope() as session:
         modification = modifications.get_modification(session, modification_id)
         record = modification_record(modification)
@@ -389,6 +390,8 @@ def read_modifications(
     *, status: str | None = None, slug: str | None = None
 ) -> list[ModificationRecord]:
     """Newest first."""
+    from backend.pipeline import modifications  # the pipeline's models and LLM: when asked
+
     with session_scope() as session:
         found = modifications.list_modifications(session, status=status, slug=slug)
         return [modification_record(m) for m in found]

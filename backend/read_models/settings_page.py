@@ -6,8 +6,6 @@ import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from backend.channels.github import check_github_repo
-from backend.channels.slack import check_slack_channel
 from backend.config import Settings, get_settings
 from backend.llm import client as llm_client
 from backend.sandbox import sandbox_status
@@ -169,6 +167,11 @@ def channels_overview(settings: Settings | None = None) -> list[ChannelRow]:
     The Slack and GitHub checks (one request each per process, `backend.channels.checks`)
     run side by side, and a vendor that is down is reported in its row, never raised.
     """
+    # Their modules bring PyGithub and slack_sdk: imported when the page is first shown, not
+    # by every process that imports the web app's states.
+    from backend.channels.github import check_github_repo
+    from backend.channels.slack import check_slack_channel
+
     settings = settings or get_settings()
     wanted = {
         "slack": (settings.features["slack"]["configured"], check_slack_channel),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, make_url
 from sqlmodel import func, select
 
 import cli.main as cli
@@ -22,7 +25,11 @@ MAIN_V1 = "def area(width: float, height: float = 1.0) -> float:\n    return wid
 MAIN_V2 = "def area(width: float, height: float = 2.0) -> float:\n    return width * height\n"
 
 
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m backend ARGS` in `cwd`, as a real process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "backend", *args],
@@ -34,14 +41,36 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def ok(*args: str, cwd: Path) -> str:
-    result = run_cli(*args, cwd=cwd)
+def run_here(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The same command through `cli.main.main` in this process, in `cwd`: its exit status
+    (argparse's usage errors too), stdout and stderr, as `run_cli` returns them."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = cli.main(list(args))
+        except SystemExit as exit_:
+            status = exit_.code
+    return subprocess.CompletedProcess(
+        ["python", "-m", "backend", *args], status, out.getvalue(), err.getvalue()
+    )
+
+
+def runner_for(database_url: str) -> Run:
+    """A real process on SQLite, where every test machine runs it: `python -m backend` itself,
+    its start on a fresh database, exit codes and output. On PostgreSQL the same commands
+    through `cli.main.main` here, without an interpreter's start for each."""
+    return run_cli if make_url(database_url).get_backend_name() == "sqlite" else run_here
+
+
+def ok(*args: str, cwd: Path, run: Run) -> str:
+    result = run(*args, cwd=cwd)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def test_round_trip_create_edit_diff_rollback_on_a_fresh_database(empty_db, tmp_path, data_dir):
     """Starts on an empty database: the CLI brings the schema up to date itself."""
+    run = runner_for(empty_db)
     work = tmp_path / "work"
     work.mkdir()
     (work / "main.py").write_text(MAIN_V1)
@@ -58,8 +87,9 @@ def test_round_trip_create_edit_diff_rollback_on_a_fresh_database(empty_db, tmp_
         "+15551234567",
         "--admin",
         cwd=work,
+        run=run,
     )
-    users = json.loads(ok("users", "list", "--json", cwd=work))
+    users = json.loads(ok("users", "list", "--json", cwd=work, run=run))
     assert [(u["email"], u["phone"], u["is_admin"]) for u in users] == [
         ("ada@example.com", "+15551234567", True)
     ]
@@ -84,6 +114,7 @@ def test_round_trip_create_edit_diff_rollback_on_a_fresh_database(empty_db, tmp_
             "ada@example.com",
             "--json",
             cwd=work,
+            run=run,
         )
     )
     assert created["version"]["files"] == ["lib/helpers.py", "main.py"]
@@ -91,35 +122,60 @@ def test_round_trip_create_edit_diff_rollback_on_a_fresh_database(empty_db, tmp_
 
     (work / "main.py").write_text(MAIN_V2)
     assert "saved area v2" in ok(
-        "objects", "edit", "area", "--file", "main.py", "--message", "taller", cwd=work
+        "objects", "edit", "area", "--file", "main.py", "--message", "taller", cwd=work, run=run
     )
-    versions = json.loads(ok("objects", "versions", "area", "--json", cwd=work))
+    versions = json.loads(ok("objects", "versions", "area", "--json", cwd=work, run=run))
     assert [(v["number"], v["message"]) for v in versions] == [
         (1, "Initial version"),
         (2, "taller"),
     ]
 
-    diff = ok("objects", "diff", "area", "1", "2", cwd=work)
+    diff = ok("objects", "diff", "area", "1", "2", cwd=work, run=run)
     assert "--- v1/main.py\n+++ v2/main.py" in diff
     assert "-def area(width: float, height: float = 1.0) -> float:" in diff
     assert "+def area(width: float, height: float = 2.0) -> float:" in diff
 
-    assert "rolled area back to v1 as v3" in ok("objects", "rollback", "area", "1", cwd=work)
-    shown = json.loads(ok("objects", "show", "area", "--json", cwd=work))
+    assert "rolled area back to v1 as v3" in ok(
+        "objects", "rollback", "area", "1", cwd=work, run=run
+    )
+    shown = json.loads(ok("objects", "show", "area", "--json", cwd=work, run=run))
     assert shown["current_version"] == 3
     assert shown["version"]["file_contents"]["main.py"] == MAIN_V1
-    old = json.loads(ok("objects", "show", "area", "--version", "2", "--json", cwd=work))
+    old = json.loads(ok("objects", "show", "area", "--version", "2", "--json", cwd=work, run=run))
     assert old["version"]["file_contents"]["main.py"] == MAIN_V2
-    assert ok("objects", "diff", "area", "1", "3", cwd=work).strip() == (
+    assert ok("objects", "diff", "area", "1", "3", cwd=work, run=run).strip() == (
         "v1 and v3 have the same files"
     )
 
-    listing = ok("objects", "list", cwd=work)
+    listing = ok("objects", "list", cwd=work, run=run)
     assert "area" in listing and "library" in listing
     for number, main in [(1, MAIN_V1), (2, MAIN_V2), (3, MAIN_V1)]:
         folder = data_dir / "objects" / "area" / f"v{number}"
         assert (folder / "main.py").read_bytes() == main.encode()
         assert (folder / "lib" / "helpers.py").read_bytes() == b"UNIT = 'm2'\n"
+
+
+def test_help_lists_every_command_without_importing_them():
+    """`--help` comes from a parser that knows the commands by name and help line only
+    (`cli.main.NOUNS`): what it lists is what the commands' modules add, and printing it (or a
+    usage error) starts no service, neither the database layer nor the assistant nor Celery."""
+    assert cli.build_parser(nouns=()).format_help() == cli.build_parser().format_help()
+    check = (
+        "import sys, cli.main\n"
+        "for argv in (['--help'], ['nope'], []):\n"
+        "    try:\n"
+        "        cli.main.main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "started = ['sqlmodel', 'backend.models', 'backend.assistant', 'tasks.dispatch']\n"
+        "print(sorted(name for name in started if name in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage: python -m backend" in done.stdout and "invalid choice: 'nope'" in done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 def _row_counts() -> dict[str, int]:
@@ -188,7 +244,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 
 
 def test_db_upgrade_command_reports_the_revision(empty_db, tmp_path):
-    out = json.loads(ok("db", "upgrade", "--json", cwd=tmp_path))
+    out = json.loads(ok("db", "upgrade", "--json", cwd=tmp_path, run=runner_for(empty_db)))
     assert out["revision"] == db.head_revision()
     assert "durable_object" in inspect(db.get_engine()).get_table_names()
 

@@ -4,6 +4,7 @@ phone, in the same transaction: a report commits with the event or not at all.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -172,16 +173,36 @@ def test_a_stranded_deployment_tells_who_asked_for_it(migrated_db):
     assert told.body.endswith("The live version is unchanged.")
 
 
-@pytest.mark.parametrize("entry", ["tasks.celery_app", "cli.main"])
-def test_every_entry_point_subscribes_the_assistant(entry):
-    check = (
-        f"import {entry}; from backend.events import activity; "
-        "names = ['modification.awaiting_approval', 'modification.applied', "
-        "'modification.failed', 'modification.paused', 'object.deployed', 'deployment.failed']; "
-        "missing = [n for n in names if not activity.subscribers(n)]; "
-        "assert not missing, missing"
+#: The events the assistant reports on, and a check that each has a subscriber.
+SUBSCRIBED = (
+    "from backend.events import activity\n"
+    "names = ['modification.awaiting_approval', 'modification.applied', "
+    "'modification.failed', 'modification.paused', 'object.deployed', 'deployment.failed']\n"
+    "def missing():\n"
+    "    return [n for n in names if not activity.subscribers(n)]\n"
+)
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
     )
-    done = subprocess.run(
-        [sys.executable, "-c", check], cwd=PROJECT_ROOT, capture_output=True, text=True
+
+
+def test_the_worker_subscribes_the_assistant():
+    done = _run("import tasks.celery_app\n" + SUBSCRIBED + "assert not missing(), missing()\n")
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_cli_subscribes_the_assistant_before_it_handles_a_command(sqlite_db):
+    """The CLI imports the services a command needs once it knows the command; the assistant
+    is subscribed by then, whichever command it is (here `parse`, whose handler is replaced by
+    one that says what is missing)."""
+    done = _run(
+        "import json, sys, cli.commands, cli.main\n"
+        + SUBSCRIBED
+        + "cli.commands.cmd_parse = lambda args, actor: (missing(), 'checked')\n"
+        "sys.exit(cli.main.main(['parse', 'anything', '--json']))\n"
     )
     assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
