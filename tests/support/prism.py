@@ -9,7 +9,9 @@ a failure. Prism is installed by `scripts/install.sh --for-tests` into .test-too
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -44,12 +46,18 @@ class PrismServer:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        self.process.terminate()
+        """Stop it and what it started: `prism mock` forks the server that listens, which
+        outlived a plain terminate() of its parent (one left behind after every run)."""
         try:
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # the forked server, if it lingers
 
 
 def _free_port() -> int:
@@ -76,6 +84,7 @@ def start_prism(spec_file: str) -> PrismServer:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group, so stop() reaches the fork too
     )
     server = PrismServer(spec=spec, port=port, process=process)
     ready = threading.Event()
