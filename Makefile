@@ -26,11 +26,10 @@ run: install
 
 # `python -m pytest` puts the project root on sys.path. No `|| true` anywhere: pytest's
 # exit status (5 included, "no tests collected") is make's.
-# TEST_WORKERS=2 runs two pytest-xdist workers; tests that share a resource run in one group
-# on one worker (tests/conftest.py: SHARED_GROUPS, LONGEST_FIRST). The default, 0, runs in
-# this process: with two workers on this 2-core machine and one core kept busy, browser tests
-# were starved (sign-ins timed out), so two workers are not yet the default.
-TEST_WORKERS ?= 0
+# Two pytest-xdist workers by default; tests that share a resource run in one group on one
+# worker (tests/conftest.py: SHARED_GROUPS, LONGEST_FIRST). TEST_WORKERS=0 runs everything in
+# this process (slower; easier to read when debugging one failure).
+TEST_WORKERS ?= 2
 test: install-dev
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
