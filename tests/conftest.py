@@ -1,12 +1,17 @@
 """Shared fixtures: a fresh database per test on SQLite and, where asked, on PostgreSQL.
 
-PostgreSQL tests create a throwaway database on TEST_POSTGRES_URL's server (by default the
-one this machine runs on 127.0.0.1:5432) and drop it afterwards. Where no server answers,
-they are skipped with the reason, except under CI, where that is a failure.
+PostgreSQL tests get a database of their own on TEST_POSTGRES_URL's server (by default the
+one this machine runs on 127.0.0.1:5432). Where no server answers, they are skipped with the
+reason, except under CI, where that is a failure.
 
 A migrated database is a copy of one migrated once per session (a PostgreSQL template, a
 SQLite file): running the migrations costs ~0.5 s, and most tests want a migrated database.
-tests/backend/test_migrations.py runs them from an empty database every time.
+On PostgreSQL each process copies the template once and, after each test, puts its copy back
+as the template was under a new name (tests/support/postgres_copies.py: ending its
+connections, renaming it and emptying the tables the test wrote cost less than dropping it
+and copying the template again); a copy a test changed more deeply is dropped instead. An
+empty database is created for its test and dropped afterwards.
+tests/backend/test_migrations.py runs the migrations from an empty database every time.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from backend import config, db
 from backend.metrics import record
 from tests.support.databases import copy_sqlite_template
 from tests.support.phone_world import world  # noqa: F401  (the phone and SMS tests' fixture)
+from tests.support.postgres_copies import PostgresCopies
 from tests.support.prism import prism, prism_twilio  # noqa: F401  (mock vendor APIs, tests/support/prism.py)
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -128,11 +134,10 @@ def postgres_server() -> str:
     return POSTGRES_ADMIN_URL
 
 
-def _create_database(admin_url: str, name: str, template: str | None = None) -> str:
+def _create_database(admin_url: str, name: str) -> str:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    clause = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
@@ -162,16 +167,32 @@ def postgres_template(postgres_server: str) -> Iterator[str]:
         _drop_database(postgres_server, name)
 
 
+@pytest.fixture(scope="session")
+def postgres_copies(postgres_server: str, postgres_template: str) -> Iterator[PostgresCopies]:
+    """This process's migrated database, put back as the template was after each test
+    (tests/support/postgres_copies.py); each xdist worker has its own."""
+    copies = PostgresCopies(postgres_server, postgres_template)
+    try:
+        yield copies
+    finally:
+        copies.close()
+
+
 @pytest.fixture
 def postgres_url(request: pytest.FixtureRequest, postgres_server: str) -> Iterator[str]:
-    """A fresh PostgreSQL database for one test: migrated if the test asked for that."""
+    """A PostgreSQL database for one test, by a name of its own: equal to the migrated template
+    if the test asked for a migrated one (see `PostgresCopies`), else fresh and empty."""
+    if "migrated_db" in request.fixturenames:
+        copies = request.getfixturevalue("postgres_copies")
+        url = copies.take()
+        try:
+            yield url
+        finally:
+            db._engine_for.cache_clear()
+            copies.give_back(url)
+        return
     name = f"dobj_test_{uuid.uuid4().hex[:12]}"
-    template = (
-        request.getfixturevalue("postgres_template")
-        if "migrated_db" in request.fixturenames
-        else None
-    )
-    url = _create_database(postgres_server, name, template)
+    url = _create_database(postgres_server, name)
     try:
         yield url
     finally:
