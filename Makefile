@@ -31,7 +31,7 @@ run: install
 # this process (slower; easier to read when debugging one failure).
 TEST_WORKERS ?= 2
 test: install-dev
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
 # lint-imports: the layers and no import cycles (contracts in pyproject.toml).
 lint: install-dev

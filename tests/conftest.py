@@ -42,13 +42,13 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 #: Test files that share something no two processes may use at once, by the group they run in
-#: under pytest-xdist (`make test` runs two workers, `--dist loadgroup`): the browser tests'
-#: in-process Reflex app (built once into .web-tests/), the whole product that
-#: tests/support/running_product.py builds into .web-product/, and the cluster's processes.
-#: They are one group, so only one front end is built or driven at a time: two at once on this
-#: 2-core machine starved the browser (sign-ins timed out) while the other worker ran the rest.
-#: The first prefix that matches wins. Every other file is a group of its own, so a module's
-#: fixtures are set up once.
+#: under pytest-xdist (`make test` runs two workers): the browser tests' in-process Reflex app
+#: (built into .web-tests/, which a second build on the other worker would delete under it),
+#: the whole product that tests/support/running_product.py builds into .web-product/, and the
+#: cluster's processes. They are one group, so only one front end is built or driven at a
+#: time. The first prefix that matches wins. Every other file is a group of its own, so a
+#: module's fixtures are set up once. `pytest_xdist_make_scheduler` below hands out whole
+#: groups.
 SHARED_GROUPS = {
     "tests/web/": "front-end",
     "tests/test_cluster.py": "front-end",
@@ -63,13 +63,35 @@ BUILDING_GROUPS = {"front-end"}
 LONGEST_FIRST = ["front-end"]
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def group_of(nodeid: str) -> str:
+    """The group a test runs in: its SHARED_GROUPS group, else its file."""
+    path = nodeid.split("::")[0]
+    return next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Whole groups to a worker, one group at a time.
+
+    Not `--dist loadgroup` with `xdist_group` marks: those marks, added here at collection,
+    never reached the scheduler (the test ids had no `@group`), so each test was scheduled on
+    its own and the browser tests ran on both workers, one worker's build of .web-tests/
+    deleting the pages the other was serving (sign-ins that ended on the login page, 500s
+    "StaticFiles directory ... does not exist").
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return ByGroup(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     groups = {}
     for item in items:
-        path = item.nodeid.split("::")[0]
-        group = next((g for prefix, g in SHARED_GROUPS.items() if path.startswith(prefix)), path)
-        item.add_marker(pytest.mark.xdist_group(group))
+        group = group_of(item.nodeid)
         if group in BUILDING_GROUPS and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(600))
         groups[item] = group
