@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -13,6 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -23,6 +28,8 @@ ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 P = ParamSpec("P")
 T = TypeVar("T")
 
+logger = logging.getLogger(__name__)
+
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
@@ -30,6 +37,79 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+class _SQLiteForkGuard:
+    """Forks happen only while no other thread of this process uses an SQLite connection, and
+    the child inherits none.
+
+    SQLite keeps its file locks in per-process memory. A child forked while another thread of
+    its parent holds a write transaction believes that lock is still taken by a connection of
+    its own, and every write it tries waits out the busy timeout and fails with "database is
+    locked", for as long as it lives (a Celery pool process forked to replace a lost one while
+    the sweeper thread was recording that loss never started a job). Before a fork this waits,
+    up to the busy timeout, for the other threads' connections to come back to their pools,
+    holds off new ones until the fork is done, and closes the pooled connections.
+    """
+
+    WAIT_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._held: dict[int, int] = {}  # thread id -> connections it has checked out
+        self._engines: weakref.WeakSet[Engine] = weakref.WeakSet()  # dropped with the cache
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(
+                before=self._before_fork,
+                after_in_parent=self._after_fork,
+                after_in_child=self._after_fork_in_child,
+            )
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "checkout", self._checked_out)
+        event.listen(engine, "checkin", self._checked_in)
+        with self._condition:
+            self._engines.add(engine)
+
+    def _checked_out(self, *_: object) -> None:
+        with self._condition:
+            thread = threading.get_ident()
+            self._held[thread] = self._held.get(thread, 0) + 1
+
+    def _checked_in(self, *_: object) -> None:
+        with self._condition:
+            thread = threading.get_ident()
+            left = self._held.get(thread, 0) - 1
+            if left > 0:
+                self._held[thread] = left
+            else:
+                self._held.pop(thread, None)
+            self._condition.notify_all()
+
+    def _others_busy(self) -> bool:
+        me = threading.get_ident()
+        return any(thread != me for thread in self._held)
+
+    def _before_fork(self) -> None:
+        # Held until the fork is done, so no thread checks a connection out meanwhile.
+        self._condition.acquire()
+        if not self._condition.wait_for(lambda: not self._others_busy(), self.WAIT_SECONDS):
+            logger.warning(
+                "forking while another thread holds an SQLite connection; "
+                "the child must not use the database"
+            )
+        for engine in list(self._engines):
+            engine.pool.dispose()  # closes the connections in the pool, not checked-out ones
+
+    def _after_fork(self) -> None:
+        self._condition.release()
+
+    def _after_fork_in_child(self) -> None:
+        self._held = {}  # the other threads are not in the child
+        self._condition.release()
+
+
+_FORK_GUARD = _SQLiteForkGuard()
 
 
 #: A process's pool settings: (DB_POOL_SIZE, DB_MAX_OVERFLOW, DB_POOL_TIMEOUT).
@@ -52,6 +132,7 @@ def _engine_for(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _on_sqlite_connect)
+        _FORK_GUARD.watch(engine)
         return engine
     if parsed.get_backend_name() != "postgresql":
         return create_engine(url, pool_pre_ping=True)
@@ -127,6 +208,21 @@ def database_status() -> dict[str, object]:
     except Exception as exc:  # health reports any failure as data
         status.update(ok=False, error=f"{type(exc).__name__}: {exc}")
     return status
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database can't serve this request now, rather than that the
+    request is wrong: no pooled connection within DB_POOL_TIMEOUT (`sqlalchemy.exc.
+    TimeoutError`), or an operational failure of the server or the connection to it
+    (psycopg's OperationalError as SQLAlchemy wraps it: too many clients, connection refused,
+    the server restarting; SQLite's "database is locked")."""
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.OperationalError | sa_exc.DisconnectionError):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # PostgreSQL's driver is optional on a SQLite-only install
+        return False
+    return isinstance(exc, psycopg.OperationalError)
 
 
 def own_transaction(inner: Callable[Concatenate[Session, P], T]) -> Callable[P, T]:

@@ -20,13 +20,13 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from backend.access.permissions import PermissionDenied
 from backend.config import get_settings
+from backend.db import database_unavailable
 from backend.errors import Conflict, InvalidInput, NotFound, ProductError, Unauthorized
 from backend.objects import runtime
 from backend.sandbox import SandboxUnavailable
@@ -80,21 +80,6 @@ def error_response(exc: ProductError) -> JSONResponse:
             message=result.message,
         )
     return json_error(status, str(exc), headers=headers)
-
-
-def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database can't serve this request now, rather than that the
-    request is wrong: no pooled connection within DB_POOL_TIMEOUT (`sqlalchemy.exc.
-    TimeoutError`), or an operational failure of the server or the connection to it
-    (psycopg's OperationalError as SQLAlchemy wraps it: too many clients, connection refused,
-    the server restarting; SQLite's "database is locked")."""
-    if isinstance(exc, sa_exc.TimeoutError | sa_exc.OperationalError | sa_exc.DisconnectionError):
-        return True
-    try:
-        import psycopg
-    except ImportError:  # PostgreSQL's driver is optional on a SQLite-only install
-        return False
-    return isinstance(exc, psycopg.OperationalError)
 
 
 def retry_after_seconds() -> int:
