@@ -7,9 +7,11 @@ Celery task of that name, whose only argument is the Task row id. The wrapper
 - claims the row (pending -> running in one conditional UPDATE) and records which process
   holds it; a copy of the message that finds the row no longer pending (a duplicate
   delivery, a republished message whose first copy ran after all, a stale copy of a job
-  handed out again) is acknowledged and skipped, so a job never runs twice; it beats a
-  heartbeat on the row while the job runs, so a sweeper can tell a lost worker from a slow
-  job (`backend.background.jobs.recover_lost`),
+  handed out again) is acknowledged and skipped, so a job never runs twice; when the
+  database can't record the start (busy, away), the message is tried again a few seconds
+  later (START_RETRIES times), then the row is failed with that reason,
+- beats a heartbeat on the row while the job runs, so a sweeper can tell a lost worker from
+  a slow job (`backend.background.jobs.recover_lost`),
 - marks it succeeded with the returned dict (progress 100),
 - marks it failed with the reason when the function raises, and re-raises, so Celery logs it
   too,
@@ -31,6 +33,7 @@ from celery.signals import task_failure
 
 from backend.background import jobs
 from backend.config import get_settings
+from backend.db import database_unavailable
 from backend.errors import Conflict, NotFound, ProductError
 from tasks.celery_app import celery_app
 
@@ -55,6 +58,15 @@ class Job:
 
 
 JobFunction = Callable[[Job], dict[str, Any] | None]
+
+#: How often a job whose start the database could not record is tried again, and how long
+#: apart (seconds); nothing of the job has run then, so trying again is always safe.
+START_RETRIES = 3
+START_RETRY_SECONDS = 5
+
+
+class StartNotRecorded(ProductError):
+    """The database could not record that the job starts; the job did not run."""
 
 
 class JobTask(CeleryTask):
@@ -130,6 +142,12 @@ def run_job(
     except Conflict as exc:
         logger.warning("skipping a job that is not pending: %s", exc)
         return None
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        raise StartNotRecorded(
+            f"the database could not record the job's start: {describe(exc)}"
+        ) from exc
     job = Job(task_id=task_id, kind=task.kind, params=dict(task.params), echo=echo)
     logger.info("task %s (%s) started in %s", task_id, task.kind, worker)
     try:
@@ -160,7 +178,15 @@ def job_task(
         @functools.wraps(function)
         def run(self: JobTask, task_id: int) -> None:
             # The result lives on the Task row; Celery keeps none (no result backend).
-            run_job(task_id, function, celery_id=self.request.id)
+            try:
+                run_job(task_id, function, celery_id=self.request.id)
+            except StartNotRecorded as exc:
+                if self.request.retries >= START_RETRIES:
+                    raise  # the failure signal below records the reason on the row
+                logger.warning("task %s: %s; trying again", task_id, exc)
+                raise self.retry(
+                    exc=exc, countdown=START_RETRY_SECONDS, max_retries=START_RETRIES
+                ) from exc
 
         del run.__wrapped__  # Celery checks calls against run's own (self, task_id)
         task = celery_app.task(name=name, base=JobTask, bind=True, **options)(run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ import pytest
 import redis
 import sqlalchemy
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from backend import config, db
@@ -593,6 +595,41 @@ def test_a_job_delivered_twice_runs_once(worker: Worker, tmp_path: Path) -> None
     )
     assert runs.read_text().split() == [str(task_id)]
     assert _task(task_id).status == TaskStatus.SUCCEEDED
+
+
+@pytest.mark.slow
+def test_a_job_whose_start_meets_a_locked_database_is_started_again(
+    worker: Worker, tmp_path: Path
+) -> None:
+    """Another process holds SQLite's write lock past the busy timeout when the worker takes
+    the job: the worker says so, tries the start again a few seconds later, and the job runs
+    once the lock is gone (before, the row stayed pending until the sweeper's republish)."""
+    runs = tmp_path / "runs"
+    with session_scope() as session:
+        task = jobs.create_task(
+            session, "tests.record", {"runs": str(runs)}, celery_id=str(uuid.uuid4())
+        )
+    task_id = int(task.id)
+    locker = sqlite3.connect(make_url(worker.env["DATABASE_URL"]).database, isolation_level=None)
+    try:
+        locker.execute("BEGIN IMMEDIATE")
+        RUNNER.publish(task.kind, task_id, str(task.celery_id))
+        _wait_for(
+            "the start tried again",
+            lambda: (
+                f"task {task_id}: the database could not record the job's start"
+                in worker.log_tail(400)
+            ),
+            worker,
+        )
+        assert _task(task_id).status == TaskStatus.PENDING
+    finally:
+        locker.rollback()
+        locker.close()
+
+    done = _wait_finished(worker, task_id)
+    assert done.status == TaskStatus.SUCCEEDED, done.error
+    assert runs.read_text().split() == [str(task_id)]
 
 
 # --- a worker killed outright, and a broker that goes away ------------------------------------
