@@ -210,13 +210,22 @@ def database_status() -> dict[str, object]:
     return status
 
 
+#: What SQLAlchemy raises when the database can't serve now, rather than because the request is
+#: wrong: no pooled connection within DB_POOL_TIMEOUT (`TimeoutError`), or an operational
+#: failure of the server or the connection to it (too many clients, connection refused or
+#: closed, the server restarting; SQLite's "database is locked").
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+)
+
+
 def database_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` says the database can't serve this request now, rather than that the
-    request is wrong: no pooled connection within DB_POOL_TIMEOUT (`sqlalchemy.exc.
-    TimeoutError`), or an operational failure of the server or the connection to it
-    (psycopg's OperationalError as SQLAlchemy wraps it: too many clients, connection refused,
-    the server restarting; SQLite's "database is locked")."""
-    if isinstance(exc, sa_exc.TimeoutError | sa_exc.OperationalError | sa_exc.DisconnectionError):
+    """Whether `exc` says the database can't serve now (`DATABASE_UNAVAILABLE`, or psycopg's
+    own OperationalError where it reaches us unwrapped)."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
         return True
     try:
         import psycopg

@@ -26,12 +26,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import case, literal, update
-from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, col, select
 
 from backend.channels import notify
 from backend.config import get_settings
-from backend.db import session_scope
+from backend.db import DATABASE_UNAVAILABLE, session_scope
 from backend.enums import Channel, NotificationPurpose
 from backend.events import payloads as event_payloads
 from backend.models import (
@@ -52,12 +51,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 #: The database is away, busy or out of connections: not the event's fault, so no try is
 #: counted; the round stops and the next one tries again.
-TRANSIENT = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.TimeoutError,
-    sa_exc.DisconnectionError,
-)
+TRANSIENT = DATABASE_UNAVAILABLE
 ERROR_MAX = 2000
 #: Kept when even the cleaned error text could not be written.
 UNRECORDABLE = "the dispatch failed, and so did recording its error (see the worker's log)"
