@@ -71,6 +71,11 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    # SQLAlchemy calls this when a savepoint is released too (each subscriber of an action
+    # runs in one): the outer transaction is still open, so its rows are not visible yet. Its
+    # tables are told once, when the outermost transaction commits.
+    if session.in_nested_transaction():
+        return
     tables = frozenset(session.info.pop(_INFO_KEY, ()))
     if not tables:
         return

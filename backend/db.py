@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
 
 from backend.config import PROJECT_ROOT, get_settings
@@ -232,6 +233,26 @@ def database_unavailable(exc: BaseException) -> bool:
     except ImportError:  # PostgreSQL's driver is optional on a SQLite-only install
         return False
     return isinstance(exc, psycopg.OperationalError)
+
+
+def innermost_transaction(session: Session) -> SessionTransaction | None:
+    """The transaction a write happens in now: the open savepoint, else the transaction."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    """Whether `transaction` is `outer` or a savepoint inside it.
+
+    For what a write leaves to do after the commit (a job to publish, a file to keep): a
+    rolled-back savepoint takes its own, never the enclosing transaction's. Note that SQLAlchemy
+    calls `after_commit` and `after_rollback` for savepoints too; `after_commit` hooks check
+    `session.in_nested_transaction()`, rollbacks go through `after_soft_rollback` and this.
+    """
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def own_transaction(inner: Callable[Concatenate[Session, P], T]) -> Callable[P, T]:

@@ -54,7 +54,7 @@ from sqlmodel import Session, col, select
 
 from backend.access import audit
 from backend.config import get_settings
-from backend.db import session_scope
+from backend.db import innermost_transaction, session_scope, within
 from backend.enums import EventName, TaskStatus
 from backend.errors import Conflict, InvalidInput, NotFound, ProductError
 from backend.events import activity
@@ -411,8 +411,7 @@ def schedule(
         session.add(task)
     else:
         # Tagged with the innermost transaction: a savepoint that rolls back takes its jobs.
-        transaction = session.get_nested_transaction() or session.get_transaction()
-        session.info.setdefault(_OUTBOX, []).append((task.id, transaction))
+        session.info.setdefault(_OUTBOX, []).append((task.id, innermost_transaction(session)))
     return task
 
 
@@ -460,19 +459,11 @@ def _forget_rolled_back(session: Session, rolled_back: SessionTransaction) -> No
     outbox = session.info.get(_OUTBOX)
     if not outbox:
         return
-    kept = [entry for entry in outbox if not _within(entry[1], rolled_back)]
+    kept = [entry for entry in outbox if not within(entry[1], rolled_back)]
     if kept:
         session.info[_OUTBOX] = kept
     else:
         session.info.pop(_OUTBOX, None)
-
-
-def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 def _claim(task_id: int) -> Task | None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from sqlalchemy import event, func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, select
 
 from backend.access import audit
 from backend.access.permissions import Permission, require
-from backend.db import own_transaction
+from backend.db import innermost_transaction, own_transaction, within
 from backend.enums import EditIntent, EventName, ObjectKind
 from backend.errors import Conflict, InvalidInput, NotFound
 from backend.events import activity
@@ -31,15 +32,28 @@ from backend.sandbox import limits_for
 _PENDING_MIRRORS = "pending_object_mirrors"
 
 
+# A version's files are mirrored on disk when it is written, and removed if its transaction
+# rolls back. SQLAlchemy calls `after_commit` and `after_rollback` for savepoints too (each
+# subscriber of an action runs in one): a released savepoint must not forget the mirrors, nor a
+# failed subscriber's rollback remove the mirror of a version that is still being committed.
 @event.listens_for(Session, "after_commit")
 def _forget_mirrors(session: Session) -> None:
-    session.info.pop(_PENDING_MIRRORS, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING_MIRRORS, None)
 
 
-@event.listens_for(Session, "after_rollback")
-def _remove_uncommitted_mirrors(session: Session) -> None:
-    for slug, number in session.info.pop(_PENDING_MIRRORS, []):
-        object_files.remove_version(slug, number)
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_uncommitted_mirrors(session: Session, rolled_back: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING_MIRRORS)
+    if not pending:
+        return
+    kept = []
+    for slug, number, transaction in pending:
+        if within(transaction, rolled_back):
+            object_files.remove_version(slug, number)
+        else:
+            kept.append((slug, number, transaction))
+    session.info[_PENDING_MIRRORS] = kept
 
 
 def _parse_kind(kind: str) -> ObjectKind:
@@ -144,7 +158,9 @@ def _add_version(
         session.flush()
     except IntegrityError:
         raise Conflict(f"object {obj.slug!r} was changed at the same time; try again") from None
-    session.info.setdefault(_PENDING_MIRRORS, []).append((obj.slug, version.number))
+    session.info.setdefault(_PENDING_MIRRORS, []).append(
+        (obj.slug, version.number, innermost_transaction(session))
+    )
     object_files.write_version(obj.slug, version.number, clean)
     return version
 

@@ -10,6 +10,8 @@ from sqlalchemy import update
 from backend import changes, db
 from backend.access import audit
 from backend.background import jobs
+from backend.enums import EventName
+from backend.events import activity
 from backend.models import Task, User
 from backend.objects.store import create_object_in
 
@@ -84,6 +86,49 @@ def test_a_rolled_back_savepoint_keeps_the_outer_writes(heard: list[frozenset[st
         session.execute(update(Task).values(message="inner"))
         nested.rollback()
     assert heard == [frozenset({"task"})]
+
+
+def test_a_released_savepoint_tells_nothing_until_the_outer_commit(
+    heard: list[frozenset[str]],
+) -> None:
+    """SQLAlchemy calls `after_commit` when a savepoint is released too (every subscriber of
+    an action runs in one). Telling then had live pages re-read before the outer commit: they
+    saw the old rows, and the real commit no longer named the tables written before the
+    savepoint (a dashboard kept "1 awaiting approval" after the approval)."""
+    with db.session_scope() as session:
+        jobs.create_task(session, "test.kind")
+        with session.begin_nested():
+            session.add(User(name="Cy", email="cy@example.com"))
+        assert heard == []
+        session.flush()
+    assert heard == [frozenset({"task", "user"})]
+
+
+def test_an_actions_subscribers_savepoints_tell_nothing_before_the_commit(
+    heard: list[frozenset[str]],
+) -> None:
+    seen_at_subscriber: list[list[frozenset[str]]] = []
+
+    def subscriber(session, event) -> None:
+        session.add(User(name="Di", email="di@example.com"))
+        seen_at_subscriber.append(list(heard))
+
+    activity.subscribe(EventName.OBJECT_CREATED, subscriber)
+    try:
+        with db.session_scope() as session:
+            create_object_in(
+                session,
+                slug="greeter",
+                name="Greeter",
+                files={"main.py": "X = 1\n"},
+                actor=audit.SYSTEM,
+            )
+            assert heard == []  # the subscriber's savepoint was released: still nothing
+    finally:
+        activity.unsubscribe(EventName.OBJECT_CREATED, subscriber)
+    assert seen_at_subscriber == [[]]
+    assert len(heard) == 1
+    assert {"durable_object", "object_version", "audit_entry", "event", "user"} <= heard[0]
 
 
 def test_a_failing_listener_neither_stops_the_others_nor_the_commit(

@@ -12,6 +12,7 @@ from backend.access.audit import Actor
 from backend.accounts import users
 from backend.enums import Channel, EventName
 from backend.errors import Conflict, InvalidInput, NotFound
+from backend.events import activity
 from backend.models import AuditEntry, DurableObject, Event, ObjectVersion, User
 from backend.objects import files as object_files
 from backend.objects import store
@@ -183,6 +184,38 @@ def test_a_rolled_back_transaction_leaves_no_files_on_disk(migrated_db):
     with pytest.raises(RuntimeError), db.session_scope() as session:
         _create(session)
         assert object_files.version_dir("greeter", 1).is_dir()
+        raise RuntimeError("something later in the same transaction failed")
+    assert not object_files.version_dir("greeter", 1).exists()
+    assert _count(DurableObject) == 0
+
+
+def test_a_failing_subscriber_keeps_the_files_of_the_version_that_commits(migrated_db):
+    """A subscriber's failure rolls back its own savepoint, which SQLAlchemy reports as a
+    rollback too: it used to delete the files of the version the action went on to commit."""
+
+    def broken(session, event) -> None:
+        session.add(User(name="Eve", email="eve@example.com"))
+        session.flush()
+        raise RuntimeError("a subscriber's bug")
+
+    activity.subscribe(EventName.OBJECT_CREATED, broken)
+    try:
+        with db.session_scope() as session:
+            _create(session)
+    finally:
+        activity.unsubscribe(EventName.OBJECT_CREATED, broken)
+    assert object_files.read_version("greeter", 1) == {
+        "main.py": MAIN_V1,
+        "lib/util.py": "X = 1\r\nY = 2",
+    }
+    assert _count(User) == 0  # the subscriber's own write was undone
+
+
+def test_a_transaction_rolled_back_after_a_released_savepoint_leaves_no_files(migrated_db):
+    with pytest.raises(RuntimeError), db.session_scope() as session:
+        _create(session)  # its subscribers' savepoints are released inside
+        with session.begin_nested():
+            session.add(User(name="Fay", email="fay@example.com"))
         raise RuntimeError("something later in the same transaction failed")
     assert not object_files.version_dir("greeter", 1).exists()
     assert _count(DurableObject) == 0
