@@ -58,12 +58,16 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 def use_database(mp: pytest.MonkeyPatch, data_dir: Path, template: Path | None = None) -> None:
     """Point the settings (and so the running app) at a fresh, migrated SQLite database: a
     copy of `template` (the session's `sqlite_template`) when given, else migrated here."""
+    # The copy is in place before the settings name it: the running app's threads (a live
+    # page's loop still polling after the last test) read the settings at any moment, and a
+    # connection opened on the path before the copy kept the empty file it had created
+    # ("no such table: user" in the next test).
+    if template is not None:
+        copy_sqlite_template(template, data_dir / "app.db")
     mp.setenv("DATA_DIR", str(data_dir))
     mp.setenv("DATABASE_URL", f"sqlite:///{data_dir / 'app.db'}")
     config.reload_settings()
-    if template is not None:
-        copy_sqlite_template(template, data_dir / "app.db")
-    else:
+    if template is None:
         db.upgrade_database()
 
 
