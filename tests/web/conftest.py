@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -128,9 +130,26 @@ def fail_on_reflex_errors() -> Iterator[None]:
         yield
     finally:
         reflex_logger.removeHandler(handler)
-    if handler.records:
-        messages = "\n".join(handler.format(record) for record in handler.records)
+    errors = [record for record in handler.records if not _a_served_script_cut_off(record)]
+    if errors:
+        messages = "\n".join(handler.format(record) for record in errors)
         pytest.fail(f"Reflex logged errors during the test:\n{messages}")
+
+
+_SCRIPT_NOT_LOADED = re.compile(r"The script at '(http[^']+)' failed to load")
+
+
+def _a_served_script_cut_off(record: logging.LogRecord) -> bool:
+    """A worker script (Monaco's) that the page stopped loading because it was left (the
+    axe check moving on, on a loaded machine), though the server serves it: not an error.
+    A script the server does not serve still fails the test."""
+    found = _SCRIPT_NOT_LOADED.search(record.getMessage())
+    if found is None:
+        return False
+    try:
+        return httpx.get(found.group(1), timeout=10).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @pytest.hookimpl(wrapper=True)
