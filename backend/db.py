@@ -57,7 +57,9 @@ class _SQLiteForkGuard:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._held: dict[int, int] = {}  # thread id -> connections it has checked out
+        # Each checked-out connection (its pool record) -> the thread that checked it out. By
+        # record, not by thread: a connection may come back from another thread (the GC).
+        self._out: dict[int, int] = {}
         self._engines: weakref.WeakSet[Engine] = weakref.WeakSet()  # dropped with the cache
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(
@@ -72,24 +74,18 @@ class _SQLiteForkGuard:
         with self._condition:
             self._engines.add(engine)
 
-    def _checked_out(self, *_: object) -> None:
+    def _checked_out(self, _dbapi: object, record: object, _proxy: object) -> None:
         with self._condition:
-            thread = threading.get_ident()
-            self._held[thread] = self._held.get(thread, 0) + 1
+            self._out[id(record)] = threading.get_ident()
 
-    def _checked_in(self, *_: object) -> None:
+    def _checked_in(self, _dbapi: object, record: object) -> None:
         with self._condition:
-            thread = threading.get_ident()
-            left = self._held.get(thread, 0) - 1
-            if left > 0:
-                self._held[thread] = left
-            else:
-                self._held.pop(thread, None)
+            self._out.pop(id(record), None)
             self._condition.notify_all()
 
     def _others_busy(self) -> bool:
         me = threading.get_ident()
-        return any(thread != me for thread in self._held)
+        return any(thread != me for thread in self._out.values())
 
     def _before_fork(self) -> None:
         # Held until the fork is done, so no thread checks a connection out meanwhile.
@@ -106,7 +102,7 @@ class _SQLiteForkGuard:
         self._condition.release()
 
     def _after_fork_in_child(self) -> None:
-        self._held = {}  # the other threads are not in the child
+        self._out = {}  # the other threads are not in the child
         self._condition.release()
 
 

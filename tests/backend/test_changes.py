@@ -27,6 +27,12 @@ def heard(migrated_db: str) -> Iterator[list[frozenset[str]]]:
         changes.unlisten(told.append)
 
 
+def _create_greeter(session) -> None:
+    create_object_in(
+        session, slug="greeter", name="Greeter", files={"main.py": "X = 1\n"}, actor=audit.SYSTEM
+    )
+
+
 def test_added_rows_are_told_after_the_commit(heard: list[frozenset[str]]) -> None:
     with db.session_scope() as session:
         jobs.create_task(session, "test.kind")
@@ -56,13 +62,7 @@ def test_changes_and_deletes_are_told(heard: list[frozenset[str]]) -> None:
 
 def test_one_commit_names_every_table_it_wrote(heard: list[frozenset[str]]) -> None:
     with db.session_scope() as session:
-        create_object_in(
-            session,
-            slug="greeter",
-            name="Greeter",
-            files={"main.py": "X = 1\n"},
-            actor=audit.SYSTEM,
-        )
+        _create_greeter(session)
     assert len(heard) == 1
     assert {"durable_object", "object_version", "audit_entry"} <= heard[0]
 
@@ -116,13 +116,7 @@ def test_an_actions_subscribers_savepoints_tell_nothing_before_the_commit(
     activity.subscribe(EventName.OBJECT_CREATED, subscriber)
     try:
         with db.session_scope() as session:
-            create_object_in(
-                session,
-                slug="greeter",
-                name="Greeter",
-                files={"main.py": "X = 1\n"},
-                actor=audit.SYSTEM,
-            )
+            _create_greeter(session)
             assert heard == []  # the subscriber's savepoint was released: still nothing
     finally:
         activity.unsubscribe(EventName.OBJECT_CREATED, subscriber)

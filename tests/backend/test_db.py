@@ -86,3 +86,18 @@ def test_a_thread_forking_inside_its_own_transaction_does_not_wait_for_itself(
     assert not [r for r in caplog.records if "forking while" in r.getMessage()]
     with session_scope() as session:
         assert jobs.get_task(session, task_id).message == "mine"
+
+
+def test_a_connection_given_back_by_another_thread_holds_up_no_fork(
+    sqlite_db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Connections are counted by pool record, not by thread: one checked out in a thread
+    and returned from another (a session closed elsewhere, the GC) is no longer waited for."""
+    taken = []
+    opener = threading.Thread(target=lambda: taken.append(db.get_engine().connect()))
+    opener.start()
+    opener.join(10)
+    taken.pop().close()  # checked in from this thread
+    with caplog.at_level(logging.WARNING, logger=db.__name__):
+        assert _in_child(lambda: "forked") == "forked"
+    assert not [r for r in caplog.records if "forking while" in r.getMessage()]
